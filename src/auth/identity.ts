@@ -1,0 +1,98 @@
+/**
+ * Who is calling (CONTRACT §2): a bearer JWT, HS256 only, carrying either `{accountId}` (a login) or
+ * `{keyId, version}` with `accountId` or `ownerId` (an API key, checked against `apikeys` on every
+ * request so that a deleted or rotated key stops working at once). Absent header: anonymous (null).
+ * A header that is present but not valid is always an error, never anonymous.
+ */
+import jwt from 'jsonwebtoken';
+import type { ObjectId } from 'mongodb';
+import type { AccountDoc } from '../db/documents';
+import { asObjectId, idHex } from '../db/object-id';
+import { unauthenticated } from '../errors/codes';
+import type { Loaders } from '../loaders';
+import { hasBit, Permission } from './permission-bits';
+
+export interface Viewer {
+  accountId: ObjectId;
+  /** The account without its secrets. */
+  account: AccountDoc;
+  /** Hex ids of the teams and orgs listed in `account.orgs`. */
+  teamIds: ReadonlySet<string>;
+  orgIds: ReadonlySet<string>;
+  isRoot: boolean;
+  /** Set when the caller used an API key. */
+  apiKeyId?: ObjectId;
+}
+
+export async function authenticate(
+  authorization: string | undefined,
+  secret: string,
+  loaders: Loaders,
+): Promise<Viewer | null> {
+  if (authorization === undefined) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"');
+  const claims = verifyToken(match[1], secret);
+  const accountId = claims.keyId === undefined ? loginAccountId(claims) : await apiKeyOwnerId(claims, loaders);
+  const account = await loaders.accounts.load(accountId);
+  if (!account) throw unauthenticated('The account of this token does not exist');
+  return toViewer(account, asObjectId(claims.keyId) ?? undefined);
+}
+
+type Claims = jwt.JwtPayload;
+
+function verifyToken(token: string, secret: string): Claims {
+  try {
+    const claims = jwt.verify(token, secret, { algorithms: ['HS256'] });
+    if (typeof claims === 'string') throw new Error('payload is not an object');
+    return claims;
+  } catch (error) {
+    const expired = error instanceof jwt.TokenExpiredError;
+    throw unauthenticated(expired ? 'The token has expired' : 'The token is not valid');
+  }
+}
+
+function loginAccountId(claims: Claims): ObjectId {
+  const accountId = asObjectId(claims.accountId);
+  if (!accountId) throw unauthenticated('The token names no account');
+  return accountId;
+}
+
+async function apiKeyOwnerId(claims: Claims, loaders: Loaders): Promise<ObjectId> {
+  const keyId = asObjectId(claims.keyId);
+  const accountHex = claims.accountId === undefined ? undefined : idHex(claims.accountId);
+  const ownerHex = claims.ownerId === undefined ? undefined : idHex(claims.ownerId);
+  if (accountHex === null || ownerHex === null) throw unauthenticated('The token names no valid owner');
+  if (accountHex && ownerHex && accountHex !== ownerHex) throw unauthenticated('The token names two different owners');
+  const ownerId = asObjectId(ownerHex ?? accountHex);
+  if (!keyId || !ownerId) throw unauthenticated('The API key token is incomplete');
+
+  const key = await loaders.apikeys.load(keyId);
+  if (!key || idHex(key.ownerId) !== ownerId.toHexString()) throw unauthenticated('The API key does not exist');
+  if (key.expirationDate instanceof Date && key.expirationDate.getTime() <= Date.now()) {
+    throw unauthenticated('The API key has expired');
+  }
+  if ((key.version ?? 0) !== (claims.version ?? 0)) throw unauthenticated('The API key has been replaced');
+  return ownerId;
+}
+
+function toViewer(account: AccountDoc, apiKeyId: ObjectId | undefined): Viewer {
+  const orgIds = new Set<string>();
+  const teamIds = new Set<string>();
+  for (const org of account.orgs ?? []) {
+    const orgHex = idHex(org.id);
+    if (orgHex) orgIds.add(orgHex);
+    for (const team of org.teams ?? []) {
+      const teamHex = idHex(team.id);
+      if (teamHex) teamIds.add(teamHex);
+    }
+  }
+  return {
+    accountId: account._id,
+    account,
+    teamIds,
+    orgIds,
+    isRoot: hasBit(account.permissions, Permission.ROOT),
+    apiKeyId,
+  };
+}

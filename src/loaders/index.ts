@@ -1,0 +1,68 @@
+/**
+ * The per-request loaders: one DataLoader per collection, made fresh for each request so that nothing
+ * is cached across requests or callers. Both surfaces (GraphQL and REST) read only through these.
+ */
+import type { Db } from 'mongodb';
+import type {
+  AccountDoc,
+  AgentDoc,
+  ApiKeyDoc,
+  AppDoc,
+  CrewDoc,
+  DatasourceDoc,
+  ModelDoc,
+  OrgDoc,
+  SessionDoc,
+  TaskDoc,
+  TeamDoc,
+  ToolDoc,
+  VariableDoc,
+} from '../db/documents';
+import { createByIdLoader, type ByIdLoader } from './by-id-loader';
+import { createTeamScopedLoader, type TeamScopedLoader } from './team-scoped-loader';
+import { deadlineQueryOptions, type QueryOptions } from './query-options';
+import { createSessionLister, type SessionLister } from './session-list';
+
+export interface Loaders {
+  sessions: ByIdLoader<SessionDoc>;
+  apps: TeamScopedLoader<AppDoc>;
+  crews: TeamScopedLoader<CrewDoc>;
+  agents: TeamScopedLoader<AgentDoc>;
+  tasks: TeamScopedLoader<TaskDoc>;
+  tools: TeamScopedLoader<ToolDoc>;
+  models: TeamScopedLoader<ModelDoc>;
+  datasources: TeamScopedLoader<DatasourceDoc>;
+  variables: TeamScopedLoader<VariableDoc>;
+  teams: ByIdLoader<TeamDoc>;
+  orgs: ByIdLoader<OrgDoc>;
+  accounts: ByIdLoader<AccountDoc>;
+  apikeys: ByIdLoader<ApiKeyDoc>;
+  /** Pages of a team's sessions, newest first; found sessions are primed into `sessions`. */
+  listSessions: SessionLister;
+}
+
+export interface LoaderOptions {
+  /** Epoch ms after which the request's database reads are abandoned (maxTimeMS). */
+  deadline?: number;
+}
+
+export function createLoaders(db: Db, options: LoaderOptions = {}): Loaders {
+  const q: QueryOptions = deadlineQueryOptions(options.deadline);
+  const sessions = createByIdLoader<SessionDoc>(db, 'sessions', q);
+  return {
+    sessions,
+    apps: createTeamScopedLoader<AppDoc>(db, 'apps', q),
+    crews: createTeamScopedLoader<CrewDoc>(db, 'crews', q),
+    agents: createTeamScopedLoader<AgentDoc>(db, 'agents', q),
+    tasks: createTeamScopedLoader<TaskDoc>(db, 'tasks', q),
+    tools: createTeamScopedLoader<ToolDoc>(db, 'tools', q, { includeBuiltins: true }),
+    models: createTeamScopedLoader<ModelDoc>(db, 'models', q),
+    datasources: createTeamScopedLoader<DatasourceDoc>(db, 'datasources', q),
+    variables: createTeamScopedLoader<VariableDoc>(db, 'variables', q),
+    teams: createByIdLoader<TeamDoc>(db, 'teams', q),
+    orgs: createByIdLoader<OrgDoc>(db, 'orgs', q),
+    accounts: createByIdLoader<AccountDoc>(db, 'accounts', q),
+    apikeys: createByIdLoader<ApiKeyDoc>(db, 'apikeys', q),
+    listSessions: createSessionLister(db, sessions, q),
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Reads a team's sessions newest first (`_id` descending, as the webapp pages them), in chunks. The
+ * access policy filters what is readable, so a caller asks for chunks until it has enough.
+ */
+import type { Db, Filter, ObjectId } from 'mongodb';
+import type { SessionDoc } from '../db/documents';
+import type { ByIdLoader } from './by-id-loader';
+import type { QueryOptions } from './query-options';
+
+export interface SessionListFilter {
+  teamId: ObjectId;
+  /** Stored status value (lowercase). */
+  status?: string;
+  appId?: ObjectId;
+  /** Only sessions older than this id. */
+  beforeId?: ObjectId;
+}
+
+export type SessionLister = (filter: SessionListFilter, limit: number) => Promise<SessionDoc[]>;
+
+export function createSessionLister(db: Db, sessions: ByIdLoader<SessionDoc>, queryOptions: QueryOptions): SessionLister {
+  return async (filter, limit) => {
+    const query: Filter<SessionDoc> = { teamId: filter.teamId };
+    if (filter.status !== undefined) query.status = filter.status;
+    if (filter.appId !== undefined) query.appId = filter.appId;
+    if (filter.beforeId !== undefined) query._id = { $lt: filter.beforeId };
+    const docs = await db
+      .collection<SessionDoc>('sessions')
+      .find(query, { sort: { _id: -1 }, limit, ...queryOptions() })
+      .toArray();
+    for (const doc of docs) sessions.prime(doc._id, doc);
+    return docs;
+  };
+}

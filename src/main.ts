@@ -1,0 +1,64 @@
+/**
+ * `npm start`: serves MONGODB_URI, or, when it is unset, an embedded throwaway MongoDB-compatible
+ * server filled with demo data, and prints how to call it.
+ */
+import 'reflect-metadata';
+import { loadConfig } from './config';
+import { connectDatabase } from './db/connect';
+import { startEmbeddedMongo, type EmbeddedMongo } from './db/embedded';
+import { createLogger } from './observability/logger';
+import { generateDemoData } from './seed/generate';
+import { loadDemoData } from './seed/load';
+import { signLoginToken } from './auth/tokens';
+import { createGatewayApp } from './server/app';
+import { listen } from './server/listen';
+import { printDemoBanner } from './server/demo-banner';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+
+  let embedded: EmbeddedMongo | undefined;
+  let uri = config.mongodbUri;
+  if (!uri) {
+    embedded = await startEmbeddedMongo();
+    uri = embedded.uri;
+  }
+  const database = await connectDatabase(uri);
+  const demo = embedded ? generateDemoData() : undefined;
+  if (demo) await loadDemoData(database.db, demo);
+
+  const gateway = await createGatewayApp({ db: database.db, jwtSecret: config.jwtSecret, logger, introspection: config.introspection });
+  const { server, url } = await listen(gateway.app, config.port, config.host);
+  logger.info({ url, database: database.db.databaseName, embedded: Boolean(embedded) }, 'session gateway listening');
+
+  if (demo) {
+    const { fixtures } = demo;
+    printDemoBanner({
+      url,
+      databaseUri: uri,
+      token: signLoginToken(fixtures.accounts.owner, config.jwtSecret),
+      teamId: fixtures.teams.acmeMain.toHexString(),
+      sessionId: fixtures.sessions.teamCrew.toHexString(),
+    });
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.close();
+    await gateway.stop();
+    await database.client.close();
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`session gateway failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

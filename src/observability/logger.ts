@@ -1,0 +1,22 @@
+/**
+ * The process logger: structured JSON lines (pino). Each line written while serving a request carries
+ * its request id. Secrets cannot reach it: documents are stripped as they are read, and the
+ * Authorization header is redacted.
+ */
+import pino, { type Logger } from 'pino';
+import { currentRequestScope } from './request-scope';
+
+export type { Logger };
+
+export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
+  return pino({
+    level,
+    base: { service: 'session-gateway' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: ['req.headers.authorization', 'headers.authorization', 'authorization'], censor: '[redacted]' },
+    mixin() {
+      const scope = currentRequestScope();
+      return scope ? { requestId: scope.requestId } : {};
+    },
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * Who may read what (CONTRACT §3), for one request. Every surface asks this object; nothing else in
+ * the gateway decides access. Answers are memoized per request, and the documents they need (teams,
+ * orgs, apps) come through the request's loaders, so checking many sessions costs batched reads.
+ */
+import type { ObjectId } from 'mongodb';
+import type { Viewer } from '../auth/identity';
+import { hasBit, Permission } from '../auth/permission-bits';
+import type { SessionDoc } from '../db/documents';
+import { idHex } from '../db/object-id';
+import type { Loaders } from '../loaders';
+import { appOfSession } from '../graph/relations';
+
+export class AccessPolicy {
+  private readonly adminOf = new Map<string, Promise<boolean>>();
+  private readonly readable = new Map<string, Promise<boolean>>();
+
+  constructor(
+    private readonly loaders: Loaders,
+    readonly viewer: Viewer | null,
+  ) {}
+
+  /** Membership of a team: its id is among the teams of the caller's `account.orgs`. */
+  isMember(teamId: ObjectId): boolean {
+    return this.viewer?.teamIds.has(teamId.toHexString()) ?? false;
+  }
+
+  /**
+   * Admin of a team: the ROOT bit, owner of the team or of its org, TEAM_ADMIN in the team's
+   * permissions, or ORG_ADMIN in its org's permissions.
+   */
+  isAdmin(teamId: ObjectId): Promise<boolean> {
+    const key = teamId.toHexString();
+    let answer = this.adminOf.get(key);
+    if (!answer) {
+      answer = this.computeIsAdmin(teamId);
+      this.adminOf.set(key, answer);
+    }
+    return answer;
+  }
+
+  /** Whether the caller may read this session; memoized by session id. */
+  canReadSession(session: SessionDoc): Promise<boolean> {
+    const key = session._id.toHexString();
+    let answer = this.readable.get(key);
+    if (!answer) {
+      answer = this.computeCanReadSession(session);
+      this.readable.set(key, answer);
+    }
+    return answer;
+  }
+
+  private async computeIsAdmin(teamId: ObjectId): Promise<boolean> {
+    const viewer = this.viewer;
+    if (!viewer) return false;
+    if (viewer.isRoot) return true;
+    const accountHex = viewer.accountId.toHexString();
+    const team = await this.loaders.teams.load(teamId);
+    if (!team) return false;
+    if (idHex(team.ownerId) === accountHex || hasBit(team.permissions?.[accountHex], Permission.TEAM_ADMIN)) return true;
+    const org = team.orgId ? await this.loaders.orgs.load(team.orgId) : null;
+    if (!org) return false;
+    return idHex(org.ownerId) === accountHex || hasBit(org.permissions?.[accountHex], Permission.ORG_ADMIN);
+  }
+
+  // The sharing rules are checked before the admin rule: they are cheaper (mostly no reads), and an
+  // admin is allowed either way, so the answer is the same.
+  private async computeCanReadSession(session: SessionDoc): Promise<boolean> {
+    return (await this.sharingAllows(session)) || this.isAdmin(session.teamId);
+  }
+
+  private async sharingAllows(session: SessionDoc): Promise<boolean> {
+    const viewer = this.viewer;
+    const sharing = session.sharingConfig ?? {};
+    switch (sharing.mode) {
+      case 'public':
+        return true;
+      case 'restricted':
+      case 'whitelist': {
+        if (!viewer) return false;
+        const keys = Object.keys(sharing.permissions ?? {});
+        const accountHex = viewer.accountId.toHexString();
+        return keys.some((key) => key === accountHex || viewer.teamIds.has(key) || viewer.orgIds.has(key));
+      }
+      case 'owner': {
+        if (!viewer) return false;
+        const app = await appOfSession(this.loaders, session);
+        return app !== null && idHex(app.createdBy) === viewer.accountId.toHexString();
+      }
+      default:
+        // 'team', and a missing or unknown mode, which the contract reads as 'team'.
+        return this.isMember(session.teamId);
+    }
+  }
+}

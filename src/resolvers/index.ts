@@ -1,0 +1,20 @@
+import { AgentResolver } from './agent.resolver';
+import { AppResolver } from './app.resolver';
+import { CrewResolver } from './crew.resolver';
+import { SessionResolver } from './session.resolver';
+import { SharingConfigResolver } from './sharing-config.resolver';
+import { TaskResolver } from './task.resolver';
+import { DatasourceResolver, ToolResolver } from './tool.resolver';
+import { ViewerResolver } from './viewer.resolver';
+
+export const resolvers = [
+  SessionResolver,
+  AppResolver,
+  CrewResolver,
+  AgentResolver,
+  TaskResolver,
+  ToolResolver,
+  DatasourceResolver,
+  SharingConfigResolver,
+  ViewerResolver,
+] as const;

@@ -1,0 +1,12 @@
+/** Builds the executable schema from the type-graphql classes: the code is the schema's source of truth. */
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchemaSync } from 'type-graphql';
+import { resolvers } from '../resolvers';
+
+let cached: GraphQLSchema | undefined;
+
+export function buildGatewaySchema(): GraphQLSchema {
+  cached ??= buildSchemaSync({ resolvers, validate: false, emitSchemaFile: false });
+  return cached;
+}

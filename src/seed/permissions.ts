@@ -1,0 +1,29 @@
+import { Binary } from 'mongodb';
+
+/** Length of every Agentcloud permission bitfield (accounts, org maps, team maps). */
+export const PERMISSION_BYTES = 255;
+
+/** The permission bits the gateway looks at (CONTRACT §1). */
+export const PermissionBit = {
+  /** In `accounts.permissions`. */
+  ROOT: 0,
+  /** In `orgs.permissions[accountIdHex]`. */
+  ORG_ADMIN: 24,
+  /** In `teams.permissions[accountIdHex]`. */
+  TEAM_ADMIN: 39,
+} as const;
+
+/**
+ * A 255-byte bitfield, stored as Agentcloud stores it, with the given bits set:
+ * bit n lives in byte `n >> 3` under mask `0x80 >> (n & 7)`. No bits gives all zeros.
+ */
+export function permissionBits(...bits: number[]): Binary {
+  const bytes = Buffer.alloc(PERMISSION_BYTES);
+  for (const bit of bits) {
+    if (!Number.isInteger(bit) || bit < 0 || bit >= PERMISSION_BYTES * 8) {
+      throw new RangeError(`permission bit out of range: ${bit}`);
+    }
+    bytes[bit >> 3] |= 0x80 >> (bit & 7);
+  }
+  return new Binary(bytes);
+}

@@ -1,0 +1,101 @@
+/**
+ * The HTTP application: probes, GraphQL at /graphql, the legacy REST routes, and JSON errors for
+ * everything else. Built from a database handle and settings, so tests run the real thing.
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { Db } from 'mongodb';
+import { toGatewayError } from '../errors/classify';
+import type { Logger } from '../observability/logger';
+import { runInRequestScope } from '../observability/request-scope';
+import { buildGatewaySchema } from '../schema/build';
+import { createGraphQLServer } from './graphql';
+import { healthz, readyz } from './health';
+import { createRequestContext, type ContextDependencies } from './request-context';
+
+export interface GatewayAppOptions {
+  db: Db;
+  jwtSecret: string;
+  logger: Logger;
+  introspection?: boolean;
+  requestTimeoutMs?: number;
+}
+
+export interface GatewayApp {
+  app: express.Express;
+  /** Stops the GraphQL server (the HTTP server is closed by its owner). */
+  stop(): Promise<void>;
+}
+
+/** A caller's request id is kept when it is short and plain, so traces can cross services. */
+const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
+
+export async function createGatewayApp(options: GatewayAppOptions): Promise<GatewayApp> {
+  const { db, logger } = options;
+  const contextDeps: ContextDependencies = { db, jwtSecret: options.jwtSecret, requestTimeoutMs: options.requestTimeoutMs };
+  const apollo = createGraphQLServer({ schema: buildGatewaySchema(), logger, introspection: options.introspection ?? true });
+  await apollo.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', 'weak');
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const given = req.get('x-request-id');
+    const requestId = given && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+    res.set('X-Request-Id', requestId);
+    runInRequestScope({ requestId, dbCommands: 0 }, next);
+  });
+
+  app.get('/healthz', healthz);
+  app.get('/readyz', readyz(db));
+
+  app.use(
+    '/graphql',
+    express.json({ limit: '100kb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        try {
+          return await createRequestContext(contextDeps, {
+            requestId: String(res.getHeader('X-Request-Id')),
+            authorization: req.headers.authorization,
+          });
+        } catch (error) {
+          throw toGatewayError(error).withHttp();
+        }
+      },
+    }),
+  );
+
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ message: 'Not found', code: 404 });
+  });
+  app.use(createErrorHandler(logger));
+
+  return { app, stop: () => apollo.stop() };
+}
+
+/** Express's last resort: body parser failures are 400; anything else is a 500 without details. */
+function createErrorHandler(logger: Logger) {
+  return (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const status = (error as { status?: number }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).json({ message: clientErrorMessage(error, status), code: status });
+      return;
+    }
+    const safe = toGatewayError(error);
+    const requestId = String(res.getHeader('X-Request-Id'));
+    logger.error({ err: error }, 'unexpected error while serving a request');
+    res.status(500).json({ message: safe.message, code: 500, requestId });
+  };
+}
+
+function clientErrorMessage(error: unknown, status: number): string {
+  const type = (error as { type?: string }).type;
+  if (type === 'entity.parse.failed') return 'The request body is not valid JSON';
+  if (type === 'entity.too.large') return 'The request body is too large';
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return 'The request body encoding is not supported';
+  return status === 413 ? 'The request body is too large' : 'Bad request';
+}

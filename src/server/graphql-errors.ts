@@ -1,0 +1,57 @@
+/**
+ * What GraphQL callers see of errors. Codes are the contract's (§5): parse and validation failures are
+ * BAD_USER_INPUT (the graphql-js or Apollo code is kept as `extensions.reason`); expected errors keep
+ * their message; anything unexpected becomes a bare INTERNAL_SERVER_ERROR with the request id, and is
+ * logged in full under that id. No stack trace or driver message is ever sent.
+ */
+import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ErrorCode, GatewayError } from '../errors/codes';
+import { toGatewayError } from '../errors/classify';
+import type { Logger } from '../observability/logger';
+import { currentRequestScope } from '../observability/request-scope';
+
+/** Apollo's request-level codes that all mean "the request itself is wrong". */
+const BAD_REQUEST_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'BAD_USER_INPUT',
+]);
+
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code;
+    const original = unwrapResolverError(error);
+    if (original instanceof GatewayError) return withCode(formatted, original.code, original.message);
+    if (typeof code === 'string' && BAD_REQUEST_CODES.has(code)) {
+      const reason = code === ErrorCode.BAD_USER_INPUT ? undefined : code;
+      return withCode(formatted, ErrorCode.BAD_USER_INPUT, formatted.message, reason);
+    }
+    if (code === ErrorCode.UNAUTHENTICATED || code === ErrorCode.QUERY_TOO_COMPLEX) return formatted;
+    // graphql-js's own execution errors (a stored enum value outside its enum, a null in a non-null
+    // field) have no original error and a message about the schema, not about our internals.
+    if (original instanceof GraphQLError && !original.originalError) {
+      return withCode(formatted, ErrorCode.INTERNAL_SERVER_ERROR, formatted.message);
+    }
+    const safe = toGatewayError(original);
+    if (safe.code === ErrorCode.INTERNAL_SERVER_ERROR) {
+      logger.error({ err: original, path: formatted.path }, 'unexpected error while serving GraphQL');
+    } else {
+      logger.warn({ code: safe.code, err: original }, 'GraphQL request failed');
+    }
+    return withCode(formatted, safe.code, safe.message);
+  };
+}
+
+function withCode(formatted: GraphQLFormattedError, code: string, message: string, reason?: string): GraphQLFormattedError {
+  const requestId = currentRequestScope()?.requestId;
+  const extensions: Record<string, unknown> = { code };
+  if (reason) extensions.reason = reason;
+  if (code === ErrorCode.INTERNAL_SERVER_ERROR && requestId) extensions.requestId = requestId;
+  return { message, locations: formatted.locations, path: formatted.path, extensions };
+}

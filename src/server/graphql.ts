@@ -1,0 +1,33 @@
+/** The Apollo Server over the type-graphql schema. */
+import { ApolloServer } from '@apollo/server';
+import type { GraphQLSchema } from 'graphql';
+import type { Logger } from '../observability/logger';
+import { createErrorFormatter } from './graphql-errors';
+import type { RequestContext } from './request-context';
+
+export interface GraphQLServerOptions {
+  schema: GraphQLSchema;
+  logger: Logger;
+  introspection: boolean;
+}
+
+export function createGraphQLServer(options: GraphQLServerOptions): ApolloServer<RequestContext> {
+  return new ApolloServer<RequestContext>({
+    schema: options.schema,
+    introspection: options.introspection,
+    includeStacktraceInErrorResponses: false,
+    // Kept on: GETs and simple POSTs must show they are not cross-site form posts.
+    csrfPrevention: true,
+    formatError: createErrorFormatter(options.logger),
+    logger: apolloLogger(options.logger),
+  });
+}
+
+function apolloLogger(logger: Logger) {
+  return {
+    debug: (message: string) => logger.debug(message),
+    info: (message: string) => logger.info(message),
+    warn: (message: string) => logger.warn(message),
+    error: (message: string) => logger.error(message),
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * What one request carries: its id, its own loaders, the caller, the access policy and the session
+ * graphs gathered so far. Both surfaces build it with `createRequestContext`, so both authenticate and
+ * decide access the same way.
+ */
+import DataLoader from 'dataloader';
+import type { Db } from 'mongodb';
+import { authenticate, type Viewer } from '../auth/identity';
+import type { SessionDoc } from '../db/documents';
+import { loadSessionGraph, type SessionGraph } from '../graph/session-graph';
+import { createLoaders, type Loaders } from '../loaders';
+import { AccessPolicy } from '../policy/access-policy';
+
+export interface RequestContext {
+  requestId: string;
+  loaders: Loaders;
+  viewer: Viewer | null;
+  policy: AccessPolicy;
+  /** The same policy for a caller without credentials (the public share route). */
+  anonymousPolicy: AccessPolicy;
+  /** Each session's graph, gathered once per request however many fields ask for it. */
+  sessionGraphs: DataLoader<SessionDoc, SessionGraph, string>;
+}
+
+export interface ContextDependencies {
+  db: Db;
+  jwtSecret: string;
+  /** Time budget of one request in ms, carried to MongoDB as maxTimeMS. */
+  requestTimeoutMs?: number;
+}
+
+export async function createRequestContext(
+  deps: ContextDependencies,
+  request: { requestId: string; authorization: string | undefined },
+): Promise<RequestContext> {
+  const deadline = deps.requestTimeoutMs ? Date.now() + deps.requestTimeoutMs : undefined;
+  const loaders = createLoaders(deps.db, { deadline });
+  const viewer = await authenticate(request.authorization, deps.jwtSecret, loaders);
+  return {
+    requestId: request.requestId,
+    loaders,
+    viewer,
+    policy: new AccessPolicy(loaders, viewer),
+    anonymousPolicy: new AccessPolicy(loaders, null),
+    sessionGraphs: new DataLoader<SessionDoc, SessionGraph, string>(
+      (sessions) => Promise.all(sessions.map((session) => loadSessionGraph(loaders, session))),
+      { cacheKeyFn: (session) => session._id.toHexString() },
+    ),
+  };
+}

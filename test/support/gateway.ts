@@ -1,0 +1,106 @@
+/**
+ * Starts the real gateway for a test file: an embedded MongoDB-compatible server (jongodb, real wire
+ * protocol, real driver), the demo data, and the HTTP server on a free port. Nothing is mocked.
+ */
+import 'reflect-metadata';
+import type { Server } from 'node:http';
+import type { Db, MongoClient } from 'mongodb';
+import type { ObjectId } from 'mongodb';
+import { connectDatabase } from '../../src/db/connect';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/db/embedded';
+import { createLogger } from '../../src/observability/logger';
+import { generateDemoData, type DemoData, type GenerateOptions } from '../../src/seed/generate';
+import { loadDemoData } from '../../src/seed/load';
+import { signLoginToken } from '../../src/auth/tokens';
+import { createGatewayApp, type GatewayApp } from '../../src/server/app';
+import { listen } from '../../src/server/listen';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
+
+export interface TestGateway {
+  url: string;
+  db: Db;
+  client: MongoClient;
+  mongo: EmbeddedMongo;
+  data: DemoData;
+  fixtures: DemoData['fixtures'];
+  /** A login token for a named demo account. */
+  tokenFor(account: keyof DemoData['fixtures']['accounts']): string;
+  tokenForId(accountId: ObjectId): string;
+  /** POSTs a GraphQL operation; `token` null sends no Authorization header. */
+  graphql(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResult>;
+  get(path: string, headers?: Record<string, string>): Promise<HttpResult>;
+  /** Runs `fn` and returns how many database commands started meanwhile, also by "command collection". */
+  countCommands<T>(fn: () => Promise<T>): Promise<{ result: T; total: number; byName: Record<string, number> }>;
+  stop(): Promise<void>;
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+export interface GraphQLResult extends HttpResult {
+  body: { data?: any; errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, any> }> };
+}
+
+export async function startTestGateway(options: GenerateOptions = {}): Promise<TestGateway> {
+  const mongo = await startEmbeddedMongo();
+  const database = await connectDatabase(mongo.uri);
+  const data = generateDemoData(options);
+  await loadDemoData(database.db, data);
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const gateway: GatewayApp = await createGatewayApp({ db: database.db, jwtSecret: TEST_JWT_SECRET, logger });
+  const { server, url } = await listen(gateway.app, 0, '127.0.0.1');
+
+  let commandLog: string[] | null = null;
+  database.client.on('commandStarted', (event) => commandLog?.push(`${event.commandName} ${event.command[event.commandName]}`));
+
+  const tokenForId = (accountId: ObjectId) => signLoginToken(accountId, TEST_JWT_SECRET);
+  const get = async (path: string, headers: Record<string, string> = {}): Promise<HttpResult> => {
+    const response = await fetch(url + path, { headers });
+    return { status: response.status, headers: response.headers, text: await response.text() };
+  };
+
+  return {
+    url,
+    db: database.db,
+    client: database.client,
+    mongo,
+    data,
+    fixtures: data.fixtures,
+    tokenFor: (account) => tokenForId(data.fixtures.accounts[account]),
+    tokenForId,
+    async graphql(query, variables, token = null) {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (token !== null) headers.authorization = `Bearer ${token}`;
+      const response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, text, body: JSON.parse(text) };
+    },
+    get,
+    async countCommands(fn) {
+      commandLog = [];
+      try {
+        const result = await fn();
+        const byName: Record<string, number> = {};
+        for (const name of commandLog) byName[name] = (byName[name] ?? 0) + 1;
+        return { result, total: commandLog.length, byName };
+      } finally {
+        commandLog = null;
+      }
+    },
+    async stop() {
+      await closeServer(server);
+      await gateway.stop();
+      await database.client.close();
+      await mongo.stop();
+    },
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
