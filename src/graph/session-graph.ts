@@ -1,10 +1,14 @@
 /**
  * Everything a session uses, gathered in the contract's order (CONTRACT §4.5): the app and its crew,
  * then tasks, agents, tools, models and datasources, each document once, where first met. The REST
- * body and GraphQL's `Session.tasks/agents/tools/models/datasources` both read this one computation.
+ * body and GraphQL's Session fields both read this one computation.
  *
- * The reads go in rounds (app, crew, tasks and agents, tools, datasources, models): each round is one
- * batched `find` per collection, however many sessions a request gathers at once.
+ * The graphs of all the sessions a request asks for are gathered together, in rounds: apps, crews,
+ * tasks and agents, tools and variables, datasources, models. Each round is one batched `find` per
+ * collection, whatever the number of sessions or the kinds of their apps, so a request's database
+ * commands do not grow with what it returns. Variables are read here too, although no Session list
+ * holds them, so that the fields below a session (an agent's variables, the app's kick-off variables,
+ * the REST body's `app.variables`) find them already loaded.
  */
 import type { ObjectId } from 'mongodb';
 import type { AgentDoc, AppDoc, CrewDoc, DatasourceDoc, ModelDoc, SessionDoc, TaskDoc, ToolDoc, VariableDoc } from '../db/documents';
@@ -24,29 +28,46 @@ export interface SessionGraph {
   datasources: DatasourceDoc[];
 }
 
-export async function loadSessionGraph(l: Loaders, session: SessionDoc): Promise<SessionGraph> {
-  const graph: SessionGraph = { app: null, crew: null, tasks: [], agents: [], tools: [], models: [], datasources: [] };
-  const app = await appOfSession(l, session);
-  if (!app) return graph;
-  graph.app = app;
-  if (isCrewApp(app)) {
-    graph.crew = await crewOfApp(l, app);
-    if (!graph.crew) return graph;
-    [graph.tasks, graph.agents] = await Promise.all([tasksOfCrew(l, graph.crew), agentsOfCrew(l, graph.crew)]);
-  } else if (isChatApp(app)) {
-    const agent = await chatAgentOfApp(l, app);
-    if (agent) graph.agents = [agent];
-  }
+export async function loadSessionGraphs(l: Loaders, sessions: readonly SessionDoc[]): Promise<SessionGraph[]> {
+  const graphs: SessionGraph[] = sessions.map(() => ({ app: null, crew: null, tasks: [], agents: [], tools: [], models: [], datasources: [] }));
+  const each = (round: (graph: SessionGraph, session: SessionDoc) => Promise<void>) =>
+    Promise.all(graphs.map((graph, i) => round(graph, sessions[i])));
 
-  const teamId = session.teamId;
-  graph.tools = await loadUnique(l.tools, teamId, [...graph.agents, ...graph.tasks].flatMap((doc) => doc.toolIds ?? []));
-  graph.datasources = await loadUnique(l.datasources, teamId, graph.tools.map((tool) => tool.datasourceId));
-  graph.models = await loadUnique(l.models, teamId, [
-    ...graph.agents.flatMap((agent) => [agent.modelId, agent.functionModelId]),
-    graph.crew?.managerModelId,
-    ...graph.datasources.map((ds) => ds.modelId),
-  ]);
-  return graph;
+  await each(async (graph, session) => {
+    graph.app = await appOfSession(l, session);
+  });
+  await each(async (graph) => {
+    if (graph.app) graph.crew = await crewOfApp(l, graph.app);
+  });
+  await each(async (graph) => {
+    if (graph.crew) {
+      [graph.tasks, graph.agents] = await Promise.all([tasksOfCrew(l, graph.crew), agentsOfCrew(l, graph.crew)]);
+    } else if (graph.app && isChatApp(graph.app)) {
+      const agent = await chatAgentOfApp(l, graph.app);
+      graph.agents = agent ? [agent] : [];
+    }
+  });
+  await each(async (graph, session) => {
+    const [tools] = await Promise.all([
+      loadUnique(l.tools, session.teamId, [...graph.agents, ...graph.tasks].flatMap((doc) => doc.toolIds ?? [])),
+      loadUnique(l.variables, session.teamId, [
+        ...(graph.app?.kickOffVariablesIds ?? []),
+        ...[...graph.tasks, ...graph.agents].flatMap((doc) => doc.variableIds ?? []),
+      ]),
+    ]);
+    graph.tools = tools;
+  });
+  await each(async (graph, session) => {
+    graph.datasources = await loadUnique(l.datasources, session.teamId, graph.tools.map((tool) => tool.datasourceId));
+  });
+  await each(async (graph, session) => {
+    graph.models = await loadUnique(l.models, session.teamId, [
+      ...graph.agents.flatMap((agent) => [agent.modelId, agent.functionModelId]),
+      graph.crew?.managerModelId,
+      ...graph.datasources.map((ds) => ds.modelId),
+    ]);
+  });
+  return graphs;
 }
 
 /**

@@ -2,7 +2,6 @@ import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphq
 import { ObjectId } from 'mongodb';
 import type { SessionDoc } from '../db/documents';
 import { badUserInput } from '../errors/codes';
-import { appOfSession } from '../graph/relations';
 import { readableSession, readableSessionPage } from '../policy/readable-sessions';
 import type { RequestContext } from '../server/request-context';
 import { SessionStatus } from '../schema/enums';
@@ -70,9 +69,11 @@ export class SessionResolver {
     return Object.entries(stored).map(([name, value]) => ({ name, value: value == null ? null : String(value) }));
   }
 
+  // Read from the session graph, so that everything below the app is already loaded when its fields
+  // resolve: a full-graph query then costs one read per collection.
   @FieldResolver(() => App, { nullable: true, description: 'Null when the app was deleted.' })
-  app(@Root() session: SessionDoc, @Ctx() ctx: RequestContext) {
-    return appOfSession(ctx.loaders, session);
+  async app(@Root() session: SessionDoc, @Ctx() ctx: RequestContext) {
+    return (await ctx.sessionGraphs.load(session)).app;
   }
 
   @FieldResolver(() => [Task], { description: 'The crew’s tasks, in crew order.' })

@@ -7,7 +7,7 @@ import DataLoader from 'dataloader';
 import type { Db } from 'mongodb';
 import { authenticate, type Viewer } from '../auth/identity';
 import type { SessionDoc } from '../db/documents';
-import { loadSessionGraph, type SessionGraph } from '../graph/session-graph';
+import { loadSessionGraphs, type SessionGraph } from '../graph/session-graph';
 import { createLoaders, type Loaders } from '../loaders';
 import { AccessPolicy } from '../policy/access-policy';
 
@@ -18,7 +18,7 @@ export interface RequestContext {
   policy: AccessPolicy;
   /** The same policy for a caller without credentials (the public share route). */
   anonymousPolicy: AccessPolicy;
-  /** Each session's graph, gathered once per request however many fields ask for it. */
+  /** Session graphs, gathered together for all the sessions of a request, once each. */
   sessionGraphs: DataLoader<SessionDoc, SessionGraph, string>;
 }
 
@@ -43,7 +43,7 @@ export async function createRequestContext(
     policy: new AccessPolicy(loaders, viewer),
     anonymousPolicy: new AccessPolicy(loaders, null),
     sessionGraphs: new DataLoader<SessionDoc, SessionGraph, string>(
-      (sessions) => Promise.all(sessions.map((session) => loadSessionGraph(loaders, session))),
+      (sessions) => loadSessionGraphs(loaders, sessions),
       { cacheKeyFn: (session) => session._id.toHexString() },
     ),
   };
