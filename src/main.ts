@@ -15,6 +15,7 @@ import { listen } from './server/listen';
 import { printDemoBanner } from './server/demo-banner';
 
 async function main(): Promise<void> {
+  const startedAt = Date.now();
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
 
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
 
   const gateway = await createGatewayApp({ db: database.db, jwtSecret: config.jwtSecret, logger, introspection: config.introspection });
   const { server, url } = await listen(gateway.app, config.port, config.host);
-  logger.info({ url, database: database.db.databaseName, embedded: Boolean(embedded) }, 'session gateway listening');
+  logger.info({ url, database: database.db.databaseName, embedded: Boolean(embedded), startupMs: Date.now() - startedAt }, 'session gateway listening');
 
   if (demo) {
     const { fixtures } = demo;
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
       token: signLoginToken(fixtures.accounts.owner, config.jwtSecret),
       teamId: fixtures.teams.acmeMain.toHexString(),
       sessionId: fixtures.sessions.teamCrew.toHexString(),
+      startupMs: Date.now() - startedAt,
     });
   }
 

@@ -10,6 +10,7 @@ import { toGatewayError } from '../errors/classify';
 import type { Logger } from '../observability/logger';
 import { runInRequestScope } from '../observability/request-scope';
 import { buildGatewaySchema } from '../schema/build';
+import { restCompatRouter } from '../rest-compat/routes';
 import { createGraphQLServer } from './graphql';
 import { healthz, readyz } from './health';
 import { createRequestContext, type ContextDependencies } from './request-context';
@@ -67,6 +68,8 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
       },
     }),
   );
+
+  app.use(restCompatRouter(contextDeps, logger));
 
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ message: 'Not found', code: 404 });

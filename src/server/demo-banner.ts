@@ -5,13 +5,14 @@ export interface DemoBanner {
   token: string;
   teamId: string;
   sessionId: string;
+  startupMs: number;
 }
 
 export function printDemoBanner(demo: DemoBanner): void {
   const query = `{ session(_id: \\"${demo.sessionId}\\") { name status app { name type } tasks { name } agents { name model { name } } } }`;
   const lines = [
     '',
-    'Session gateway demo (embedded throwaway database with demo data)',
+    `Session gateway demo (embedded throwaway database with demo data), ready in ${demo.startupMs} ms`,
     `  GraphQL:   ${demo.url}/graphql   (open it in a browser for the IDE)`,
     `  Database:  ${demo.databaseUri}`,
     `  Token:     ${demo.token}`,

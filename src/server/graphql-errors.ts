@@ -26,17 +26,19 @@ const BAD_REQUEST_CODES = new Set([
 export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
-    const original = unwrapResolverError(error);
+    const original = innermostError(error);
     if (original instanceof GatewayError) return withCode(formatted, original.code, original.message);
     if (typeof code === 'string' && BAD_REQUEST_CODES.has(code)) {
       const reason = code === ErrorCode.BAD_USER_INPUT ? undefined : code;
       return withCode(formatted, ErrorCode.BAD_USER_INPUT, formatted.message, reason);
     }
     if (code === ErrorCode.UNAUTHENTICATED || code === ErrorCode.QUERY_TOO_COMPLEX) return formatted;
-    // graphql-js's own execution errors (a stored enum value outside its enum, a null in a non-null
-    // field) have no original error and a message about the schema, not about our internals.
+    // graphql-js's own errors have no original error and say nothing of our internals. Without a
+    // path they are about the request (an operation type the schema lacks); with one, about a value
+    // (a stored enum value outside its enum, a null in a non-null field).
     if (original instanceof GraphQLError && !original.originalError) {
-      return withCode(formatted, ErrorCode.INTERNAL_SERVER_ERROR, formatted.message);
+      const errorCode = formatted.path ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_USER_INPUT;
+      return withCode(formatted, errorCode, formatted.message);
     }
     const safe = toGatewayError(original);
     if (safe.code === ErrorCode.INTERNAL_SERVER_ERROR) {
@@ -46,6 +48,15 @@ export function createErrorFormatter(logger: Logger) {
     }
     return withCode(formatted, safe.code, safe.message);
   };
+}
+
+/** The error at the bottom of a chain of wrappers (Apollo's, graphql-js's located errors, ours). */
+function innermostError(error: unknown): unknown {
+  let current = unwrapResolverError(error);
+  while (current instanceof GraphQLError && current.originalError && !(current instanceof GatewayError)) {
+    current = current.originalError;
+  }
+  return current;
 }
 
 function withCode(formatted: GraphQLFormattedError, code: string, message: string, reason?: string): GraphQLFormattedError {

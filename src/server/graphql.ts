@@ -18,6 +18,8 @@ export function createGraphQLServer(options: GraphQLServerOptions): ApolloServer
     includeStacktraceInErrorResponses: false,
     // Kept on: GETs and simple POSTs must show they are not cross-site form posts.
     csrfPrevention: true,
+    // The process owns shutdown (main.ts): Apollo's own signal handlers would race it.
+    stopOnTerminationSignals: false,
     formatError: createErrorFormatter(options.logger),
     logger: apolloLogger(options.logger),
   });

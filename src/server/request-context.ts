@@ -25,6 +25,8 @@ export interface RequestContext {
 export interface ContextDependencies {
   db: Db;
   jwtSecret: string;
+  /** Server secret the csrf tokens derive from; the JWT secret when unset. */
+  csrfSecret?: string;
   /** Time budget of one request in ms, carried to MongoDB as maxTimeMS. */
   requestTimeoutMs?: number;
 }

@@ -3,22 +3,27 @@
  * Anything else (uppercase, other lengths, numbers, objects such as `{"$ne": null}`) is rejected as
  * BAD_USER_INPUT before a resolver runs, so no operator object can reach a query.
  */
-import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { GraphQLScalarType, Kind, print, type ValueNode } from 'graphql';
 import { ObjectId } from 'mongodb';
 import { isObjectIdHex } from '../../db/object-id';
 import { badUserInput } from '../../errors/codes';
 
 function parse(value: unknown): ObjectId {
-  if (!isObjectIdHex(value)) {
-    throw badUserInput(`ObjectId must be a string of 24 lowercase hex characters; got ${describe(value)}`);
-  }
+  if (!isObjectIdHex(value)) throw invalid(describe(value));
   return new ObjectId(value);
 }
 
+const invalid = (got: string) => badUserInput(`ObjectId must be a string of 24 lowercase hex characters; got ${got}`);
+
 function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'string') return truncate(JSON.stringify(value));
   if (value === null) return 'null';
-  return Array.isArray(value) ? 'a list' : `a value of type ${typeof value}`;
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : `the ${typeof value} ${truncate(String(value))}`;
+}
+
+function truncate(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 export const ObjectIdScalar = new GraphQLScalarType<ObjectId, string>({
@@ -32,23 +37,7 @@ export const ObjectIdScalar = new GraphQLScalarType<ObjectId, string>({
   },
   parseValue: parse,
   parseLiteral(node: ValueNode) {
-    return parse(node.kind === Kind.STRING ? node.value : literalDescription(node));
+    if (node.kind !== Kind.STRING) throw invalid(truncate(print(node)));
+    return parse(node.value);
   },
 });
-
-/** A stand-in that `parse` rejects with a message naming what was sent. */
-function literalDescription(node: ValueNode): unknown {
-  switch (node.kind) {
-    case Kind.OBJECT:
-      return {};
-    case Kind.LIST:
-      return [];
-    case Kind.NULL:
-      return null;
-    case Kind.INT:
-    case Kind.FLOAT:
-      return Number(node.value);
-    default:
-      return undefined;
-  }
-}

@@ -1,0 +1,102 @@
+/**
+ * The legacy REST routes (CONTRACT §4), on the same request context, loaders and access policy as
+ * GraphQL:
+ *   GET /{resourceSlug}/session/{sessionId}.json    members of the team
+ *   GET /s/{resourceSlug}/session/{sessionId}.json  anyone, for public sessions (share links)
+ * HEAD works on both (Express answers it from GET), with a weak ETag and 304 on If-None-Match.
+ */
+import { createHash } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import { ObjectId } from 'mongodb';
+import type { SessionDoc } from '../db/documents';
+import { isObjectIdHex } from '../db/object-id';
+import { badUserInput, ErrorCode, forbidden, HTTP_STATUS, httpHeadersFor, notFound, type GatewayError } from '../errors/codes';
+import { toGatewayError } from '../errors/classify';
+import type { Logger } from '../observability/logger';
+import { publicTeamSession, teamSession } from '../policy/readable-sessions';
+import { createRequestContext, type ContextDependencies, type RequestContext } from '../server/request-context';
+import { createCsrfToken, csrfSecret } from './csrf';
+import { EMPTY_BODY_DATA, serializeBody, serializeData, sessionBodyData, type SessionBodyData } from './session-body';
+
+export function restCompatRouter(deps: ContextDependencies, logger: Logger): Router {
+  const router = Router();
+  router.get('/s/:resourceSlug/session/:sessionId.json', handler(deps, logger, 'public'));
+  router.get('/:resourceSlug/session/:sessionId.json', handler(deps, logger, 'team'));
+  return router;
+}
+
+type RouteKind = 'team' | 'public';
+
+function handler(deps: ContextDependencies, logger: Logger, kind: RouteKind) {
+  return async (req: Request, res: Response): Promise<void> => {
+    try {
+      const teamId = pathId(req.params.resourceSlug, 'resourceSlug');
+      const sessionId = pathId(req.params.sessionId, 'sessionId');
+      const authorization = req.headers.authorization;
+      const ctx = await createRequestContext(deps, { requestId: String(res.getHeader('X-Request-Id')), authorization });
+      const session = kind === 'team' ? await readTeamSession(ctx, teamId, sessionId) : await readPublicSession(ctx, teamId, sessionId);
+      const data = session ? await sessionBodyData(ctx.loaders, session, await ctx.sessionGraphs.load(session)) : EMPTY_BODY_DATA;
+      sendBody(req, res, ctx, deps, data);
+    } catch (error) {
+      sendError(res, logger, error);
+    }
+  };
+}
+
+function pathId(value: string | string[] | undefined, name: string): ObjectId {
+  if (!isObjectIdHex(value)) throw badUserInput(`Invalid ${name}: expected 24 lowercase hex characters`);
+  return new ObjectId(value);
+}
+
+async function readTeamSession(ctx: RequestContext, teamId: ObjectId, sessionId: ObjectId): Promise<SessionDoc | null> {
+  const lookup = await teamSession(ctx, teamId, sessionId);
+  if (lookup.outcome === 'denied') throw forbidden('You do not have permission to read this session');
+  return lookup.outcome === 'readable' ? lookup.session : null;
+}
+
+async function readPublicSession(ctx: RequestContext, teamId: ObjectId, sessionId: ObjectId): Promise<SessionDoc> {
+  const session = await publicTeamSession(ctx, teamId, sessionId);
+  if (!session) throw notFound('Session not found');
+  return session;
+}
+
+/**
+ * The csrf token is new on every call, so the ETag is computed over the rest of the body: a weak
+ * validator, equal when the data is.
+ */
+function sendBody(req: Request, res: Response, ctx: RequestContext, deps: ContextDependencies, data: SessionBodyData): void {
+  const etag = `W/"${createHash('sha1').update(serializeData(data)).digest('base64url')}"`;
+  res.set('ETag', etag);
+  res.set('Cache-Control', 'private, no-cache');
+  res.set('Vary', 'Authorization');
+  if (matchesEtag(req.get('if-none-match'), etag)) {
+    res.status(304).end();
+    return;
+  }
+  const csrf = createCsrfToken(csrfSecret(deps.csrfSecret ?? deps.jwtSecret, ctx.viewer?.accountId.toHexString() ?? null));
+  res.status(200).type('application/json; charset=utf-8').end(serializeBody(csrf, data));
+}
+
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const opaque = etag.slice(2);
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t === etag || t === opaque || t.slice(2) === opaque;
+  });
+}
+
+function sendError(res: Response, logger: Logger, error: unknown): void {
+  const safe: GatewayError = toGatewayError(error);
+  const status = HTTP_STATUS[safe.code];
+  let message = safe.message;
+  if (safe.code === ErrorCode.INTERNAL_SERVER_ERROR) {
+    const requestId = String(res.getHeader('X-Request-Id'));
+    logger.error({ err: error }, 'unexpected error while serving a session .json');
+    message = `${message} (request id ${requestId})`;
+  } else if (safe.code === ErrorCode.SERVICE_UNAVAILABLE) {
+    logger.warn({ err: error }, 'database unreachable');
+  }
+  res.status(status).set(httpHeadersFor(safe.code)).type('application/json; charset=utf-8');
+  res.end(JSON.stringify({ message, code: status }));
+}

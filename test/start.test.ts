@@ -1,0 +1,238 @@
+/**
+ * The `npm start` path (CONTRACT §6): the built `dist/src/main.js` without MONGODB_URI starts an
+ * embedded database with demo data, prints a URL, a demo token and ready-to-paste requests that
+ * work, answers the probes, and exits 0 on SIGTERM leaving nothing running. With MONGODB_URI set and
+ * no JWT_SECRET it refuses to start.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const ROOT = path.resolve(__dirname, '..');
+const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
+const run = promisify(execFile);
+
+/** Newest modification time of the files the build reads. */
+function newestSourceTime(): number {
+  let newest = 0;
+  const visit = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) visit(full);
+      else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
+    }
+  };
+  visit(path.join(ROOT, 'src'));
+  for (const file of ['tsconfig.json', 'tsconfig.build.json']) newest = Math.max(newest, statSync(path.join(ROOT, file)).mtimeMs);
+  return newest;
+}
+
+beforeAll(async () => {
+  if (!existsSync(MAIN) || statSync(MAIN).mtimeMs < newestSourceTime()) {
+    await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, timeout: 60_000 });
+  }
+  expect(existsSync(MAIN)).toBe(true);
+}, 60_000);
+
+interface Started {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const children: ChildProcess[] = [];
+
+/** Spawns the built gateway in its own process group (so a failed test can kill it and its database). */
+function startMain(env: NodeJS.ProcessEnv): Started {
+  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+afterAll(() => {
+  for (const child of children) {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) continue;
+    try {
+      process.kill(-child.pid, 'SIGKILL'); // the whole group: the gateway and its embedded database
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/**
+ * A copy of this process's environment without the settings that would change what starts. NODE_ENV
+ * goes too: Jest sets it to "test", which `npm start` never has (and which changes Apollo's behaviour).
+ */
+function baseEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+  for (const name of ['MONGODB_URI', 'JWT_SECRET', 'GRAPHQL_INTROSPECTION', 'NODE_OPTIONS', 'NODE_ENV']) delete env[name];
+  return env;
+}
+
+/** Resolves when `test` matches the output, rejects on exit or after `ms`. */
+function waitFor(started: Started, test: (stdout: string) => boolean, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (test(started.stdout())) return done();
+      if (started.child.exitCode !== null || started.child.signalCode !== null) {
+        return done(new Error(`exited (${started.child.exitCode ?? started.child.signalCode}) before the banner:\n${started.stdout()}\n${started.stderr()}`));
+      }
+    }, 50);
+    const timeout = setTimeout(() => done(new Error(`no banner within ${ms} ms:\n${started.stdout()}\n${started.stderr()}`)), ms);
+    const done = (error?: Error) => {
+      clearInterval(timer);
+      clearTimeout(timeout);
+      if (error) reject(error);
+      else resolve();
+    };
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function portIsOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** The banner's last line: the REST example's Authorization header. */
+const BANNER_COMPLETE = /\/session\/[0-9a-f]{24}\.json \\\n\s+-H 'Authorization: Bearer [^']+'/;
+
+describe('npm start without MONGODB_URI (embedded demo)', () => {
+  let started: Started;
+  let startupMs: number;
+  let banner: {
+    url: string;
+    databaseUri: string;
+    token: string;
+    graphqlCurl: string;
+    graphqlUrl: string;
+    graphqlHeaders: Record<string, string>;
+    graphqlBody: string;
+    restCurl: string;
+    restUrl: string;
+  };
+
+  beforeAll(async () => {
+    const t0 = Date.now();
+    started = startMain(baseEnv());
+    await waitFor(started, (out) => BANNER_COMPLETE.test(out), 15_000);
+    startupMs = Date.now() - t0;
+    const out = started.stdout();
+    const field = (label: string) => new RegExp(`^\\s*${label}:\\s+(\\S+)`, 'm').exec(out)?.[1] ?? '';
+    // The example requests: each starts at a "curl" line and goes on while lines end with "\".
+    const lines = out.split('\n');
+    const curls: string[] = [];
+    lines.forEach((line, i) => {
+      if (!/^\s*curl /.test(line)) return;
+      const parts = [line];
+      for (let j = i; lines[j].trimEnd().endsWith('\\') && j + 1 < lines.length; j++) parts.push(lines[j + 1]);
+      curls.push(parts.join('\n'));
+    });
+    const graphqlCurl = curls.find((c) => c.includes('/graphql')) ?? '';
+    const restCurl = curls.find((c) => c.includes('.json')) ?? '';
+    const headers: Record<string, string> = {};
+    for (const [, name, value] of graphqlCurl.matchAll(/-H '([^:']+):\s*([^']*)'/g)) headers[name.toLowerCase()] = value;
+    banner = {
+      url: field('GraphQL').replace(/\/graphql$/, ''),
+      databaseUri: field('Database'),
+      token: field('Token'),
+      graphqlCurl,
+      graphqlUrl: /curl -s (\S+)/.exec(graphqlCurl)?.[1] ?? '',
+      graphqlHeaders: headers,
+      graphqlBody: /-d '([^']*)'/.exec(graphqlCurl)?.[1] ?? '',
+      restCurl,
+      restUrl: /curl -s (\S+)/.exec(restCurl)?.[1] ?? '',
+    };
+  }, 20_000);
+
+  it('prints the URL, the database, a demo token and two example requests within 15 s', () => {
+    expect(startupMs).toBeLessThan(15_000);
+    expect(banner.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(banner.databaseUri).toMatch(/^mongodb:\/\//);
+    expect(banner.token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/); // a JWT
+    expect(banner.graphqlUrl).toBe(`${banner.url}/graphql`);
+    expect(banner.graphqlHeaders).toEqual({ 'content-type': 'application/json', authorization: `Bearer ${banner.token}` });
+    expect(() => JSON.parse(banner.graphqlBody)).not.toThrow();
+    expect(banner.restUrl).toMatch(new RegExp(`^${banner.url.replace(/\./g, '\\.')}/[0-9a-f]{24}/session/[0-9a-f]{24}\\.json$`));
+    expect(banner.restCurl).toContain(`Authorization: Bearer ${banner.token}`);
+    // both examples are about the same session
+    const sessionId = /\/session\/([0-9a-f]{24})\.json/.exec(banner.restUrl)![1];
+    expect(banner.graphqlBody).toContain(sessionId);
+  });
+
+  it('logs a structured "listening" line at LOG_LEVEL=info', () => {
+    const logs = started.stdout().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logs).toContainEqual(expect.objectContaining({ msg: 'session gateway listening', url: banner.url, embedded: true }));
+  });
+
+  it('answers the printed GraphQL example with data and no errors', async () => {
+    const response = await fetch(banner.graphqlUrl, { method: 'POST', headers: banner.graphqlHeaders, body: banner.graphqlBody });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { data?: { session: Record<string, unknown> | null }; errors?: unknown[] };
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.session).toMatchObject({ name: expect.any(String), app: { name: expect.any(String) } });
+  });
+
+  const hasCurl = ['/usr/bin/curl', '/bin/curl', '/usr/local/bin/curl'].some((file) => existsSync(file));
+  (hasCurl ? it : it.skip)('answers the printed curl command pasted into a shell', async () => {
+    const { stdout } = await run('bash', ['-c', banner.graphqlCurl], { timeout: 10_000 });
+    const body = JSON.parse(stdout) as { data?: { session: unknown }; errors?: unknown[] };
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.session).toBeTruthy();
+  });
+
+  it('answers /healthz and /readyz with 200', async () => {
+    expect((await fetch(`${banner.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${banner.url}/readyz`)).status).toBe(200);
+  });
+
+  it('exits 0 on SIGTERM within 10 s and stops its embedded database', async () => {
+    const databasePort = Number(new URL(banner.databaseUri).port);
+    expect(await portIsOpen(databasePort)).toBe(true);
+    started.child.kill('SIGTERM');
+    const { code, signal } = await withTimeout(started.exited, 10_000, 'shutdown after SIGTERM');
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(await portIsOpen(databasePort)).toBe(false);
+    expect(started.stderr()).toBe('');
+  }, 15_000);
+});
+
+describe('npm start with MONGODB_URI and no JWT_SECRET', () => {
+  it.each([
+    ['unset', undefined],
+    ['empty', ''],
+  ])('exits non-zero quickly, naming JWT_SECRET, when it is %s', async (_label, secret) => {
+    const env = baseEnv();
+    env.MONGODB_URI = 'mongodb://127.0.0.1:1/agentcloud';
+    if (secret !== undefined) env.JWT_SECRET = secret;
+    const started = startMain(env);
+    const { code } = await withTimeout(started.exited, 10_000, 'exit without JWT_SECRET');
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(started.stderr() + started.stdout()).toMatch(/JWT_SECRET/);
+    expect(started.stdout()).not.toMatch(/Token:/);
+  }, 15_000);
+});
