@@ -1,10 +1,10 @@
-import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import { ObjectId } from 'mongodb';
 import type { SessionDoc } from '../db/documents';
 import { badUserInput } from '../errors/codes';
 import { readableSession, readableSessionPage } from '../policy/readable-sessions';
 import type { RequestContext } from '../server/request-context';
-import { SessionStatus } from '../schema/enums';
+import { MAX_PAGE_SIZE, SessionsArgs } from '../schema/types/sessions-args';
 import { ObjectIdScalar } from '../schema/scalars/object-id';
 import { NamedValue } from '../schema/types/common';
 import { SessionConnection } from '../schema/types/connection';
@@ -17,8 +17,6 @@ import { Task } from '../schema/types/task';
 import { Tool } from '../schema/types/tool';
 import { decodeCursor, encodeCursor } from './cursor';
 
-export const MAX_PAGE_SIZE = 100;
-const DEFAULT_PAGE_SIZE = 20;
 
 @Resolver(() => Session)
 export class SessionResolver {
@@ -34,11 +32,7 @@ export class SessionResolver {
     description: `The sessions of a team that the caller may read, newest first. Requires membership of the team. \`first\` is at most ${MAX_PAGE_SIZE}.`,
   })
   async sessions(
-    @Arg('teamId', () => ObjectIdScalar) teamId: ObjectId,
-    @Arg('first', () => Int, { defaultValue: DEFAULT_PAGE_SIZE }) first: number,
-    @Arg('after', () => String, { nullable: true, description: 'The `endCursor` of the previous page.' }) after: string | null | undefined,
-    @Arg('status', () => SessionStatus, { nullable: true }) status: SessionStatus | null,
-    @Arg('appId', () => ObjectIdScalar, { nullable: true }) appId: ObjectId | null,
+    @Args(() => SessionsArgs) { teamId, first, after, status, appId }: SessionsArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<SessionConnection> {
     if (first < 0 || first > MAX_PAGE_SIZE) throw badUserInput(`first must be between 0 and ${MAX_PAGE_SIZE}; got ${first}`);
