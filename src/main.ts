@@ -13,6 +13,7 @@ import { signLoginToken } from './auth/tokens';
 import { createGatewayApp } from './server/app';
 import { listen } from './server/listen';
 import { printDemoBanner } from './server/demo-banner';
+import { demoIdeOptions } from './ide';
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
@@ -28,8 +29,11 @@ async function main(): Promise<void> {
   const database = await connectDatabase(uri);
   const demo = embedded ? generateDemoData() : undefined;
   if (demo) await loadDemoData(database.db, demo);
+  // The demo's token and session: printed in the banner and already filled in in the IDE.
+  const demoToken = demo ? signLoginToken(demo.fixtures.accounts.owner, config.jwtSecret) : '';
+  const ide = demo ? demoIdeOptions({ token: demoToken, sessionId: demo.fixtures.sessions.teamCrew.toHexString() }) : undefined;
 
-  const gateway = await createGatewayApp({ db: database.db, jwtSecret: config.jwtSecret, logger, introspection: config.introspection });
+  const gateway = await createGatewayApp({ db: database.db, jwtSecret: config.jwtSecret, logger, introspection: config.introspection, federation: config.federation, ide });
   const { server, url } = await listen(gateway.app, config.port, config.host);
   logger.info({ url, database: database.db.databaseName, embedded: Boolean(embedded), startupMs: Date.now() - startedAt }, 'session gateway listening');
 
@@ -38,7 +42,7 @@ async function main(): Promise<void> {
     printDemoBanner({
       url,
       databaseUri: uri,
-      token: signLoginToken(fixtures.accounts.owner, config.jwtSecret),
+      token: demoToken,
       teamId: fixtures.teams.acmeMain.toHexString(),
       sessionId: fixtures.sessions.teamCrew.toHexString(),
       startupMs: Date.now() - startedAt,

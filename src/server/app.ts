@@ -10,7 +10,9 @@ import { toGatewayError } from '../errors/classify';
 import type { Logger } from '../observability/logger';
 import { runInRequestScope } from '../observability/request-scope';
 import { buildGatewaySchema } from '../schema/build';
+import { buildSubgraphGatewaySchema } from '../federation/subgraph-schema';
 import { restCompatRouter } from '../rest-compat/routes';
+import { IDE_ASSET_PREFIX, ideAssetsRouter, type IdeOptions } from '../ide';
 import { createGraphQLServer } from './graphql';
 import { healthz, readyz } from './health';
 import { createRequestContext, type ContextDependencies } from './request-context';
@@ -20,7 +22,11 @@ export interface GatewayAppOptions {
   jwtSecret: string;
   logger: Logger;
   introspection?: boolean;
+  /** Serve the Apollo Federation 2 subgraph schema (GRAPHQL_FEDERATION). */
+  federation?: boolean;
   requestTimeoutMs?: number;
+  /** What the GraphQL IDE starts with (the embedded demo fills in its token and a query). */
+  ide?: IdeOptions;
 }
 
 export interface GatewayApp {
@@ -35,7 +41,8 @@ const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
 export async function createGatewayApp(options: GatewayAppOptions): Promise<GatewayApp> {
   const { db, logger } = options;
   const contextDeps: ContextDependencies = { db, jwtSecret: options.jwtSecret, requestTimeoutMs: options.requestTimeoutMs };
-  const apollo = createGraphQLServer({ schema: buildGatewaySchema(), logger, introspection: options.introspection ?? true });
+  const schema = options.federation ? buildSubgraphGatewaySchema() : buildGatewaySchema();
+  const apollo = createGraphQLServer({ schema, logger, introspection: options.introspection ?? true, ide: options.ide });
   await apollo.start();
 
   const app = express();
@@ -51,6 +58,9 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
 
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(db));
+
+  // The IDE's scripts and styles; before Apollo's middleware, which takes every path under /graphql.
+  app.use(IDE_ASSET_PREFIX, ideAssetsRouter());
 
   app.use(
     '/graphql',

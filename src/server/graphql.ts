@@ -1,14 +1,18 @@
 /** The Apollo Server over the type-graphql schema. */
 import { ApolloServer } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
+import { ideLandingPagePlugin, type IdeOptions } from '../ide';
 import type { Logger } from '../observability/logger';
 import { createErrorFormatter } from './graphql-errors';
+import { applicationJsonStatusPlugin } from './json-status-plugin';
 import type { RequestContext } from './request-context';
 
 export interface GraphQLServerOptions {
   schema: GraphQLSchema;
   logger: Logger;
   introspection: boolean;
+  /** What the GraphQL IDE (GET /graphql from a browser) starts with. */
+  ide?: IdeOptions;
 }
 
 export function createGraphQLServer(options: GraphQLServerOptions): ApolloServer<RequestContext> {
@@ -22,6 +26,11 @@ export function createGraphQLServer(options: GraphQLServerOptions): ApolloServer
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter(options.logger),
     logger: apolloLogger(options.logger),
+    plugins: [
+      applicationJsonStatusPlugin<RequestContext>(),
+      // GET /graphql from a browser: our own GraphiQL, served from this gateway (no CDN).
+      ideLandingPagePlugin({ ...options.ide, endpoint: '/graphql', introspection: options.introspection }),
+    ],
   });
 }
 

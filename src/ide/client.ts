@@ -1,0 +1,91 @@
+/**
+ * The IDE page's own script and style, served as files (the page has no inline script, so a
+ * `script-src 'self'` Content-Security-Policy holds). They are kept here as strings so that the
+ * TypeScript build carries them to dist/ with the rest.
+ *
+ * The script reads its settings from `<script type="application/json" id="ide-config">` (see
+ * page.ts), and mounts GraphiQL (UMD global `GraphiQL`, on the React 18 UMD globals) with a fetcher
+ * that always sends `Content-Type: application/json`: Apollo's CSRF prevention stays on.
+ */
+
+export const IDE_CLIENT_SCRIPT = String.raw`/* Session gateway: mounts GraphiQL. Settings: #ide-config (JSON). */
+(function () {
+  'use strict';
+
+  var config = {};
+  var configElement = document.getElementById('ide-config');
+  if (configElement) {
+    try {
+      config = JSON.parse(configElement.textContent || '{}');
+    } catch (error) {
+      console.error('ide-config is not valid JSON', error);
+    }
+  }
+  var endpoint = config.endpoint || '/graphql';
+  var container = document.getElementById('graphiql');
+
+  if (!window.React || !window.ReactDOM || !window.GraphiQL) {
+    container.textContent = 'The GraphQL IDE could not load its scripts.';
+    return;
+  }
+
+  /** Reads a response as JSON; anything else becomes a GraphQL-shaped error so GraphiQL shows it. */
+  function readResult(response) {
+    return response.text().then(function (text) {
+      try {
+        return JSON.parse(text);
+      } catch (error) {
+        return {
+          errors: [{ message: 'HTTP ' + response.status + ': the response is not JSON', extensions: { body: text.slice(0, 2000) } }],
+        };
+      }
+    });
+  }
+
+  /**
+   * GraphiQL calls this for every operation (introspection included) with the headers editor's
+   * object as options.headers. Content-Type is always application/json, whatever the editor says.
+   */
+  function fetcher(params, options) {
+    var headers = new Headers((options && options.headers) || {});
+    headers.set('Content-Type', 'application/json');
+    if (!headers.has('Accept')) headers.set('Accept', 'application/graphql-response+json, application/json');
+    return fetch(endpoint, {
+      method: 'POST',
+      headers: headers,
+      body: JSON.stringify(params),
+      credentials: 'same-origin',
+    }).then(readResult);
+  }
+
+  var props = {
+    fetcher: fetcher,
+    isHeadersEditorEnabled: true,
+    defaultEditorToolsVisibility: 'headers',
+    shouldPersistHeaders: false,
+  };
+  if (typeof config.defaultQuery === 'string') props.defaultQuery = config.defaultQuery;
+  if (typeof config.defaultHeaders === 'string') props.defaultHeaders = config.defaultHeaders;
+  // Without introspection there is no schema to ask for: GraphiQL then runs without one.
+  if (config.introspection === false) props.schema = null;
+  if (typeof config.storageNamespace === 'string' && typeof GraphiQL.createLocalStorage === 'function') {
+    props.storage = GraphiQL.createLocalStorage({ namespace: config.storageNamespace });
+  }
+
+  var logo = React.createElement(GraphiQL.Logo, null, config.title || 'GraphiQL');
+  ReactDOM.createRoot(container).render(React.createElement(GraphiQL, props, logo));
+})();
+`;
+
+export const IDE_CLIENT_CSS = `/* Session gateway: GraphiQL takes the whole window. */
+html, body, #graphiql {
+  height: 100%;
+  margin: 0;
+  overflow: hidden;
+  width: 100%;
+}
+#graphiql > .graphiql-loading {
+  font-family: system-ui, sans-serif;
+  padding: 2rem;
+}
+`;

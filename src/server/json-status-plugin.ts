@@ -1,0 +1,31 @@
+/**
+ * GraphQL over HTTP, legacy `application/json` responses: a request error (the document does not parse
+ * or validate, no operation can be chosen, variables do not coerce) SHOULD be answered with 200 when
+ * the client asked for `application/json` by name; Apollo answers 400 whatever was asked. Clients that
+ * accept `application/graphql-response+json`, `*` or nothing keep the 400, as the spec prefers.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import Negotiator from 'negotiator';
+
+const MEDIA_TYPES = ['application/json', 'application/graphql-response+json'];
+
+export function applicationJsonStatusPlugin<TContext extends object>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart({ request }) {
+      const accept = request.http?.headers.get('accept');
+      if (!accept) return;
+      const negotiator = new Negotiator({ headers: { accept } });
+      const chosen = negotiator.mediaType(MEDIA_TYPES);
+      const named = negotiator.mediaTypes().some((type) => type.toLowerCase() === 'application/json');
+      if (chosen !== 'application/json' || !named) return;
+      return {
+        async willSendResponse({ response }) {
+          const body = response.body;
+          if (response.http.status === 400 && body.kind === 'single' && body.singleResult.data === undefined) {
+            response.http.status = 200;
+          }
+        },
+      };
+    },
+  };
+}
