@@ -16,6 +16,8 @@ export interface GatewayConfig {
   jwtSecretGenerated: boolean;
   logLevel: LogLevel;
   introspection: boolean;
+  /** Serve an Apollo Federation 2 subgraph schema (entities, `_service`, `_entities`) instead of the plain one. */
+  federation: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -44,6 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     jwtSecretGenerated,
     logLevel,
     introspection: parseBoolean(env.GRAPHQL_INTROSPECTION, true),
+    federation: parseBoolean(env.GRAPHQL_FEDERATION, false),
   };
 }
 

@@ -39,6 +39,21 @@ export interface Loaders {
   apikeys: ByIdLoader<ApiKeyDoc>;
   /** Pages of a team's sessions, newest first; found sessions are primed into `sessions`. */
   listSessions: SessionLister;
+  /**
+   * Tenant documents by `_id` alone, for federation references (an id that arrives without the team
+   * it was reached through). The caller checks the document's team with the access policy before
+   * using it. (A DataLoader that is never asked costs nothing but its construction.)
+   */
+  byId: ByIdTenantLoaders;
+}
+
+export interface ByIdTenantLoaders {
+  readonly apps: ByIdLoader<AppDoc>;
+  readonly agents: ByIdLoader<AgentDoc>;
+  readonly tasks: ByIdLoader<TaskDoc>;
+  readonly tools: ByIdLoader<ToolDoc>;
+  readonly models: ByIdLoader<ModelDoc>;
+  readonly datasources: ByIdLoader<DatasourceDoc>;
 }
 
 export interface LoaderOptions {
@@ -64,5 +79,17 @@ export function createLoaders(db: Db, options: LoaderOptions = {}): Loaders {
     accounts: createByIdLoader<AccountDoc>(db, 'accounts', q),
     apikeys: createByIdLoader<ApiKeyDoc>(db, 'apikeys', q),
     listSessions: createSessionLister(db, sessions, q),
+    byId: byIdTenantLoaders(db, q),
+  };
+}
+
+function byIdTenantLoaders(db: Db, q: QueryOptions): ByIdTenantLoaders {
+  return {
+    apps: createByIdLoader<AppDoc>(db, 'apps', q),
+    agents: createByIdLoader<AgentDoc>(db, 'agents', q),
+    tasks: createByIdLoader<TaskDoc>(db, 'tasks', q),
+    tools: createByIdLoader<ToolDoc>(db, 'tools', q),
+    models: createByIdLoader<ModelDoc>(db, 'models', q),
+    datasources: createByIdLoader<DatasourceDoc>(db, 'datasources', q),
   };
 }

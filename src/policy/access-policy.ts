@@ -39,6 +39,18 @@ export class AccessPolicy {
     return answer;
   }
 
+  /**
+   * Whether the caller may read a team's apps, agents, tasks, tools, models and datasources reached
+   * by bare id: members of the team and its admins. Only federation references use this: an entity
+   * reference (`{__typename, _id}`) cannot prove which session it was reached through, so §3's rule
+   * ("only through a readable session") cannot be applied to it. Team members can read these
+   * documents in the Agentcloud webapp anyway, so this grants nothing the webapp does not; the normal
+   * graph keeps §3's rule unchanged.
+   */
+  async canReadTeamResources(teamId: ObjectId): Promise<boolean> {
+    return this.isMember(teamId) || this.isAdmin(teamId);
+  }
+
   /** Whether the caller may read this session; memoized by session id. */
   canReadSession(session: SessionDoc): Promise<boolean> {
     const key = session._id.toHexString();

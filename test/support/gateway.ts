@@ -13,6 +13,7 @@ import { generateDemoData, type DemoData, type GenerateOptions } from '../../src
 import { loadDemoData } from '../../src/seed/load';
 import { signLoginToken } from '../../src/auth/tokens';
 import { createGatewayApp, type GatewayApp } from '../../src/server/app';
+import type { IdeOptions } from '../../src/ide';
 import { listen } from '../../src/server/listen';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
@@ -45,13 +46,21 @@ export interface GraphQLResult extends HttpResult {
   body: { data?: any; errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, any> }> };
 }
 
-export async function startTestGateway(options: GenerateOptions = {}): Promise<TestGateway> {
+export interface TestGatewayOptions extends GenerateOptions {
+  /** Serve the Apollo Federation 2 subgraph schema (GRAPHQL_FEDERATION). */
+  federation?: boolean;
+  /** What the GraphQL IDE starts with (default headers, default query). */
+  ide?: IdeOptions;
+}
+
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const { federation, ide, ...generateOptions } = options;
   const mongo = await startEmbeddedMongo();
   const database = await connectDatabase(mongo.uri);
-  const data = generateDemoData(options);
+  const data = generateDemoData(generateOptions);
   await loadDemoData(database.db, data);
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const gateway: GatewayApp = await createGatewayApp({ db: database.db, jwtSecret: TEST_JWT_SECRET, logger });
+  const gateway: GatewayApp = await createGatewayApp({ db: database.db, jwtSecret: TEST_JWT_SECRET, logger, federation, ide });
   const { server, url } = await listen(gateway.app, 0, '127.0.0.1');
 
   let commandLog: string[] | null = null;

@@ -1,9 +1,10 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, Int, ObjectType } from 'type-graphql';
 import type { ObjectId } from 'mongodb';
 import { DateTimeScalar } from '../scalars/date-time';
 import { ObjectIdScalar } from '../scalars/object-id';
 import { Icon } from './common';
 
+@Directive('@key(fields: "_id")')
 @ObjectType({ description: 'An AI agent: a role with a goal, a model and tools.' })
 export class Agent {
   @Field(() => ObjectIdScalar)

@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, Int, ObjectType } from 'type-graphql';
 import type { ObjectId } from 'mongodb';
 import { AppType } from '../enums';
 import { ObjectIdScalar } from '../scalars/object-id';
@@ -13,6 +13,7 @@ export class ChatAppConfig {
   maxMessages?: number;
 }
 
+@Directive('@key(fields: "_id")')
 @ObjectType({ description: 'An app: a chat app with one agent, or a crew app.' })
 export class App {
   @Field(() => ObjectIdScalar)

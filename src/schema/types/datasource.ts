@@ -1,9 +1,10 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Directive, Field, ObjectType } from 'type-graphql';
 import type { ObjectId } from 'mongodb';
 import { DateTimeScalar } from '../scalars/date-time';
 import { JSONScalar } from '../scalars/json';
 import { ObjectIdScalar } from '../scalars/object-id';
 
+@Directive('@key(fields: "_id")')
 @ObjectType({ description: 'A synced data source used by RAG tools. Its connection settings are never exposed.' })
 export class Datasource {
   @Field(() => ObjectIdScalar)

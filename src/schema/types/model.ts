@@ -1,7 +1,8 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, Int, ObjectType } from 'type-graphql';
 import type { ObjectId } from 'mongodb';
 import { ObjectIdScalar } from '../scalars/object-id';
 
+@Directive('@key(fields: "_id")')
 @ObjectType({ description: 'A language or embedding model. Its provider credentials are never exposed.' })
 export class Model {
   @Field(() => ObjectIdScalar)

@@ -1,10 +1,11 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, Int, ObjectType } from 'type-graphql';
 import type { ObjectId } from 'mongodb';
 import { SessionStatus } from '../enums';
 import { DateTimeScalar } from '../scalars/date-time';
 import { ObjectIdScalar } from '../scalars/object-id';
 import { NamedValue, SharingConfig } from './common';
 
+@Directive('@key(fields: "_id")')
 @ObjectType({ description: 'A run of an app: a chat or a crew execution. Field names follow the published Session schema.' })
 export class Session {
   @Field(() => ObjectIdScalar)

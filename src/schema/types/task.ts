@@ -1,10 +1,11 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Directive, Field, ObjectType } from 'type-graphql';
 import type { ObjectId } from 'mongodb';
 import { DateTimeScalar } from '../scalars/date-time';
 import { JSONScalar } from '../scalars/json';
 import { ObjectIdScalar } from '../scalars/object-id';
 import { Icon } from './common';
 
+@Directive('@key(fields: "_id")')
 @ObjectType({ description: 'A step of a crew, done by an agent.' })
 export class Task {
   @Field(() => ObjectIdScalar)

@@ -1,4 +1,4 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Directive, Field, ObjectType } from 'type-graphql';
 import type { ObjectId } from 'mongodb';
 import { JSONScalar } from '../scalars/json';
 import { ObjectIdScalar } from '../scalars/object-id';
@@ -28,6 +28,7 @@ export class ToolData {
   parameters?: unknown;
 }
 
+@Directive('@key(fields: "_id")')
 @ObjectType({ description: 'A tool agents and tasks can call: a function, a RAG retriever, or a global built-in.' })
 export class Tool {
   @Field(() => ObjectIdScalar)

@@ -1,0 +1,340 @@
+/**
+ * Apollo Federation 2 subgraph mode (GRAPHQL_FEDERATION): the gateway in subgraph mode, a second
+ * subgraph written here that extends `Agent`, both composed with @apollo/composition and served by
+ * @apollo/gateway, all on loopback ports. Nothing is mocked: every request crosses real HTTP.
+ */
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { composeServices } from '@apollo/composition';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { Kind, parse, type ObjectTypeDefinitionNode } from 'graphql';
+import { startTestGateway, type TestGateway } from './support/gateway';
+
+/** The second subgraph: a rating for some agents, and a featured agent that only names its id. */
+const RATINGS_SDL = `
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+  scalar ObjectId
+  type Agent @key(fields: "_id") {
+    _id: ObjectId!
+    rating: Int
+  }
+  type Query {
+    featuredAgent: Agent
+  }
+`;
+
+interface Served {
+  url: string;
+  stop(): Promise<void>;
+}
+
+interface Result {
+  data?: any;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }>;
+}
+
+let gw: TestGateway; // subgraph mode
+let plain: TestGateway; // flag off (the same deterministic demo data)
+let ratings: Served;
+let router: Served;
+const rating = new Map<string, number>();
+
+async function serve(server: ApolloServer<any>, context?: (req: { headers: Record<string, any> }) => Promise<object>): Promise<Served> {
+  const { url } = await startStandaloneServer(server, {
+    listen: { port: 0, host: '127.0.0.1' },
+    context: context ? async ({ req }) => context(req) : undefined,
+  });
+  return { url, stop: () => server.stop() };
+}
+
+async function post(url: string, query: string, variables?: Record<string, unknown>, token: string | null = null): Promise<Result> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  return (await response.json()) as Result;
+}
+
+beforeAll(async () => {
+  [gw, plain] = await Promise.all([startTestGateway({ federation: true }), startTestGateway()]);
+  const f = gw.fixtures;
+  rating.set(f.agents.researcher.toHexString(), 4).set(f.agents.writer.toHexString(), 5);
+
+  ratings = await serve(new ApolloServer({
+    schema: buildSubgraphSchema({
+      typeDefs: parse(RATINGS_SDL),
+      resolvers: {
+        Agent: {
+          __resolveReference: (ref: { _id: string }) => ({ _id: ref._id }),
+          rating: (agent: { _id: string }) => rating.get(agent._id) ?? null,
+        },
+        Query: { featuredAgent: () => ({ _id: f.agents.writer.toHexString() }) },
+      },
+    }),
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  }));
+
+  const { data } = await post(`${gw.url}/graphql`, '{ _service { sdl } }');
+  const composed = composeServices([
+    { name: 'sessions', url: `${gw.url}/graphql`, typeDefs: parse(data._service.sdl) },
+    { name: 'ratings', url: ratings.url, typeDefs: parse(RATINGS_SDL) },
+  ]);
+  if (composed.errors) throw new Error(composed.errors.map((error) => error.message).join('\n'));
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: composed.supergraphSdl,
+    buildService: ({ url }) => new RemoteGraphQLDataSource<{ authorization?: string }>({
+      url,
+      willSendRequest({ request, context }) {
+        if (context.authorization) request.http!.headers.set('authorization', context.authorization);
+      },
+    }),
+  });
+  router = await serve(new ApolloServer({ gateway }), async (req) => ({ authorization: req.headers.authorization }));
+}, 60_000);
+
+afterAll(async () => {
+  await router?.stop();
+  await ratings?.stop();
+  await Promise.all([gw?.stop(), plain?.stop()]);
+});
+
+const SESSION_GRAPH = (extra: string) => `query($id: ObjectId!) { session(_id: $id) {
+  _id name status tokensUsed startDate sharingConfig { mode permissions { id value } } variables { name value }
+  app { _id name type createdBy crew { name process tasks { name } managerModel { name } } agent { name } kickOffVariables { name } }
+  tasks { _id name agent { _id name ${extra} } context { name } tools { name } variables { name } }
+  agents { _id name ${extra} dateCreated model { _id name } functionModel { name } tools { _id name datasource { name } } }
+  tools { _id name type teamId data { builtin parameters } retriever_config datasource { _id name recordCount createdDate model { name } } }
+  models { _id name modelType }
+  datasources { _id name model { name } }
+} }`;
+
+/** A copy of `value` without the `rating` keys the other subgraph adds. */
+function withoutRating(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutRating);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'rating').map(([key, v]) => [key, withoutRating(v)]));
+}
+
+describe('through a composing gateway', () => {
+  it('crosses from a session into its entities and the other subgraph, with the same data as a direct query', async () => {
+    const f = gw.fixtures;
+    const token = gw.tokenFor('member');
+    const variables = { id: f.sessions.teamCrew.toHexString() };
+    const composed = await post(router.url, SESSION_GRAPH('rating'), variables, token);
+    const direct = await gw.graphql(SESSION_GRAPH(''), variables, token);
+    const flagOff = await plain.graphql(SESSION_GRAPH(''), variables, token);
+    expect(composed.errors).toBeUndefined();
+    expect(direct.body.errors).toBeUndefined();
+
+    const session = composed.data.session;
+    expect(session).toMatchObject({ name: 'Team crew run', status: 'RUNNING', app: { type: 'CREW', crew: { process: 'HIERARCHICAL' } } });
+    expect(session.agents.map((a: { name: string; rating: number | null }) => [a.name, a.rating])).toEqual([['Researcher', 4], ['Writer', 5]]);
+    expect(session.tasks[0].agent).toMatchObject({ name: 'Researcher', rating: 4 });
+    expect(session.tools[0].datasource).toMatchObject({ name: 'Product docs', recordCount: { total: 120, success: 118, failure: 2 } });
+    expect(withoutRating(composed.data)).toEqual(direct.body.data);
+    // subgraph mode answers exactly as the plain schema does (same seed, same ids)
+    expect(direct.body.data).toEqual(flagOff.body.data);
+  });
+
+  it('resolves a bare agent reference through our _entities for a member of its team only', async () => {
+    const query = '{ featuredAgent { _id name rating model { name } tools { name datasource { name } } } }';
+    const member = await post(router.url, query, undefined, gw.tokenFor('member'));
+    expect(member.errors).toBeUndefined();
+    expect(member.data.featuredAgent).toEqual({
+      _id: gw.fixtures.agents.writer.toHexString(), name: 'Writer', rating: 5, model: { name: 'Claude' },
+      tools: [{ name: 'Publish post', datasource: null }],
+    });
+
+    // For an outsider or an anonymous caller our `_entities` answers null. @apollo/gateway does not
+    // null the entity for that: it keeps the object the other subgraph returned, with our fields
+    // null, and nulls it only when a non-null field of ours (here `tools`) was asked for.
+    for (const token of [gw.tokenFor('outsider'), null]) {
+      const denied = await post(router.url, '{ featuredAgent { name model { name } } }', undefined, token);
+      expect(denied.errors).toBeUndefined();
+      expect(denied.data.featuredAgent).toEqual({ name: null, model: null });
+      const withList = await post(router.url, '{ featuredAgent { name tools { name } } }', undefined, token);
+      expect(withList.data.featuredAgent).toBeNull();
+    }
+  });
+
+  it('keeps an invalid token an error, not an anonymous call', async () => {
+    const result = await post(router.url, '{ featuredAgent { name } }', undefined, 'not-a-jwt');
+    expect(result.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect(result.data?.featuredAgent ?? { name: null }).toEqual({ name: null });
+  });
+});
+
+describe('_entities on the subgraph', () => {
+  const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) {
+    __typename
+    ... on Session { _id name status }
+    ... on App { _id name type crew { name } }
+    ... on Agent { _id name model { name } }
+    ... on Task { _id name agent { name } }
+    ... on Tool { _id name teamId datasource { name } }
+    ... on Model { _id name }
+    ... on Datasource { _id name model { name } }
+  } }`;
+  const ref = (typename: string, id: unknown) => ({ __typename: typename, _id: id });
+  const hex = (id: { toHexString(): string }) => id.toHexString();
+
+  async function entities(representations: unknown[], token: string | null) {
+    const { body } = await gw.graphql(ENTITIES, { r: representations }, token);
+    expect(body.errors).toBeUndefined();
+    return body.data._entities as Array<Record<string, any> | null>;
+  }
+
+  it('resolves a Session only when the caller may read it', async () => {
+    const s = gw.fixtures.sessions;
+    const member = await entities([ref('Session', hex(s.teamCrew)), ref('Session', hex(s.globexSession)), ref('Session', hex(s.ownerMode))], gw.tokenFor('member'));
+    expect(member).toEqual([{ __typename: 'Session', _id: hex(s.teamCrew), name: 'Team crew run', status: 'RUNNING' }, null, null]);
+    const anonymous = await entities([ref('Session', hex(s.publicChat)), ref('Session', hex(s.teamCrew))], null);
+    expect(anonymous).toEqual([{ __typename: 'Session', _id: hex(s.publicChat), name: 'Public chat', status: 'STARTED' }, null]);
+    const creator = await entities([ref('Session', hex(s.ownerMode))], gw.tokenFor('appCreator'));
+    expect(creator[0]).toMatchObject({ name: 'Creator only' });
+  });
+
+  it('resolves team documents for members and admins of their team, never across teams', async () => {
+    const f = gw.fixtures;
+    const refs = [
+      ref('Agent', hex(f.agents.writer)), ref('Agent', hex(f.agents.globexAgent)), ref('App', hex(f.apps.crewApp)),
+      ref('Task', hex(f.tasks.draft)), ref('Tool', hex(f.tools.ragTool)), ref('Model', hex(f.models.globexModel)),
+      ref('Datasource', hex(f.datasources.docs)),
+    ];
+    const member = await entities(refs, gw.tokenFor('member'));
+    expect(member).toEqual([
+      { __typename: 'Agent', _id: hex(f.agents.writer), name: 'Writer', model: { name: 'Claude' } },
+      null,
+      { __typename: 'App', _id: hex(f.apps.crewApp), name: 'Blog writer', type: 'CREW', crew: { name: 'Content crew' } },
+      { __typename: 'Task', _id: hex(f.tasks.draft), name: 'Draft', agent: { name: 'Writer' } },
+      { __typename: 'Tool', _id: hex(f.tools.ragTool), name: 'Docs search', teamId: hex(f.teams.acmeMain), datasource: { name: 'Product docs' } },
+      null,
+      { __typename: 'Datasource', _id: hex(f.datasources.docs), name: 'Product docs', model: { name: 'Embedder' } },
+    ]);
+    // the other team sees only its own documents
+    const outsider = await entities(refs, gw.tokenFor('outsider'));
+    expect(outsider.map((e) => e?.name ?? null)).toEqual([null, 'Globex Agent', null, null, null, 'Globex GPT', null]);
+    // an org admin of Acme who is not a member of Acme Main, and a root account: admins of the team
+    for (const admin of ['orgAdmin', 'root'] as const) {
+      const result = await entities(refs.slice(0, 1), gw.tokenFor(admin));
+      expect(result[0]).toMatchObject({ name: 'Writer' });
+    }
+    // a member of another Acme team, and anonymous callers: nothing
+    expect(await entities(refs, gw.tokenFor('labsMember'))).toEqual(refs.map(() => null));
+    expect(await entities(refs, null)).toEqual(refs.map(() => null));
+  });
+
+  it('resolves a global built-in tool for any authenticated caller', async () => {
+    const id = hex(gw.fixtures.tools.builtinSearch);
+    const outsider = await entities([ref('Tool', id)], gw.tokenFor('outsider'));
+    expect(outsider).toEqual([{ __typename: 'Tool', _id: id, name: 'Search Wikipedia', teamId: null, datasource: null }]);
+    expect(await entities([ref('Tool', id)], null)).toEqual([null]);
+  });
+
+  it('treats ids that are not 24 lowercase hex as nothing, objects included', async () => {
+    const writer = hex(gw.fixtures.agents.writer);
+    const bad = [writer.toUpperCase(), ` ${writer}`, writer.slice(1), { $ne: null }, { $oid: writer }, 42, null, [writer]];
+    const result = await entities([...bad.map((id) => ref('Agent', id)), { __typename: 'Session' }, ref('Session', { $gt: '' })], gw.tokenFor('root'));
+    expect(result).toEqual([...bad.map(() => null), null, null]);
+  });
+
+  it('batches references: one read of the collection however many are asked', async () => {
+    const f = gw.fixtures;
+    const agents = [f.agents.chatAgent, f.agents.researcher, f.agents.writer, f.agents.legacyAgent, f.agents.writer].map((id) => ref('Agent', hex(id)));
+    const token = gw.tokenFor('member');
+    const { result, byName } = await gw.countCommands(() => gw.graphql(ENTITIES, { r: agents }, token));
+    expect(result.body.errors).toBeUndefined();
+    expect(result.body.data._entities.map((e: { name: string }) => e.name)).toEqual(['Support Bot', 'Researcher', 'Writer', 'Legacy', 'Writer']);
+    expect(byName).toEqual({ 'find accounts': 1, 'find agents': 1, 'find models': 1 });
+  });
+
+  it('costs a normal query the same database commands as with the flag off', async () => {
+    const query = SESSION_GRAPH('');
+    const variables = { id: hex(gw.fixtures.sessions.teamCrew) };
+    const token = gw.tokenFor('member');
+    const federated = await gw.countCommands(() => gw.graphql(query, variables, token));
+    const flagOff = await plain.countCommands(() => plain.graphql(query, variables, token));
+    expect(federated.result.body.errors).toBeUndefined();
+    expect(federated.byName).toEqual(flagOff.byName);
+  });
+
+  it('exposes no secret through an entity', async () => {
+    const f = gw.fixtures;
+    const refs = [
+      ...Object.values(f.models).map((id) => ref('Model', hex(id))),
+      ...Object.values(f.datasources).map((id) => ref('Datasource', hex(id))),
+      ...Object.values(f.tools).map((id) => ref('Tool', hex(id))),
+    ];
+    const { text } = await gw.graphql(`query($r: [_Any!]!) { _entities(representations: $r) {
+      ... on Model { name model modelType type } ... on Datasource { name recordCount originalName sourceType }
+      ... on Tool { name data { name code requirements parameters runtime } retriever_config }
+    } }`, { r: refs }, gw.tokenFor('root'));
+    expect(text).toContain('Product docs');
+    for (const secret of f.secrets) expect(text).not.toContain(secret);
+  });
+});
+
+describe('the subgraph schema', () => {
+  const notFederation = (field: string) => field === '_id' || !field.startsWith('_');
+
+  it('has the plain schema’s types and fields, plus the federation ones', async () => {
+    const { body } = await gw.graphql('{ _service { sdl } }');
+    const sdl: string = body.data._service.sdl;
+    for (const type of ['Session', 'App', 'Agent', 'Task', 'Tool', 'Model', 'Datasource']) {
+      expect(sdl).toMatch(new RegExp(`type ${type}\\b[^{]*@key\\(fields: "_id"\\)`));
+    }
+    expect(sdl).not.toMatch(/type (Crew|Variable|Viewer)\b[^{]*@key/);
+    expect(sdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])');
+
+    const introspected = async (g: TestGateway) => {
+      const { body: b } = await g.graphql('{ __schema { types { name kind fields { name } } } }');
+      return Object.fromEntries(b.data.__schema.types
+        .filter((t: any) => t.kind === 'OBJECT' && !t.name.startsWith('_'))
+        .map((t: any) => [t.name, t.fields.map((x: any) => x.name).filter(notFederation).sort()]));
+    };
+    const plainTypes = await introspected(plain);
+    expect(await introspected(gw)).toEqual(plainTypes);
+    // the SDL given to composition describes the same types and fields
+    const fromSdl = Object.fromEntries(parse(sdl).definitions
+      .filter((d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION && !d.name.value.startsWith('_'))
+      .map((d) => [d.name.value, (d.fields ?? []).map((x) => x.name.value).filter(notFederation).sort()]));
+    expect(fromSdl).toEqual(plainTypes);
+  });
+
+  it('keeps the enums, scalars and their input checks', async () => {
+    const f = gw.fixtures;
+    const token = gw.tokenFor('owner');
+    const page = await gw.graphql(`query($team: ObjectId!) { sessions(teamId: $team, first: 100, status: RUNNING) { nodes { name status startDate } } }`,
+      { team: hex(f.teams.acmeMain) }, token);
+    expect(page.body.errors).toBeUndefined();
+    const nodes = page.body.data.sessions.nodes as Array<{ name: string; status: string; startDate: string }>;
+    expect(nodes.map((n) => n.name)).toEqual(expect.arrayContaining(['Team crew run', 'Unknown mode']));
+    expect(nodes.every((n) => n.status === 'RUNNING' && /Z$/.test(n.startDate))).toBe(true);
+
+    for (const bad of ['ABC', { $ne: null }]) {
+      const { body } = await gw.graphql('query($id: ObjectId!) { session(_id: $id) { name } }', { id: bad }, token);
+      expect(body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    }
+    // a stored sharing mode outside the enum: that field is null with an error, the rest arrives
+    const { body } = await gw.graphql('query($id: ObjectId!) { session(_id: $id) { name sharingConfig { mode } } }',
+      { id: hex(f.sessions.unknownMode) }, token);
+    expect(body.data.session).toEqual({ name: 'Unknown mode', sharingConfig: { mode: null } });
+    expect(body.errors?.[0].path).toEqual(['session', 'sharingConfig', 'mode']);
+  });
+
+  function hex(id: { toHexString(): string }) {
+    return id.toHexString();
+  }
+});
+
+describe('with the flag off', () => {
+  it('has no _service or _entities', async () => {
+    for (const query of ['{ _service { sdl } }', '{ _entities(representations: []) { __typename } }']) {
+      const { body } = await plain.graphql(query);
+      expect(body.data).toBeUndefined();
+      expect(body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/Cannot query field "_(service|entities)"/), extensions: { code: 'BAD_USER_INPUT' } });
+    }
+  });
+});
