@@ -491,3 +491,32 @@ describe('when the database goes away', () => {
     expectBadUserInput(result, OBJECT_ID_MESSAGE);
   });
 });
+
+describe('unexpected errors in GraphQL', () => {
+  let gw2: TestGateway;
+  beforeAll(async () => {
+    gw2 = await startTestGateway();
+  });
+  afterAll(() => gw2.stop());
+
+  it('a failure while authenticating: 500, INTERNAL_SERVER_ERROR with the request id of the header, no details', async () => {
+    const id = new ObjectId();
+    await gw2.db.collection('accounts').insertOne({ _id: id, name: 'Corrupt', orgs: 5 }); // orgs is not a list
+    const result = await gw2.graphql('{ viewer { name } }', undefined, gw2.tokenForId(id));
+    expect(result.status).toBe(500);
+    expect(result.body.errors).toEqual([
+      { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: result.headers.get('x-request-id') } },
+    ]);
+    expect(result.text).not.toMatch(/orgs|iterable|TypeError|\bat /);
+  });
+
+  it('a stored value outside its enum: the field error carries the request id of the header', async () => {
+    const result = await gw2.graphql('query($id: ObjectId!) { session(_id: $id) { name sharingConfig { mode } } }',
+      { id: gw2.fixtures.sessions.unknownMode.toHexString() }, gw2.tokenFor('member'));
+    expect(result.body.data.session).toEqual({ name: 'Unknown mode', sharingConfig: { mode: null } });
+    expect(result.body.errors).toEqual([expect.objectContaining({
+      path: ['session', 'sharingConfig', 'mode'],
+      extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: result.headers.get('x-request-id') },
+    })]);
+  });
+});

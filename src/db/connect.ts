@@ -1,7 +1,7 @@
 /** Opens the driver connection the whole process shares. */
 import { MongoClient, type Db } from 'mongodb';
 import { databaseNameFromUri } from './database-name';
-import { countCommands } from '../observability/request-scope';
+import { countCommands } from '../observability/command-totals';
 
 export interface Database {
   client: MongoClient;

@@ -53,12 +53,11 @@ export class GatewayError extends GraphQLError {
    * The same error with its HTTP status and headers attached, for failures that stop a GraphQL request
    * before execution (Apollo Server reads `extensions.http`). Errors of single fields keep HTTP 200.
    */
-  withHttp(): GraphQLError {
+  withHttp(requestId?: string): GraphQLError {
     const headers = new Map(Object.entries(httpHeadersFor(this.code)));
-    return new GraphQLError(this.message, {
-      originalError: this,
-      extensions: { code: this.code, http: { status: HTTP_STATUS[this.code], headers } },
-    });
+    const extensions: Record<string, unknown> = { code: this.code, http: { status: HTTP_STATUS[this.code], headers } };
+    if (requestId && this.code === ErrorCode.INTERNAL_SERVER_ERROR) extensions.requestId = requestId;
+    return new GraphQLError(this.message, { originalError: this, extensions });
   }
 }
 

@@ -20,7 +20,7 @@ import type {
 } from '../db/documents';
 import { createByIdLoader, type ByIdLoader } from './by-id-loader';
 import { createTeamScopedLoader, type TeamScopedLoader } from './team-scoped-loader';
-import { deadlineQueryOptions, type QueryOptions } from './query-options';
+import { readOptions, type QueryOptions, type RequestReads } from './query-options';
 import { createSessionLister, type SessionLister } from './session-list';
 
 export interface Loaders {
@@ -56,13 +56,11 @@ export interface ByIdTenantLoaders {
   readonly datasources: ByIdLoader<DatasourceDoc>;
 }
 
-export interface LoaderOptions {
-  /** Epoch ms after which the request's database reads are abandoned (maxTimeMS). */
-  deadline?: number;
-}
+export type { RequestReads };
 
-export function createLoaders(db: Db, options: LoaderOptions = {}): Loaders {
-  const q: QueryOptions = deadlineQueryOptions(options.deadline);
+/** `reads` receives the request's deadline and counts its reads. */
+export function createLoaders(db: Db, reads: RequestReads = { count: 0 }): Loaders {
+  const q: QueryOptions = readOptions(reads);
   const sessions = createByIdLoader<SessionDoc>(db, 'sessions', q);
   return {
     sessions,

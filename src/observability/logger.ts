@@ -1,10 +1,8 @@
 /**
- * The process logger: structured JSON lines (pino). Each line written while serving a request carries
- * its request id. Secrets cannot reach it: documents are stripped as they are read, and the
+ * The process logger: structured JSON lines (pino). Lines about a request carry its `requestId`. Secrets cannot reach it: documents are stripped as they are read, and the
  * Authorization header is redacted.
  */
 import pino, { type Logger } from 'pino';
-import { currentRequestScope } from './request-scope';
 
 export type { Logger };
 
@@ -14,9 +12,5 @@ export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info'): L
     base: { service: 'session-gateway' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: ['req.headers.authorization', 'headers.authorization', 'authorization'], censor: '[redacted]' },
-    mixin() {
-      const scope = currentRequestScope();
-      return scope ? { requestId: scope.requestId } : {};
-    },
   });
 }

@@ -33,7 +33,7 @@ function handler(deps: ContextDependencies, logger: Logger, kind: RouteKind) {
       const teamId = pathId(req.params.resourceSlug, 'resourceSlug');
       const sessionId = pathId(req.params.sessionId, 'sessionId');
       const authorization = req.headers.authorization;
-      const ctx = await createRequestContext(deps, { requestId: String(res.getHeader('X-Request-Id')), authorization });
+      const ctx = await createRequestContext(deps, { requestId: res.locals.requestId, authorization });
       const session = kind === 'team' ? await readTeamSession(ctx, teamId, sessionId) : await readPublicSession(ctx, teamId, sessionId);
       const data = session ? await sessionBodyData(ctx.loaders, session, await ctx.sessionGraphs.load(session)) : EMPTY_BODY_DATA;
       // On the share route a valid token changes nothing, the csrf secret included.
@@ -92,11 +92,11 @@ function sendError(res: Response, logger: Logger, error: unknown): void {
   const status = HTTP_STATUS[safe.code];
   let message = safe.message;
   if (safe.code === ErrorCode.INTERNAL_SERVER_ERROR) {
-    const requestId = String(res.getHeader('X-Request-Id'));
-    logger.error({ err: error }, 'unexpected error while serving a session .json');
+    const requestId = res.locals.requestId;
+    logger.error({ err: error, requestId }, 'unexpected error while serving a session .json');
     message = `${message} (request id ${requestId})`;
   } else if (safe.code === ErrorCode.SERVICE_UNAVAILABLE) {
-    logger.warn({ err: error }, 'database unreachable');
+    logger.warn({ err: error, requestId: res.locals.requestId }, 'database unreachable');
   }
   res.status(status).set(httpHeadersFor(safe.code)).type('application/json; charset=utf-8');
   res.end(JSON.stringify({ message, code: status }));

@@ -7,8 +7,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { expressMiddleware } from '@as-integrations/express5';
 import type { Db } from 'mongodb';
 import { toGatewayError } from '../errors/classify';
+import { ErrorCode } from '../errors/codes';
 import type { Logger } from '../observability/logger';
-import { runInRequestScope } from '../observability/request-scope';
 import { buildGatewaySchema } from '../schema/build';
 import { buildSubgraphGatewaySchema } from '../federation/subgraph-schema';
 import { restCompatRouter } from '../rest-compat/routes';
@@ -53,7 +53,8 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     const given = req.get('x-request-id');
     const requestId = given && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
     res.set('X-Request-Id', requestId);
-    runInRequestScope({ requestId, dbCommands: 0 }, next);
+    res.locals.requestId = requestId;
+    next();
   });
 
   app.get('/healthz', healthz);
@@ -69,11 +70,13 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
       context: async ({ req, res }) => {
         try {
           return await createRequestContext(contextDeps, {
-            requestId: String(res.getHeader('X-Request-Id')),
+            requestId: res.locals.requestId,
             authorization: req.headers.authorization,
           });
         } catch (error) {
-          throw toGatewayError(error).withHttp();
+          const safe = toGatewayError(error);
+          if (safe.code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error({ err: error, requestId: res.locals.requestId }, 'unexpected error while authenticating');
+          throw safe.withHttp(res.locals.requestId);
         }
       },
     }),
@@ -99,8 +102,8 @@ function createErrorHandler(logger: Logger) {
       return;
     }
     const safe = toGatewayError(error);
-    const requestId = String(res.getHeader('X-Request-Id'));
-    logger.error({ err: error }, 'unexpected error while serving a request');
+    const requestId = res.locals.requestId;
+    logger.error({ err: error, requestId }, 'unexpected error while serving a request');
     res.status(500).json({ message: safe.message, code: 500, requestId });
   };
 }

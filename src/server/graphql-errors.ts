@@ -1,16 +1,16 @@
 /**
  * What GraphQL callers see of errors. Codes are the contract's (§5): parse and validation failures are
  * BAD_USER_INPUT (the graphql-js or Apollo code is kept as `extensions.reason`); expected errors keep
- * their message; anything unexpected becomes a bare INTERNAL_SERVER_ERROR with the request id, and is
- * logged in full under that id. No stack trace or driver message is ever sent.
+ * their message; anything unexpected becomes a bare INTERNAL_SERVER_ERROR carrying the request id, and
+ * is logged in full under that id. No stack trace or driver message is ever sent.
  */
-import type { GraphQLFormattedError } from 'graphql';
-import { GraphQLError } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode, GatewayError } from '../errors/codes';
 import { toGatewayError } from '../errors/classify';
 import type { Logger } from '../observability/logger';
-import { currentRequestScope } from '../observability/request-scope';
+import type { RequestContext } from './request-context';
 
 /** Apollo's request-level codes that all mean "the request itself is wrong". */
 const BAD_REQUEST_CODES = new Set([
@@ -23,30 +23,60 @@ const BAD_REQUEST_CODES = new Set([
   'BAD_USER_INPUT',
 ]);
 
-export function createErrorFormatter(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const code = formatted.extensions?.code;
-    const original = innermostError(error);
-    if (original instanceof GatewayError) return withCode(formatted, original.code, original.message);
-    if (typeof code === 'string' && BAD_REQUEST_CODES.has(code)) {
-      const reason = code === ErrorCode.BAD_USER_INPUT ? undefined : code;
-      return withCode(formatted, ErrorCode.BAD_USER_INPUT, formatted.message, reason);
-    }
-    if (code === ErrorCode.UNAUTHENTICATED || code === ErrorCode.QUERY_TOO_COMPLEX) return formatted;
-    // graphql-js's own errors have no original error and say nothing of our internals. Without a
-    // path they are about the request (an operation type the schema lacks); with one, about a value
-    // (a stored enum value outside its enum, a null in a non-null field).
-    if (original instanceof GraphQLError && !original.originalError) {
-      const errorCode = formatted.path ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_USER_INPUT;
-      return withCode(formatted, errorCode, formatted.message);
-    }
-    const safe = toGatewayError(original);
-    if (safe.code === ErrorCode.INTERNAL_SERVER_ERROR) {
-      logger.error({ err: original, path: formatted.path }, 'unexpected error while serving GraphQL');
-    } else {
-      logger.warn({ code: safe.code, err: original }, 'GraphQL request failed');
-    }
-    return withCode(formatted, safe.code, safe.message);
+/** The code and message an error is shown with. */
+export function classifyGraphQLError(formatted: GraphQLFormattedError, error: unknown): { code: string; message: string; reason?: string } {
+  const code = formatted.extensions?.code;
+  const original = innermostError(error);
+  if (original instanceof GatewayError) return { code: original.code, message: original.message };
+  if (typeof code === 'string' && BAD_REQUEST_CODES.has(code)) {
+    return { code: ErrorCode.BAD_USER_INPUT, message: formatted.message, reason: code === ErrorCode.BAD_USER_INPUT ? undefined : code };
+  }
+  if (code === ErrorCode.UNAUTHENTICATED || code === ErrorCode.QUERY_TOO_COMPLEX) return { code, message: formatted.message };
+  // graphql-js's own errors have no original error and say nothing of our internals. Without a
+  // path they are about the request (an operation type the schema lacks); with one, about a value
+  // (a stored enum value outside its enum, a null in a non-null field).
+  if (original instanceof GraphQLError && !original.originalError) {
+    return { code: formatted.path ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_USER_INPUT, message: formatted.message };
+  }
+  const safe = toGatewayError(original);
+  return { code: safe.code, message: safe.message };
+}
+
+export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const { code, message, reason } = classifyGraphQLError(formatted, error);
+  const extensions: Record<string, unknown> = { code };
+  if (reason) extensions.reason = reason;
+  // set when authentication failed unexpectedly (app.ts); the plugin below adds it for the others
+  if (code === ErrorCode.INTERNAL_SERVER_ERROR && formatted.extensions?.requestId) extensions.requestId = formatted.extensions.requestId;
+  return { message, locations: formatted.locations, path: formatted.path, extensions };
+}
+
+/**
+ * Logs unexpected errors and outages under the request id, and puts that id into every
+ * INTERNAL_SERVER_ERROR the caller receives, so that the two can be matched.
+ */
+export function errorReportingPlugin(logger: Logger): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            const { code } = classifyGraphQLError({ message: error.message, path: error.path, extensions: error.extensions }, error);
+            const entry = { err: innermostError(error), path: error.path, requestId: contextValue.requestId };
+            if (code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error(entry, 'unexpected error while serving GraphQL');
+            else if (code === ErrorCode.SERVICE_UNAVAILABLE) logger.warn(entry, 'database unreachable');
+          }
+        },
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single') return;
+          for (const error of response.body.singleResult.errors ?? []) {
+            if (error.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR) {
+              (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
+            }
+          }
+        },
+      };
+    },
   };
 }
 
@@ -57,12 +87,4 @@ function innermostError(error: unknown): unknown {
     current = current.originalError;
   }
   return current;
-}
-
-function withCode(formatted: GraphQLFormattedError, code: string, message: string, reason?: string): GraphQLFormattedError {
-  const requestId = currentRequestScope()?.requestId;
-  const extensions: Record<string, unknown> = { code };
-  if (reason) extensions.reason = reason;
-  if (code === ErrorCode.INTERNAL_SERVER_ERROR && requestId) extensions.requestId = requestId;
-  return { message, locations: formatted.locations, path: formatted.path, extensions };
 }

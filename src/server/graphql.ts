@@ -3,7 +3,7 @@ import { ApolloServer } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import { ideLandingPagePlugin, type IdeOptions } from '../ide';
 import type { Logger } from '../observability/logger';
-import { createErrorFormatter } from './graphql-errors';
+import { errorReportingPlugin, formatGraphQLError } from './graphql-errors';
 import { applicationJsonStatusPlugin } from './json-status-plugin';
 import type { RequestContext } from './request-context';
 
@@ -24,9 +24,10 @@ export function createGraphQLServer(options: GraphQLServerOptions): ApolloServer
     csrfPrevention: true,
     // The process owns shutdown (main.ts): Apollo's own signal handlers would race it.
     stopOnTerminationSignals: false,
-    formatError: createErrorFormatter(options.logger),
+    formatError: formatGraphQLError,
     logger: apolloLogger(options.logger),
     plugins: [
+      errorReportingPlugin(options.logger),
       applicationJsonStatusPlugin<RequestContext>(),
       // GET /graphql from a browser: our own GraphiQL, served from this gateway (no CDN).
       ideLandingPagePlugin({ ...options.ide, endpoint: '/graphql', introspection: options.introspection }),

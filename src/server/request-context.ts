@@ -8,11 +8,13 @@ import type { Db } from 'mongodb';
 import { authenticate, type Viewer } from '../auth/identity';
 import type { SessionDoc } from '../db/documents';
 import { loadSessionGraphs, type SessionGraph } from '../graph/session-graph';
-import { createLoaders, type Loaders } from '../loaders';
+import { createLoaders, type Loaders, type RequestReads } from '../loaders';
 import { AccessPolicy } from '../policy/access-policy';
 
 export interface RequestContext {
   requestId: string;
+  /** The request's database reads so far, and its deadline. */
+  reads: RequestReads;
   loaders: Loaders;
   viewer: Viewer | null;
   policy: AccessPolicy;
@@ -35,11 +37,12 @@ export async function createRequestContext(
   deps: ContextDependencies,
   request: { requestId: string; authorization: string | undefined },
 ): Promise<RequestContext> {
-  const deadline = deps.requestTimeoutMs ? Date.now() + deps.requestTimeoutMs : undefined;
-  const loaders = createLoaders(deps.db, { deadline });
+  const reads: RequestReads = { count: 0, deadline: deps.requestTimeoutMs ? Date.now() + deps.requestTimeoutMs : undefined };
+  const loaders = createLoaders(deps.db, reads);
   const viewer = await authenticate(request.authorization, deps.jwtSecret, loaders);
   return {
     requestId: request.requestId,
+    reads,
     loaders,
     viewer,
     policy: new AccessPolicy(loaders, viewer),

@@ -5,7 +5,7 @@ import { ObjectIdScalar } from '../scalars/object-id';
 import { Icon } from './common';
 
 @Directive('@key(fields: "_id")')
-@ObjectType({ description: 'An AI agent: a role with a goal, a model and tools.' })
+@ObjectType({ simpleResolvers: true, description: 'An AI agent: a role with a goal, a model and tools.' })
 export class Agent {
   @Field(() => ObjectIdScalar)
   _id!: ObjectId;

@@ -4,7 +4,7 @@ import { AppType } from '../enums';
 import { ObjectIdScalar } from '../scalars/object-id';
 import { Icon, SharingConfig } from './common';
 
-@ObjectType({ description: 'Settings of a chat app.' })
+@ObjectType({ simpleResolvers: true, description: 'Settings of a chat app.' })
 export class ChatAppConfig {
   @Field(() => [String], { nullable: true })
   conversationStarters?: string[];
@@ -14,7 +14,7 @@ export class ChatAppConfig {
 }
 
 @Directive('@key(fields: "_id")')
-@ObjectType({ description: 'An app: a chat app with one agent, or a crew app.' })
+@ObjectType({ simpleResolvers: true, description: 'An app: a chat app with one agent, or a crew app.' })
 export class App {
   @Field(() => ObjectIdScalar)
   _id!: ObjectId;

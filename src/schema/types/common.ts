@@ -2,7 +2,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { SharingMode } from '../enums';
 
-@ObjectType({ description: 'An uploaded image.' })
+@ObjectType({ simpleResolvers: true, description: 'An uploaded image.' })
 export class Icon {
   @Field(() => String, { nullable: true, description: 'The asset id (stored as an ObjectId or a string).' })
   id?: unknown;
@@ -14,7 +14,7 @@ export class Icon {
   linkedId?: unknown;
 }
 
-@ObjectType({ description: 'One entry of a sharing permission map: an account, team or org id and its value.' })
+@ObjectType({ simpleResolvers: true, description: 'One entry of a sharing permission map: an account, team or org id and its value.' })
 export class PermissionEntry {
   @Field({ description: 'An account, team or org id (hex).' })
   id!: string;
@@ -23,7 +23,7 @@ export class PermissionEntry {
   value?: string | null;
 }
 
-@ObjectType({ description: 'Who a session or app is shared with.' })
+@ObjectType({ simpleResolvers: true, description: 'Who a session or app is shared with.' })
 export class SharingConfig {
   @Field(() => SharingMode, { nullable: true, description: 'Null when no mode is stored.' })
   mode?: SharingMode;
@@ -33,7 +33,7 @@ export class SharingConfig {
   permissions!: PermissionEntry[];
 }
 
-@ObjectType({ description: 'A name and value pair.' })
+@ObjectType({ simpleResolvers: true, description: 'A name and value pair.' })
 export class NamedValue {
   @Field()
   name!: string;

@@ -1,7 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Session } from './session';
 
-@ObjectType({ description: 'Relay page information.' })
+@ObjectType({ simpleResolvers: true, description: 'Relay page information.' })
 export class PageInfo {
   @Field()
   hasNextPage!: boolean;
@@ -16,7 +16,7 @@ export class PageInfo {
   endCursor!: string | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class SessionEdge {
   @Field()
   cursor!: string;
@@ -25,7 +25,7 @@ export class SessionEdge {
   node!: Session;
 }
 
-@ObjectType({ description: 'A page of sessions, newest first.' })
+@ObjectType({ simpleResolvers: true, description: 'A page of sessions, newest first.' })
 export class SessionConnection {
   @Field(() => [SessionEdge])
   edges!: SessionEdge[];

@@ -3,7 +3,7 @@ import type { ObjectId } from 'mongodb';
 import { CrewProcess } from '../enums';
 import { ObjectIdScalar } from '../scalars/object-id';
 
-@ObjectType({ description: 'A team of agents working through tasks.' })
+@ObjectType({ simpleResolvers: true, description: 'A team of agents working through tasks.' })
 export class Crew {
   @Field(() => ObjectIdScalar)
   _id!: ObjectId;

@@ -5,7 +5,7 @@ import { JSONScalar } from '../scalars/json';
 import { ObjectIdScalar } from '../scalars/object-id';
 
 @Directive('@key(fields: "_id")')
-@ObjectType({ description: 'A synced data source used by RAG tools. Its connection settings are never exposed.' })
+@ObjectType({ simpleResolvers: true, description: 'A synced data source used by RAG tools. Its connection settings are never exposed.' })
 export class Datasource {
   @Field(() => ObjectIdScalar)
   _id!: ObjectId;

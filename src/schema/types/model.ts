@@ -3,7 +3,7 @@ import type { ObjectId } from 'mongodb';
 import { ObjectIdScalar } from '../scalars/object-id';
 
 @Directive('@key(fields: "_id")')
-@ObjectType({ description: 'A language or embedding model. Its provider credentials are never exposed.' })
+@ObjectType({ simpleResolvers: true, description: 'A language or embedding model. Its provider credentials are never exposed.' })
 export class Model {
   @Field(() => ObjectIdScalar)
   _id!: ObjectId;

@@ -6,7 +6,7 @@ import { ObjectIdScalar } from '../scalars/object-id';
 import { NamedValue, SharingConfig } from './common';
 
 @Directive('@key(fields: "_id")')
-@ObjectType({ description: 'A run of an app: a chat or a crew execution. Field names follow the published Session schema.' })
+@ObjectType({ simpleResolvers: true, description: 'A run of an app: a chat or a crew execution. Field names follow the published Session schema.' })
 export class Session {
   @Field(() => ObjectIdScalar)
   _id!: ObjectId;

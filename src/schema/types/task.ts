@@ -6,7 +6,7 @@ import { ObjectIdScalar } from '../scalars/object-id';
 import { Icon } from './common';
 
 @Directive('@key(fields: "_id")')
-@ObjectType({ description: 'A step of a crew, done by an agent.' })
+@ObjectType({ simpleResolvers: true, description: 'A step of a crew, done by an agent.' })
 export class Task {
   @Field(() => ObjectIdScalar)
   _id!: ObjectId;

@@ -4,7 +4,7 @@ import { JSONScalar } from '../scalars/json';
 import { ObjectIdScalar } from '../scalars/object-id';
 import { Icon } from './common';
 
-@ObjectType({ description: 'What a tool runs. Its environment variables are never exposed.' })
+@ObjectType({ simpleResolvers: true, description: 'What a tool runs. Its environment variables are never exposed.' })
 export class ToolData {
   @Field(() => String, { nullable: true })
   name?: string;
@@ -29,7 +29,7 @@ export class ToolData {
 }
 
 @Directive('@key(fields: "_id")')
-@ObjectType({ description: 'A tool agents and tasks can call: a function, a RAG retriever, or a global built-in.' })
+@ObjectType({ simpleResolvers: true, description: 'A tool agents and tasks can call: a function, a RAG retriever, or a global built-in.' })
 export class Tool {
   @Field(() => ObjectIdScalar)
   _id!: ObjectId;

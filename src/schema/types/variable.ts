@@ -2,7 +2,7 @@ import { Field, ObjectType } from 'type-graphql';
 import type { ObjectId } from 'mongodb';
 import { ObjectIdScalar } from '../scalars/object-id';
 
-@ObjectType({ description: 'A variable that apps, agents and tasks fill into their prompts.' })
+@ObjectType({ simpleResolvers: true, description: 'A variable that apps, agents and tasks fill into their prompts.' })
 export class Variable {
   @Field(() => ObjectIdScalar)
   _id!: ObjectId;

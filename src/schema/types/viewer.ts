@@ -2,7 +2,7 @@ import { Field, ObjectType } from 'type-graphql';
 import type { ObjectId } from 'mongodb';
 import { ObjectIdScalar } from '../scalars/object-id';
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class ViewerTeam {
   @Field(() => ObjectIdScalar)
   id!: ObjectId;
@@ -11,7 +11,7 @@ export class ViewerTeam {
   name?: string;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class ViewerOrg {
   @Field(() => ObjectIdScalar)
   id!: ObjectId;
@@ -23,7 +23,7 @@ export class ViewerOrg {
   teams!: ViewerTeam[];
 }
 
-@ObjectType({ description: 'The calling account. No password hash, token or other secret is exposed.' })
+@ObjectType({ simpleResolvers: true, description: 'The calling account. No password hash, token or other secret is exposed.' })
 export class Viewer {
   @Field(() => ObjectIdScalar)
   _id!: ObjectId;

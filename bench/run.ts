@@ -1,0 +1,200 @@
+/**
+ * `npm run bench`: the gateway side by side with the webapp's way and a hand-written floor, on the same
+ * data, the same connection count and the same server process. Prints a table and writes it as
+ * markdown and JSON under bench/results/.
+ *
+ * Settings (environment): BENCH_DURATION seconds per target (10), BENCH_CONNECTIONS (10),
+ * BENCH_SCALE generated crew apps per team (333: about 1,000 documents per collection), BENCH_RUNS
+ * back-to-back runs of all targets (3; RSS after each shows whether memory keeps growing),
+ * MONGODB_URI to use a real MongoDB (the data goes to its database `session_gateway_bench`).
+ */
+import 'reflect-metadata';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { signLoginToken } from '../src/auth/tokens';
+import { connectDatabase } from '../src/db/connect';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../src/db/embedded';
+import { generateDemoData, type DemoData } from '../src/seed/generate';
+import { loadDemoData } from '../src/seed/load';
+import { measureCommandCounts, type CommandCounts } from './command-counts';
+import { targets, type Target } from './targets';
+
+const settings = {
+  duration: Number(process.env.BENCH_DURATION ?? 10),
+  connections: Number(process.env.BENCH_CONNECTIONS ?? 10),
+  scale: Number(process.env.BENCH_SCALE ?? 333),
+  runs: Number(process.env.BENCH_RUNS ?? 3),
+  out: process.env.BENCH_OUT ?? path.resolve(__dirname, '..', '..', 'bench', 'results'),
+  /** Comma-separated target keys, for profiling one at a time; all when unset. */
+  only: process.env.BENCH_TARGETS?.split(',').filter(Boolean),
+  /** Skip the command-count tables (for quick comparisons). */
+  skipCounts: process.env.BENCH_SKIP_COUNTS === '1',
+};
+const JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
+
+interface Stats { cpuMicros: number; rss: number; maxRss: number; dbCommands: number }
+
+interface TargetResult {
+  key: string;
+  title: string;
+  requests: number;
+  errors: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  dbCommandsPerRequest: number;
+  cpuMsPerRequest: number;
+  rssAfterMb: number;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const { uri, embedded } = await startDatabase();
+  const data = generateDemoData({ scale: settings.scale });
+  const database = await connectDatabase(uri);
+  await loadDemoData(database.db, data);
+  await database.client.close();
+  const server = await startServer(uri);
+  try {
+    const teamId = data.fixtures.teams.acmeMain.toHexString();
+    const sessionIds = crewSessions(data, teamId);
+    const chosen = targets(teamId, sessionIds).filter((t) => !settings.only || settings.only.includes(t.key));
+    const token = signLoginToken(data.fixtures.accounts.owner, JWT_SECRET);
+    // Warm-up: every handler's code is compiled and every connection opened before anything counts.
+    for (const target of chosen) await measure(server.url, target, token, 1);
+    const runs: TargetResult[][] = [];
+    for (let run = 0; run < settings.runs; run++) {
+      const results: TargetResult[] = [];
+      for (const target of chosen) results.push(await measure(server.url, target, token));
+      runs.push(results);
+      process.stderr.write(`run ${run + 1}/${settings.runs} done\n`);
+    }
+    const final = await stats(server.url);
+    const commandCounts = settings.skipCounts ? { byCrewSize: [], byPageSize: [] } : await measureCommandCounts();
+    writeReport(runs, final, commandCounts, Date.now() - started);
+  } finally {
+    server.child.kill('SIGTERM');
+    await embedded?.stop();
+  }
+}
+
+async function startDatabase(): Promise<{ uri: string; embedded?: EmbeddedMongo }> {
+  if (process.env.MONGODB_URI) {
+    const uri = process.env.MONGODB_URI.replace(/^(mongodb(?:\+srv)?:\/\/[^/?]*)(\/[^?]*)?/, '$1/session_gateway_bench');
+    return { uri };
+  }
+  const embedded = await startEmbeddedMongo({ database: 'session_gateway_bench' });
+  return { uri: embedded.uri, embedded };
+}
+
+function startServer(uri: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--expose-gc', path.join(__dirname, 'server.js')], {
+    env: { ...process.env, MONGODB_URI: uri, JWT_SECRET, NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      const match = /BENCH_SERVER_URL=(\S+)/.exec(out);
+      if (match) resolve({ url: match[1], child });
+    });
+  });
+}
+
+/** Crew sessions of the team that the benchmark's caller (the org owner) reads, up to 50. */
+function crewSessions(data: DemoData, teamId: string): string[] {
+  const crewApps = new Set(data.collections.apps.filter((app) => app.type === 'crew' && String(app.teamId) === teamId).map((app) => String(app._id)));
+  return data.collections.sessions
+    .filter((s) => String(s.teamId) === teamId && crewApps.has(String(s.appId)))
+    .slice(-50)
+    .map((s) => String(s._id));
+}
+
+async function stats(url: string): Promise<Stats> {
+  return (await fetch(`${url}/__bench/stats`)).json() as Promise<Stats>;
+}
+
+async function measure(url: string, target: Target, token: string, duration = settings.duration): Promise<TargetResult> {
+  let i = 0;
+  const headers: Record<string, string> = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const before = await stats(url);
+  const result = await autocannon({
+    url,
+    connections: settings.connections,
+    duration,
+    requests: [{
+      method: target.method,
+      headers,
+      setupRequest: (request) => ({ ...request, ...target.request(i++) }),
+    }],
+  });
+  await new Promise((resolve) => setTimeout(resolve, 100)); // let requests cut off by the deadline finish
+  const after = await stats(url);
+  const requests = result.requests.total;
+  const sent = result.requests.sent;
+  return {
+    key: target.key,
+    title: target.title,
+    requests,
+    errors: result.errors + result.non2xx,
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    dbCommandsPerRequest: round((after.dbCommands - before.dbCommands) / Math.max(1, sent), 2),
+    cpuMsPerRequest: round((after.cpuMicros - before.cpuMicros) / 1000 / Math.max(1, sent), 3),
+    rssAfterMb: round(after.rss / 2 ** 20, 1),
+  };
+}
+
+function writeReport(runs: TargetResult[][], final: Stats, commandCounts: CommandCounts, elapsedMs: number): void {
+  const last = runs[runs.length - 1];
+  const get = (key: string) => last.find((r) => r.key === key) ?? last[last.length - 1];
+  const floor = get('floor');
+  const webapp = get('webapp');
+  const lines = [
+    `# Benchmark`,
+    '',
+    `${new Date().toISOString()} · Node ${process.version} · ${settings.connections} connections · ${settings.duration} s per target · scale ${settings.scale} · run ${runs.length} of ${runs.length} shown`,
+    '',
+    '| target | req/s | p50 ms | p99 ms | db commands/req | gateway CPU ms/req | errors | × floor | × webapp |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...last.map((r) => `| ${r.title} | ${Math.round(r.requestsPerSecond)} | ${r.p50Ms} | ${r.p99Ms} | ${r.dbCommandsPerRequest} | ${r.cpuMsPerRequest} | ${r.errors} | ${ratio(r, floor)} | ${ratio(r, webapp)} |`),
+    '',
+    `Peak RSS of the server process: ${round(final.maxRss / 2 ** 20, 1)} MB. RSS after each run (after a GC): ${runs.map((run) => `${run[run.length - 1].rssAfterMb} MB`).join(', ')}.`,
+    '',
+    '## Database commands per request, as the data grows',
+    '',
+    '| crew size (tasks = agents) | REST | GraphQL one session |',
+    '|---:|---:|---:|',
+    ...commandCounts.byCrewSize.map((c) => `| ${c.size} | ${c.rest} | ${c.graphql} |`),
+    '',
+    '| sessions(first) with full graphs | GraphQL |',
+    '|---:|---:|',
+    ...commandCounts.byPageSize.map((c) => `| ${c.first} | ${c.graphql} |`),
+    '',
+    `(${Math.round(elapsedMs / 1000)} s in all.)`,
+  ];
+  const markdown = lines.join('\n') + '\n';
+  process.stdout.write(markdown);
+  mkdirSync(settings.out, { recursive: true });
+  writeFileSync(path.join(settings.out, 'latest.md'), markdown);
+  writeFileSync(path.join(settings.out, 'latest.json'), JSON.stringify({ settings, runs, peakRssBytes: final.maxRss, commandCounts }, null, 2) + '\n');
+}
+
+function ratio(result: TargetResult, against: TargetResult): string {
+  return round(result.requestsPerSecond / Math.max(1e-9, against.requestsPerSecond), 2).toFixed(2);
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,58 @@
+/**
+ * The benchmark's server process: the gateway, the webapp-style baseline and the floor, on one port
+ * and one driver connection, plus `/__bench/stats` (CPU time, memory, database commands so far), so
+ * the runner can charge each target its own deltas. Started by bench/run.ts; not part of the gateway.
+ */
+import 'reflect-metadata';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import jwt from 'jsonwebtoken';
+import { connectDatabase } from '../src/db/connect';
+import { createLogger } from '../src/observability/logger';
+import { commandTotals } from '../src/observability/command-totals';
+import { createGatewayApp } from '../src/server/app';
+import { listen } from '../src/server/listen';
+import { floorRouter } from './baselines/floor';
+import { webappStyleRouter } from './baselines/webapp-style';
+
+async function main(): Promise<void> {
+  const uri = process.env.MONGODB_URI!;
+  const secret = process.env.JWT_SECRET!;
+  const database = await connectDatabase(uri);
+  const gateway = await createGatewayApp({ db: database.db, jwtSecret: secret, logger: createLogger('silent') });
+
+  // The baselines check the bearer token too, so that every target pays for authentication.
+  const bearer = (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const token = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
+      res.locals.accountId = (jwt.verify(token, secret, { algorithms: ['HS256'] }) as jwt.JwtPayload).accountId;
+      next();
+    } catch {
+      res.status(401).json({ message: 'unauthenticated', code: 401 });
+    }
+  };
+
+  const app = express();
+  app.get('/__bench/stats', (_req, res) => {
+    (globalThis as { gc?: () => void }).gc?.();
+    const cpu = process.cpuUsage();
+    res.json({
+      cpuMicros: cpu.user + cpu.system,
+      rss: process.memoryUsage().rss,
+      maxRss: process.resourceUsage().maxRSS * 1024,
+      dbCommands: [...commandTotals.values()].reduce((a, b) => a + b, 0),
+    });
+  });
+  app.use(['/baseline', '/floor'], bearer);
+  app.use(webappStyleRouter(database.db));
+  app.use(floorRouter(database.db));
+  app.use(gateway.app);
+  const { url } = await listen(app, 0, '127.0.0.1');
+  process.stdout.write(`BENCH_SERVER_URL=${url}\n`);
+  // Exit through process.exit so that `--cpu-prof` writes its profile.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

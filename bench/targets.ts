@@ -1,0 +1,32 @@
+/** The five benchmark targets: what each one requests, for a rotating list of crew sessions. */
+export interface Target {
+  key: string;
+  title: string;
+  method: 'GET' | 'POST';
+  /** The path and body of the i-th request. */
+  request(i: number): { path: string; body?: string };
+}
+
+const FULL_GRAPH = `_id name status startDate tokensUsed sharingConfig { mode }
+  app { _id name type crew { _id name process } kickOffVariables { name } }
+  tasks { _id name description agent { _id name } tools { _id name } variables { name } }
+  agents { _id name role model { name } tools { name } variables { name } }
+  tools { _id name type datasource { name } } models { _id name model } datasources { _id name }`;
+
+export function targets(teamId: string, sessionIds: string[]): Target[] {
+  const pick = (i: number) => sessionIds[i % sessionIds.length];
+  const graphql = (query: string, variables: Record<string, unknown>) => JSON.stringify({ query, variables });
+  return [
+    { key: 'rest', title: 'REST compat route', method: 'GET', request: (i) => ({ path: `/${teamId}/session/${pick(i)}.json` }) },
+    {
+      key: 'graphql-one', title: 'GraphQL: one session, full graph', method: 'POST',
+      request: (i) => ({ path: '/graphql', body: graphql(`query($id: ObjectId!) { session(_id: $id) { ${FULL_GRAPH} } }`, { id: pick(i) }) }),
+    },
+    {
+      key: 'graphql-page', title: 'GraphQL: sessions(first: 20), full graphs', method: 'POST',
+      request: () => ({ path: '/graphql', body: graphql(`query($team: ObjectId!) { sessions(teamId: $team, first: 20) { edges { node { ${FULL_GRAPH} } } } }`, { team: teamId }) }),
+    },
+    { key: 'webapp', title: 'Baseline: the webapp’s way', method: 'GET', request: (i) => ({ path: `/baseline/${teamId}/session/${pick(i)}.json` }) },
+    { key: 'floor', title: 'Floor: hand-written batched handler', method: 'GET', request: (i) => ({ path: `/floor/${teamId}/session/${pick(i)}.json` }) },
+  ];
+}

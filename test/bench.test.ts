@@ -1,0 +1,34 @@
+/**
+ * The benchmark runs end to end with tiny settings: every target answers without errors, the report
+ * is written, and database commands per request stay constant as crews and pages grow. (Throughput is
+ * not asserted: speed is shown by `npm run bench`, not by tests.)
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = path.join(__dirname, '..');
+
+it('runs every target once with tiny settings and writes its report', async () => {
+  const out = mkdtempSync(path.join(tmpdir(), 'bench-'));
+  await run(process.execPath, [path.join(ROOT, 'dist', 'bench', 'run.js')], {
+    env: { ...process.env, BENCH_DURATION: '1', BENCH_RUNS: '1', BENCH_SCALE: '3', BENCH_CONNECTIONS: '2', BENCH_OUT: out, MONGODB_URI: '' },
+    timeout: 110_000,
+  });
+  const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8'));
+  const results = report.runs[0];
+  expect(results.map((r: { key: string }) => r.key)).toEqual(['rest', 'graphql-one', 'graphql-page', 'webapp', 'floor']);
+  for (const result of results) {
+    expect(result.requests).toBeGreaterThan(0);
+    expect(result.errors).toBe(0);
+    expect(result.cpuMsPerRequest).toBeGreaterThan(0);
+  }
+  const commands = report.commandCounts;
+  expect(commands.byCrewSize.map((c: { size: number }) => c.size)).toEqual([5, 20, 50]);
+  for (const row of commands.byCrewSize) expect([row.rest, row.graphql]).toEqual([10, 10]);
+  expect(commands.byPageSize.map((c: { graphql: number }) => c.graphql)).toEqual([10, 10, 10]);
+  expect(readFileSync(path.join(out, 'latest.md'), 'utf8')).toContain('| REST compat route |');
+}, 120_000);
