@@ -16,7 +16,7 @@ import type { Logger } from '../observability/logger';
 import { publicTeamSession, teamSession } from '../policy/readable-sessions';
 import { createRequestContext, type ContextDependencies, type RequestContext } from '../server/request-context';
 import { createCsrfToken, csrfSecret } from './csrf';
-import { EMPTY_BODY_DATA, serializeBody, serializeData, sessionBodyData, type SessionBodyData } from './session-body';
+import { EMPTY_BODY_DATA, serializeData, sessionBodyData, withCsrf, type SessionBodyData } from './session-body';
 
 export function restCompatRouter(deps: ContextDependencies, logger: Logger): Router {
   const router = Router();
@@ -67,7 +67,8 @@ async function readPublicSession(ctx: RequestContext, teamId: ObjectId, sessionI
  * validator, equal when the data is.
  */
 function sendBody(req: Request, res: Response, csrfSecretValue: string, data: SessionBodyData): void {
-  const etag = `W/"${createHash('sha1').update(serializeData(data)).digest('base64url')}"`;
+  const json = serializeData(data);
+  const etag = `W/"${createHash('sha1').update(json).digest('base64url')}"`;
   res.set('ETag', etag);
   res.set('Cache-Control', 'private, no-cache');
   res.set('Vary', 'Authorization');
@@ -75,7 +76,7 @@ function sendBody(req: Request, res: Response, csrfSecretValue: string, data: Se
     res.status(304).end();
     return;
   }
-  res.status(200).type('application/json; charset=utf-8').end(serializeBody(createCsrfToken(csrfSecretValue), data));
+  res.status(200).type('application/json; charset=utf-8').end(withCsrf(createCsrfToken(csrfSecretValue), json));
 }
 
 function matchesEtag(header: string | undefined, etag: string): boolean {

@@ -73,13 +73,14 @@ function avatarMap(graph: SessionGraph): Record<string, string> {
 }
 
 /**
- * Compact JSON with `csrf` first. ObjectId, Date and Binary serialize through their own `toJSON`:
- * lowercase hex, ISO-8601 with milliseconds and `Z`, and base64.
+ * Compact JSON of everything but `csrf`. ObjectId, Date and Binary serialize through their own
+ * `toJSON`: lowercase hex, ISO-8601 with milliseconds and `Z`, and base64.
  */
-export function serializeBody(csrf: string, data: SessionBodyData): string {
-  return `{"csrf":${JSON.stringify(csrf)},${serializeData(data).slice(1)}`;
-}
-
 export function serializeData(data: SessionBodyData): string {
   return JSON.stringify(data);
+}
+
+/** The body: `csrf` first, then the serialized data's keys. */
+export function withCsrf(csrf: string, dataJson: string): string {
+  return `{"csrf":${JSON.stringify(csrf)},${dataJson.slice(1)}`;
 }
