@@ -12,6 +12,7 @@ import { loadDemoData } from './seed/load';
 import { signLoginToken } from './auth/tokens';
 import { createGatewayApp } from './server/app';
 import { listen } from './server/listen';
+import { createGracefulShutdown, exitOnTerminationSignals } from './server/shutdown';
 import { printDemoBanner } from './server/demo-banner';
 import { demoIdeOptions } from './ide';
 
@@ -26,15 +27,19 @@ async function main(): Promise<void> {
     embedded = await startEmbeddedMongo();
     uri = embedded.uri;
   }
-  const database = await connectDatabase(uri);
+  const database = await connectDatabase(uri, {
+    serverSelectionTimeoutMS: config.dbServerSelectionTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    logger,
+  });
   const demo = embedded ? generateDemoData() : undefined;
   if (demo) await loadDemoData(database.db, demo);
   // The demo's token and session: printed in the banner and already filled in in the IDE.
   const demoToken = demo ? signLoginToken(demo.fixtures.accounts.owner, config.jwtSecret) : '';
   const ide = demo ? demoIdeOptions({ token: demoToken, sessionId: demo.fixtures.sessions.teamCrew.toHexString() }) : undefined;
 
-  const gateway = await createGatewayApp({ db: database.db, jwtSecret: config.jwtSecret, logger, introspection: config.introspection, federation: config.federation, ide });
-  const { server, url } = await listen(gateway.app, config.port, config.host);
+  const gateway = await createGatewayApp({ db: database.db, jwtSecret: config.jwtSecret, logger, introspection: config.introspection, federation: config.federation, ide, limits: config.limits, requestTimeoutMs: config.requestTimeoutMs, metricsEnabled: config.metricsEnabled, hstsMaxAge: config.hstsMaxAge });
+  const { server, url } = await listen(gateway.app, config.port, config.host, { keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs });
   logger.info({ url, database: database.db.databaseName, embedded: Boolean(embedded), startupMs: Date.now() - startedAt }, 'session gateway listening');
 
   if (demo) {
@@ -49,19 +54,19 @@ async function main(): Promise<void> {
     });
   }
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    server.close();
-    await gateway.stop();
-    await database.client.close();
-    await embedded?.stop();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  // SIGTERM / SIGINT: stop accepting, finish the requests in flight, then close the GraphQL server, the
+  // driver and the embedded database; exit 0, or 1 past SHUTDOWN_TIMEOUT_MS (src/server/shutdown.ts).
+  const graceful = createGracefulShutdown({
+    server,
+    timeoutMs: config.shutdownTimeoutMs,
+    logger,
+    resources: [
+      { name: 'graphql', close: () => gateway.stop() },
+      { name: 'database driver', close: () => database.close() },
+      ...(embedded ? [{ name: 'embedded database', close: () => embedded!.stop() }] : []),
+    ],
+  });
+  exitOnTerminationSignals(graceful, { timeoutMs: config.shutdownTimeoutMs, logger });
 }
 
 main().catch((error: unknown) => {

@@ -332,7 +332,7 @@ describe('malformed requests to /graphql', () => {
   it('answers a too large body with 413 JSON', async () => {
     const result = await postBody(JSON.stringify({ query: '{ __typename }', padding: 'x'.repeat(200_000) }));
     expect(result.status).toBe(413);
-    expect(result.body).toEqual({ message: 'The request body is too large', code: 413 });
+    expect(result.body).toEqual({ message: 'The request body is too large: the limit is 102400 bytes', code: 413 });
   });
 
   it('answers a GET without a query: CSRF-blocked without a preflight header, 400 with one', async () => {

@@ -204,6 +204,8 @@ describe('GraphiQL in Chromium (no request leaves 127.0.0.1)', () => {
   it('renders GraphiQL, runs the default query with the default headers, and shows the docs', async () => {
     const response = await page.goto(`${gw.url}/graphql`, { waitUntil: 'load' });
     expect(response?.status()).toBe(200);
+    // helmet's Content-Security-Policy header is on, next to the page's meta policy: GraphiQL works under both
+    expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
     expect(await page.title()).toBe(IDE_PAGE_TITLE);
 
     // GraphiQL is up, with the default query and the default headers in their editors

@@ -2,6 +2,7 @@
  * Settings read from the environment, once, at start-up. Everything the gateway can be told lives here.
  */
 import { randomBytes } from 'node:crypto';
+import { resolveQueryLimits, type QueryLimits } from '../server/limits/settings';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -18,7 +19,29 @@ export interface GatewayConfig {
   introspection: boolean;
   /** Serve an Apollo Federation 2 subgraph schema (entities, `_service`, `_entities`) instead of the plain one. */
   federation: boolean;
+  /** Serve GET /metrics (Prometheus text; unauthenticated: restrict it at the network level). METRICS_ENABLED. */
+  metricsEnabled: boolean;
+  /** Strict-Transport-Security max-age in seconds; 0 (the default) sends none. HSTS_MAX_AGE. */
+  hstsMaxAge: number;
+  /** Query and body size limits: GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_COST, GRAPHQL_MAX_ALIASES, GRAPHQL_MAX_DIRECTIVES, GRAPHQL_MAX_TOKENS, MAX_BODY_BYTES. */
+  limits: QueryLimits;
+  /** Time budget of one request in ms (REQUEST_TIMEOUT_MS), carried to MongoDB as maxTimeMS. */
+  requestTimeoutMs: number;
+  /** How long a read waits for a reachable database before failing with 503 (DB_SERVER_SELECTION_TIMEOUT_MS). */
+  dbServerSelectionTimeoutMs: number;
+  /** How long SIGTERM/SIGINT may take before connections are force-closed and the process exits 1 (SHUTDOWN_TIMEOUT_MS). */
+  shutdownTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open (HTTP_KEEP_ALIVE_TIMEOUT_MS); above the load balancer's idle timeout. */
+  httpKeepAliveTimeoutMs: number;
 }
+
+/** Defaults of the time limits (README, "Resilience"). */
+export const TIME_LIMIT_DEFAULTS = {
+  requestTimeoutMs: 10_000,
+  dbServerSelectionTimeoutMs: 5_000,
+  shutdownTimeoutMs: 10_000,
+  httpKeepAliveTimeoutMs: 65_000,
+} as const;
 
 export class ConfigError extends Error {}
 
@@ -47,7 +70,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     logLevel,
     introspection: parseBoolean(env.GRAPHQL_INTROSPECTION, true),
     federation: parseBoolean(env.GRAPHQL_FEDERATION, false),
+    metricsEnabled: parseBoolean(env.METRICS_ENABLED, true),
+    hstsMaxAge: parseSeconds(env, 'HSTS_MAX_AGE'),
+    limits: resolveQueryLimits({
+      maxDepth: parseLimit(env, 'GRAPHQL_MAX_DEPTH'),
+      maxCost: parseLimit(env, 'GRAPHQL_MAX_COST'),
+      maxAliases: parseLimit(env, 'GRAPHQL_MAX_ALIASES'),
+      maxDirectives: parseLimit(env, 'GRAPHQL_MAX_DIRECTIVES'),
+      maxTokens: parseLimit(env, 'GRAPHQL_MAX_TOKENS'),
+      maxBodyBytes: parseLimit(env, 'MAX_BODY_BYTES'),
+    }),
+    requestTimeoutMs: parseLimit(env, 'REQUEST_TIMEOUT_MS') ?? TIME_LIMIT_DEFAULTS.requestTimeoutMs,
+    dbServerSelectionTimeoutMs: parseLimit(env, 'DB_SERVER_SELECTION_TIMEOUT_MS') ?? TIME_LIMIT_DEFAULTS.dbServerSelectionTimeoutMs,
+    shutdownTimeoutMs: parseLimit(env, 'SHUTDOWN_TIMEOUT_MS') ?? TIME_LIMIT_DEFAULTS.shutdownTimeoutMs,
+    httpKeepAliveTimeoutMs: parseLimit(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS') ?? TIME_LIMIT_DEFAULTS.httpKeepAliveTimeoutMs,
   };
+}
+
+/** A positive integer, or undefined (the default) when unset or empty. */
+function parseLimit(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  if (!/^[1-9]\d*$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new ConfigError(`${name} must be a positive integer; got "${env[name]}"`);
+  }
+  return Number(value);
 }
 
 function parsePort(value: string): number {
@@ -56,6 +103,16 @@ function parsePort(value: string): number {
     throw new ConfigError(`PORT must be an integer from 0 to 65535; got "${value}"`);
   }
   return port;
+}
+
+/** A whole number of seconds, 0 when unset or empty. */
+function parseSeconds(env: NodeJS.ProcessEnv, name: string): number {
+  const value = env[name]?.trim();
+  if (!value) return 0;
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new ConfigError(`${name} must be a whole number of seconds; got "${env[name]}"`);
+  }
+  return Number(value);
 }
 
 function parseBoolean(value: string | undefined, fallback: boolean): boolean {

@@ -1,11 +1,23 @@
 /**
  * Turns any thrown value into a GatewayError that is safe to show: expected errors keep their code and
- * message; database outages become SERVICE_UNAVAILABLE; everything else becomes a bare
- * INTERNAL_SERVER_ERROR, its details left for the log.
+ * message; database outages and exceeded deadlines become SERVICE_UNAVAILABLE; everything else
+ * becomes a bare INTERNAL_SERVER_ERROR, its details left for the log.
+ *
+ * A deadline that runs out in the database (the server's MaxTimeMSExpired, code 50, for the
+ * `maxTimeMS` every read carries; or the driver's MongoOperationTimeoutError) is SERVICE_UNAVAILABLE
+ * too, with its own message: HTTP 503 with `Retry-After`, like an outage. Not a 504: the gateway is not
+ * a proxy that timed out waiting for an upstream HTTP server, the contract (§4, §5) has no 504 row and
+ * no code for it, and to the caller both mean the same thing, "the data could not be read now; retry
+ * shortly".
  */
-import { MongoError } from 'mongodb';
-import { GatewayError, internalError, serviceUnavailable } from './codes';
+import { MongoError, MongoNetworkError, MongoOperationTimeoutError, MongoServerError } from 'mongodb';
+import { ErrorCode, GatewayError, internalError, serviceUnavailable } from './codes';
 
+/**
+ * Driver errors that mean "no usable server now": unreachable, connection lost, pool cleared or
+ * saturated, client closing. Matched by name because several of these classes are not exported
+ * (MongoPoolClearedError, its subclass PoolClearedOnNetworkError, MongoWaitQueueTimeoutError, ...).
+ */
 const OUTAGE_ERROR_NAMES = new Set([
   'MongoServerSelectionError',
   'MongoNetworkError',
@@ -13,14 +25,87 @@ const OUTAGE_ERROR_NAMES = new Set([
   'MongoTopologyClosedError',
   'MongoNotConnectedError',
   'MongoPoolClearedError',
+  'PoolClearedOnNetworkError',
+  'MongoPoolClosedError',
+  'MongoWaitQueueTimeoutError',
+  'MongoServerClosedError',
+  'MongoClientClosedError',
+]);
+
+/**
+ * Server error codes that mean the same (a node shutting down, stepping down or unreachable from a
+ * mongos), from the driver's MONGODB_ERROR_CODES.
+ */
+const OUTAGE_SERVER_CODES = new Set([
+  6, // HostUnreachable
+  7, // HostNotFound
+  89, // NetworkTimeout
+  91, // ShutdownInProgress
+  189, // PrimarySteppedDown
+  9001, // SocketException
+  10107, // NotWritablePrimary
+  11600, // InterruptedAtShutdown
+  11602, // InterruptedDueToReplStateChange
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+]);
+
+/** The server stopped an operation at its `maxTimeMS`. */
+const MAX_TIME_MS_EXPIRED = 50;
+/** ExceededTimeLimit: the same from a mongos or an older server. */
+const EXCEEDED_TIME_LIMIT = 262;
+
+/**
+ * Socket errors the driver sometimes lets through unwrapped (a write racing the server's close gives a
+ * bare EPIPE "This socket has been ended by the other party"). The gateway's only outgoing sockets are
+ * the driver's, so in a request these mean the database connection broke.
+ */
+const SOCKET_ERROR_CODES = new Set([
+  'EPIPE',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTCONN',
+  'ERR_SOCKET_CLOSED',
+  'ERR_STREAM_DESTROYED',
+  'ERR_STREAM_WRITE_AFTER_END',
 ]);
 
 export function isDatabaseOutage(error: unknown): boolean {
-  return error instanceof MongoError && OUTAGE_ERROR_NAMES.has(error.name);
+  if (!(error instanceof MongoError)) {
+    // (no `instanceof Error`: Node's own errors come from another realm under test runners)
+    const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+    return typeof code === 'string' && SOCKET_ERROR_CODES.has(code);
+  }
+  if (error instanceof MongoNetworkError || OUTAGE_ERROR_NAMES.has(error.name)) return true;
+  return error instanceof MongoServerError && typeof error.code === 'number' && OUTAGE_SERVER_CODES.has(error.code);
 }
+
+/**
+ * The request's time budget ran out while the database worked on (or the driver waited for) one of its
+ * reads: the server's MaxTimeMSExpired, the driver's own timeout, or the request's deadline signal
+ * (an `AbortSignal.timeout`, whose reason is a DOMException named TimeoutError; src/loaders/query-options.ts).
+ */
+export function isDeadlineExceeded(error: unknown): boolean {
+  if (error instanceof MongoOperationTimeoutError) return true;
+  if (isAbortTimeout(error)) return true;
+  return error instanceof MongoServerError && (error.code === MAX_TIME_MS_EXPIRED || error.code === EXCEEDED_TIME_LIMIT);
+}
+
+/** The reason of an `AbortSignal.timeout` signal (matched by name: Node's DOMException may come from another realm). */
+function isAbortTimeout(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as Error).name === 'TimeoutError' && error.constructor?.name === 'DOMException';
+}
+
+export const deadlineExceeded = () =>
+  new GatewayError(ErrorCode.SERVICE_UNAVAILABLE, 'The database did not answer within the time limit; retry shortly');
 
 export function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
+  if (isDeadlineExceeded(error)) return deadlineExceeded();
   if (isDatabaseOutage(error)) return serviceUnavailable();
   return internalError();
 }

@@ -20,7 +20,7 @@ export function createByIdLoader<T extends Document>(
     async (ids) => {
       const docs = await db
         .collection<Document>(collection)
-        .find({ _id: { $in: [...ids] } }, { projection: secretsProjection(collection), ...queryOptions() })
+        .find({ _id: { $in: [...ids] } }, { projection: secretsProjection(collection), ...queryOptions({ collection, size: ids.length }) })
         .toArray();
       const byId = new Map(docs.map((doc) => [String(doc._id), removeSecrets(collection, doc) as unknown as T]));
       return ids.map((id) => byId.get(id.toHexString()) ?? null);

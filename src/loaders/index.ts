@@ -20,7 +20,7 @@ import type {
 } from '../db/documents';
 import { createByIdLoader, type ByIdLoader } from './by-id-loader';
 import { createTeamScopedLoader, type TeamScopedLoader } from './team-scoped-loader';
-import { readOptions, type QueryOptions, type RequestReads } from './query-options';
+import { readOptions, type BatchObserver, type QueryOptions, type RequestReads } from './query-options';
 import { createSessionLister, type SessionLister } from './session-list';
 
 export interface Loaders {
@@ -56,7 +56,7 @@ export interface ByIdTenantLoaders {
   readonly datasources: ByIdLoader<DatasourceDoc>;
 }
 
-export type { RequestReads };
+export type { BatchObserver, RequestReads };
 
 /** `reads` receives the request's deadline and counts its reads. */
 export function createLoaders(db: Db, reads: RequestReads = { count: 0 }): Loaders {

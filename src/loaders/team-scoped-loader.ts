@@ -42,7 +42,7 @@ export function createTeamScopedLoader<T extends Document>(
         : { _id: { $in: ids }, ...ownedByTeam };
       const docs = await db
         .collection<Document>(collection)
-        .find(filter, { projection: secretsProjection(collection), ...queryOptions() })
+        .find(filter, { projection: secretsProjection(collection), ...queryOptions({ collection, size: keys.length }) })
         .toArray();
       const byId = new Map(docs.map((doc) => [String(doc._id), removeSecrets(collection, doc)]));
       return keys.map((key) => {

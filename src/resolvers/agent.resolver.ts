@@ -6,6 +6,7 @@ import { Agent } from '../schema/types/agent';
 import { Model } from '../schema/types/model';
 import { Tool } from '../schema/types/tool';
 import { Variable } from '../schema/types/variable';
+import { relationListCost } from '../schema/complexity';
 
 @Resolver(() => Agent)
 export class AgentResolver {
@@ -19,12 +20,12 @@ export class AgentResolver {
     return functionModelOfAgent(ctx.loaders, agent);
   }
 
-  @FieldResolver(() => [Tool])
+  @FieldResolver(() => [Tool], { complexity: relationListCost })
   tools(@Root() agent: AgentDoc, @Ctx() ctx: RequestContext) {
     return toolsOfAgent(ctx.loaders, agent);
   }
 
-  @FieldResolver(() => [Variable])
+  @FieldResolver(() => [Variable], { complexity: relationListCost })
   variables(@Root() agent: AgentDoc, @Ctx() ctx: RequestContext) {
     return variablesOfAgent(ctx.loaders, agent);
   }

@@ -6,6 +6,7 @@ import { Agent } from '../schema/types/agent';
 import { App } from '../schema/types/app';
 import { Crew } from '../schema/types/crew';
 import { Variable } from '../schema/types/variable';
+import { relationListCost } from '../schema/complexity';
 
 @Resolver(() => App)
 export class AppResolver {
@@ -19,7 +20,7 @@ export class AppResolver {
     return chatAgentOfApp(ctx.loaders, app);
   }
 
-  @FieldResolver(() => [Variable], { description: 'Variables asked for when the app starts.' })
+  @FieldResolver(() => [Variable], { description: 'Variables asked for when the app starts.', complexity: relationListCost })
   kickOffVariables(@Root() app: AppDoc, @Ctx() ctx: RequestContext) {
     return kickOffVariablesOfApp(ctx.loaders, app);
   }

@@ -6,15 +6,16 @@ import { Agent } from '../schema/types/agent';
 import { Crew } from '../schema/types/crew';
 import { Model } from '../schema/types/model';
 import { Task } from '../schema/types/task';
+import { relationListCost } from '../schema/complexity';
 
 @Resolver(() => Crew)
 export class CrewResolver {
-  @FieldResolver(() => [Task])
+  @FieldResolver(() => [Task], { complexity: relationListCost })
   tasks(@Root() crew: CrewDoc, @Ctx() ctx: RequestContext) {
     return tasksOfCrew(ctx.loaders, crew);
   }
 
-  @FieldResolver(() => [Agent])
+  @FieldResolver(() => [Agent], { complexity: relationListCost })
   agents(@Root() crew: CrewDoc, @Ctx() ctx: RequestContext) {
     return agentsOfCrew(ctx.loaders, crew);
   }

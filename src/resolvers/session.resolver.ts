@@ -16,6 +16,7 @@ import { Model } from '../schema/types/model';
 import { Task } from '../schema/types/task';
 import { Tool } from '../schema/types/tool';
 import { decodeCursor, encodeCursor } from './cursor';
+import { relationListCost, sessionPageCost } from '../schema/complexity';
 
 
 @Resolver(() => Session)
@@ -30,6 +31,7 @@ export class SessionResolver {
 
   @Query(() => SessionConnection, {
     description: `The sessions of a team that the caller may read, newest first. Requires membership of the team. \`first\` is at most ${MAX_PAGE_SIZE}.`,
+    complexity: sessionPageCost,
   })
   async sessions(
     @Args(() => SessionsArgs) { teamId, first, after, status, appId }: SessionsArgs,
@@ -70,29 +72,30 @@ export class SessionResolver {
     return (await ctx.sessionGraphs.load(session)).app;
   }
 
-  @FieldResolver(() => [Task], { description: 'The crew’s tasks, in crew order.' })
+  @FieldResolver(() => [Task], { description: 'The crew’s tasks, in crew order.', complexity: relationListCost })
   async tasks(@Root() session: SessionDoc, @Ctx() ctx: RequestContext) {
     return (await ctx.sessionGraphs.load(session)).tasks;
   }
 
-  @FieldResolver(() => [Agent], { description: 'The crew’s agents in crew order, or the chat app’s agent.' })
+  @FieldResolver(() => [Agent], { description: 'The crew’s agents in crew order, or the chat app’s agent.', complexity: relationListCost })
   async agents(@Root() session: SessionDoc, @Ctx() ctx: RequestContext) {
     return (await ctx.sessionGraphs.load(session)).agents;
   }
 
-  @FieldResolver(() => [Tool], { description: 'The tools of the agents, then of the tasks, each once.' })
+  @FieldResolver(() => [Tool], { description: 'The tools of the agents, then of the tasks, each once.', complexity: relationListCost })
   async tools(@Root() session: SessionDoc, @Ctx() ctx: RequestContext) {
     return (await ctx.sessionGraphs.load(session)).tools;
   }
 
   @FieldResolver(() => [Model], {
     description: 'Each agent’s model and function model, the crew’s manager model, then the datasources’ models, each once.',
+    complexity: relationListCost,
   })
   async models(@Root() session: SessionDoc, @Ctx() ctx: RequestContext) {
     return (await ctx.sessionGraphs.load(session)).models;
   }
 
-  @FieldResolver(() => [Datasource], { description: 'The datasources the tools use, each once.' })
+  @FieldResolver(() => [Datasource], { description: 'The datasources the tools use, each once.', complexity: relationListCost })
   async datasources(@Root() session: SessionDoc, @Ctx() ctx: RequestContext) {
     return (await ctx.sessionGraphs.load(session)).datasources;
   }

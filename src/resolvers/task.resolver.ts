@@ -6,6 +6,7 @@ import { Agent } from '../schema/types/agent';
 import { Task } from '../schema/types/task';
 import { Tool } from '../schema/types/tool';
 import { Variable } from '../schema/types/variable';
+import { relationListCost } from '../schema/complexity';
 
 @Resolver(() => Task)
 export class TaskResolver {
@@ -14,17 +15,17 @@ export class TaskResolver {
     return agentOfTask(ctx.loaders, task);
   }
 
-  @FieldResolver(() => [Tool])
+  @FieldResolver(() => [Tool], { complexity: relationListCost })
   tools(@Root() task: TaskDoc, @Ctx() ctx: RequestContext) {
     return toolsOfTask(ctx.loaders, task);
   }
 
-  @FieldResolver(() => [Task], { description: 'Tasks whose output this task receives.' })
+  @FieldResolver(() => [Task], { description: 'Tasks whose output this task receives.', complexity: relationListCost })
   context(@Root() task: TaskDoc, @Ctx() ctx: RequestContext) {
     return contextOfTask(ctx.loaders, task);
   }
 
-  @FieldResolver(() => [Variable])
+  @FieldResolver(() => [Variable], { complexity: relationListCost })
   variables(@Root() task: TaskDoc, @Ctx() ctx: RequestContext) {
     return variablesOfTask(ctx.loaders, task);
   }

@@ -34,6 +34,7 @@ function handler(deps: ContextDependencies, logger: Logger, kind: RouteKind) {
       const sessionId = pathId(req.params.sessionId, 'sessionId');
       const authorization = req.headers.authorization;
       const ctx = await createRequestContext(deps, { requestId: res.locals.requestId, authorization });
+      res.locals.reads = ctx.reads; // the access log and db_commands_per_request read its count at the end
       const session = kind === 'team' ? await readTeamSession(ctx, teamId, sessionId) : await readPublicSession(ctx, teamId, sessionId);
       const data = session ? await sessionBodyData(ctx.loaders, session, await ctx.sessionGraphs.load(session)) : EMPTY_BODY_DATA;
       // On the share route a valid token changes nothing, the csrf secret included.

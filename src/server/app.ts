@@ -8,14 +8,20 @@ import { expressMiddleware } from '@as-integrations/express5';
 import type { Db } from 'mongodb';
 import { toGatewayError } from '../errors/classify';
 import { ErrorCode } from '../errors/codes';
+import { failedOperation } from '../observability/graphql-metrics';
+import { createRequestObserver } from '../observability/http-observer';
 import type { Logger } from '../observability/logger';
+import { GatewayMetrics, UNMATCHED_ROUTE } from '../observability/metrics';
 import { buildGatewaySchema } from '../schema/build';
 import { buildSubgraphGatewaySchema } from '../federation/subgraph-schema';
 import { restCompatRouter } from '../rest-compat/routes';
 import { IDE_ASSET_PREFIX, ideAssetsRouter, type IdeOptions } from '../ide';
 import { createGraphQLServer } from './graphql';
+import { resolveQueryLimits, type QueryLimits } from './limits';
 import { healthz, readyz } from './health';
+import { TIME_LIMIT_DEFAULTS } from '../config';
 import { createRequestContext, type ContextDependencies } from './request-context';
+import { securityHeaders } from './security-headers';
 
 export interface GatewayAppOptions {
   db: Db;
@@ -24,9 +30,16 @@ export interface GatewayAppOptions {
   introspection?: boolean;
   /** Serve the Apollo Federation 2 subgraph schema (GRAPHQL_FEDERATION). */
   federation?: boolean;
+  /** Time budget of one request in ms, carried to MongoDB as maxTimeMS (REQUEST_TIMEOUT_MS; default 10000). */
   requestTimeoutMs?: number;
   /** What the GraphQL IDE starts with (the embedded demo fills in its token and a query). */
   ide?: IdeOptions;
+  /** Query and body size limits; defaults for those not given (./limits/settings.ts). */
+  limits?: Partial<QueryLimits>;
+  /** Serve GET /metrics and keep the metrics (METRICS_ENABLED, default true). */
+  metricsEnabled?: boolean;
+  /** Strict-Transport-Security max-age in seconds (HSTS_MAX_AGE); 0 or unset sends none. */
+  hstsMaxAge?: number;
 }
 
 export interface GatewayApp {
@@ -40,11 +53,19 @@ const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
 
 export async function createGatewayApp(options: GatewayAppOptions): Promise<GatewayApp> {
   const { db, logger } = options;
-  const contextDeps: ContextDependencies = { db, jwtSecret: options.jwtSecret, requestTimeoutMs: options.requestTimeoutMs };
+  // A registry per app: several gateways in one process (tests) keep their own counts.
+  const metrics = (options.metricsEnabled ?? true) ? new GatewayMetrics() : undefined;
+  metrics?.countDriverCommands(db.client);
+  const contextDeps: ContextDependencies = { db, jwtSecret: options.jwtSecret, requestTimeoutMs: options.requestTimeoutMs ?? TIME_LIMIT_DEFAULTS.requestTimeoutMs, onBatch: metrics?.observeBatch };
   const schema = options.federation ? buildSubgraphGatewaySchema() : buildGatewaySchema();
-  const apollo = createGraphQLServer({ schema, logger, introspection: options.introspection ?? true, ide: options.ide });
+  const limits = resolveQueryLimits(options.limits);
+  const apollo = createGraphQLServer({
+    schema, logger, introspection: options.introspection ?? true, ide: options.ide, limits,
+    costSource: options.federation ? buildGatewaySchema() : undefined, metrics,
+  });
   await apollo.start();
 
+  const observeRequest = createRequestObserver({ logger, metrics });
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', 'weak');
@@ -54,26 +75,42 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     const requestId = given && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
     res.set('X-Request-Id', requestId);
     res.locals.requestId = requestId;
+    observeRequest(req, res); // one access-log line and the HTTP metrics, when the response ends
     next();
   });
+  app.use(securityHeaders({ hstsMaxAge: options.hstsMaxAge }));
 
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(db));
+  // Unauthenticated, like the probes: operators keep it off the public network (README, "Operating it").
+  if (metrics) {
+    app.get('/metrics', async (_req: Request, res: Response) => {
+      const { contentType, body } = await metrics.scrape();
+      res.set({ 'Content-Type': contentType, 'Cache-Control': 'no-store' }).send(body);
+    });
+  }
 
   // The IDE's scripts and styles; before Apollo's middleware, which takes every path under /graphql.
   app.use(IDE_ASSET_PREFIX, ideAssetsRouter());
 
   app.use(
     '/graphql',
-    express.json({ limit: '100kb' }),
+    (_req: Request, res: Response, next: NextFunction) => {
+      res.locals.route = '/graphql'; // a mount, not a route: Express has no pattern to report
+      next();
+    },
+    express.json({ limit: limits.maxBodyBytes }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         try {
-          return await createRequestContext(contextDeps, {
+          const ctx = await createRequestContext(contextDeps, {
             requestId: res.locals.requestId,
             authorization: req.headers.authorization,
           });
+          res.locals.reads = ctx.reads; // operations and database commands, read when the response ends
+          return ctx;
         } catch (error) {
+          res.locals.graphqlOperations = [failedOperation(req)];
           const safe = toGatewayError(error);
           if (safe.code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error({ err: error, requestId: res.locals.requestId }, 'unexpected error while authenticating');
           throw safe.withHttp(res.locals.requestId);
@@ -85,11 +122,18 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   app.use(restCompatRouter(contextDeps, logger));
 
   app.use((_req: Request, res: Response) => {
+    res.locals.route = UNMATCHED_ROUTE;
     res.status(404).json({ message: 'Not found', code: 404 });
   });
   app.use(createErrorHandler(logger));
 
-  return { app, stop: () => apollo.stop() };
+  return {
+    app,
+    stop: async () => {
+      await apollo.stop();
+      metrics?.close();
+    },
+  };
 }
 
 /** Express's last resort: body parser failures are 400; anything else is a 500 without details. */
@@ -111,7 +155,12 @@ function createErrorHandler(logger: Logger) {
 function clientErrorMessage(error: unknown, status: number): string {
   const type = (error as { type?: string }).type;
   if (type === 'entity.parse.failed') return 'The request body is not valid JSON';
-  if (type === 'entity.too.large') return 'The request body is too large';
+  if (type === 'entity.too.large') return tooLargeMessage(error);
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') return 'The request body encoding is not supported';
-  return status === 413 ? 'The request body is too large' : 'Bad request';
+  return status === 413 ? tooLargeMessage(error) : 'Bad request';
+}
+
+function tooLargeMessage(error: unknown): string {
+  const limit = (error as { limit?: unknown }).limit;
+  return typeof limit === 'number' ? `The request body is too large: the limit is ${limit} bytes` : 'The request body is too large';
 }

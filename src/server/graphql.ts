@@ -2,9 +2,12 @@
 import { ApolloServer } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import { ideLandingPagePlugin, type IdeOptions } from '../ide';
+import { countingFormatError, operationRecorderPlugin } from '../observability/graphql-metrics';
 import type { Logger } from '../observability/logger';
+import type { GatewayMetrics } from '../observability/metrics';
 import { errorReportingPlugin, formatGraphQLError } from './graphql-errors';
 import { applicationJsonStatusPlugin } from './json-status-plugin';
+import { queryLimitOptions, type QueryLimits } from './limits';
 import type { RequestContext } from './request-context';
 
 export interface GraphQLServerOptions {
@@ -13,9 +16,16 @@ export interface GraphQLServerOptions {
   introspection: boolean;
   /** What the GraphQL IDE (GET /graphql from a browser) starts with. */
   ide?: IdeOptions;
+  /** Depth, cost, aliases, directives and tokens (./limits). */
+  limits: QueryLimits;
+  /** The type-graphql schema, when `schema` is made from it (federation): where field costs are read. */
+  costSource?: GraphQLSchema;
+  /** Where errors are counted by code (graphql_errors_total); none when metrics are off. */
+  metrics?: GatewayMetrics;
 }
 
 export function createGraphQLServer(options: GraphQLServerOptions): ApolloServer<RequestContext> {
+  const limits = queryLimitOptions<RequestContext>(options.limits, options.costSource);
   return new ApolloServer<RequestContext>({
     schema: options.schema,
     introspection: options.introspection,
@@ -24,10 +34,18 @@ export function createGraphQLServer(options: GraphQLServerOptions): ApolloServer
     csrfPrevention: true,
     // The process owns shutdown (main.ts): Apollo's own signal handlers would race it.
     stopOnTerminationSignals: false,
-    formatError: formatGraphQLError,
+    // One operation per request: a JSON array body is a 400 BAD_USER_INPUT ("Operation batching disabled.").
+    allowBatchedHttpRequests: false,
+    parseOptions: limits.parseOptions,
+    validationRules: limits.validationRules,
+    validationOptions: limits.validationOptions,
+    formatError: countingFormatError(formatGraphQLError, options.metrics),
     logger: apolloLogger(options.logger),
     plugins: [
+      ...limits.plugins,
       errorReportingPlugin(options.logger),
+      // each operation's name and outcome, for the access log and the metrics (src/observability)
+      operationRecorderPlugin<RequestContext>(),
       applicationJsonStatusPlugin<RequestContext>(),
       // GET /graphql from a browser: our own GraphiQL, served from this gateway (no CDN).
       ideLandingPagePlugin({ ...options.ide, endpoint: '/graphql', introspection: options.introspection }),

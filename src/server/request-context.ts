@@ -8,7 +8,7 @@ import type { Db } from 'mongodb';
 import { authenticate, type Viewer } from '../auth/identity';
 import type { SessionDoc } from '../db/documents';
 import { loadSessionGraphs, type SessionGraph } from '../graph/session-graph';
-import { createLoaders, type Loaders, type RequestReads } from '../loaders';
+import { createLoaders, type BatchObserver, type Loaders, type RequestReads } from '../loaders';
 import { AccessPolicy } from '../policy/access-policy';
 
 export interface RequestContext {
@@ -31,13 +31,15 @@ export interface ContextDependencies {
   csrfSecret?: string;
   /** Time budget of one request in ms, carried to MongoDB as maxTimeMS. */
   requestTimeoutMs?: number;
+  /** Told of each DataLoader batch (the batch-size metric). */
+  onBatch?: BatchObserver;
 }
 
 export async function createRequestContext(
   deps: ContextDependencies,
   request: { requestId: string; authorization: string | undefined },
 ): Promise<RequestContext> {
-  const reads: RequestReads = { count: 0, deadline: deps.requestTimeoutMs ? Date.now() + deps.requestTimeoutMs : undefined };
+  const reads: RequestReads = { count: 0, deadline: deps.requestTimeoutMs ? Date.now() + deps.requestTimeoutMs : undefined, onBatch: deps.onBatch };
   const loaders = createLoaders(deps.db, reads);
   const viewer = await authenticate(request.authorization, deps.jwtSecret, loaders);
   return {

@@ -14,7 +14,9 @@ import { loadDemoData } from '../../src/seed/load';
 import { signLoginToken } from '../../src/auth/tokens';
 import { createGatewayApp, type GatewayApp } from '../../src/server/app';
 import type { IdeOptions } from '../../src/ide';
+import type { QueryLimits } from '../../src/server/limits';
 import { listen } from '../../src/server/listen';
+import type { DestinationStream } from 'pino';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
 
@@ -51,16 +53,21 @@ export interface TestGatewayOptions extends GenerateOptions {
   federation?: boolean;
   /** What the GraphQL IDE starts with (default headers, default query). */
   ide?: IdeOptions;
+  /** Query and body size limits to override (the defaults otherwise). */
+  limits?: Partial<QueryLimits>;
+  /** Where the gateway's log lines go (at `logLevel`, default `trace`); none are kept otherwise. */
+  logStream?: DestinationStream;
+  logLevel?: string;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const { federation, ide, ...generateOptions } = options;
+  const { federation, ide, limits, logStream, logLevel, ...generateOptions } = options;
   const mongo = await startEmbeddedMongo();
   const database = await connectDatabase(mongo.uri);
   const data = generateDemoData(generateOptions);
   await loadDemoData(database.db, data);
-  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const gateway: GatewayApp = await createGatewayApp({ db: database.db, jwtSecret: TEST_JWT_SECRET, logger, federation, ide });
+  const logger = logStream ? createLogger(logLevel ?? 'trace', logStream) : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const gateway: GatewayApp = await createGatewayApp({ db: database.db, jwtSecret: TEST_JWT_SECRET, logger, federation, ide, limits });
   const { server, url } = await listen(gateway.app, 0, '127.0.0.1');
 
   let commandLog: string[] | null = null;

@@ -1,0 +1,42 @@
+/**
+ * Query limits for Apollo Server (issue 6): what to add to its options. Body size is Express's
+ * (app.ts); batching is Apollo's `allowBatchedHttpRequests`, off (graphql.ts).
+ *
+ * | limit      | enforced by                                        | when                      |
+ * |------------|----------------------------------------------------|---------------------------|
+ * | tokens     | graphql-js's parser (`parseOptions.maxTokens`)     | parsing: stops early      |
+ * | depth      | @escape.tech/graphql-armor (max-depth)             | validation                |
+ * | aliases    | @escape.tech/graphql-armor (max-aliases)           | validation                |
+ * | directives | @escape.tech/graphql-armor (max-directives)        | validation                |
+ * | cost       | graphql-query-complexity + type-graphql complexity | operation known, variables |
+ *
+ * Every rejection is HTTP 400 with `extensions.code` QUERY_TOO_COMPLEX and a message naming the limit.
+ * Field suggestions ("Did you mean …?") are left out of every error (./messages.ts).
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLSchema, ParseOptions, ValidationRule } from 'graphql';
+import { armorValidationRules } from './armor';
+import { costLimitPlugin } from './cost';
+import { limitMessagesPlugin } from './messages';
+import type { QueryLimits } from './settings';
+
+export { DEFAULT_QUERY_LIMITS, resolveQueryLimits, type QueryLimits } from './settings';
+
+export interface QueryLimitOptions<TContext extends object> {
+  parseOptions: ParseOptions;
+  validationRules: ValidationRule[];
+  /** No "Did you mean …?" in validation errors (graphql-js's own option). */
+  validationOptions: { hideSuggestions: boolean };
+  /** Put these first: the messages plugin rewrites errors before other plugins see them. */
+  plugins: ApolloServerPlugin<TContext>[];
+}
+
+/** `costSource`: see costLimitPlugin (the type-graphql schema when serving the federation subgraph). */
+export function queryLimitOptions<TContext extends object>(limits: QueryLimits, costSource?: GraphQLSchema): QueryLimitOptions<TContext> {
+  return {
+    parseOptions: { maxTokens: limits.maxTokens },
+    validationRules: armorValidationRules(limits),
+    validationOptions: { hideSuggestions: true },
+    plugins: [limitMessagesPlugin<TContext>(), costLimitPlugin<TContext>(limits.maxCost, costSource)],
+  };
+}

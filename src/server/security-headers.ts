@@ -1,0 +1,36 @@
+/**
+ * Security headers on every response (helmet), JSON included. The content security policy is the IDE
+ * page's own (its meta element, src/ide/page.ts) plus `frame-ancestors 'none'`, which only a header can
+ * carry: a browser enforces both policies, and since they agree, the IDE loads its scripts, styles and
+ * fonts from this origin and posts queries to it, and nothing else. HSTS is off unless configured
+ * (HSTS_MAX_AGE): the gateway usually sits behind a proxy that terminates TLS and owns that header.
+ */
+import type { RequestHandler } from 'express';
+import helmet from 'helmet';
+import { IDE_CONTENT_SECURITY_POLICY } from '../ide';
+
+export interface SecurityHeadersOptions {
+  /** Seconds for Strict-Transport-Security; 0 or unset sends none. */
+  hstsMaxAge?: number;
+}
+
+/** The policy's directives: the IDE page's, parsed, plus frame-ancestors. */
+export function contentSecurityPolicyDirectives(): Record<string, string[]> {
+  const directives: Record<string, string[]> = {};
+  for (const part of IDE_CONTENT_SECURITY_POLICY.split(';')) {
+    const [name, ...values] = part.trim().split(/\s+/);
+    if (name) directives[name] = values;
+  }
+  directives['frame-ancestors'] = ["'none'"];
+  return directives;
+}
+
+export function securityHeaders(options: SecurityHeadersOptions = {}): RequestHandler {
+  const hstsMaxAge = options.hstsMaxAge ?? 0;
+  return helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicyDirectives() },
+    strictTransportSecurity: hstsMaxAge > 0 ? { maxAge: hstsMaxAge, includeSubDomains: false } : false,
+    referrerPolicy: { policy: 'no-referrer' },
+    xFrameOptions: { action: 'deny' },
+  });
+}
