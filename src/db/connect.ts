@@ -33,53 +33,82 @@ export interface ConnectOptions {
 }
 
 export const DEFAULT_SERVER_SELECTION_TIMEOUT_MS = 5000;
-/** Pauses between connection attempts while the database is down at start-up (each attempt itself lasts up to the selection timeout). */
+/** Pauses between connection attempts while the database is down (each attempt itself lasts up to the selection timeout). */
 const RETRY_DELAYS_MS = [250, 500, 1000, 2000];
+/** The driver's default: how long a streaming heartbeat may wait for news from the server. */
+const HEARTBEAT_FREQUENCY_MS = 10_000;
 
 /**
  * Configuration errors (a malformed URI, a bad option) are thrown; an unreachable database is not.
  *
- * Why the retry loop: when the driver's first connection fails it closes that topology for good, and
- * every later operation fails with MongoTopologyClosedError, even after the database is back (auto-
- * connect does the same). Only a new `connect()` opens a new topology. Once connected, the driver's
- * monitoring handles outages itself.
+ * Two ways the driver (7.9) can stay down after the database is back, and what is done about them:
+ * - When its first connection fails it closes that topology for good: every later operation fails
+ *   with MongoTopologyClosedError (auto-connect does the same). Only a new `connect()` opens a new
+ *   topology, so the gateway keeps calling it in the background until it succeeds.
+ * - A server monitor whose heartbeat starts just as the server's connection closes can wait forever
+ *   (a write on a socket that was destroyed meanwhile; no timeout applies to it). The server then stays
+ *   "unknown" and every read fails server selection, even after the database is back. A watchdog
+ *   notices a heartbeat that outlives every timeout that should end it and reconnects the driver.
  */
 export async function connectDatabase(uri: string, options: ConnectOptions = {}): Promise<Database> {
   const serverSelectionTimeoutMS = options.serverSelectionTimeoutMS ?? DEFAULT_SERVER_SELECTION_TIMEOUT_MS;
+  const connectTimeoutMS = Math.min(5000, serverSelectionTimeoutMS);
   const client = new MongoClient(uri, {
     appName: 'session-gateway',
     monitorCommands: true,
     serverSelectionTimeoutMS,
-    connectTimeoutMS: Math.min(5000, serverSelectionTimeoutMS),
+    connectTimeoutMS,
+    heartbeatFrequencyMS: HEARTBEAT_FREQUENCY_MS,
     waitQueueTimeoutMS: serverSelectionTimeoutMS,
     socketTimeoutMS: options.requestTimeoutMs ? options.requestTimeoutMs + 1000 : 0,
   });
   countCommands(client);
   const db = client.db(databaseNameFromUri(uri));
+  const logger = options.logger;
 
   let closed = false;
-  let retrying: Promise<void> | undefined;
+  let connecting: Promise<void> | undefined;
+  const connectInBackground = (firstDelayMs: number) => {
+    connecting ??= keepConnecting(client, () => closed, firstDelayMs, logger).finally(() => (connecting = undefined));
+  };
+
+  const watchdog = watchMonitors(client, connectTimeoutMS, (address, stuckMs) => {
+    if (closed || connecting) return;
+    logger?.warn({ address, stuckMs }, 'database monitor stuck; reconnecting the driver');
+    connecting = client
+      .close()
+      .catch(() => undefined)
+      .then(() => {
+        connecting = undefined;
+        if (!closed) connectInBackground(0);
+      });
+  });
+
   const close = async () => {
     closed = true;
+    clearInterval(watchdog);
     await client.close();
     // a connection attempt that was under way may have opened a topology after close()
-    await retrying;
+    await connecting;
     await client.close();
   };
 
   try {
     await client.connect();
   } catch (error) {
-    if (isConfigurationError(error)) throw error;
-    options.logger?.warn({ err: error }, 'database unreachable at start; retrying in the background');
-    retrying = keepConnecting(client, () => closed, options.logger);
+    if (isConfigurationError(error)) {
+      clearInterval(watchdog);
+      throw error;
+    }
+    logger?.warn({ reason: (error as Error).message }, 'database unreachable at start; retrying in the background');
+    connectInBackground(RETRY_DELAYS_MS[0]);
   }
   return { client, db, close };
 }
 
-async function keepConnecting(client: MongoClient, isClosed: () => boolean, logger?: Logger): Promise<void> {
+async function keepConnecting(client: MongoClient, isClosed: () => boolean, firstDelayMs: number, logger?: Logger): Promise<void> {
   for (let attempt = 0; !isClosed(); attempt += 1) {
-    await sleep(RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)]);
+    await sleep(attempt === 0 ? firstDelayMs : RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)]);
     if (isClosed()) return;
     try {
       await client.connect();
@@ -93,6 +122,32 @@ async function keepConnecting(client: MongoClient, isClosed: () => boolean, logg
       }
     }
   }
+}
+
+/**
+ * Calls `onStuck` when a server heartbeat has been under way longer than the driver's own timeouts
+ * allow: a polling heartbeat (or a new monitoring connection) is bounded by about two connect timeouts,
+ * a streaming one by a connect timeout plus the heartbeat frequency.
+ */
+function watchMonitors(client: MongoClient, connectTimeoutMS: number, onStuck: (address: string, stuckMs: number) => void): NodeJS.Timeout {
+  const started = new Map<string, { at: number; awaited: boolean }>();
+  client.on('serverHeartbeatStarted', (event) => started.set(event.connectionId, { at: Date.now(), awaited: event.awaited }));
+  client.on('serverHeartbeatSucceeded', (event) => started.delete(event.connectionId));
+  client.on('serverHeartbeatFailed', (event) => started.delete(event.connectionId));
+  client.on('topologyClosed', () => started.clear());
+  const timer = setInterval(() => {
+    const now = Date.now();
+    for (const [address, heartbeat] of started) {
+      const limit = (heartbeat.awaited ? connectTimeoutMS + HEARTBEAT_FREQUENCY_MS : 2 * connectTimeoutMS) + 1000;
+      if (now - heartbeat.at > limit) {
+        started.clear();
+        onStuck(address, now - heartbeat.at);
+        return;
+      }
+    }
+  }, 500);
+  timer.unref();
+  return timer;
 }
 
 function isConfigurationError(error: unknown): boolean {

@@ -105,6 +105,10 @@ export const deadlineExceeded = () =>
 
 export function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
+  // graphql-js wraps a thrown value that is not an `Error` of its realm; classify what was thrown
+  if ((error as { name?: unknown } | null)?.name === 'NonErrorThrown' && 'thrownValue' in (error as object)) {
+    return toGatewayError((error as { thrownValue: unknown }).thrownValue);
+  }
   if (isDeadlineExceeded(error)) return deadlineExceeded();
   if (isDatabaseOutage(error)) return serviceUnavailable();
   return internalError();

@@ -7,7 +7,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { ErrorCode, GatewayError } from '../errors/codes';
+import { badUserInput, ErrorCode, GatewayError } from '../errors/codes';
 import { toGatewayError } from '../errors/classify';
 import type { Logger } from '../observability/logger';
 import type { RequestContext } from './request-context';
@@ -59,6 +59,13 @@ export function errorReportingPlugin(logger: Logger): ApolloServerPlugin<Request
   return {
     async requestDidStart() {
       return {
+        // graphql-js finds an operation type the schema lacks (a mutation, a subscription) only when it
+        // executes it, which Apollo answers with HTTP 200 and `data: null`; it is a request error (400).
+        async didResolveOperation({ operation, schema }) {
+          if (operation && !schema.getRootType(operation.operation)) {
+            throw badUserInput(`Schema is not configured to execute ${operation.operation} operation.`).withHttp();
+          }
+        },
         async didEncounterErrors({ errors, contextValue }) {
           for (const error of errors) {
             const { code } = classifyGraphQLError({ message: error.message, path: error.path, extensions: error.extensions }, error);

@@ -110,7 +110,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     async stop() {
       await closeServer(server);
       await gateway.stop();
-      await database.client.close();
+      await database.close();
       await mongo.stop();
     },
   };

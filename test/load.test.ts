@@ -1,0 +1,90 @@
+/**
+ * Load (issue 6): 20 seconds at 32 connections of mixed REST and GraphQL traffic against one gateway
+ * (autocannon, in this process; the database is the embedded server): the REST `.json` route for crew
+ * sessions, GraphQL one session with its full graph, and GraphQL `sessions(first: 20)` pages. Zero
+ * errors, zero timeouts, zero non-2xx answers, and no GraphQL answer with `errors`.
+ * LOAD_DURATION / LOAD_CONNECTIONS change the settings. Throughput is reported, not asserted.
+ */
+import autocannon from 'autocannon';
+import type { ObjectId } from 'mongodb';
+import { startTestGateway, type TestGateway } from './support/gateway';
+
+const DURATION_S = Number(process.env.LOAD_DURATION ?? 20);
+const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 32);
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startTestGateway({ scale: 4 });
+});
+afterAll(() => gw?.stop());
+
+const FULL_GRAPH = `query($id: ObjectId!) { session(_id: $id) {
+  _id name status startDate sharingConfig { mode permissions { id value } }
+  app { name type crew { name managerModel { name } } kickOffVariables { name } }
+  tasks { name agent { name } tools { name } context { name } variables { name } }
+  agents { name model { name } functionModel { name } tools { name datasource { name } } }
+  tools { name type } models { name } datasources { name model { name } } } }`;
+const PAGE = `query($t: ObjectId!) { sessions(teamId: $t, first: 20) {
+  edges { cursor node { _id name status app { name } tasks { name } agents { name model { name } } } } pageInfo { hasNextPage endCursor } } }`;
+
+it(`${DURATION_S} s at ${CONNECTIONS} connections, REST and GraphQL mixed: zero errors, zero non-2xx`, async () => {
+  const { fixtures, data } = gw;
+  const team = fixtures.teams.acmeMain;
+  const token = gw.tokenFor('owner'); // owner of the team: may read every session of it
+  const apps = new Map(data.collections.apps.map((app) => [String(app._id), app as { type?: string }]));
+  const crewSessions = data.collections.sessions
+    .filter((s) => String(s.teamId) === String(team) && apps.get(String(s.appId))?.type === 'crew')
+    .map((s) => (s._id as ObjectId).toHexString());
+  expect(crewSessions.length).toBeGreaterThanOrEqual(4);
+
+  let n = 0;
+  const nextSession = () => crewSessions[n++ % crewSessions.length];
+  const bad: string[] = [];
+  const check = (kind: string) => (status: number, body: string) => {
+    if (bad.length >= 10) return;
+    if (status !== 200) bad.push(`${kind}: ${status} ${body.slice(0, 200)}`);
+    else if (kind !== 'rest' && body.includes('"errors"')) bad.push(`${kind}: ${body.slice(0, 200)}`);
+    else if (kind === 'rest' && !body.includes('"session":{')) bad.push(`${kind}: ${body.slice(0, 200)}`);
+  };
+  const json = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+
+  const result = await autocannon({
+    url: gw.url,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    timeout: 10,
+    // each connection goes round these three, with a different session each time
+    requests: [
+      {
+        method: 'GET',
+        headers: { authorization: `Bearer ${token}` },
+        setupRequest: (request) => ({ ...request, path: `/${team.toHexString()}/session/${nextSession()}.json` }),
+        onResponse: check('rest'),
+      },
+      {
+        method: 'POST',
+        path: '/graphql',
+        headers: json,
+        setupRequest: (request) => ({ ...request, body: JSON.stringify({ query: FULL_GRAPH, variables: { id: nextSession() } }) }),
+        onResponse: check('graphql-one'),
+      },
+      {
+        method: 'POST',
+        path: '/graphql',
+        headers: json,
+        body: JSON.stringify({ query: PAGE, variables: { t: team.toHexString() } }),
+        onResponse: check('graphql-page'),
+      },
+    ],
+  });
+
+  console.log(
+    `load: ${result.requests.total} requests in ${result.duration} s at ${CONNECTIONS} connections: ` +
+      `${result.requests.average} req/s, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ` +
+      `errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx}`,
+  );
+  expect(bad).toEqual([]);
+  expect({ errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx }).toEqual({ errors: 0, timeouts: 0, non2xx: 0 });
+  expect(result.requests.total).toBeGreaterThan(DURATION_S * 10);
+  expect((await fetch(`${gw.url}/readyz`)).status).toBe(200);
+}, 60_000);

@@ -1,0 +1,444 @@
+/**
+ * Database outages and deadlines (issue 6; CONTRACT §4 "database unreachable", §6 probes), against the
+ * real gateway and a real (embedded) database server that the test stops and restarts on the same port:
+ *
+ * - started with the database down: it starts, /readyz says 503, reads get 503 + Retry-After (REST) or
+ *   SERVICE_UNAVAILABLE (GraphQL) quickly, and it recovers by itself once the database is up;
+ * - the database killed in the middle of a load: no crash, every request answered within the deadline
+ *   plus the server-selection timeout, only 200s and well-formed 503s, recovery once it is back;
+ * - a database that takes commands and never answers (a frozen host, through a TCP proxy): the
+ *   request's deadline still answers 503 in time;
+ * - every read carries the request's remaining budget as maxTimeMS;
+ * - `npm start` (the built dist/src/main.js) with MONGODB_URI at a closed port.
+ */
+import 'reflect-metadata';
+import type { Server } from 'node:http';
+import { MongoClient, MongoNetworkError, MongoOperationTimeoutError, MongoServerError, type CommandStartedEvent } from 'mongodb';
+import { connectDatabase, type Database } from '../src/db/connect';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../src/db/embedded';
+import { databaseNameFromUri } from '../src/db/database-name';
+import { toGatewayError } from '../src/errors/classify';
+import { createLogger } from '../src/observability/logger';
+import { generateDemoData } from '../src/seed/generate';
+import { loadDemoData } from '../src/seed/load';
+import { signLoginToken } from '../src/auth/tokens';
+import { createGatewayApp, type GatewayApp } from '../src/server/app';
+import { listen } from '../src/server/listen';
+import { TEST_JWT_SECRET } from './support/gateway';
+import {
+  ensureBuilt, freePort, killChildren, mainEnv, runLoad, sleep, startMain, TcpProxy, withTimeout,
+  type LoadRequest, type LoadResult,
+} from './support/resilience';
+
+/** Short settings, so that the test is quick; the defaults (10 s, 5 s) are exercised by bad-input.test.ts. */
+const REQUEST_TIMEOUT_MS = 3000;
+const SELECTION_TIMEOUT_MS = 1500;
+/** "No hung requests": every answer within the deadline plus the server-selection timeout. */
+const ANSWER_BOUND_MS = REQUEST_TIMEOUT_MS + SELECTION_TIMEOUT_MS;
+
+const data = generateDemoData();
+const { fixtures } = data;
+const token = signLoginToken(fixtures.accounts.owner, TEST_JWT_SECRET);
+const teamId = fixtures.teams.acmeMain.toHexString();
+const sessionId = fixtures.sessions.teamCrew.toHexString();
+const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+const DRIVER_TEXT = /mongo|ECONNREFUSED|ECONNRESET|topology|server selection|127\.0\.0\.1|socket|pool|\s{2,}at |\.[jt]s:\d/i;
+
+const FULL_GRAPH = `query($id: ObjectId!) { session(_id: $id) {
+  _id name status startDate sharingConfig { mode permissions { id value } }
+  app { name type crew { name managerModel { name } } kickOffVariables { name } }
+  tasks { name agent { name } tools { name } context { name } variables { name } }
+  agents { name model { name } functionModel { name } tools { name datasource { name } } }
+  tools { name type } models { name } datasources { name model { name } } } }`;
+const SESSIONS_PAGE = `query($t: ObjectId!) { sessions(teamId: $t, first: 20) {
+  edges { cursor node { _id name app { name } tasks { name } agents { name } } } pageInfo { hasNextPage } } }`;
+
+const gql = (kind: string, query: string, variables: Record<string, unknown>, withToken = true): LoadRequest => ({
+  kind,
+  path: '/graphql',
+  init: {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(withToken ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  },
+});
+const REQUESTS: LoadRequest[] = [
+  { kind: 'rest', path: `/${teamId}/session/${sessionId}.json`, init: { headers: { authorization: `Bearer ${token}` } } },
+  gql('graphql-one', FULL_GRAPH, { id: sessionId }),
+  gql('graphql-page', SESSIONS_PAGE, { t: teamId }),
+  gql('graphql-anonymous', 'query($id: ObjectId!) { session(_id: $id) { name } }', { id: fixtures.sessions.publicChat.toHexString() }, false),
+];
+
+/**
+ * What an answer is: `ok` (200 with the data), `outage` (a well-formed 503 / SERVICE_UNAVAILABLE),
+ * `empty` (the database is up but not yet filled again: unknown account, no session), or `bad: why`.
+ */
+function classify(result: LoadResult): string {
+  if (result.status === 0) return `bad: no answer (${result.failure})`;
+  let body: any;
+  try {
+    body = JSON.parse(result.text!);
+  } catch {
+    return `bad: not JSON (${result.status})`;
+  }
+  if (result.status !== 200 && DRIVER_TEXT.test(result.text!)) return `bad: internals in ${result.text}`;
+  const retryAfter = Number(result.headers!.get('retry-after'));
+  if (result.kind === 'rest') {
+    if (result.status === 200) return body.session?.name ? 'ok' : 'empty';
+    if (result.status === 503) return retryAfter > 0 && body.code === 503 ? 'outage' : `bad: 503 without Retry-After ${result.text}`;
+    if (result.status === 401) return 'empty';
+    return `bad: ${result.status} ${result.text}`;
+  }
+  const codes = new Set<string>((body.errors ?? []).map((e: any) => e.extensions?.code));
+  if (codes.size === 0 && result.status === 200) {
+    const d = body.data ?? {};
+    return d.session?.name || d.sessions?.edges?.length ? 'ok' : 'empty';
+  }
+  if (codes.size === 1 && codes.has('SERVICE_UNAVAILABLE')) {
+    if (result.status === 503) return retryAfter > 0 ? 'outage' : 'bad: 503 without Retry-After';
+    return result.status === 200 ? 'outage' : `bad: SERVICE_UNAVAILABLE with HTTP ${result.status}`;
+  }
+  if (codes.size === 1 && codes.has('UNAUTHENTICATED')) return 'empty';
+  return `bad: ${result.status} ${result.text}`;
+}
+
+async function send(url: string, request: LoadRequest): Promise<LoadResult & { ms: number }> {
+  const [result] = await runLoad({ baseUrl: url, concurrency: 1, next: () => request, until: once(), abandonAfterMs: ANSWER_BOUND_MS + 5000 });
+  return { ...result, ms: result.endedAt - result.startedAt };
+}
+function once(): () => boolean {
+  let sent = false;
+  return () => {
+    const done = sent;
+    sent = true;
+    return done;
+  };
+}
+
+async function seed(uri: string): Promise<void> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
+  try {
+    await loadDemoData(client.db(databaseNameFromUri(uri)), data);
+  } finally {
+    await client.close();
+  }
+}
+
+interface InProcessGateway {
+  url: string;
+  database: Database;
+  stop(): Promise<void>;
+}
+
+async function startGateway(uri: string): Promise<InProcessGateway> {
+  const database = await connectDatabase(uri, { serverSelectionTimeoutMS: SELECTION_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS, logger });
+  const gateway: GatewayApp = await createGatewayApp({ db: database.db, jwtSecret: TEST_JWT_SECRET, logger, requestTimeoutMs: REQUEST_TIMEOUT_MS });
+  const { server, url } = await listen(gateway.app, 0, '127.0.0.1');
+  return {
+    url,
+    database,
+    async stop() {
+      await closeServer(server);
+      await gateway.stop();
+      await database.close();
+    },
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+async function restartMongo(port: number): Promise<EmbeddedMongo> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await startEmbeddedMongo({ port });
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      await sleep(100); // the port may still be held for a moment
+    }
+  }
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, ms: number, what: string): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms`);
+    await sleep(50);
+  }
+}
+
+/** Outcomes per 500 ms, to see what happened when a run fails. */
+function timeline(results: LoadResult[], marks: Record<string, number>): string {
+  const start = Math.min(...results.map((r) => r.startedAt));
+  const buckets = new Map<number, Record<string, number>>();
+  for (const r of results) {
+    const b = Math.floor((r.startedAt - start) / 500);
+    const row = buckets.get(b) ?? {};
+    const outcome = classify(r).slice(0, 60);
+    row[outcome] = (row[outcome] ?? 0) + 1;
+    buckets.set(b, row);
+  }
+  const lines = [...buckets.entries()].sort(([a], [b]) => a - b).map(([b, row]) => `${b * 500} ms: ${JSON.stringify(row)}`);
+  return `marks ${JSON.stringify(Object.fromEntries(Object.entries(marks).map(([k, v]) => [k, v - start])))}\n${lines.join('\n')}`;
+}
+
+const measured: Record<string, number> = {};
+afterAll(() => {
+  killChildren();
+  // The numbers behind the assertions, for the report.
+  console.log(`outage.test numbers: ${JSON.stringify(measured)}`);
+});
+
+describe('a database outage', () => {
+  let port: number;
+  let uri: string;
+  let mongo: EmbeddedMongo | undefined;
+  let gw: InProcessGateway;
+
+  beforeAll(async () => {
+    port = await freePort(); // closed: nothing listens there yet
+    uri = `mongodb://127.0.0.1:${port}/agentcloud`;
+    const t0 = Date.now();
+    gw = await startGateway(uri);
+    measured.startWithDatabaseDownMs = Date.now() - t0;
+  }, 20_000);
+
+  afterAll(async () => {
+    await gw?.stop();
+    await mongo?.stop();
+  });
+
+  describe('starting with the database down', () => {
+    it('starts within the selection timeout (plus set-up) and /healthz answers 200', async () => {
+      expect(measured.startWithDatabaseDownMs).toBeLessThan(SELECTION_TIMEOUT_MS + 3000);
+      expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+    });
+
+    it('/readyz answers 503 with Retry-After, quickly', async () => {
+      const started = Date.now();
+      const response = await fetch(`${gw.url}/readyz`);
+      measured.readyzWhileDownMs = Date.now() - started;
+      expect(response.status).toBe(503);
+      expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(measured.readyzWhileDownMs).toBeLessThan(2500);
+      expect(await response.text()).not.toMatch(DRIVER_TEXT);
+    });
+
+    it('every kind of read answers 503 + Retry-After (REST) or SERVICE_UNAVAILABLE (GraphQL), within the selection timeout', async () => {
+      const latencies: number[] = [];
+      for (const request of REQUESTS) {
+        const result = await send(gw.url, request);
+        expect({ kind: request.kind, outcome: classify(result) }).toEqual({ kind: request.kind, outcome: 'outage' });
+        latencies.push(result.ms);
+      }
+      // a credentialed GraphQL request fails before execution: HTTP 503 with Retry-After
+      const graphql = await send(gw.url, REQUESTS[1]);
+      expect(graphql.status).toBe(503);
+      expect(graphql.headers!.get('retry-after')).toBeTruthy();
+      measured.readWhileDownMaxMs = Math.max(...latencies, graphql.ms);
+      expect(measured.readWhileDownMaxMs).toBeLessThan(SELECTION_TIMEOUT_MS + 1000);
+    });
+
+    it('bad input is still a 400, not an outage', async () => {
+      // (without a token: authenticating a token needs the database, and comes first)
+      const result = await send(gw.url, gql('bad', 'query($id: ObjectId!) { session(_id: $id) { name } }', { id: { $ne: null } }, false));
+      expect(result.status).toBe(400);
+      expect(result.text).toMatch(/BAD_USER_INPUT/);
+    });
+
+    it('recovers by itself, with no restart, once the database is up', async () => {
+      mongo = await startEmbeddedMongo({ port });
+      const up = Date.now();
+      await seed(uri);
+      await waitFor(async () => ((await fetch(`${gw.url}/readyz`)).status === 200 ? true : undefined), 10_000, 'ready again');
+      measured.readyAfterDatabaseUpMs = Date.now() - up;
+      await waitFor(async () => (classify(await send(gw.url, REQUESTS[0])) === 'ok' ? true : undefined), 10_000, 'REST answers');
+      measured.servingAfterDatabaseUpMs = Date.now() - up;
+      for (const request of REQUESTS) expect({ kind: request.kind, outcome: classify(await send(gw.url, request)) }).toEqual({ kind: request.kind, outcome: 'ok' });
+      expect(measured.servingAfterDatabaseUpMs).toBeLessThan(6000);
+    }, 20_000);
+  });
+
+  it('killed in the middle of a load: no crash, no hung request, only 200s and 503s, and recovery once it is back', async () => {
+    const t: Record<string, number> = {};
+    const sdam: string[] = [];
+    if (process.env.OUTAGE_TIMELINE) {
+      const c = gw.database.client;
+      c.on('serverDescriptionChanged', (e) => sdam.push(`${Date.now()} sdc ${e.previousDescription.type} -> ${e.newDescription.type} ${e.newDescription.error?.message ?? ''}`));
+      c.on('serverHeartbeatFailed', (e) => sdam.push(`${Date.now()} hbfail ${e.failure?.name} ${e.failure?.message} ${e.awaited}`));
+      c.on('serverHeartbeatSucceeded', (e) => sdam.push(`${Date.now()} hbok ${e.awaited}`));
+      c.on('serverHeartbeatStarted', (e) => sdam.push(`${Date.now()} hbstart ${e.awaited}`));
+      c.on('connectionPoolCleared', (e) => sdam.push(`${Date.now()} poolCleared ${e.interruptInUseConnections}`));
+      c.on('connectionPoolReady', () => sdam.push(`${Date.now()} poolReady`));
+      c.on('topologyClosed', () => sdam.push(`${Date.now()} topologyClosed`));
+    }
+    let stop = false;
+    let recoveredAt: number | undefined;
+    const load = runLoad({
+      baseUrl: gw.url,
+      concurrency: 8,
+      next: (i) => REQUESTS[i % REQUESTS.length],
+      until: () => stop,
+      abandonAfterMs: ANSWER_BOUND_MS + 3000,
+      onResult: (r) => {
+        if (recoveredAt === undefined && t.seeded !== undefined && r.startedAt >= t.seeded && classify(r) === 'ok') recoveredAt = r.endedAt;
+      },
+    });
+    try {
+      await sleep(1500);
+      t.kill = Date.now();
+      await mongo!.stop();
+      await sleep(2500);
+      t.restart = Date.now();
+      mongo = await restartMongo(port);
+      await seed(uri);
+      t.seeded = Date.now();
+      await waitFor(() => recoveredAt, 15_000, 'recovery under load').catch((error) => (t.failed = Date.now(), error));
+      await sleep(1500);
+    } finally {
+      stop = true;
+    }
+    const results = await load;
+    if (t.failed || process.env.OUTAGE_TIMELINE) console.log(`${timeline(results, t)}\n${sdam.join('\n')}`);
+    const outcomes = results.map((r) => ({ r, outcome: classify(r) }));
+    const count = (test: (o: { r: LoadResult; outcome: string }) => boolean) => outcomes.filter(test).length;
+
+    measured.loadRequests = results.length;
+    measured.loadOutageAnswers = count((o) => o.outcome === 'outage');
+    measured.loadMaxLatencyMs = Math.max(...results.map((r) => r.endedAt - r.startedAt));
+    measured.recoveryUnderLoadMs = recoveredAt! - t.restart;
+    measured.recoveryAfterReseedMs = recoveredAt! - t.seeded;
+
+    // every request got an HTTP answer, a well-formed one, in time
+    expect(outcomes.filter((o) => o.outcome.startsWith('bad')).map((o) => `${o.r.kind}: ${o.outcome}`).slice(0, 5)).toEqual([]);
+    expect(measured.loadMaxLatencyMs).toBeLessThan(ANSWER_BOUND_MS);
+    // all was well before the kill, the kill was felt, and all is well again after recovery
+    expect(count((o) => o.r.endedAt < t.kill && o.outcome !== 'ok')).toBe(0);
+    expect(count((o) => o.r.endedAt < t.kill)).toBeGreaterThan(20);
+    expect(measured.loadOutageAnswers).toBeGreaterThan(0);
+    expect(count((o) => o.outcome === 'empty' && o.r.endedAt < t.restart)).toBe(0); // "empty" only once restarted, while refilling
+    const after = outcomes.filter((o) => o.r.startedAt > recoveredAt!);
+    expect(after.length).toBeGreaterThan(20);
+    expect(after.filter((o) => o.outcome !== 'ok').map((o) => o.outcome)).toEqual([]);
+    expect(measured.recoveryAfterReseedMs).toBeLessThan(5000);
+    // the process is alive and ready
+    expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${gw.url}/readyz`)).status).toBe(200);
+  }, 40_000);
+
+  describe('a database that takes commands and never answers (a frozen host)', () => {
+    let proxy: TcpProxy;
+    let viaProxy: InProcessGateway;
+    beforeAll(async () => {
+      proxy = await TcpProxy.start(port);
+      viaProxy = await startGateway(`mongodb://127.0.0.1:${proxy.port}/agentcloud`);
+    });
+    afterAll(async () => {
+      proxy?.setMode('pass');
+      await viaProxy?.stop();
+      await proxy?.close();
+    });
+
+    it('answers 503 at the request deadline, then recovers when the database answers again', async () => {
+      expect(classify(await send(viaProxy.url, REQUESTS[0]))).toBe('ok');
+      proxy.setMode('frozen');
+      // a read on an open connection: only the request's deadline ends it
+      const first = await send(viaProxy.url, REQUESTS[0]);
+      expect(classify(first)).toBe('outage');
+      expect(first.text).toMatch(/did not answer within the time limit/);
+      expect(first.ms).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
+      expect(first.ms).toBeLessThan(REQUEST_TIMEOUT_MS + 1000);
+      // more at once: new connections time out in their handshake, or the deadline comes first
+      const more = await Promise.all(REQUESTS.map((request) => send(viaProxy.url, request)));
+      for (const result of more) {
+        expect({ kind: result.kind, outcome: classify(result) }).toEqual({ kind: result.kind, outcome: 'outage' });
+        expect(result.ms).toBeLessThan(REQUEST_TIMEOUT_MS + 1000);
+      }
+      proxy.setMode('pass');
+      measured.frozenDatabaseAnswerMs = Math.max(first.ms, ...more.map((r) => r.ms));
+      await waitFor(async () => (classify(await send(viaProxy.url, REQUESTS[1])) === 'ok' ? true : undefined), 10_000, 'answers again');
+    }, 20_000);
+
+    it('a slow database: reads that would end past the deadline are not waited for', async () => {
+      proxy.setMode('slow', 700); // each answer 0.7 s late: the full graph's ~10 reads need ~7 s
+      const started = Date.now();
+      const result = await send(viaProxy.url, REQUESTS[1]);
+      proxy.setMode('pass');
+      expect(classify(result)).toBe('outage');
+      expect(Date.now() - started).toBeLessThan(REQUEST_TIMEOUT_MS + 1000);
+    }, 15_000);
+  });
+
+  describe('deadlines', () => {
+    it('every read carries what is left of the request budget as maxTimeMS', async () => {
+      const finds: CommandStartedEvent[] = [];
+      const listener = (event: CommandStartedEvent) => event.commandName === 'find' && finds.push(event);
+      gw.database.client.on('commandStarted', listener);
+      try {
+        expect(classify(await send(gw.url, REQUESTS[1]))).toBe('ok');
+        expect(classify(await send(gw.url, REQUESTS[0]))).toBe('ok');
+      } finally {
+        gw.database.client.off('commandStarted', listener);
+      }
+      expect(finds.length).toBeGreaterThanOrEqual(10);
+      for (const event of finds) {
+        expect(event.command.maxTimeMS).toBeGreaterThan(0);
+        expect(event.command.maxTimeMS).toBeLessThanOrEqual(REQUEST_TIMEOUT_MS);
+      }
+    });
+
+    it('a deadline exceeded in the database or the driver is SERVICE_UNAVAILABLE (503 with Retry-After), not a 500', () => {
+      const maxTime = new MongoServerError({ code: 50, codeName: 'MaxTimeMSExpired', errmsg: 'operation exceeded time limit' });
+      const driver = new MongoOperationTimeoutError('Timed out during socket read');
+      const signal = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+      for (const error of [maxTime, driver, signal]) {
+        const safe = toGatewayError(error);
+        expect(safe.code).toBe('SERVICE_UNAVAILABLE');
+        expect(safe.message).toMatch(/did not answer within the time limit/);
+      }
+      expect(toGatewayError(new MongoNetworkError('connection reset')).code).toBe('SERVICE_UNAVAILABLE');
+      const poolCleared = new MongoNetworkError('x');
+      Object.defineProperty(poolCleared, 'name', { value: 'PoolClearedOnNetworkError' });
+      expect(toGatewayError(poolCleared).code).toBe('SERVICE_UNAVAILABLE');
+      expect(toGatewayError(new MongoServerError({ code: 11600, errmsg: 'interrupted at shutdown' })).code).toBe('SERVICE_UNAVAILABLE');
+      expect(toGatewayError(new MongoServerError({ code: 2, errmsg: 'BadValue' })).code).toBe('INTERNAL_SERVER_ERROR');
+      expect(toGatewayError(new TypeError('x')).code).toBe('INTERNAL_SERVER_ERROR');
+    });
+  });
+});
+
+describe('npm start with MONGODB_URI at a closed port', () => {
+  beforeAll(() => ensureBuilt(), 120_000);
+
+  it('starts, says 503 until the database is up, then serves without a restart; exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const uri = `mongodb://127.0.0.1:${port}/agentcloud`;
+    const started = startMain(mainEnv({ MONGODB_URI: uri, JWT_SECRET: TEST_JWT_SECRET, DB_SERVER_SELECTION_TIMEOUT_MS: '1000' }));
+    const url = await started.listening(15_000);
+    expect(started.logs()).toContainEqual(expect.objectContaining({ msg: 'database unreachable at start; retrying in the background' }));
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(503);
+    const rest = await send(url, REQUESTS[0]);
+    expect(classify(rest)).toBe('outage');
+    expect(rest.ms).toBeLessThan(2000);
+
+    const mongo = await startEmbeddedMongo({ port });
+    try {
+      const up = Date.now();
+      await seed(uri);
+      await waitFor(async () => (classify(await send(url, REQUESTS[0])) === 'ok' ? true : undefined), 10_000, 'serving');
+      measured.mainServingAfterDatabaseUpMs = Date.now() - up;
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      expect(started.logs()).toContainEqual(expect.objectContaining({ msg: 'database connected' }));
+      started.child.kill('SIGTERM');
+      const { code, signal } = await withTimeout(started.exited, 10_000, 'exit after SIGTERM');
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+    } finally {
+      await mongo.stop();
+    }
+  }, 40_000);
+});

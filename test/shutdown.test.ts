@@ -1,0 +1,282 @@
+/**
+ * Graceful shutdown (issue 6): on SIGTERM and SIGINT the gateway stops accepting connections, finishes
+ * the requests in flight, closes idle keep-alive connections, closes the driver and the embedded
+ * database, and exits 0 within SHUTDOWN_TIMEOUT_MS; past it, it force-closes connections and exits 1.
+ *
+ * First the module (src/server/shutdown.ts) on a plain HTTP server whose requests the test holds open;
+ * then the built gateway (`node dist/src/main.js`), with requests made slow deterministically by a TCP
+ * proxy that delays the database's answers, and the embedded demo on SIGINT.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MongoClient } from 'mongodb';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../src/db/embedded';
+import { databaseNameFromUri } from '../src/db/database-name';
+import { createLogger } from '../src/observability/logger';
+import { generateDemoData } from '../src/seed/generate';
+import { loadDemoData } from '../src/seed/load';
+import { signLoginToken } from '../src/auth/tokens';
+import { listen } from '../src/server/listen';
+import { createGracefulShutdown, type ShutdownResource } from '../src/server/shutdown';
+import { TEST_JWT_SECRET } from './support/gateway';
+import { ensureBuilt, killChildren, mainEnv, portIsOpen, sleep, startMain, TcpProxy, tryConnect, withTimeout } from './support/resilience';
+
+const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+const measured: Record<string, number> = {};
+afterAll(() => {
+  killChildren();
+  console.log(`shutdown.test numbers: ${JSON.stringify(measured)}`);
+});
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  at: number;
+}
+
+/**
+ * A request on its own connection (no keep-alive pool). Resolves `connected` once the TCP connection
+ * is up, and `answer` with the response (or rejects with the connection's error).
+ */
+function open(url: string, options: { method?: string; path: string; headers?: Record<string, string>; body?: string; agent?: http.Agent }) {
+  const target = new URL(options.path, url);
+  let onConnected!: () => void;
+  const connected = new Promise<void>((resolve) => (onConnected = resolve));
+  const answer = new Promise<Answer>((resolve, reject) => {
+    const req = http.request(target, { method: options.method ?? 'GET', headers: options.headers, agent: options.agent ?? false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body, at: Date.now() }));
+      res.on('error', reject);
+    });
+    req.on('socket', (socket) => (socket.connecting ? socket.once('connect', onConnected) : onConnected()));
+    req.on('error', reject);
+    req.end(options.body);
+  });
+  answer.catch(() => undefined); // observed by the test when it matters
+  return { connected, answer };
+}
+
+describe('the shutdown module', () => {
+  /** A server whose `/slow` requests wait until the test opens the gate. */
+  async function heldServer() {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let arrived = 0;
+    const { server, url } = await listen((req, res) => {
+      if (req.url === '/slow') {
+        arrived += 1;
+        void gate.then(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"done":true}'));
+      } else if (req.url === '/never') {
+        arrived += 1; // never answered
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"fast":true}');
+      }
+    }, 0, '127.0.0.1');
+    const port = (server.address() as AddressInfo).port;
+    return { server, url, port, openGate: open, arrived: () => arrived };
+  }
+
+  function recordingResources(events: string[]): ShutdownResource[] {
+    return ['graphql', 'driver', 'embedded'].map((name) => ({
+      name,
+      close: async () => {
+        await sleep(5);
+        events.push(`closed ${name}`);
+      },
+    }));
+  }
+
+  it('refuses new connections, closes idle keep-alive ones at once, finishes requests in flight, then closes the resources in order: code 0', async () => {
+    const s = await heldServer();
+    // an idle keep-alive connection (the server keeps those 65 s): it must not hold the shutdown up
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const warm = await open(s.url, { path: '/fast', agent }).answer;
+    expect(warm.status).toBe(200);
+    const idleSocket = Object.values(agent.freeSockets).flat()[0]!;
+    const idleClosed = new Promise<number>((resolve) => idleSocket.once('close', () => resolve(Date.now())));
+
+    const inFlight = [1, 2, 3].map(() => open(s.url, { path: '/slow' }));
+    await Promise.all(inFlight.map((r) => r.connected));
+    while (s.arrived() < 3) await sleep(5);
+
+    const events: string[] = [];
+    const startedAt = Date.now();
+    const result = createGracefulShutdown({ server: s.server, timeoutMs: 5000, logger, resources: recordingResources(events) }).shutdown('test');
+
+    expect(await tryConnect(s.port)).toBe('ECONNREFUSED');
+    expect(await withTimeout(idleClosed, 1000, 'closing the idle keep-alive connection')).toBeLessThan(startedAt + 500);
+    await sleep(100);
+    expect(events).toEqual([]); // nothing closed while requests are in flight
+
+    events.push('requests released');
+    s.openGate();
+    const answers = await Promise.all(inFlight.map((r) => r.answer));
+    for (const answer of answers) {
+      expect(answer).toMatchObject({ status: 200, body: '{"done":true}' });
+      expect(answer.headers.connection).toBe('close');
+    }
+    expect(await result).toMatchObject({ code: 0, forced: false });
+    expect(events).toEqual(['requests released', 'closed graphql', 'closed driver', 'closed embedded']);
+    agent.destroy();
+  });
+
+  it('past the bound: destroys the connections still open, still closes the resources, code 1', async () => {
+    const s = await heldServer();
+    const stuck = open(s.url, { path: '/never' });
+    await stuck.connected;
+    while (s.arrived() < 1) await sleep(5);
+    const events: string[] = [];
+    const startedAt = Date.now();
+    const result = await createGracefulShutdown({ server: s.server, timeoutMs: 300, logger, resources: recordingResources(events) }).shutdown('test');
+    const took = Date.now() - startedAt;
+    expect(result).toMatchObject({ code: 1, forced: true });
+    expect(took).toBeGreaterThanOrEqual(290);
+    expect(took).toBeLessThan(1500);
+    await expect(stuck.answer).rejects.toThrow(/socket hang up|ECONNRESET/);
+    expect(events).toEqual(['closed graphql', 'closed driver', 'closed embedded']);
+  });
+
+  it('a second signal while draining forces it at once', async () => {
+    const s = await heldServer();
+    const stuck = open(s.url, { path: '/never' });
+    await stuck.connected;
+    while (s.arrived() < 1) await sleep(5);
+    const graceful = createGracefulShutdown({ server: s.server, timeoutMs: 10_000, logger });
+    const startedAt = Date.now();
+    const first = graceful.shutdown('SIGINT');
+    await sleep(50);
+    const second = graceful.shutdown('SIGINT');
+    expect(await first).toMatchObject({ code: 1, forced: true });
+    expect(await second).toEqual(await first);
+    expect(Date.now() - startedAt).toBeLessThan(1000);
+  });
+});
+
+describe('the built gateway', () => {
+  const data = generateDemoData();
+  const { fixtures } = data;
+  const token = signLoginToken(fixtures.accounts.owner, TEST_JWT_SECRET);
+  const teamId = fixtures.teams.acmeMain.toHexString();
+  const sessionId = fixtures.sessions.teamCrew.toHexString();
+  const FULL_PAGE = `query($t: ObjectId!) { sessions(teamId: $t, first: 100) { edges { node {
+    _id name status app { name crew { name } } tasks { name agent { name } tools { name } }
+    agents { name model { name } tools { name } } tools { name } models { name } datasources { name } } } } }`;
+  const graphqlRequest = (authorization: string, team: string) => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json', authorization },
+    body: JSON.stringify({ query: FULL_PAGE, variables: { t: team } }),
+  });
+
+  let mongo: EmbeddedMongo;
+  let proxy: TcpProxy;
+  beforeAll(async () => {
+    await ensureBuilt();
+    mongo = await startEmbeddedMongo();
+    const client = new MongoClient(mongo.uri);
+    try {
+      await loadDemoData(client.db(databaseNameFromUri(mongo.uri)), data);
+    } finally {
+      await client.close();
+    }
+    proxy = await TcpProxy.start(mongo.port);
+  }, 120_000);
+  afterAll(async () => {
+    await proxy?.close();
+    await mongo?.stop();
+  });
+
+  const proxiedEnv = (env: NodeJS.ProcessEnv = {}) =>
+    mainEnv({ MONGODB_URI: `mongodb://127.0.0.1:${proxy.port}/agentcloud`, JWT_SECRET: TEST_JWT_SECRET, ...env });
+
+  it('SIGTERM: requests in flight complete with 200, new connections are refused, exit 0 within the bound', async () => {
+    proxy.setMode('pass');
+    const started = startMain(proxiedEnv());
+    const url = await started.listening();
+    const port = Number(new URL(url).port);
+
+    // every database answer 150 ms late: a request (about 10 reads in a row) takes well over a second
+    proxy.setMode('slow', 150);
+    const requests = [
+      ...[1, 2, 3].map(() => open(url, graphqlRequest(`Bearer ${token}`, teamId))),
+      ...[1, 2, 3].map(() => open(url, { path: `/${teamId}/session/${sessionId}.json`, headers: { authorization: `Bearer ${token}` } })),
+    ];
+    await Promise.all(requests.map((r) => r.connected));
+    await sleep(300); // received and waiting on the database
+    const signalledAt = Date.now();
+    started.child.kill('SIGTERM');
+    await sleep(150);
+    expect(await tryConnect(port)).toBe('ECONNREFUSED');
+    const settled = await Promise.allSettled(requests.map((r) => r.answer));
+    proxy.setMode('pass');
+
+    const answers = settled.map((s) => (s.status === 'fulfilled' ? s.value : { status: 0, body: String(s.reason), at: 0, headers: {} }));
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      expect(answer.at).toBeGreaterThan(signalledAt); // they were in flight when the signal came
+    }
+    const graph = JSON.parse(answers[0].body) as { data: { sessions: { edges: Array<{ node: { name: string } }> } }; errors?: unknown };
+    expect(graph.errors).toBeUndefined();
+    expect(graph.data.sessions.edges.length).toBeGreaterThan(0);
+    expect((JSON.parse(answers[3].body) as { session: { name: string } }).session.name).toBe('Team crew run');
+
+    const { code, signal, at } = await withTimeout(started.exited, 15_000, 'exit after SIGTERM');
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    measured.sigtermLastAnswerAfterSignalMs = Math.max(...answers.map((a) => a.at)) - signalledAt;
+    measured.sigtermExitAfterSignalMs = at - signalledAt;
+    expect(measured.sigtermExitAfterSignalMs).toBeLessThan(10_000);
+    const logs = started.logs();
+    expect(logs).toContainEqual(expect.objectContaining({ msg: 'shutting down: no new connections, finishing requests in flight', reason: 'SIGTERM' }));
+    expect(logs).toContainEqual(expect.objectContaining({ msg: 'shut down', exitCode: 0 }));
+    expect(started.stderr()).toBe('');
+  }, 30_000);
+
+  it('SIGINT on the embedded demo: concurrent full-graph pages complete with 200, the embedded database stops, exit 0', async () => {
+    const started = startMain(mainEnv());
+    const url = await started.listening();
+    const out = started.stdout();
+    const demoToken = /^\s*Token:\s+(\S+)/m.exec(out)?.[1];
+    const databaseUri = /^\s*Database:\s+(\S+)/m.exec(out)?.[1];
+    const demoTeam = /\/([0-9a-f]{24})\/session\/[0-9a-f]{24}\.json/.exec(out)?.[1];
+    expect({ demoToken, databaseUri, demoTeam }).toEqual({ demoToken: expect.any(String), databaseUri: expect.any(String), demoTeam: expect.any(String) });
+
+    const requests = Array.from({ length: 8 }, () => open(url, graphqlRequest(`Bearer ${demoToken}`, demoTeam!)));
+    await Promise.all(requests.map((r) => r.connected));
+    await sleep(100); // received by the server (a request still unread when the listener closes may be reset)
+    const signalledAt = Date.now();
+    started.child.kill('SIGINT');
+    const answers = await Promise.all(requests.map((r) => r.answer));
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body).errors).toBeUndefined();
+    }
+    const { code, signal, at } = await withTimeout(started.exited, 15_000, 'exit after SIGINT');
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    measured.sigintAnsweredAfterSignal = answers.filter((a) => a.at > signalledAt).length;
+    measured.sigintExitAfterSignalMs = at - signalledAt;
+    expect(await portIsOpen(Number(new URL(databaseUri!).port))).toBe(false);
+    expect(started.stderr()).toBe('');
+  }, 30_000);
+
+  it('past SHUTDOWN_TIMEOUT_MS (a request stuck on a frozen database): connections force-closed, exit 1', async () => {
+    proxy.setMode('pass');
+    const started = startMain(proxiedEnv({ SHUTDOWN_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '60000' }));
+    const url = await started.listening();
+    proxy.setMode('frozen');
+    const stuck = open(url, { path: `/${teamId}/session/${sessionId}.json`, headers: { authorization: `Bearer ${token}` } });
+    await stuck.connected;
+    await sleep(300);
+    const signalledAt = Date.now();
+    started.child.kill('SIGTERM');
+    await expect(stuck.answer).rejects.toThrow(/socket hang up|ECONNRESET/);
+    const { code, signal, at } = await withTimeout(started.exited, 10_000, 'forced exit');
+    proxy.setMode('pass');
+    expect({ code, signal }).toEqual({ code: 1, signal: null });
+    measured.forcedExitAfterSignalMs = at - signalledAt;
+    expect(measured.forcedExitAfterSignalMs).toBeGreaterThanOrEqual(1000);
+    expect(measured.forcedExitAfterSignalMs).toBeLessThan(5000);
+    expect(started.logs()).toContainEqual(expect.objectContaining({ msg: 'shut down, forced', exitCode: 1 }));
+  }, 30_000);
+});
