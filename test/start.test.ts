@@ -5,34 +5,16 @@
  * no JWT_SECRET it refuses to start.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { ensureBuilt, MAIN, ROOT } from './support/resilience';
 
-const ROOT = path.resolve(__dirname, '..');
-const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
 const run = promisify(execFile);
 
-/** Newest modification time of the files the build reads. */
-function newestSourceTime(): number {
-  let newest = 0;
-  const visit = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) visit(full);
-      else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
-    }
-  };
-  visit(path.join(ROOT, 'src'));
-  for (const file of ['tsconfig.json', 'tsconfig.build.json']) newest = Math.max(newest, statSync(path.join(ROOT, file)).mtimeMs);
-  return newest;
-}
-
 beforeAll(async () => {
-  if (!existsSync(MAIN) || statSync(MAIN).mtimeMs < newestSourceTime()) {
-    await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, timeout: 60_000 });
-  }
+  await ensureBuilt();
   expect(existsSync(MAIN)).toBe(true);
 }, 60_000);
 
