@@ -7,7 +7,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { ensureBuilt, MAIN, ROOT } from './support/resilience';
 
