@@ -8,6 +8,7 @@
 import autocannon from 'autocannon';
 import type { ObjectId } from 'mongodb';
 import { startTestGateway, type TestGateway } from './support/gateway';
+import { SESSION_WITH_GRAPH } from './support/queries';
 
 const DURATION_S = Number(process.env.LOAD_DURATION ?? 20);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 32);
@@ -18,12 +19,6 @@ beforeAll(async () => {
 });
 afterAll(() => gw?.stop());
 
-const FULL_GRAPH = `query($id: ObjectId!) { session(_id: $id) {
-  _id name status startDate sharingConfig { mode permissions { id value } }
-  app { name type crew { name managerModel { name } } kickOffVariables { name } }
-  tasks { name agent { name } tools { name } context { name } variables { name } }
-  agents { name model { name } functionModel { name } tools { name datasource { name } } }
-  tools { name type } models { name } datasources { name model { name } } } }`;
 const PAGE = `query($t: ObjectId!) { sessions(teamId: $t, first: 20) {
   edges { cursor node { _id name status app { name } tasks { name } agents { name model { name } } } } pageInfo { hasNextPage endCursor } } }`;
 
@@ -65,7 +60,7 @@ it(`${DURATION_S} s at ${CONNECTIONS} connections, REST and GraphQL mixed: zero 
         method: 'POST',
         path: '/graphql',
         headers: json,
-        setupRequest: (request) => ({ ...request, body: JSON.stringify({ query: FULL_GRAPH, variables: { id: nextSession() } }) }),
+        setupRequest: (request) => ({ ...request, body: JSON.stringify({ query: SESSION_WITH_GRAPH, variables: { id: nextSession() } }) }),
         onResponse: check('graphql-one'),
       },
       {

@@ -14,21 +14,8 @@ import { createGatewayApp, type GatewayApp } from '../src/server/app';
 import { listen } from '../src/server/listen';
 import { IDE_CONTENT_SECURITY_POLICY } from '../src/ide';
 import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from './support/gateway';
+import { FULL_GRAPH } from './support/queries';
 
-const FULL_GRAPH = `
-  _id name status tokensUsed startDate sharingConfig { mode permissions { id value } } variables { name value }
-  app {
-    name type createdBy
-    crew { name process tasks { name } agents { name } managerModel { name } }
-    agent { name }
-    kickOffVariables { name }
-  }
-  tasks { name agent { name } context { name } tools { name } variables { name } }
-  agents { name icon { filename } model { name } functionModel { name } tools { name datasource { name } } variables { name } }
-  tools { name type data { builtin } datasource { name model { name } } }
-  models { name modelType }
-  datasources { name model { name } }
-`;
 const FULL_SESSION_QUERY = `query FullSession($id: ObjectId!) { session(_id: $id) { ${FULL_GRAPH} } }`;
 
 /** Everything the gateway logs, one JSON line per entry. */

@@ -25,6 +25,7 @@ import { signLoginToken } from '../src/auth/tokens';
 import { createGatewayApp, type GatewayApp } from '../src/server/app';
 import { listen } from '../src/server/listen';
 import { TEST_JWT_SECRET } from './support/gateway';
+import { SESSION_WITH_GRAPH } from './support/queries';
 import {
   ensureBuilt, freePort, killChildren, mainEnv, runLoad, sleep, startMain, TcpProxy, withTimeout,
   type LoadRequest, type LoadResult,
@@ -44,12 +45,6 @@ const sessionId = fixtures.sessions.teamCrew.toHexString();
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 const DRIVER_TEXT = /mongo|ECONNREFUSED|ECONNRESET|topology|server selection|127\.0\.0\.1|socket|pool|\s{2,}at |\.[jt]s:\d/i;
 
-const FULL_GRAPH = `query($id: ObjectId!) { session(_id: $id) {
-  _id name status startDate sharingConfig { mode permissions { id value } }
-  app { name type crew { name managerModel { name } } kickOffVariables { name } }
-  tasks { name agent { name } tools { name } context { name } variables { name } }
-  agents { name model { name } functionModel { name } tools { name datasource { name } } }
-  tools { name type } models { name } datasources { name model { name } } } }`;
 const SESSIONS_PAGE = `query($t: ObjectId!) { sessions(teamId: $t, first: 20) {
   edges { cursor node { _id name app { name } tasks { name } agents { name } } } pageInfo { hasNextPage } } }`;
 
@@ -64,7 +59,7 @@ const gql = (kind: string, query: string, variables: Record<string, unknown>, wi
 });
 const REQUESTS: LoadRequest[] = [
   { kind: 'rest', path: `/${teamId}/session/${sessionId}.json`, init: { headers: { authorization: `Bearer ${token}` } } },
-  gql('graphql-one', FULL_GRAPH, { id: sessionId }),
+  gql('graphql-one', SESSION_WITH_GRAPH, { id: sessionId }),
   gql('graphql-page', SESSIONS_PAGE, { t: teamId }),
   gql('graphql-anonymous', 'query($id: ObjectId!) { session(_id: $id) { name } }', { id: fixtures.sessions.publicChat.toHexString() }, false),
 ];

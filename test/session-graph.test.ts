@@ -3,21 +3,7 @@
  * tools, batching (a fixed number of database commands however many sessions), and no secrets.
  */
 import { startTestGateway, type TestGateway } from './support/gateway';
-
-const FULL_GRAPH = `
-  _id name status tokensUsed startDate sharingConfig { mode permissions { id value } } variables { name value }
-  app {
-    name type createdBy
-    crew { name process tasks { name } agents { name } managerModel { name } }
-    agent { name }
-    kickOffVariables { name }
-  }
-  tasks { name agent { name } context { name } tools { name } variables { name } }
-  agents { name icon { filename } model { name } functionModel { name } tools { name datasource { name } } variables { name } }
-  tools { name type data { builtin } datasource { name model { name } } }
-  models { name modelType }
-  datasources { name model { name } }
-`;
+import { FULL_GRAPH } from './support/queries';
 
 let gw: TestGateway;
 beforeAll(async () => {

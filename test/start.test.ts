@@ -6,9 +6,8 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import { promisify } from 'node:util';
-import { ensureBuilt, MAIN, ROOT } from './support/resilience';
+import { ensureBuilt, MAIN, portIsOpen, ROOT, withTimeout } from './support/resilience';
 
 const run = promisify(execFile);
 
@@ -76,25 +75,6 @@ function waitFor(started: Started, test: (stdout: string) => boolean, ms: number
       if (error) reject(error);
       else resolve();
     };
-  });
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(timer));
-}
-
-function portIsOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
   });
 }
 

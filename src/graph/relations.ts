@@ -53,4 +53,3 @@ export const variablesOfTask = (l: Loaders, task: TaskDoc) => loadList(l.variabl
 export const datasourceOfTool = (l: Loaders, tool: ToolDoc) => loadOne(l.datasources, tool.teamId, tool.datasourceId);
 export const modelOfDatasource = (l: Loaders, ds: DatasourceDoc) => loadOne(l.models, ds.teamId, ds.modelId);
 
-export type { AgentDoc, AppDoc, CrewDoc, DatasourceDoc, ModelDoc, TaskDoc, ToolDoc, VariableDoc };
