@@ -24,8 +24,8 @@ export type TeamSessionLookup =
  */
 export async function teamSession(ctx: RequestContext, teamId: ObjectId, id: ObjectId): Promise<TeamSessionLookup> {
   assertMember(ctx, teamId, 'Invalid permissions on the resourceSlug');
-  const session = await ctx.loaders.sessions.load(id);
-  if (!session || !session.teamId?.equals(teamId)) return { outcome: 'missing' };
+  const session = await sessionOfTeam(ctx, teamId, id);
+  if (!session) return { outcome: 'missing' };
   return (await ctx.policy.canReadSession(session)) ? { outcome: 'readable', session } : { outcome: 'denied' };
 }
 
@@ -34,9 +34,15 @@ export async function teamSession(ctx: RequestContext, teamId: ObjectId, id: Obj
  * as for an anonymous caller, so a valid token changes nothing. Null when missing or not readable.
  */
 export async function publicTeamSession(ctx: RequestContext, teamId: ObjectId, id: ObjectId): Promise<SessionDoc | null> {
-  const session = await ctx.loaders.sessions.load(id);
-  if (!session || !session.teamId?.equals(teamId)) return null;
+  const session = await sessionOfTeam(ctx, teamId, id);
+  if (!session) return null;
   return (await ctx.anonymousPolicy.canReadSession(session)) ? session : null;
+}
+
+/** The session when it exists in that team; a session of another team counts as missing. */
+async function sessionOfTeam(ctx: RequestContext, teamId: ObjectId, id: ObjectId): Promise<SessionDoc | null> {
+  const session = await ctx.loaders.sessions.load(id);
+  return session?.teamId?.equals(teamId) ? session : null;
 }
 
 export interface SessionPageRequest {
