@@ -8,7 +8,6 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import jwt from 'jsonwebtoken';
 import { connectDatabase } from '../src/db/connect';
 import { createLogger } from '../src/observability/logger';
-import { commandTotals } from '../src/observability/command-totals';
 import { createGatewayApp } from '../src/server/app';
 import { listen } from '../src/server/listen';
 import { floorRouter } from './baselines/floor';
@@ -18,6 +17,9 @@ async function main(): Promise<void> {
   const uri = process.env.MONGODB_URI!;
   const secret = process.env.JWT_SECRET!;
   const database = await connectDatabase(uri);
+  // Every target shares this client, so its command monitoring counts every target's commands.
+  let dbCommands = 0;
+  database.client.on('commandStarted', () => (dbCommands += 1));
   const gateway = await createGatewayApp({ db: database.db, jwtSecret: secret, logger: createLogger('silent') });
 
   // The baselines check the bearer token too, so that every target pays for authentication.
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
       cpuMicros: cpu.user + cpu.system,
       rss: process.memoryUsage().rss,
       maxRss: process.resourceUsage().maxRSS * 1024,
-      dbCommands: [...commandTotals.values()].reduce((a, b) => a + b, 0),
+      dbCommands,
     });
   });
   app.use(['/baseline', '/floor'], bearer);

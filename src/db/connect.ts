@@ -5,7 +5,6 @@
  */
 import { MongoClient, type Db } from 'mongodb';
 import { databaseNameFromUri } from './database-name';
-import { countCommands } from '../observability/command-totals';
 import type { Logger } from '../observability/logger';
 
 export interface Database {
@@ -62,7 +61,6 @@ export async function connectDatabase(uri: string, options: ConnectOptions = {})
     waitQueueTimeoutMS: serverSelectionTimeoutMS,
     socketTimeoutMS: options.requestTimeoutMs ? options.requestTimeoutMs + 1000 : 0,
   });
-  countCommands(client);
   const db = client.db(databaseNameFromUri(uri));
   const logger = options.logger;
 
