@@ -40,8 +40,6 @@ async function main(): Promise<void> {
 
   const gateway = await createGatewayApp({ db: database.db, jwtSecret: config.jwtSecret, logger, introspection: config.introspection, federation: config.federation, ide, limits: config.limits, requestTimeoutMs: config.requestTimeoutMs, metricsEnabled: config.metricsEnabled, hstsMaxAge: config.hstsMaxAge });
   const { server, url } = await listen(gateway.app, config.port, config.host, { keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs });
-  logger.info({ url, database: database.db.databaseName, embedded: Boolean(embedded), startupMs: Date.now() - startedAt }, 'session gateway listening');
-
   if (demo) {
     const { fixtures } = demo;
     printDemoBanner({
@@ -53,6 +51,9 @@ async function main(): Promise<void> {
       startupMs: Date.now() - startedAt,
     });
   }
+
+  // Last word of start-up, after the banner: whoever waits for this line finds everything printed.
+  logger.info({ url, database: database.db.databaseName, embedded: Boolean(embedded), startupMs: Date.now() - startedAt }, 'session gateway listening');
 
   // SIGTERM / SIGINT: stop accepting, finish the requests in flight, then close the GraphQL server, the
   // driver and the embedded database; exit 0, or 1 past SHUTDOWN_TIMEOUT_MS (src/server/shutdown.ts).

@@ -8,6 +8,7 @@
  * connection) is abandoned then (the driver's `signal` option). Either way the request fails with
  * SERVICE_UNAVAILABLE (src/errors/classify.ts).
  */
+import { setMaxListeners } from 'node:events';
 import { deadlineExceeded } from '../errors/classify';
 
 export interface RequestReads {
@@ -38,7 +39,11 @@ export function readOptions(reads: RequestReads): QueryOptions {
     if (reads.deadline === undefined) return {};
     const left = reads.deadline - Date.now();
     if (left <= 0) throw deadlineExceeded();
-    signal ??= AbortSignal.timeout(left);
+    if (!signal) {
+      signal = AbortSignal.timeout(left);
+      // every read of the request listens to it while it runs (a dozen at once is normal, not a leak)
+      setMaxListeners(100, signal);
+    }
     return { maxTimeMS: left, signal };
   };
 }
