@@ -1,4 +1,4 @@
-/** The five benchmark targets: what each one requests, for a rotating list of crew sessions. */
+/** The benchmark targets: what each one requests, for a rotating list of crew sessions. */
 export interface Target {
   key: string;
   title: string;
@@ -25,6 +25,10 @@ export function targets(teamId: string, sessionIds: string[]): Target[] {
     {
       key: 'graphql-page', title: 'GraphQL: sessions(first: 20), full graphs', method: 'POST',
       request: () => ({ path: '/graphql', body: graphql(`query($team: ObjectId!) { sessions(teamId: $team, first: 20) { edges { node { ${FULL_GRAPH} } } } }`, { team: teamId }) }),
+    },
+    {
+      key: 'graphql-list', title: 'GraphQL: list view, sessions(first: 50) names and app names', method: 'POST',
+      request: () => ({ path: '/graphql', body: graphql(`query($team: ObjectId!) { sessions(teamId: $team, first: 50) { edges { node { _id name app { name } } } } }`, { team: teamId }) }),
     },
     { key: 'webapp', title: 'Baseline: the webapp’s way', method: 'GET', request: (i) => ({ path: `/baseline/${teamId}/session/${pick(i)}.json` }) },
     { key: 'floor', title: 'Floor: hand-written batched handler', method: 'GET', request: (i) => ({ path: `/floor/${teamId}/session/${pick(i)}.json` }) },

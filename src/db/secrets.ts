@@ -1,32 +1,30 @@
 /**
- * Secret fields (CONTRACT §1) and their removal. Loaders strip them from every document as it arrives
- * from the driver, so no later code path (GraphQL, REST, logs) ever holds a secret to leak.
+ * Removal of the secret fields the data model declares (CONTRACT §1). Loaders strip them from every
+ * document as it arrives from the driver, so no later code path (GraphQL, REST, logs) ever holds a
+ * secret to leak.
  */
 import type { Document } from 'mongodb';
-import type { CollectionName } from './documents';
+import { COLLECTIONS } from '../data-model/collections';
+import type { CollectionName } from '../data-model/documents';
 
 /** Dotted paths of the fields that never leave the gateway, by collection. */
-export const SECRET_FIELDS: Partial<Record<CollectionName, readonly string[]>> = {
-  models: ['config'],
-  datasources: ['connectionSettings'],
-  tools: ['data.environmentVariables'],
-  accounts: ['passwordHash', 'token', 'apiJwt', 'oauth'],
-  apikeys: ['token'],
-};
+export function secretPaths(collection: CollectionName): readonly string[] {
+  return COLLECTIONS[collection].secrets;
+}
 
 /**
  * A projection that excludes the secrets, so a real MongoDB never sends them. Some servers (the
  * embedded test double among them) ignore projections, hence `removeSecrets` as well.
  */
 export function secretsProjection(collection: CollectionName): Document | undefined {
-  const paths = SECRET_FIELDS[collection];
-  if (!paths) return undefined;
+  const paths = secretPaths(collection);
+  if (paths.length === 0) return undefined;
   return Object.fromEntries(paths.map((path) => [path, 0]));
 }
 
 /** Deletes the secret fields of `doc` in place (keys are removed, not blanked) and returns it. */
 export function removeSecrets<T extends Document>(collection: CollectionName, doc: T): T {
-  for (const path of SECRET_FIELDS[collection] ?? []) {
+  for (const path of secretPaths(collection)) {
     deletePath(doc, path.split('.'));
   }
   return doc;

@@ -10,6 +10,11 @@ export const ErrorCode = {
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /**
+   * A stored value that its field's type cannot represent (an enum value outside its enum, text in an
+   * Int field): the data's fault, neither the caller's nor the gateway's. Only ever at a field's path.
+   */
+  INVALID_STORED_DATA: 'INVALID_STORED_DATA',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -22,6 +27,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   QUERY_TOO_COMPLEX: 400,
+  INVALID_STORED_DATA: 200,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_SERVER_ERROR: 500,
 };

@@ -9,16 +9,11 @@
  * Everything else (missing, another team, anonymous, an id that is not 24 lowercase hex) is null.
  */
 import { ObjectId, type Document } from 'mongodb';
+import { ENTITY_COLLECTIONS, isBuiltinTool, typeNameOf, type EntityCollection } from '../data-model/collections';
 import { isObjectIdHex } from '../db/object-id';
-import type { AgentDoc, AppDoc, DatasourceDoc, ModelDoc, SessionDoc, TaskDoc, ToolDoc } from '../db/documents';
-import type { ByIdTenantLoaders, Loaders } from '../loaders';
-import { isBuiltinTool } from '../loaders/team-scoped-loader';
+import type { TeamScopedLoader } from '../loaders/team-scoped-loader';
 import { readableSession } from '../policy/readable-sessions';
-import type { RequestContext } from '../server/request-context';
-
-/** The entity types, each keyed by `_id`: the classes carrying `@Directive('@key(fields: "_id")')`. */
-export const ENTITY_TYPES = ['Session', 'App', 'Agent', 'Task', 'Tool', 'Model', 'Datasource'] as const;
-export type EntityTypeName = (typeof ENTITY_TYPES)[number];
+import type { RequestContext } from '../context/request-context';
 
 type ReferenceResolver = (reference: unknown, ctx: RequestContext) => Promise<Document | null>;
 
@@ -31,36 +26,28 @@ function referenceId(reference: unknown): ObjectId | null {
   return isObjectIdHex(id) ? new ObjectId(id) : null;
 }
 
-async function resolveSession(reference: unknown, ctx: RequestContext): Promise<SessionDoc | null> {
+async function resolveSession(reference: unknown, ctx: RequestContext): Promise<Document | null> {
   const id = referenceId(reference);
   return id ? readableSession(ctx, id) : null;
 }
 
-/** Collections whose documents resolve by bare id for the members and admins of their team. */
-type TeamResource = keyof ByIdTenantLoaders & keyof Loaders;
-
-function teamResource<T extends Document>(collection: TeamResource): ReferenceResolver {
-  return async (reference, ctx): Promise<T | null> => {
+function teamResource(collection: Exclude<EntityCollection, 'sessions'>): ReferenceResolver {
+  return async (reference, ctx) => {
     const id = referenceId(reference);
     if (!id) return null;
-    const doc = (await ctx.loaders.byId[collection].load(id)) as T | null;
+    const doc: Document | null = await ctx.loaders.byId[collection].load(id);
     if (!doc) return null;
-    if (collection === 'tools' && isBuiltinTool(doc)) return ctx.viewer ? doc : null;
+    if (isBuiltinTool(doc)) return ctx.viewer ? doc : null;
     const teamId = doc.teamId;
     if (!(teamId instanceof ObjectId) || !(await ctx.policy.canReadTeamResources(teamId))) return null;
     // The team-scoped loader now knows the document too, so a field of this request that reaches it
     // again through a relation (another entity's `agent`, `tools`, …) does not read it a second time.
-    ctx.loaders[collection].prime({ teamId, id }, doc as never);
+    (ctx.loaders[collection] as TeamScopedLoader<Document>).prime({ teamId, id }, doc);
     return doc;
   };
 }
 
-export const referenceResolvers: Record<EntityTypeName, ReferenceResolver> = {
-  Session: resolveSession,
-  App: teamResource<AppDoc>('apps'),
-  Agent: teamResource<AgentDoc>('agents'),
-  Task: teamResource<TaskDoc>('tasks'),
-  Tool: teamResource<ToolDoc>('tools'),
-  Model: teamResource<ModelDoc>('models'),
-  Datasource: teamResource<DatasourceDoc>('datasources'),
-};
+/** The entity types (the data model's entity collections), each keyed by `_id`, and how each resolves. */
+export const referenceResolvers: ReadonlyMap<string, ReferenceResolver> = new Map(
+  ENTITY_COLLECTIONS.map((collection) => [typeNameOf(collection)!, collection === 'sessions' ? resolveSession : teamResource(collection)]),
+);

@@ -11,9 +11,10 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { concatAST, parse, type GraphQLSchema } from 'graphql';
 import { createResolversMap } from 'type-graphql';
 import { buildGatewaySchema } from '../schema/build';
-import type { RequestContext } from '../server/request-context';
+import { reportStoredValueErrors } from '../schema/stored-values';
+import type { RequestContext } from '../context/request-context';
 import { printSchemaWithDirectives } from './print-sdl';
-import { ENTITY_TYPES, referenceResolvers } from './references';
+import { referenceResolvers } from './references';
 
 export const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])';
 
@@ -24,13 +25,12 @@ export function buildSubgraphGatewaySchema(): GraphQLSchema {
   const schema = buildGatewaySchema();
   const typeDefs = concatAST([parse(FEDERATION_LINK), printSchemaWithDirectives(schema)]);
   const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;
-  for (const typeName of ENTITY_TYPES) {
-    const resolveReference = referenceResolvers[typeName];
+  for (const [typeName, resolveReference] of referenceResolvers) {
     resolvers[typeName] = {
       ...(resolvers[typeName] as object),
       __resolveReference: (reference: unknown, ctx: unknown) => resolveReference(reference, ctx as RequestContext),
     } as GraphQLResolverMap<unknown>[string];
   }
-  cached = buildSubgraphSchema({ typeDefs, resolvers });
+  cached = reportStoredValueErrors(buildSubgraphSchema({ typeDefs, resolvers }));
   return cached;
 }

@@ -1,28 +1,27 @@
 /**
  * A DataLoader over one collection keyed by `_id` alone, for documents that are not owned by a team
- * (teams, orgs, accounts, API keys) and for sessions, whose team is learnt from the document itself.
- * Each batch is one `find` with `$in`; secrets are removed before a document enters the cache.
+ * (teams, orgs, accounts, API keys), for sessions, whose team is learnt from the document itself, and
+ * for federation references. Each batch is one `find` with `$in`; secrets are removed before a
+ * document enters the cache, and a document the data model finds unusable resolves as missing.
  */
 import DataLoader from 'dataloader';
 import type { Db, Document, ObjectId } from 'mongodb';
-import type { CollectionName } from '../db/documents';
+import { isUsableDocument } from '../data-model/collections';
+import type { CollectionName } from '../data-model/documents';
 import { removeSecrets, secretsProjection } from '../db/secrets';
 import type { QueryOptions } from './query-options';
 
 export type ByIdLoader<T> = DataLoader<ObjectId, T | null, string>;
 
-export function createByIdLoader<T extends Document>(
-  db: Db,
-  collection: CollectionName,
-  queryOptions: QueryOptions,
-): ByIdLoader<T> {
+export function createByIdLoader<T extends Document>(db: Db, collection: CollectionName, queryOptions: QueryOptions): ByIdLoader<T> {
   return new DataLoader<ObjectId, T | null, string>(
     async (ids) => {
       const docs = await db
         .collection<Document>(collection)
         .find({ _id: { $in: [...ids] } }, { projection: secretsProjection(collection), ...queryOptions({ collection, size: ids.length }) })
         .toArray();
-      const byId = new Map(docs.map((doc) => [String(doc._id), removeSecrets(collection, doc) as unknown as T]));
+      const byId = new Map<string, T>();
+      for (const doc of docs) if (isUsableDocument(collection, doc)) byId.set(String(doc._id), removeSecrets(collection, doc) as unknown as T);
       return ids.map((id) => byId.get(id.toHexString()) ?? null);
     },
     { cacheKeyFn: (id) => id.toHexString() },

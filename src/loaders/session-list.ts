@@ -1,14 +1,17 @@
 /**
- * Reads a team's sessions newest first (`_id` descending, as the webapp pages them), in chunks. The
- * access policy filters what is readable, so a caller asks for chunks until it has enough.
+ * Reads one page of a team's sessions, newest first (`_id` descending, as the webapp pages them), with
+ * the caller's sharing rules in the query (`readable`, made by the access policy), so that the
+ * database returns only sessions the caller may read and a page costs one `find`.
  */
 import type { Db, Filter, ObjectId } from 'mongodb';
-import type { SessionDoc } from '../db/documents';
+import type { SessionDoc } from '../data-model/documents';
 import type { ByIdLoader } from './by-id-loader';
 import type { QueryOptions } from './query-options';
 
 export interface SessionListFilter {
   teamId: ObjectId;
+  /** The caller's sharing rules as a filter; `{}` for admins of the team. */
+  readable: Filter<SessionDoc>;
   /** Stored status value (lowercase). */
   status?: string;
   appId?: ObjectId;
@@ -20,7 +23,7 @@ export type SessionLister = (filter: SessionListFilter, limit: number) => Promis
 
 export function createSessionLister(db: Db, sessions: ByIdLoader<SessionDoc>, queryOptions: QueryOptions): SessionLister {
   return async (filter, limit) => {
-    const query: Filter<SessionDoc> = { teamId: filter.teamId };
+    const query: Filter<SessionDoc> = { teamId: filter.teamId, ...filter.readable };
     if (filter.status !== undefined) query.status = filter.status;
     if (filter.appId !== undefined) query.appId = filter.appId;
     if (filter.beforeId !== undefined) query._id = { $lt: filter.beforeId };

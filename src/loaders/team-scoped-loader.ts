@@ -1,12 +1,12 @@
 /**
  * A DataLoader over one tenant collection, keyed by (teamId, id): a document resolves only for the
  * team that owns it, so an id of another team resolves to null through every relation (CONTRACT §3).
- * Each batch is one `find` with `$in`. For tools, global built-ins (no teamId, `data.builtin: true`)
- * resolve for every team, as the webapp's tool lookups do.
+ * Each batch is one `find` with `$in`. Collections whose tenancy admits global built-ins (tools)
+ * resolve those for every team, as the webapp's tool lookups do.
  */
 import DataLoader from 'dataloader';
 import type { Db, Document, Filter, ObjectId } from 'mongodb';
-import type { CollectionName } from '../db/documents';
+import { COLLECTIONS, isBuiltinTool, isUsableDocument, type RelatedCollection } from '../data-model/collections';
 import { removeSecrets, secretsProjection } from '../db/secrets';
 import type { QueryOptions } from './query-options';
 
@@ -17,39 +17,26 @@ export interface TeamScopedKey {
 
 export type TeamScopedLoader<T> = DataLoader<TeamScopedKey, T | null, string>;
 
-export interface TeamScopedOptions {
-  /** Also match global built-in tools (tools collection only). */
-  includeBuiltins?: boolean;
-}
-
-export function isBuiltinTool(doc: Document): boolean {
-  return doc.teamId == null && doc.data?.builtin === true;
-}
-
-export function createTeamScopedLoader<T extends Document>(
-  db: Db,
-  collection: CollectionName,
-  queryOptions: QueryOptions,
-  options: TeamScopedOptions = {},
-): TeamScopedLoader<T> {
+export function createTeamScopedLoader<T extends Document>(db: Db, collection: RelatedCollection, queryOptions: QueryOptions): TeamScopedLoader<T> {
+  const includeBuiltins = COLLECTIONS[collection].tenancy === 'team-or-builtin';
   return new DataLoader<TeamScopedKey, T | null, string>(
     async (keys) => {
       const ids = uniqueById(keys.map((key) => key.id));
-      const teamIds = uniqueById(keys.map((key) => key.teamId));
-      const ownedByTeam: Filter<Document> = { teamId: { $in: teamIds } };
-      const filter: Filter<Document> = options.includeBuiltins
+      const ownedByTeam: Filter<Document> = { teamId: { $in: uniqueById(keys.map((key) => key.teamId)) } };
+      const filter: Filter<Document> = includeBuiltins
         ? { _id: { $in: ids }, $or: [ownedByTeam, { teamId: null, 'data.builtin': true }] }
         : { _id: { $in: ids }, ...ownedByTeam };
       const docs = await db
         .collection<Document>(collection)
         .find(filter, { projection: secretsProjection(collection), ...queryOptions({ collection, size: keys.length }) })
         .toArray();
-      const byId = new Map(docs.map((doc) => [String(doc._id), removeSecrets(collection, doc)]));
+      const byId = new Map<string, Document>();
+      for (const doc of docs) if (isUsableDocument(collection, doc)) byId.set(String(doc._id), removeSecrets(collection, doc));
       return keys.map((key) => {
         const doc = byId.get(key.id.toHexString());
         if (!doc) return null;
-        const visible = String(doc.teamId) === key.teamId.toHexString() || (options.includeBuiltins && isBuiltinTool(doc));
-        return visible ? (doc as unknown as T) : null;
+        const visible = String(doc.teamId) === key.teamId.toHexString() || (includeBuiltins && isBuiltinTool(doc));
+        return visible ? (doc as T) : null;
       });
     },
     { cacheKeyFn: (key) => `${key.teamId.toHexString()}:${key.id.toHexString()}` },

@@ -3,13 +3,18 @@
  * the gateway decides access. Answers are memoized per request, and the documents they need (teams,
  * orgs, apps) come through the request's loaders, so checking many sessions costs batched reads.
  */
-import type { ObjectId } from 'mongodb';
+import { ObjectId, type Filter } from 'mongodb';
 import type { Viewer } from '../auth/identity';
 import { hasBit, Permission } from '../auth/permission-bits';
-import type { SessionDoc } from '../db/documents';
+import type { SessionDoc } from '../data-model/documents';
+import { RELATIONS } from '../data-model/relations';
 import { idHex } from '../db/object-id';
 import type { Loaders } from '../loaders';
-import { appOfSession } from '../graph/relations';
+import { follow } from '../loaders/follow';
+
+/** Modes whose readers are listed (restricted, whitelist) or are the app's creator (owner). */
+const LISTED_MODES = ['restricted', 'whitelist'];
+const OWNER_MODE = 'owner';
 
 export class AccessPolicy {
   private readonly adminOf = new Map<string, Promise<boolean>>();
@@ -51,6 +56,27 @@ export class AccessPolicy {
     return this.isMember(teamId) || this.isAdmin(teamId);
   }
 
+  /**
+   * The sharing rules of §3 as a MongoDB filter over a team's sessions, for a caller who is a member
+   * of the team: `{}` for its admins; otherwise the modes any member may read (team, public, and
+   * missing or unknown modes, read as team), the listed modes that name the caller's account, one of
+   * its teams or orgs, and owner mode on an app the caller created (one read of the team's apps).
+   * Every operator is one MongoDB has always had; `$nin` also matches a missing mode.
+   */
+  async sessionListFilter(teamId: ObjectId): Promise<Filter<SessionDoc>> {
+    const viewer = this.viewer;
+    if (!viewer || (await this.isAdmin(teamId))) return viewer ? {} : { _id: { $in: [] } };
+    const grantees = [viewer.accountId.toHexString(), ...viewer.teamIds, ...viewer.orgIds];
+    const ownApps = await this.loaders.appsCreatedBy(teamId, viewer.accountId);
+    return {
+      $or: [
+        { 'sharingConfig.mode': { $nin: [...LISTED_MODES, OWNER_MODE] } },
+        { 'sharingConfig.mode': { $in: LISTED_MODES }, $or: grantees.map((id) => ({ [`sharingConfig.permissions.${id}`]: { $exists: true } })) },
+        { 'sharingConfig.mode': OWNER_MODE, appId: { $in: ownApps.map((app) => app._id) } },
+      ],
+    };
+  }
+
   /** Whether the caller may read this session; memoized by session id. */
   canReadSession(session: SessionDoc): Promise<boolean> {
     const key = session._id.toHexString();
@@ -78,12 +104,13 @@ export class AccessPolicy {
   // The sharing rules are checked before the admin rule: they are cheaper (mostly no reads), and an
   // admin is allowed either way, so the answer is the same.
   private async computeCanReadSession(session: SessionDoc): Promise<boolean> {
+    if (!(session.teamId instanceof ObjectId)) return false; // anomalous: readable by nobody
     return (await this.sharingAllows(session)) || this.isAdmin(session.teamId);
   }
 
   private async sharingAllows(session: SessionDoc): Promise<boolean> {
     const viewer = this.viewer;
-    const sharing = session.sharingConfig ?? {};
+    const sharing = typeof session.sharingConfig === 'object' && session.sharingConfig !== null ? session.sharingConfig : {};
     switch (sharing.mode) {
       case 'public':
         return true;
@@ -96,7 +123,7 @@ export class AccessPolicy {
       }
       case 'owner': {
         if (!viewer) return false;
-        const app = await appOfSession(this.loaders, session);
+        const app = await follow(this.loaders, RELATIONS.appOfSession, session);
         return app !== null && idHex(app.createdBy) === viewer.accountId.toHexString();
       }
       default:

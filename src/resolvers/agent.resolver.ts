@@ -1,32 +1,33 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import type { AgentDoc } from '../db/documents';
-import { functionModelOfAgent, modelOfAgent, toolsOfAgent, variablesOfAgent } from '../graph/relations';
-import type { RequestContext } from '../server/request-context';
+import { RELATIONS } from '../data-model/relations';
+import { follow } from '../loaders/follow';
+import type { RequestContext } from '../context/request-context';
+import type { AgentDoc } from '../data-model/documents';
 import { Agent } from '../schema/types/agent';
 import { Model } from '../schema/types/model';
 import { Tool } from '../schema/types/tool';
 import { Variable } from '../schema/types/variable';
-import { relationListCost } from '../schema/complexity';
+import { relationCost } from '../schema/complexity';
 
 @Resolver(() => Agent)
 export class AgentResolver {
-  @FieldResolver(() => Model, { nullable: true })
+  @FieldResolver(() => Model, { nullable: true, description: 'The language model the agent runs on.' })
   model(@Root() agent: AgentDoc, @Ctx() ctx: RequestContext) {
-    return modelOfAgent(ctx.loaders, agent);
+    return follow(ctx.loaders, RELATIONS.modelOfAgent, agent);
   }
 
   @FieldResolver(() => Model, { nullable: true, description: 'The model used for function calling, if any.' })
   functionModel(@Root() agent: AgentDoc, @Ctx() ctx: RequestContext) {
-    return functionModelOfAgent(ctx.loaders, agent);
+    return follow(ctx.loaders, RELATIONS.functionModelOfAgent, agent);
   }
 
-  @FieldResolver(() => [Tool], { complexity: relationListCost })
+  @FieldResolver(() => [Tool], { description: 'The tools the agent may call, in stored order.', complexity: relationCost(RELATIONS.toolsOfAgent) })
   tools(@Root() agent: AgentDoc, @Ctx() ctx: RequestContext) {
-    return toolsOfAgent(ctx.loaders, agent);
+    return follow(ctx.loaders, RELATIONS.toolsOfAgent, agent);
   }
 
-  @FieldResolver(() => [Variable], { complexity: relationListCost })
+  @FieldResolver(() => [Variable], { description: 'The variables the agent uses.', complexity: relationCost(RELATIONS.variablesOfAgent) })
   variables(@Root() agent: AgentDoc, @Ctx() ctx: RequestContext) {
-    return variablesOfAgent(ctx.loaders, agent);
+    return follow(ctx.loaders, RELATIONS.variablesOfAgent, agent);
   }
 }

@@ -1,27 +1,28 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import type { AppDoc } from '../db/documents';
-import { chatAgentOfApp, crewOfApp, kickOffVariablesOfApp } from '../graph/relations';
-import type { RequestContext } from '../server/request-context';
+import { RELATIONS } from '../data-model/relations';
+import { follow } from '../loaders/follow';
+import type { RequestContext } from '../context/request-context';
+import type { AppDoc } from '../data-model/documents';
 import { Agent } from '../schema/types/agent';
 import { App } from '../schema/types/app';
 import { Crew } from '../schema/types/crew';
 import { Variable } from '../schema/types/variable';
-import { relationListCost } from '../schema/complexity';
+import { relationCost } from '../schema/complexity';
 
 @Resolver(() => App)
 export class AppResolver {
   @FieldResolver(() => Crew, { nullable: true, description: 'Crew apps: the crew; null for chat apps or a deleted crew.' })
   crew(@Root() app: AppDoc, @Ctx() ctx: RequestContext) {
-    return crewOfApp(ctx.loaders, app);
+    return follow(ctx.loaders, RELATIONS.crewOfApp, app);
   }
 
   @FieldResolver(() => Agent, { nullable: true, description: 'Chat apps: the agent; null for crew apps or a deleted agent.' })
   agent(@Root() app: AppDoc, @Ctx() ctx: RequestContext) {
-    return chatAgentOfApp(ctx.loaders, app);
+    return follow(ctx.loaders, RELATIONS.chatAgentOfApp, app);
   }
 
-  @FieldResolver(() => [Variable], { description: 'Variables asked for when the app starts.', complexity: relationListCost })
+  @FieldResolver(() => [Variable], { description: 'Variables asked for when the app starts.', complexity: relationCost(RELATIONS.kickOffVariablesOfApp) })
   kickOffVariables(@Root() app: AppDoc, @Ctx() ctx: RequestContext) {
-    return kickOffVariablesOfApp(ctx.loaders, app);
+    return follow(ctx.loaders, RELATIONS.kickOffVariablesOfApp, app);
   }
 }

@@ -1,27 +1,28 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import type { CrewDoc } from '../db/documents';
-import { agentsOfCrew, managerModelOfCrew, tasksOfCrew } from '../graph/relations';
-import type { RequestContext } from '../server/request-context';
+import { RELATIONS } from '../data-model/relations';
+import { follow } from '../loaders/follow';
+import type { RequestContext } from '../context/request-context';
+import type { CrewDoc } from '../data-model/documents';
 import { Agent } from '../schema/types/agent';
 import { Crew } from '../schema/types/crew';
 import { Model } from '../schema/types/model';
 import { Task } from '../schema/types/task';
-import { relationListCost } from '../schema/complexity';
+import { relationCost } from '../schema/complexity';
 
 @Resolver(() => Crew)
 export class CrewResolver {
-  @FieldResolver(() => [Task], { complexity: relationListCost })
+  @FieldResolver(() => [Task], { description: 'The crew’s tasks, in crew order.', complexity: relationCost(RELATIONS.tasksOfCrew) })
   tasks(@Root() crew: CrewDoc, @Ctx() ctx: RequestContext) {
-    return tasksOfCrew(ctx.loaders, crew);
+    return follow(ctx.loaders, RELATIONS.tasksOfCrew, crew);
   }
 
-  @FieldResolver(() => [Agent], { complexity: relationListCost })
+  @FieldResolver(() => [Agent], { description: 'The crew’s agents, in crew order.', complexity: relationCost(RELATIONS.agentsOfCrew) })
   agents(@Root() crew: CrewDoc, @Ctx() ctx: RequestContext) {
-    return agentsOfCrew(ctx.loaders, crew);
+    return follow(ctx.loaders, RELATIONS.agentsOfCrew, crew);
   }
 
   @FieldResolver(() => Model, { nullable: true, description: 'Hierarchical crews: the model of the manager.' })
   managerModel(@Root() crew: CrewDoc, @Ctx() ctx: RequestContext) {
-    return managerModelOfCrew(ctx.loaders, crew);
+    return follow(ctx.loaders, RELATIONS.managerModelOfCrew, crew);
   }
 }

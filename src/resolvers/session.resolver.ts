@@ -1,9 +1,12 @@
-import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { ObjectId } from 'mongodb';
-import type { SessionDoc } from '../db/documents';
+import type { SessionDoc } from '../data-model/documents';
+import { SESSION_GRAPH, type StageName, type StageValues } from '../data-model/session-graph';
+import { sessionPlan } from './selection-plan';
 import { badUserInput } from '../errors/codes';
 import { readableSession, readableSessionPage } from '../policy/readable-sessions';
-import type { RequestContext } from '../server/request-context';
+import type { RequestContext } from '../context/request-context';
 import { MAX_PAGE_SIZE, SessionsArgs } from '../schema/types/sessions-args';
 import { ObjectIdScalar } from '../schema/scalars/object-id';
 import { NamedValue } from '../schema/types/common';
@@ -17,7 +20,6 @@ import { Task } from '../schema/types/task';
 import { Tool } from '../schema/types/tool';
 import { decodeCursor, encodeCursor } from './cursor';
 import { relationListCost, sessionPageCost } from '../schema/complexity';
-
 
 @Resolver(() => Session)
 export class SessionResolver {
@@ -46,14 +48,16 @@ export class SessionResolver {
       appId: appId ?? undefined,
     });
     const edges = page.sessions.map((node) => ({ cursor: encodeCursor(node._id), node }));
+    // An empty page (`first: 0`, or past the end) stays where it was asked: its cursors are `after`.
+    const here = after ?? null;
     return {
       edges,
       nodes: page.sessions,
       pageInfo: {
         hasNextPage: page.hasNextPage,
         hasPreviousPage: false,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges[edges.length - 1]?.cursor ?? null,
+        startCursor: edges[0]?.cursor ?? here,
+        endCursor: edges[edges.length - 1]?.cursor ?? here,
       },
     } as unknown as SessionConnection;
   }
@@ -65,38 +69,40 @@ export class SessionResolver {
     return Object.entries(stored).map(([name, value]) => ({ name, value: value == null ? null : String(value) }));
   }
 
-  // Read from the session graph, so that everything below the app is already loaded when its fields
-  // resolve: a full-graph query then costs one read per collection.
-  @FieldResolver(() => App, { nullable: true, description: 'Null when the app was deleted.' })
-  async app(@Root() session: SessionDoc, @Ctx() ctx: RequestContext) {
-    return (await ctx.sessionGraphs.load(session)).app;
+  // Session's relations wait for the whole load plan of the session, so that the fields below them
+  // find their documents loaded: one read per collection for the whole selection.
+  @FieldResolver(() => App, { nullable: true, description: SESSION_GRAPH.app.description })
+  app(@Root() session: SessionDoc, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    return sessionStage(ctx, info, session, 'app');
   }
 
-  @FieldResolver(() => [Task], { description: 'The crew’s tasks, in crew order.', complexity: relationListCost })
-  async tasks(@Root() session: SessionDoc, @Ctx() ctx: RequestContext) {
-    return (await ctx.sessionGraphs.load(session)).tasks;
+  @FieldResolver(() => [Task], { description: SESSION_GRAPH.tasks.description, complexity: relationListCost })
+  tasks(@Root() session: SessionDoc, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    return sessionStage(ctx, info, session, 'tasks');
   }
 
-  @FieldResolver(() => [Agent], { description: 'The crew’s agents in crew order, or the chat app’s agent.', complexity: relationListCost })
-  async agents(@Root() session: SessionDoc, @Ctx() ctx: RequestContext) {
-    return (await ctx.sessionGraphs.load(session)).agents;
+  @FieldResolver(() => [Agent], { description: SESSION_GRAPH.agents.description, complexity: relationListCost })
+  agents(@Root() session: SessionDoc, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    return sessionStage(ctx, info, session, 'agents');
   }
 
-  @FieldResolver(() => [Tool], { description: 'The tools of the agents, then of the tasks, each once.', complexity: relationListCost })
-  async tools(@Root() session: SessionDoc, @Ctx() ctx: RequestContext) {
-    return (await ctx.sessionGraphs.load(session)).tools;
+  @FieldResolver(() => [Tool], { description: SESSION_GRAPH.tools.description, complexity: relationListCost })
+  tools(@Root() session: SessionDoc, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    return sessionStage(ctx, info, session, 'tools');
   }
 
-  @FieldResolver(() => [Model], {
-    description: 'Each agent’s model and function model, the crew’s manager model, then the datasources’ models, each once.',
-    complexity: relationListCost,
-  })
-  async models(@Root() session: SessionDoc, @Ctx() ctx: RequestContext) {
-    return (await ctx.sessionGraphs.load(session)).models;
+  @FieldResolver(() => [Model], { description: SESSION_GRAPH.models.description, complexity: relationListCost })
+  models(@Root() session: SessionDoc, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    return sessionStage(ctx, info, session, 'models');
   }
 
-  @FieldResolver(() => [Datasource], { description: 'The datasources the tools use, each once.', complexity: relationListCost })
-  async datasources(@Root() session: SessionDoc, @Ctx() ctx: RequestContext) {
-    return (await ctx.sessionGraphs.load(session)).datasources;
+  @FieldResolver(() => [Datasource], { description: SESSION_GRAPH.datasources.description, complexity: relationListCost })
+  datasources(@Root() session: SessionDoc, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    return sessionStage(ctx, info, session, 'datasources');
   }
+}
+
+async function sessionStage<S extends StageName>(ctx: RequestContext, info: GraphQLResolveInfo, session: SessionDoc, stage: S): Promise<StageValues[S]> {
+  await ctx.sessionGraph.ready(sessionPlan(info), session);
+  return ctx.sessionGraph.stage(stage, session);
 }

@@ -1,6 +1,6 @@
 import { FieldResolver, Resolver, Root } from 'type-graphql';
 import { Binary } from 'mongodb';
-import type { SharingConfig as StoredSharingConfig } from '../db/documents';
+import type { SharingConfig as StoredSharingConfig } from '../data-model/documents';
 import { PermissionEntry, SharingConfig } from '../schema/types/common';
 
 @Resolver(() => SharingConfig)

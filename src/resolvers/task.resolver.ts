@@ -1,32 +1,33 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import type { TaskDoc } from '../db/documents';
-import { agentOfTask, contextOfTask, toolsOfTask, variablesOfTask } from '../graph/relations';
-import type { RequestContext } from '../server/request-context';
+import { RELATIONS } from '../data-model/relations';
+import { follow } from '../loaders/follow';
+import type { RequestContext } from '../context/request-context';
+import type { TaskDoc } from '../data-model/documents';
 import { Agent } from '../schema/types/agent';
 import { Task } from '../schema/types/task';
 import { Tool } from '../schema/types/tool';
 import { Variable } from '../schema/types/variable';
-import { relationListCost } from '../schema/complexity';
+import { relationCost } from '../schema/complexity';
 
 @Resolver(() => Task)
 export class TaskResolver {
-  @FieldResolver(() => Agent, { nullable: true })
+  @FieldResolver(() => Agent, { nullable: true, description: 'The agent assigned to the task, if any.' })
   agent(@Root() task: TaskDoc, @Ctx() ctx: RequestContext) {
-    return agentOfTask(ctx.loaders, task);
+    return follow(ctx.loaders, RELATIONS.agentOfTask, task);
   }
 
-  @FieldResolver(() => [Tool], { complexity: relationListCost })
+  @FieldResolver(() => [Tool], { description: 'The tools the task may use, in stored order.', complexity: relationCost(RELATIONS.toolsOfTask) })
   tools(@Root() task: TaskDoc, @Ctx() ctx: RequestContext) {
-    return toolsOfTask(ctx.loaders, task);
+    return follow(ctx.loaders, RELATIONS.toolsOfTask, task);
   }
 
-  @FieldResolver(() => [Task], { description: 'Tasks whose output this task receives.', complexity: relationListCost })
+  @FieldResolver(() => [Task], { description: 'Tasks whose output this task receives.', complexity: relationCost(RELATIONS.contextOfTask) })
   context(@Root() task: TaskDoc, @Ctx() ctx: RequestContext) {
-    return contextOfTask(ctx.loaders, task);
+    return follow(ctx.loaders, RELATIONS.contextOfTask, task);
   }
 
-  @FieldResolver(() => [Variable], { complexity: relationListCost })
+  @FieldResolver(() => [Variable], { description: 'The variables the task uses.', complexity: relationCost(RELATIONS.variablesOfTask) })
   variables(@Root() task: TaskDoc, @Ctx() ctx: RequestContext) {
-    return variablesOfTask(ctx.loaders, task);
+    return follow(ctx.loaders, RELATIONS.variablesOfTask, task);
   }
 }

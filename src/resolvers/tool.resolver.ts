@@ -1,7 +1,8 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import type { DatasourceDoc, ToolDoc } from '../db/documents';
-import { datasourceOfTool, modelOfDatasource } from '../graph/relations';
-import type { RequestContext } from '../server/request-context';
+import { RELATIONS } from '../data-model/relations';
+import { follow } from '../loaders/follow';
+import type { RequestContext } from '../context/request-context';
+import type { DatasourceDoc, ToolDoc } from '../data-model/documents';
 import { Datasource } from '../schema/types/datasource';
 import { Model } from '../schema/types/model';
 import { Tool } from '../schema/types/tool';
@@ -10,7 +11,7 @@ import { Tool } from '../schema/types/tool';
 export class ToolResolver {
   @FieldResolver(() => Datasource, { nullable: true, description: 'RAG tools: the datasource they retrieve from.' })
   datasource(@Root() tool: ToolDoc, @Ctx() ctx: RequestContext) {
-    return datasourceOfTool(ctx.loaders, tool);
+    return follow(ctx.loaders, RELATIONS.datasourceOfTool, tool);
   }
 }
 
@@ -18,6 +19,6 @@ export class ToolResolver {
 export class DatasourceResolver {
   @FieldResolver(() => Model, { nullable: true, description: 'The embedding model.' })
   model(@Root() datasource: DatasourceDoc, @Ctx() ctx: RequestContext) {
-    return modelOfDatasource(ctx.loaders, datasource);
+    return follow(ctx.loaders, RELATIONS.modelOfDatasource, datasource);
   }
 }

@@ -1,5 +1,5 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
-import type { RequestContext } from '../server/request-context';
+import type { RequestContext } from '../context/request-context';
 import { Viewer } from '../schema/types/viewer';
 
 @Resolver(() => Viewer)

@@ -8,13 +8,13 @@
 import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { ObjectId } from 'mongodb';
-import type { SessionDoc } from '../db/documents';
+import type { SessionDoc } from '../data-model/documents';
 import { isObjectIdHex } from '../db/object-id';
 import { badUserInput, ErrorCode, forbidden, HTTP_STATUS, httpHeadersFor, notFound, type GatewayError } from '../errors/codes';
 import { toGatewayError } from '../errors/classify';
 import type { Logger } from '../observability/logger';
 import { publicTeamSession, teamSession } from '../policy/readable-sessions';
-import { createRequestContext, type ContextDependencies, type RequestContext } from '../server/request-context';
+import { createRequestContext, type ContextDependencies, type RequestContext } from '../context/request-context';
 import { createCsrfToken, csrfSecret } from './csrf';
 import { EMPTY_BODY_DATA, serializeData, sessionBodyData, withCsrf, type SessionBodyData } from './session-body';
 
@@ -36,7 +36,7 @@ function handler(deps: ContextDependencies, logger: Logger, kind: RouteKind) {
       const ctx = await createRequestContext(deps, { requestId: res.locals.requestId, authorization });
       res.locals.reads = ctx.reads; // the access log and db_commands_per_request read its count at the end
       const session = kind === 'team' ? await readTeamSession(ctx, teamId, sessionId) : await readPublicSession(ctx, teamId, sessionId);
-      const data = session ? await sessionBodyData(ctx.loaders, session, await ctx.sessionGraphs.load(session)) : EMPTY_BODY_DATA;
+      const data = session ? await sessionBodyData(ctx.loaders, ctx.sessionGraph, session) : EMPTY_BODY_DATA;
       // On the share route a valid token changes nothing, the csrf secret included.
       const csrfAccount = kind === 'team' ? (ctx.viewer?.accountId.toHexString() ?? null) : null;
       sendBody(req, res, csrfSecret(deps.csrfSecret ?? deps.jwtSecret, csrfAccount), data);

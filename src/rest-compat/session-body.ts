@@ -1,13 +1,16 @@
 /**
- * The legacy body of `GET /{resourceSlug}/session/{sessionId}.json` (CONTRACT §4), built from the
- * session graph: the stored documents as the driver returns them (stored key order, secrets already
- * removed by the loaders), with the additions the webapp makes: `app.crew`, `app.variables` and
- * `avatarMap`.
+ * The legacy body of `GET /{resourceSlug}/session/{sessionId}.json` (CONTRACT §4), made from the
+ * session graph's stages under one fixed load plan: the stored documents as the driver returns them
+ * (stored key order, secrets already removed by the loaders), with the additions the webapp makes:
+ * `app.crew`, `app.variables` and `avatarMap`.
  */
 import type { Document } from 'mongodb';
-import type { SessionDoc, VariableDoc } from '../db/documents';
-import { loadAppVariables, type SessionGraph } from '../graph/session-graph';
+import type { AgentDoc, AppDoc, CrewDoc, SessionDoc, TaskDoc, VariableDoc } from '../data-model/documents';
+import { isChatApp, isCrewApp, RELATIONS, referencesOf } from '../data-model/relations';
+import { SESSION_LIST_FIELDS, stageRelations } from '../data-model/session-graph';
 import type { Loaders } from '../loaders';
+import { follow } from '../loaders/follow';
+import { loadPlan, type SessionGraphLoader } from '../loaders/load-plan';
 
 /** Every key of the body but `csrf`, in order. */
 export interface SessionBodyData {
@@ -32,30 +35,52 @@ export const EMPTY_BODY_DATA: SessionBodyData = {
   datasources: [],
 };
 
-export async function sessionBodyData(loaders: Loaders, session: SessionDoc, graph: SessionGraph): Promise<SessionBodyData> {
-  return {
-    session,
-    app: await appWithAdditions(loaders, graph),
-    avatarMap: avatarMap(graph),
-    tasks: graph.tasks,
-    tools: graph.tools,
-    agents: graph.agents,
-    models: graph.models,
-    datasources: graph.datasources,
-  };
+/** Everything the body shows: every stage, and the variables of the tasks and agents. */
+export const SESSION_BODY_PLAN = loadPlan([
+  ...SESSION_LIST_FIELDS.flatMap(stageRelations),
+  RELATIONS.variablesOfTask,
+  RELATIONS.variablesOfAgent,
+]);
+
+export async function sessionBodyData(loaders: Loaders, graph: SessionGraphLoader, session: SessionDoc): Promise<SessionBodyData> {
+  await graph.ready(SESSION_BODY_PLAN, session);
+  const [app, crew, tasks, agents, tools, models, datasources] = await Promise.all([
+    graph.stage('app', session),
+    graph.stage('crew', session),
+    graph.stage('tasks', session),
+    graph.stage('agents', session),
+    graph.stage('tools', session),
+    graph.stage('models', session),
+    graph.stage('datasources', session),
+  ]);
+  let appBody: Document | null = null;
+  if (app) {
+    // A copy, so the request's cached document stays as stored.
+    appBody = { ...app };
+    if (crew) appBody.crew = crew;
+    const variables = await appVariables(loaders, app, crew, tasks, agents);
+    if (variables) appBody.variables = variables.map(variableEntry);
+  }
+  return { session, app: appBody, avatarMap: avatarMap(agents), tasks, tools, agents, models, datasources };
 }
 
 /**
- * The stored app, then `crew` (crew apps whose crew exists), then `variables`: it replaces a stored
- * `variables` key in place, or comes last. A copy, so the request's cached document stays as stored.
+ * `app.variables` (CONTRACT §4.3), or undefined when the key is not set: a chat app whose agent exists
+ * always gets its agent's variables; a crew app whose crew exists gets its tasks' variables (each
+ * once) then its agents' (repeats kept), when there are any.
  */
-async function appWithAdditions(loaders: Loaders, graph: SessionGraph): Promise<Document | null> {
-  if (!graph.app) return null;
-  const app: Document = { ...graph.app };
-  if (graph.crew) app.crew = graph.crew;
-  const variables = await loadAppVariables(loaders, graph);
-  if (variables) app.variables = variables.map(variableEntry);
-  return app;
+async function appVariables(loaders: Loaders, app: AppDoc, crew: CrewDoc | null, tasks: TaskDoc[], agents: AgentDoc[]): Promise<VariableDoc[] | undefined> {
+  if (isChatApp(app)) return agents[0] ? follow(loaders, RELATIONS.variablesOfAgent, agents[0]) : undefined;
+  if (!isCrewApp(app) || !crew) return undefined;
+  const seen = new Set<string>();
+  const fromTasks = tasks.flatMap((task) => referencesOf(RELATIONS.variablesOfTask, task).map((id) => ({ task, id })));
+  const taskVariables = fromTasks.filter(({ id }) => !seen.has(id.toHexString()) && seen.add(id.toHexString()));
+  const loaded = await Promise.all([
+    ...taskVariables.map(({ task, id }) => loaders.variables.load({ teamId: task.teamId, id })),
+    ...agents.flatMap((agent) => referencesOf(RELATIONS.variablesOfAgent, agent).map((id) => loaders.variables.load({ teamId: agent.teamId, id }))),
+  ]);
+  const variables = loaded.filter((variable): variable is VariableDoc => variable !== null);
+  return variables.length > 0 ? variables : undefined;
 }
 
 function variableEntry(variable: VariableDoc) {
@@ -63,9 +88,9 @@ function variableEntry(variable: VariableDoc) {
 }
 
 /** Lowercased agent name → icon filename, in agent order; agents without an icon are left out. */
-function avatarMap(graph: SessionGraph): Record<string, string> {
+function avatarMap(agents: AgentDoc[]): Record<string, string> {
   const map: Record<string, string> = {};
-  for (const agent of graph.agents) {
+  for (const agent of agents) {
     const filename = agent.icon?.filename;
     if (typeof agent.name === 'string' && typeof filename === 'string') map[agent.name.toLowerCase()] = filename;
   }

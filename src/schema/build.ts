@@ -3,10 +3,11 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
 import { resolvers } from '../resolvers';
+import { reportStoredValueErrors } from './stored-values';
 
 let cached: GraphQLSchema | undefined;
 
 export function buildGatewaySchema(): GraphQLSchema {
-  cached ??= buildSchemaSync({ resolvers, validate: false, emitSchemaFile: false });
+  cached ??= reportStoredValueErrors(buildSchemaSync({ resolvers, validate: false, emitSchemaFile: false }));
   return cached;
 }

@@ -12,6 +12,7 @@
  * - Lists of values held in the document itself (session variables, sharing permissions, the viewer's
  *   orgs and teams) and scalar lists cost like any other field.
  */
+import type { Relation } from '../data-model/relations';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './types/sessions-args';
 
 /** How many items a list of related documents counts as. */
@@ -25,6 +26,11 @@ interface CostArgs {
 /** A list of related documents: 1 + LIST_COST_MULTIPLIER × its selection. */
 export function relationListCost({ childComplexity }: CostArgs): number {
   return 1 + LIST_COST_MULTIPLIER * childComplexity;
+}
+
+/** The cost of a field that follows a relation: a list of related documents costs as a list. */
+export function relationCost(relation: Relation): typeof relationListCost | undefined {
+  return relation.many ? relationListCost : undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Document, ObjectId } from 'mongodb';
 
-import type { CollectionName } from '../db/documents';
+import type { CollectionName } from '../data-model/documents';
 
 export type { CollectionName };
 

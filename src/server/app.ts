@@ -20,7 +20,7 @@ import { createGraphQLServer } from './graphql';
 import { resolveQueryLimits, type QueryLimits } from './limits';
 import { healthz, readyz } from './health';
 import { TIME_LIMIT_DEFAULTS } from '../config';
-import { createRequestContext, type ContextDependencies } from './request-context';
+import { createRequestContext, type ContextDependencies } from '../context/request-context';
 import { securityHeaders } from './security-headers';
 
 export interface GatewayAppOptions {

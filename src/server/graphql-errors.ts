@@ -10,7 +10,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { badUserInput, ErrorCode, GatewayError } from '../errors/codes';
 import { toGatewayError } from '../errors/classify';
 import type { Logger } from '../observability/logger';
-import type { RequestContext } from './request-context';
+import type { RequestContext } from '../context/request-context';
 
 /** Apollo's request-level codes that all mean "the request itself is wrong". */
 const BAD_REQUEST_CODES = new Set([
@@ -33,8 +33,9 @@ export function classifyGraphQLError(formatted: GraphQLFormattedError, error: un
   }
   if (code === ErrorCode.UNAUTHENTICATED || code === ErrorCode.QUERY_TOO_COMPLEX) return { code, message: formatted.message };
   // graphql-js's own errors have no original error and say nothing of our internals. Without a
-  // path they are about the request (an operation type the schema lacks); with one, about a value
-  // (a stored enum value outside its enum, a null in a non-null field).
+  // path they are about the request (an operation type the schema lacks); with one, a null in a
+  // non-null field, a defect (stored values a field cannot show are INVALID_STORED_DATA, from
+  // src/schema/stored-values.ts).
   if (original instanceof GraphQLError && !original.originalError) {
     return { code: formatted.path ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_USER_INPUT, message: formatted.message };
   }
@@ -66,13 +67,22 @@ export function errorReportingPlugin(logger: Logger): ApolloServerPlugin<Request
             throw badUserInput(`Schema is not configured to execute ${operation.operation} operation.`).withHttp();
           }
         },
+        // One line per request and kind, with a count: a list of bad items logs once, not once per item.
         async didEncounterErrors({ errors, contextValue }) {
+          const byCode = new Map<string, GraphQLError[]>();
           for (const error of errors) {
             const { code } = classifyGraphQLError({ message: error.message, path: error.path, extensions: error.extensions }, error);
-            const entry = { err: innermostError(error), path: error.path, requestId: contextValue.requestId };
-            if (code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error(entry, 'unexpected error while serving GraphQL');
-            else if (code === ErrorCode.SERVICE_UNAVAILABLE) logger.warn(entry, 'database unreachable');
+            byCode.set(code, [...(byCode.get(code) ?? []), error]);
           }
+          const report = (code: string, level: 'error' | 'warn', msg: string) => {
+            const found = byCode.get(code);
+            if (!found) return;
+            const [first] = found;
+            logger[level]({ err: innermostError(first), path: first.path, count: found.length, requestId: contextValue.requestId }, msg);
+          };
+          report(ErrorCode.INTERNAL_SERVER_ERROR, 'error', 'unexpected error while serving GraphQL');
+          report(ErrorCode.SERVICE_UNAVAILABLE, 'warn', 'database unreachable');
+          report(ErrorCode.INVALID_STORED_DATA, 'warn', 'stored values that their fields cannot show');
         },
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;

@@ -8,7 +8,7 @@ import type { GatewayMetrics } from '../observability/metrics';
 import { errorReportingPlugin, formatGraphQLError } from './graphql-errors';
 import { applicationJsonStatusPlugin } from './json-status-plugin';
 import { queryLimitOptions, type QueryLimits } from './limits';
-import type { RequestContext } from './request-context';
+import type { RequestContext } from '../context/request-context';
 
 export interface GraphQLServerOptions {
   schema: GraphQLSchema;

@@ -5,22 +5,7 @@
  */
 import type { Binary, Document, ObjectId } from 'mongodb';
 
-export type CollectionName =
-  | 'sessions'
-  | 'apps'
-  | 'crews'
-  | 'agents'
-  | 'tasks'
-  | 'tools'
-  | 'models'
-  | 'datasources'
-  | 'variables'
-  | 'teams'
-  | 'orgs'
-  | 'accounts'
-  | 'apikeys';
-
-interface TenantDocument extends Document {
+export interface TenantDocument extends Document {
   _id: ObjectId;
   orgId: ObjectId;
   teamId: ObjectId;
@@ -124,3 +109,22 @@ export interface ApiKeyDoc extends Document {
   expirationDate?: Date | null;
   version?: number;
 }
+
+/** Each collection the gateway reads, with the type of its documents. */
+export interface DocumentTypes {
+  sessions: SessionDoc;
+  apps: AppDoc;
+  crews: CrewDoc;
+  agents: AgentDoc;
+  tasks: TaskDoc;
+  tools: ToolDoc;
+  models: ModelDoc;
+  datasources: DatasourceDoc;
+  variables: VariableDoc;
+  teams: TeamDoc;
+  orgs: OrgDoc;
+  accounts: AccountDoc;
+  apikeys: ApiKeyDoc;
+}
+
+export type CollectionName = keyof DocumentTypes;

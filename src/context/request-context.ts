@@ -1,14 +1,12 @@
 /**
  * What one request carries: its id, its own loaders, the caller, the access policy and the session
- * graphs gathered so far. Both surfaces build it with `createRequestContext`, so both authenticate and
+ * graph loader. Every surface builds it with `createRequestContext`, so all of them authenticate and
  * decide access the same way.
  */
-import DataLoader from 'dataloader';
 import type { Db } from 'mongodb';
 import { authenticate, type Viewer } from '../auth/identity';
-import type { SessionDoc } from '../db/documents';
-import { loadSessionGraphs, type SessionGraph } from '../graph/session-graph';
 import { createLoaders, type BatchObserver, type Loaders, type RequestReads } from '../loaders';
+import { createSessionGraphLoader, type SessionGraphLoader } from '../loaders/load-plan';
 import { AccessPolicy } from '../policy/access-policy';
 
 export interface RequestContext {
@@ -20,8 +18,8 @@ export interface RequestContext {
   policy: AccessPolicy;
   /** The same policy for a caller without credentials (the public share route). */
   anonymousPolicy: AccessPolicy;
-  /** Session graphs, gathered together for all the sessions of a request, once each. */
-  sessionGraphs: DataLoader<SessionDoc, SessionGraph, string>;
+  /** What the request reads below its sessions, batched across them. */
+  sessionGraph: SessionGraphLoader;
 }
 
 export interface ContextDependencies {
@@ -49,9 +47,6 @@ export async function createRequestContext(
     viewer,
     policy: new AccessPolicy(loaders, viewer),
     anonymousPolicy: new AccessPolicy(loaders, null),
-    sessionGraphs: new DataLoader<SessionDoc, SessionGraph, string>(
-      (sessions) => loadSessionGraphs(loaders, sessions),
-      { cacheKeyFn: (session) => session._id.toHexString() },
-    ),
+    sessionGraph: createSessionGraphLoader(loaders),
   };
 }

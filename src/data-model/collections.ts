@@ -1,0 +1,86 @@
+/**
+ * Each collection the gateway reads, declared once: who owns its documents (tenancy), which of their
+ * fields are secrets, and the GraphQL type its documents are shown as. Loaders, the secrets filter,
+ * federation entities and the policy's document checks are derived from this table.
+ */
+import { ObjectId, type Document } from 'mongodb';
+import type { CollectionName } from './documents';
+
+/**
+ * - `team`: every document has the `teamId` (and `orgId`) of the team that owns it, and is read only
+ *   for that team.
+ * - `team-or-builtin`: as `team`, and global built-ins (no `teamId`, `data.builtin: true`) are read
+ *   for every team (tools, as the webapp's tool lookups do).
+ * - `global`: documents that belong to no team (teams, orgs, accounts, API keys), read by `_id`.
+ */
+export type Tenancy = 'team' | 'team-or-builtin' | 'global';
+
+export interface CollectionSpec {
+  tenancy: Tenancy;
+  /** Dotted paths of the fields that never leave the gateway (CONTRACT §1). */
+  secrets: readonly string[];
+  /** The GraphQL type its documents are shown as. */
+  typeName?: string;
+  /** Shown as a federation entity (resolvable by reference). */
+  entity?: true;
+  /** Indexes the gateway's queries want beyond `_id` (`npm run indexes` creates them). */
+  indexes?: ReadonlyArray<Readonly<Record<string, 1 | -1>>>;
+}
+
+export const COLLECTIONS = {
+  sessions: {
+    tenancy: 'team', secrets: [], typeName: 'Session', entity: true,
+    // a team's pages, newest first; the same filtered by app or by status
+    indexes: [{ teamId: 1, _id: -1 }, { teamId: 1, appId: 1, _id: -1 }, { teamId: 1, status: 1, _id: -1 }],
+  },
+  // the apps a caller created, for the owner sharing mode of list queries
+  apps: { tenancy: 'team', secrets: [], typeName: 'App', entity: true, indexes: [{ teamId: 1, createdBy: 1 }] },
+  crews: { tenancy: 'team', secrets: [], typeName: 'Crew' },
+  agents: { tenancy: 'team', secrets: [], typeName: 'Agent', entity: true },
+  tasks: { tenancy: 'team', secrets: [], typeName: 'Task', entity: true },
+  tools: { tenancy: 'team-or-builtin', secrets: ['data.environmentVariables'], typeName: 'Tool', entity: true },
+  models: { tenancy: 'team', secrets: ['config'], typeName: 'Model', entity: true },
+  datasources: { tenancy: 'team', secrets: ['connectionSettings'], typeName: 'Datasource', entity: true },
+  variables: { tenancy: 'team', secrets: [], typeName: 'Variable' },
+  teams: { tenancy: 'global', secrets: [] },
+  orgs: { tenancy: 'global', secrets: [] },
+  accounts: { tenancy: 'global', secrets: ['passwordHash', 'token', 'apiJwt', 'oauth'] },
+  apikeys: { tenancy: 'global', secrets: ['token'] },
+} as const satisfies Record<CollectionName, CollectionSpec>;
+
+type Collections = typeof COLLECTIONS;
+
+/** Collections whose documents a team owns. */
+export type TenantCollection = { [C in CollectionName]: Collections[C]['tenancy'] extends 'global' ? never : C }[CollectionName];
+
+/** Collections a relation can point to: every tenant collection but sessions, which are reached by id. */
+export type RelatedCollection = Exclude<TenantCollection, 'sessions'>;
+
+/** Collections whose documents are federation entities. */
+export type EntityCollection = { [C in CollectionName]: Collections[C] extends { entity: true } ? C : never }[CollectionName];
+
+export const COLLECTION_NAMES = Object.keys(COLLECTIONS) as CollectionName[];
+
+export const ENTITY_COLLECTIONS = COLLECTION_NAMES.filter((name): name is EntityCollection => 'entity' in COLLECTIONS[name]);
+
+/** The GraphQL type name of a collection's documents. */
+export function typeNameOf(collection: CollectionName): string | undefined {
+  const spec: CollectionSpec = COLLECTIONS[collection];
+  return spec.typeName;
+}
+
+export function isBuiltinTool(doc: Document): boolean {
+  return doc.teamId == null && doc.data?.builtin === true;
+}
+
+/**
+ * Whether a document read from a collection is well formed enough to be used at all: an ObjectId
+ * `_id` and, for tenant documents, an ObjectId `teamId` (built-in tools excepted). Anything else is
+ * treated as missing, so that one anomalous document makes only itself unreadable.
+ */
+export function isUsableDocument(collection: CollectionName, doc: Document): boolean {
+  if (!(doc._id instanceof ObjectId)) return false;
+  const tenancy: Tenancy = COLLECTIONS[collection].tenancy;
+  if (tenancy === 'global') return true;
+  return doc.teamId instanceof ObjectId || (tenancy === 'team-or-builtin' && isBuiltinTool(doc));
+}

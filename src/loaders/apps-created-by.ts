@@ -1,0 +1,25 @@
+/**
+ * The apps of a team created by one account, for the owner sharing mode in list queries. `createdBy`
+ * is a hex string in the webapp's data (an ObjectId in older documents), so every spelling is matched.
+ * The apps are primed into the team-scoped loader, where the policy's per-session check finds them.
+ */
+import { ObjectId, type Db } from 'mongodb';
+import type { AppDoc } from '../data-model/documents';
+import type { QueryOptions } from './query-options';
+import type { TeamScopedLoader } from './team-scoped-loader';
+import { isUsableDocument } from '../data-model/collections';
+
+export type AppsCreatedBy = (teamId: ObjectId, accountId: ObjectId) => Promise<AppDoc[]>;
+
+export function createAppsCreatedBy(db: Db, apps: TeamScopedLoader<AppDoc>, queryOptions: QueryOptions): AppsCreatedBy {
+  return async (teamId, accountId) => {
+    const hex = accountId.toHexString();
+    const docs = await db
+      .collection<AppDoc>('apps')
+      .find({ teamId, createdBy: { $in: [hex, hex.toUpperCase(), new ObjectId(hex)] } }, queryOptions())
+      .toArray();
+    const usable = docs.filter((doc) => isUsableDocument('apps', doc));
+    for (const doc of usable) apps.prime({ teamId, id: doc._id }, doc);
+    return usable;
+  };
+}

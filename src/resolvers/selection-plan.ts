@@ -1,0 +1,84 @@
+/**
+ * The load plan of each Session in an operation, from its selection: the relations the fields below
+ * it follow (a Session list field brings the relations its stage is made from). Fragments and inline
+ * fragments merge into the selection they are spread in, as graphql-js merges them; `@include` and
+ * `@skip` are not evaluated here, so a conditional field is planned for (it may then read a collection
+ * it does not show). Plans are keyed by the Session's response path without list indices
+ * (`sessions.edges.node`), computed once per parsed operation.
+ */
+import {
+  getNamedType,
+  isInterfaceType,
+  isObjectType,
+  Kind,
+  type FragmentDefinitionNode,
+  type GraphQLNamedType,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import type { Path } from 'graphql/jsutils/Path';
+import { typeNameOf } from '../data-model/collections';
+import { RELATION_LIST, type Relation } from '../data-model/relations';
+import { SESSION_LIST_FIELDS, stageRelations } from '../data-model/session-graph';
+import { loadPlan, type LoadPlan } from '../loaders/load-plan';
+
+const SESSION_TYPE = typeNameOf('sessions')!;
+
+/** `Type.field` → the relations following that field reads. */
+const FIELD_RELATIONS = new Map<string, readonly Relation[]>([
+  ...RELATION_LIST.map((relation): [string, Relation[]] => [`${typeNameOf(relation.from)}.${relation.field}`, [relation]]),
+  ...SESSION_LIST_FIELDS.map((field): [string, Relation[]] => [`${SESSION_TYPE}.${field}`, stageRelations(field)]),
+]);
+
+const EMPTY_PLAN = loadPlan([]);
+const plansByOperation = new WeakMap<OperationDefinitionNode, Map<string, LoadPlan>>();
+
+/** The plan of the Session whose field is resolving. */
+export function sessionPlan(info: GraphQLResolveInfo): LoadPlan {
+  let plans = plansByOperation.get(info.operation);
+  if (!plans) {
+    plans = planOperation(info.schema, info.operation, info.fragments);
+    plansByOperation.set(info.operation, plans);
+  }
+  return plans.get(pathKey(info.path.prev)) ?? EMPTY_PLAN;
+}
+
+function pathKey(path: Path | undefined): string {
+  const keys: string[] = [];
+  for (let p = path; p; p = p.prev) if (typeof p.key === 'string') keys.push(p.key);
+  return keys.reverse().join('.');
+}
+
+function planOperation(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>): Map<string, LoadPlan> {
+  const found = new Map<string, Set<Relation>>();
+  const root = schema.getRootType(operation.operation);
+  const sessionAt = (key: string) => {
+    let relations = found.get(key);
+    if (!relations) found.set(key, (relations = new Set()));
+    return relations;
+  };
+
+  const walk = (selectionSet: SelectionSetNode, type: GraphQLNamedType, key: string, plan: Set<Relation> | null) => {
+    if (!plan && type.name === SESSION_TYPE) plan = sessionAt(key);
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = fragments[selection.name.value];
+        const on = fragment && schema.getType(fragment.typeCondition.name.value);
+        if (on) walk(fragment.selectionSet, on, key, plan);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const on = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
+        if (on) walk(selection.selectionSet, on, key, plan);
+      } else if (isObjectType(type) || isInterfaceType(type)) {
+        const field = type.getFields()[selection.name.value];
+        if (!field || !selection.selectionSet) continue;
+        for (const relation of plan ? (FIELD_RELATIONS.get(`${type.name}.${field.name}`) ?? []) : []) plan!.add(relation);
+        const childKey = key ? `${key}.${selection.alias?.value ?? field.name}` : (selection.alias?.value ?? field.name);
+        walk(selection.selectionSet, getNamedType(field.type), childKey, plan);
+      }
+    }
+  };
+  if (root) walk(operation.selectionSet, root, '', null);
+  return new Map([...found].map(([key, relations]) => [key, loadPlan(relations)]));
+}

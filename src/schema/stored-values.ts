@@ -1,0 +1,33 @@
+/**
+ * Stored values a field cannot show. graphql-js makes a field null, with an error at its path, when
+ * its scalar or enum type cannot represent the stored value; this marks those errors as
+ * INVALID_STORED_DATA (the data's fault), so that they are told apart from the gateway's own defects
+ * by their class rather than by their message.
+ */
+import { GraphQLError, isEnumType, isScalarType, type GraphQLEnumType, type GraphQLScalarType, type GraphQLSchema } from 'graphql';
+import { ErrorCode, GatewayError } from '../errors/codes';
+
+const wrapped = new WeakSet<object>();
+
+export function reportStoredValueErrors(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (type.name.startsWith('__') || wrapped.has(type)) continue;
+    if (isScalarType(type) || isEnumType(type)) wrapSerialize(type);
+  }
+  return schema;
+}
+
+// Built-in scalars (Int, String, …) are graphql-js's shared instances, so they are wrapped once for the
+// process; that only changes the class of the errors they throw on output.
+function wrapSerialize(type: GraphQLScalarType | GraphQLEnumType): void {
+  const serialize = type.serialize.bind(type);
+  type.serialize = (value: unknown) => {
+    try {
+      return serialize(value);
+    } catch (error) {
+      if (error instanceof GraphQLError) throw new GatewayError(ErrorCode.INVALID_STORED_DATA, `Stored value not shown: ${error.message}`);
+      throw error;
+    }
+  };
+  wrapped.add(type);
+}
