@@ -187,7 +187,7 @@ describe('one malformed document fails only itself', () => {
       { _id: apps.weird, ...tenant, name: 'Weird app', type: 'weird', chatAppConfig: 'a string' },
     ]);
     await gw.db.collection('sessions').insertMany([
-      session(ids.badStatus, { status: 'bogus' }),
+      session(ids.badStatus, { status: 'bogus', orgId: 42 }),
       session(ids.badTokens, { tokensUsed: 'lots' }),
       session(ids.noTeam, { teamId: undefined }),
       session(ids.stringSharing, { sharingConfig: 'public' }),
@@ -201,7 +201,7 @@ describe('one malformed document fails only itself', () => {
 
   it('a page with every kind of malformed document returns every other document intact, with no INTERNAL_SERVER_ERROR', async () => {
     const team = gw.fixtures.teams.acmeMain.toHexString();
-    const page = await gw.graphql(`{ sessions(teamId: "${team}", first: 100) { nodes { ${FULL_GRAPH} } } }`, {}, gw.tokenFor('owner'));
+    const page = await gw.graphql(`{ sessions(teamId: "${team}", first: 100) { nodes { ${FULL_GRAPH} orgId } } }`, {}, gw.tokenFor('owner'));
     const nodes: Array<Record<string, any>> = page.body.data.sessions.nodes;
     const byId = new Map(nodes.map((node) => [node._id, node]));
     // the session without a team is nobody's; every other one is listed
@@ -211,9 +211,9 @@ describe('one malformed document fails only itself', () => {
     expect([...codes]).toEqual(['INVALID_STORED_DATA']);
     const errorPaths = (page.body.errors ?? []).map((error) => JSON.stringify([byId.size, nodes[Number(error.path![2])]._id, ...error.path!.slice(3)]));
     const at = (id: ObjectId, ...path: string[]) => JSON.stringify([byId.size, id.toHexString(), ...path]);
-    expect(errorPaths).toEqual(expect.arrayContaining([at(ids.badStatus, 'status'), at(ids.badTokens, 'tokensUsed'), at(ids.weirdApp, 'app', 'type'), at(ids.badToolIds, 'startDate')]));
+    expect(errorPaths).toEqual(expect.arrayContaining([at(ids.badStatus, 'status'), at(ids.badStatus, 'orgId'), at(ids.badTokens, 'tokensUsed'), at(ids.weirdApp, 'app', 'type'), at(ids.badToolIds, 'startDate')]));
     // the bad fields are null and the rest of those documents is there
-    expect(byId.get(ids.badStatus.toHexString())).toMatchObject({ status: null, name: expect.stringMatching(/^Malformed/), app: { name: 'Blog writer' } });
+    expect(byId.get(ids.badStatus.toHexString())).toMatchObject({ status: null, orgId: null, name: expect.stringMatching(/^Malformed/), app: { name: 'Blog writer' } });
     expect(byId.get(ids.badTokens.toHexString())).toMatchObject({ tokensUsed: null, tasks: [{ name: 'Research' }, { name: 'Draft' }, { name: 'Review' }] });
     expect(byId.get(ids.badKickOff.toHexString())).toMatchObject({ app: { name: 'Kick-off five', kickOffVariables: [], agent: { name: 'Support Bot' } } });
     expect(byId.get(ids.badCrewList.toHexString())).toMatchObject({ app: { crew: { name: 'Odd crew', tasks: [], managerModel: null } }, tasks: [], agents: [{ name: 'Odd agent', model: null, tools: [], variables: [] }] });
@@ -223,7 +223,7 @@ describe('one malformed document fails only itself', () => {
     const good = nodes.filter((node) => !Object.values(ids).some((id) => id.toHexString() === node._id));
     expect(good.length).toBeGreaterThan(5);
     for (const node of good.slice(0, 6)) {
-      const alone = await gw.graphql(`{ session(_id: "${node._id}") { ${FULL_GRAPH} } }`, {}, gw.tokenFor('owner'));
+      const alone = await gw.graphql(`{ session(_id: "${node._id}") { ${FULL_GRAPH} orgId } }`, {}, gw.tokenFor('owner'));
       expect(alone.body.data.session).toEqual(node);
     }
   });

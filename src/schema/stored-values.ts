@@ -25,8 +25,9 @@ function wrapSerialize(type: GraphQLScalarType | GraphQLEnumType): void {
     try {
       return serialize(value);
     } catch (error) {
-      if (error instanceof GraphQLError) throw new GatewayError(ErrorCode.INVALID_STORED_DATA, `Stored value not shown: ${error.message}`);
-      throw error;
+      // serialize only ever sees a stored value: whatever it refuses is the data's
+      const reason = error instanceof GraphQLError ? error.message : `${type.name} cannot represent the stored value`;
+      throw new GatewayError(ErrorCode.INVALID_STORED_DATA, `Stored value not shown: ${reason}`);
     }
   };
   wrapped.add(type);

@@ -3,9 +3,9 @@
  * Anything else (uppercase, other lengths, numbers, objects such as `{"$ne": null}`) is rejected as
  * BAD_USER_INPUT before a resolver runs, so no operator object can reach a query.
  */
-import { GraphQLScalarType, Kind, print, type ValueNode } from 'graphql';
+import { GraphQLError, GraphQLScalarType, Kind, print, type ValueNode } from 'graphql';
 import { ObjectId } from 'mongodb';
-import { isObjectIdHex } from '../../db/object-id';
+import { idHex, isObjectIdHex } from '../../db/object-id';
 import { badUserInput } from '../../errors/codes';
 
 function parse(value: unknown): ObjectId {
@@ -31,9 +31,9 @@ export const ObjectIdScalar = new GraphQLScalarType<ObjectId, string>({
   description: 'A MongoDB ObjectId: exactly 24 lowercase hexadecimal characters, e.g. "65f1c0a2b3c4d5e6f7a8b9c0".',
   specifiedByURL: 'https://www.mongodb.com/docs/manual/reference/method/ObjectId/',
   serialize(value) {
-    if (value instanceof ObjectId) return value.toHexString();
-    if (typeof value === 'string' && /^[0-9a-fA-F]{24}$/.test(value)) return value.toLowerCase();
-    throw new TypeError('ObjectId cannot represent a value that is not an id');
+    const hex = idHex(value);
+    if (hex === null) throw new GraphQLError('ObjectId cannot represent a value that is not an id');
+    return hex;
   },
   parseValue: parse,
   parseLiteral(node: ValueNode) {
