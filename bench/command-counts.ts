@@ -4,7 +4,7 @@
  * command monitoring around single requests to an in-process gateway on its own embedded database.
  */
 import { connectDatabase } from '../src/db/connect';
-import { startEmbeddedMongo } from '../src/db/embedded';
+import { databaseKind, startDatabaseServer } from '../src/db/database-server';
 import { signLoginToken } from '../src/auth/tokens';
 import { createLogger } from '../src/observability/logger';
 import { generateDemoData, type DemoData } from '../src/seed/generate';
@@ -48,7 +48,7 @@ export async function measureCommandCounts(): Promise<CommandCounts> {
 type Call = (method: string, path: string, body?: unknown) => Promise<number>;
 
 async function withGateway<T>(options: Parameters<typeof generateDemoData>[0], fn: (call: Call, data: DemoData) => Promise<T>): Promise<T> {
-  const mongo = await startEmbeddedMongo();
+  const mongo = await startDatabaseServer(databaseKind(process.env.BENCH_DATABASE));
   const database = await connectDatabase(mongo.uri);
   const data = generateDemoData(options);
   await loadDemoData(database.db, data);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { signLoginToken } from '../src/auth/tokens';
 import { connectDatabase } from '../src/db/connect';
-import { startEmbeddedMongo } from '../src/db/embedded';
+import { databaseKind, startDatabaseServer } from '../src/db/database-server';
 import { generateDemoData } from '../src/seed/generate';
 import { loadDemoData } from '../src/seed/load';
 import { targets } from './targets';
@@ -26,7 +26,7 @@ interface CpuProfile {
 
 async function main(): Promise<void> {
   const key = process.argv[2] ?? 'graphql-one';
-  const mongo = await startEmbeddedMongo();
+  const mongo = await startDatabaseServer(databaseKind(process.env.BENCH_DATABASE));
   const database = await connectDatabase(mongo.uri);
   const data = generateDemoData({ scale: Number(process.env.BENCH_SCALE ?? 100) });
   await loadDemoData(database.db, data);

@@ -6,7 +6,8 @@
  * Settings (environment): BENCH_DURATION seconds per target (10), BENCH_CONNECTIONS (10),
  * BENCH_SCALE generated crew apps per team (333: about 1,000 documents per collection), BENCH_RUNS
  * back-to-back runs of all targets (3; RSS after each shows whether memory keeps growing),
- * MONGODB_URI to use a real MongoDB (the data goes to its database `session_gateway_bench`).
+ * MONGODB_URI to use a real MongoDB (the data goes to its database `session_gateway_bench`), or
+ * BENCH_DATABASE=ferretdb to start the FerretDB test server instead of jongodb.
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,7 +16,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { signLoginToken } from '../src/auth/tokens';
 import { connectDatabase } from '../src/db/connect';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../src/db/embedded';
+import { databaseKind, startDatabaseServer, type DatabaseServer } from '../src/db/database-server';
 import { generateDemoData, type DemoData } from '../src/seed/generate';
 import { loadDemoData } from '../src/seed/load';
 import { measureCommandCounts, type CommandCounts } from './command-counts';
@@ -31,6 +32,8 @@ const settings = {
   only: process.env.BENCH_TARGETS?.split(',').filter(Boolean),
   /** Skip the command-count tables (for quick comparisons). */
   skipCounts: process.env.BENCH_SKIP_COUNTS === '1',
+  /** The server the benchmark starts when MONGODB_URI is unset: jongodb (default) or ferretdb. */
+  database: databaseKind(process.env.BENCH_DATABASE),
 };
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
 
@@ -80,12 +83,12 @@ async function main(): Promise<void> {
   }
 }
 
-async function startDatabase(): Promise<{ uri: string; embedded?: EmbeddedMongo }> {
+async function startDatabase(): Promise<{ uri: string; embedded?: DatabaseServer }> {
   if (process.env.MONGODB_URI) {
     const uri = process.env.MONGODB_URI.replace(/^(mongodb(?:\+srv)?:\/\/[^/?]*)(\/[^?]*)?/, '$1/session_gateway_bench');
     return { uri };
   }
-  const embedded = await startEmbeddedMongo({ database: 'session_gateway_bench' });
+  const embedded = await startDatabaseServer(settings.database, { database: 'session_gateway_bench' });
   return { uri: embedded.uri, embedded };
 }
 
@@ -158,7 +161,7 @@ function writeReport(runs: TargetResult[][], final: Stats, commandCounts: Comman
   const lines = [
     `# Benchmark`,
     '',
-    `${new Date().toISOString()} · Node ${process.version} · ${settings.connections} connections · ${settings.duration} s per target · scale ${settings.scale} · run ${runs.length} of ${runs.length} shown`,
+    `${new Date().toISOString()} · Node ${process.version} · ${process.env.MONGODB_URI ? 'MONGODB_URI' : settings.database} · ${settings.connections} connections · ${settings.duration} s per target · scale ${settings.scale} · run ${runs.length} of ${runs.length} shown`,
     '',
     '| target | req/s | p50 ms | p99 ms | db commands/req | gateway CPU ms/req | errors | × floor | × webapp |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',

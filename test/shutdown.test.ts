@@ -10,7 +10,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../src/db/embedded';
+import { startTestDatabase, type DatabaseServer } from './support/database';
 import { databaseNameFromUri } from '../src/db/database-name';
 import { createLogger } from '../src/observability/logger';
 import { generateDemoData } from '../src/seed/generate';
@@ -170,11 +170,11 @@ describe('the built gateway', () => {
     body: JSON.stringify({ query: FULL_PAGE, variables: { t: team } }),
   });
 
-  let mongo: EmbeddedMongo;
+  let mongo: DatabaseServer;
   let proxy: TcpProxy;
   beforeAll(async () => {
     await ensureBuilt();
-    mongo = await startEmbeddedMongo();
+    mongo = await startTestDatabase();
     const client = new MongoClient(mongo.uri);
     try {
       await loadDemoData(client.db(databaseNameFromUri(mongo.uri)), data);

@@ -37,6 +37,9 @@ const OUTAGE_ERROR_NAMES = new Set([
  * mongos), from the driver's MONGODB_ERROR_CODES.
  */
 const OUTAGE_SERVER_CODES = new Set([
+  // InternalError: the server failed on its side, not on what the gateway sent; FerretDB answers the
+  // reads in flight with it when it shuts down (MongoDB says 11600 or 91 then)
+  1,
   6, // HostUnreachable
   7, // HostNotFound
   89, // NetworkTimeout

@@ -9,7 +9,7 @@ import type { Db, Document, ObjectId } from 'mongodb';
 import { isUsableDocument } from '../data-model/collections';
 import type { CollectionName } from '../data-model/documents';
 import { removeSecrets, secretsProjection } from '../db/secrets';
-import type { QueryOptions } from './query-options';
+import { wholeBatch, type QueryOptions } from './query-options';
 
 export type ByIdLoader<T> = DataLoader<ObjectId, T | null, string>;
 
@@ -18,7 +18,7 @@ export function createByIdLoader<T extends Document>(db: Db, collection: Collect
     async (ids) => {
       const docs = await db
         .collection<Document>(collection)
-        .find({ _id: { $in: [...ids] } }, { projection: secretsProjection(collection), ...queryOptions({ collection, size: ids.length }) })
+        .find({ _id: { $in: [...ids] } }, { projection: secretsProjection(collection), ...wholeBatch(ids.length), ...queryOptions({ collection, size: ids.length }) })
         .toArray();
       const byId = new Map<string, T>();
       for (const doc of docs) if (isUsableDocument(collection, doc)) byId.set(String(doc._id), removeSecrets(collection, doc) as unknown as T);

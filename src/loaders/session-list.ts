@@ -6,7 +6,7 @@
 import type { Db, Filter, ObjectId } from 'mongodb';
 import type { SessionDoc } from '../data-model/documents';
 import type { ByIdLoader } from './by-id-loader';
-import type { QueryOptions } from './query-options';
+import { wholeBatch, type QueryOptions } from './query-options';
 
 export interface SessionListFilter {
   teamId: ObjectId;
@@ -29,7 +29,7 @@ export function createSessionLister(db: Db, sessions: ByIdLoader<SessionDoc>, qu
     if (filter.beforeId !== undefined) query._id = { $lt: filter.beforeId };
     const docs = await db
       .collection<SessionDoc>('sessions')
-      .find(query, { sort: { _id: -1 }, limit, ...queryOptions() })
+      .find(query, { sort: { _id: -1 }, limit, ...wholeBatch(limit), ...queryOptions() })
       .toArray();
     for (const doc of docs) sessions.prime(doc._id, doc);
     return docs;

@@ -8,7 +8,7 @@ import DataLoader from 'dataloader';
 import type { Db, Document, Filter, ObjectId } from 'mongodb';
 import { COLLECTIONS, isBuiltinTool, isUsableDocument, type RelatedCollection } from '../data-model/collections';
 import { removeSecrets, secretsProjection } from '../db/secrets';
-import type { QueryOptions } from './query-options';
+import { wholeBatch, type QueryOptions } from './query-options';
 
 export interface TeamScopedKey {
   teamId: ObjectId;
@@ -28,7 +28,7 @@ export function createTeamScopedLoader<T extends Document>(db: Db, collection: R
         : { _id: { $in: ids }, ...ownedByTeam };
       const docs = await db
         .collection<Document>(collection)
-        .find(filter, { projection: secretsProjection(collection), ...queryOptions({ collection, size: keys.length }) })
+        .find(filter, { projection: secretsProjection(collection), ...wholeBatch(ids.length), ...queryOptions({ collection, size: keys.length }) })
         .toArray();
       const byId = new Map<string, Document>();
       for (const doc of docs) if (isUsableDocument(collection, doc)) byId.set(String(doc._id), removeSecrets(collection, doc));

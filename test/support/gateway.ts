@@ -1,13 +1,14 @@
 /**
- * Starts the real gateway for a test file: an embedded MongoDB-compatible server (jongodb, real wire
- * protocol, real driver), the demo data, and the HTTP server on a free port. Nothing is mocked.
+ * Starts the real gateway for a test file: a MongoDB-compatible server (jongodb, or FerretDB with
+ * TEST_DATABASE=ferretdb; real wire protocol, real driver), the demo data, and the HTTP server on a
+ * free port. Nothing is mocked.
  */
 import 'reflect-metadata';
 import type { Server } from 'node:http';
 import type { Db, MongoClient } from 'mongodb';
 import type { ObjectId } from 'mongodb';
 import { connectDatabase } from '../../src/db/connect';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/db/embedded';
+import { startTestDatabase, type DatabaseServer } from './database';
 import { createLogger } from '../../src/observability/logger';
 import { generateDemoData, type DemoData, type GenerateOptions } from '../../src/seed/generate';
 import { loadDemoData } from '../../src/seed/load';
@@ -24,7 +25,7 @@ export interface TestGateway {
   url: string;
   db: Db;
   client: MongoClient;
-  mongo: EmbeddedMongo;
+  mongo: DatabaseServer;
   data: DemoData;
   fixtures: DemoData['fixtures'];
   /** A login token for a named demo account. */
@@ -62,7 +63,7 @@ export interface TestGatewayOptions extends GenerateOptions {
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const { federation, ide, limits, logStream, logLevel, ...generateOptions } = options;
-  const mongo = await startEmbeddedMongo();
+  const mongo = await startTestDatabase();
   const database = await connectDatabase(mongo.uri);
   const data = generateDemoData(generateOptions);
   await loadDemoData(database.db, data);
