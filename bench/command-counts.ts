@@ -52,7 +52,8 @@ async function withGateway<T>(options: Parameters<typeof generateDemoData>[0], f
   const database = await connectDatabase(mongo.uri);
   const data = generateDemoData(options);
   await loadDemoData(database.db, data);
-  const gateway = await createGatewayApp({ db: database.db, jwtSecret: SECRET, logger: createLogger('silent') });
+  // pages of 100 full graphs cost more than the default query cost limit: raised, since they are counted here
+  const gateway = await createGatewayApp({ db: database.db, jwtSecret: SECRET, logger: createLogger('silent'), limits: { maxCost: 1_000_000 } });
   const { server, url } = await listen(gateway.app, 0, '127.0.0.1');
   let commands = 0;
   database.client.on('commandStarted', () => (commands += 1));

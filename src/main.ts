@@ -3,6 +3,7 @@
  * server filled with demo data, and prints how to call it.
  */
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { loadConfig } from './config';
 import { connectDatabase } from './db/connect';
 import { startEmbeddedMongo, type EmbeddedMongo } from './db/embedded';
@@ -21,56 +22,90 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
 
-  let embedded: EmbeddedMongo | undefined;
-  let uri = config.mongodbUri;
-  if (!uri) {
-    embedded = await startEmbeddedMongo();
-    uri = embedded.uri;
-  }
-  const database = await connectDatabase(uri, {
-    serverSelectionTimeoutMS: config.dbServerSelectionTimeoutMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    logger,
-  });
-  const demo = embedded ? generateDemoData() : undefined;
-  if (demo) await loadDemoData(database.db, demo);
-  // The demo's token and session: printed in the banner and already filled in in the IDE.
-  const demoToken = demo ? signLoginToken(demo.fixtures.accounts.owner, config.jwtSecret) : '';
-  const ide = demo ? demoIdeOptions({ token: demoToken, sessionId: demo.fixtures.sessions.teamCrew.toHexString() }) : undefined;
-
-  const gateway = await createGatewayApp({ db: database.db, jwtSecret: config.jwtSecret, logger, introspection: config.introspection, federation: config.federation, ide, limits: config.limits, requestTimeoutMs: config.requestTimeoutMs, metricsEnabled: config.metricsEnabled, hstsMaxAge: config.hstsMaxAge });
-  const { server, url } = await listen(gateway.app, config.port, config.host, { keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs });
-  if (demo) {
-    const { fixtures } = demo;
-    printDemoBanner({
-      url,
-      databaseUri: uri,
-      token: demoToken,
-      teamId: fixtures.teams.acmeMain.toHexString(),
-      sessionId: fixtures.sessions.teamCrew.toHexString(),
-      startupMs: Date.now() - startedAt,
+  // Everything started so far, stopped again if the start fails (a port taken, a bad setting).
+  const started: Array<{ name: string; close: () => Promise<unknown> }> = [];
+  try {
+    let embedded: EmbeddedMongo | undefined;
+    let uri = config.mongodbUri;
+    if (!uri) {
+      embedded = await startEmbeddedMongo();
+      started.push({ name: 'embedded database', close: () => embedded!.stop() });
+      uri = embedded.uri;
+      logger.info({ pid: embedded.pid, uri }, 'embedded database started');
+    }
+    const database = await connectDatabase(uri, {
+      serverSelectionTimeoutMS: config.dbServerSelectionTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      logger,
     });
+    started.unshift({ name: 'database driver', close: () => database.close() });
+    const demo = embedded ? generateDemoData() : undefined;
+    if (demo) await loadDemoData(database.db, demo);
+    // The demo's token and session: printed in the banner and already filled in in the IDE.
+    const demoToken = demo ? signLoginToken(demo.fixtures.accounts.owner, config.jwtSecret) : '';
+    const ide = demo ? demoIdeOptions({ token: demoToken, sessionId: demo.fixtures.sessions.teamCrew.toHexString() }) : undefined;
+
+    const gateway = await createGatewayApp({
+      db: database.db, jwtSecret: config.jwtSecret, logger, introspection: config.introspection, federation: config.federation, ide,
+      limits: config.limits, requestTimeoutMs: config.requestTimeoutMs, metricsEnabled: config.metricsEnabled, hstsMaxAge: config.hstsMaxAge,
+      budgets: config.budgets, loadShedding: { maxConcurrent: config.maxConcurrentRequests }, federationTraces: config.federationTraces,
+      tokenRules: { maxAgeS: config.jwtMaxAgeS },
+    });
+    started.unshift({ name: 'graphql', close: () => gateway.stop() });
+    const { server, url } = await listen(gateway.app, config.port, config.host, { keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs });
+    started.unshift({ name: 'http server', close: () => new Promise((resolve) => server.close(resolve)) });
+    const metricsListener = gateway.metricsApp ? await listen(gateway.metricsApp, config.metricsPort, config.metricsHost) : undefined;
+    if (demo) {
+      const { fixtures } = demo;
+      printDemoBanner({
+        url,
+        databaseUri: uri,
+        token: demoToken,
+        teamId: fixtures.teams.acmeMain.toHexString(),
+        sessionId: fixtures.sessions.teamCrew.toHexString(),
+        startupMs: Date.now() - startedAt,
+      });
+    }
+
+    // Last word of start-up, after the banner: whoever waits for this line finds everything printed.
+    logger.info({ url, metricsUrl: metricsListener?.url, database: database.db.databaseName, embedded: Boolean(embedded), startupMs: Date.now() - startedAt }, 'session gateway listening');
+
+    // SIGTERM / SIGINT: /readyz says 503 for SHUTDOWN_READY_DELAY_MS, then stop accepting, finish the
+    // requests in flight, and close the GraphQL server, the metrics listener, the driver and the
+    // embedded database; exit 0, or 1 past SHUTDOWN_TIMEOUT_MS (src/server/shutdown.ts).
+    const graceful = createGracefulShutdown({
+      server,
+      timeoutMs: config.shutdownTimeoutMs,
+      logger,
+      readiness: { markNotReady: gateway.markNotReady, delayMs: config.shutdownReadyDelayMs },
+      resources: [
+        { name: 'graphql', close: () => gateway.stop() },
+        ...(metricsListener ? [{ name: 'metrics listener', close: () => closeServer(metricsListener.server) }] : []),
+        { name: 'database driver', close: () => database.close() },
+        ...(embedded ? [{ name: 'embedded database', close: () => embedded!.stop() }] : []),
+      ],
+    });
+    exitOnTerminationSignals(graceful, { timeoutMs: config.shutdownReadyDelayMs + config.shutdownTimeoutMs, logger });
+  } catch (error) {
+    for (const resource of started) await resource.close().catch(() => undefined);
+    throw error;
   }
+}
 
-  // Last word of start-up, after the banner: whoever waits for this line finds everything printed.
-  logger.info({ url, database: database.db.databaseName, embedded: Boolean(embedded), startupMs: Date.now() - startedAt }, 'session gateway listening');
-
-  // SIGTERM / SIGINT: stop accepting, finish the requests in flight, then close the GraphQL server, the
-  // driver and the embedded database; exit 0, or 1 past SHUTDOWN_TIMEOUT_MS (src/server/shutdown.ts).
-  const graceful = createGracefulShutdown({
-    server,
-    timeoutMs: config.shutdownTimeoutMs,
-    logger,
-    resources: [
-      { name: 'graphql', close: () => gateway.stop() },
-      { name: 'database driver', close: () => database.close() },
-      ...(embedded ? [{ name: 'embedded database', close: () => embedded!.stop() }] : []),
-    ],
-  });
-  exitOnTerminationSignals(graceful, { timeoutMs: config.shutdownTimeoutMs, logger });
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 main().catch((error: unknown) => {
-  console.error(`session gateway failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`session gateway failed to start: ${startFailure(error)}`);
   process.exit(1);
 });
+
+/** One line: what failed, in words an operator acts on. */
+function startFailure(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  if (code === 'EADDRINUSE') return `the address is already in use (${(error as { address?: string; port?: number }).address}:${(error as { port?: number }).port}); set PORT or free it`;
+  if (code === 'EACCES') return `not allowed to listen there (${(error as Error).message}); choose another PORT or HOST`;
+  return error instanceof Error ? error.message.split('\n')[0] : String(error);
+}

@@ -23,7 +23,8 @@ const plus = (...counts: Array<Record<string, number>>) => {
 describe('commands per query follow the selection', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ scale: 20 });
+    // pages of 100 full graphs cost more than the default limit (20,000 documents): raised here
+    gw = await startTestGateway({ scale: 20, limits: { maxCost: 100_000 } });
     // 60 more runs of the blog-writer crew app, so that pages of 50 and 100 exist
     const template = await gw.db.collection('sessions').findOne({ _id: gw.fixtures.sessions.teamCrew });
     await gw.db.collection('sessions').insertMany(Array.from({ length: 60 }, (_, i) => ({ ...template, _id: new ObjectId(), name: `Extra run ${i}` })));
@@ -174,7 +175,7 @@ describe('one malformed document fails only itself', () => {
   const agents = { badToolIds: new ObjectId() };
 
   beforeAll(async () => {
-    gw = await startTestGateway();
+    gw = await startTestGateway({ limits: { maxCost: 100_000 } });
     const f = gw.fixtures;
     const tenant = { orgId: f.orgs.acme, teamId: f.teams.acmeMain };
     const template = (await gw.db.collection('sessions').findOne({ _id: f.sessions.teamCrew }))!;

@@ -233,11 +233,16 @@ describe('_entities on the subgraph', () => {
     expect(await entities([ref('Tool', id)], null)).toEqual([null]);
   });
 
-  it('treats ids that are not 24 lowercase hex as nothing, objects included', async () => {
+  it('refuses a malformed representation as BAD_USER_INPUT before any read: ids that are not 24 lowercase hex, objects included', async () => {
     const writer = hex(gw.fixtures.agents.writer);
     const bad = [writer.toUpperCase(), ` ${writer}`, writer.slice(1), { $ne: null }, { $oid: writer }, 42, null, [writer]];
-    const result = await entities([...bad.map((id) => ref('Agent', id)), { __typename: 'Session' }, ref('Session', { $gt: '' })], gw.tokenFor('root'));
-    expect(result).toEqual([...bad.map(() => null), null, null]);
+    for (const representation of [...bad.map((id) => ref('Agent', id)), { __typename: 'Session' }, ref('Session', { $gt: '' }), ref('Crew', writer), 'Agent']) {
+      const { result, byName } = await gw.countCommands(() => gw.graphql(ENTITIES, { r: [ref('Agent', writer), representation] }, gw.tokenFor('root')));
+      expect(result.status).toBe(400);
+      expect(result.body.data ?? null).toBeNull();
+      expect(result.body.errors).toEqual([{ message: expect.stringMatching(/^representations\[1\] (has an _id that is not 24 lowercase hex characters|names no entity type of this subgraph|is not an object)$/), extensions: { code: 'BAD_USER_INPUT' } }]);
+      expect(byName).toEqual({ 'find accounts': 1 }); // the caller's authentication, nothing of the references
+    }
   });
 
   it('batches references: one read of the collection however many are asked', async () => {

@@ -66,7 +66,7 @@ class Scrape {
   }
 }
 
-async function scrape(url = gw.url): Promise<Scrape> {
+async function scrape(url = gw.metricsUrl!): Promise<Scrape> {
   await new Promise((resolve) => setTimeout(resolve, 5)); // let the last response's 'finish' run
   const response = await fetch(`${url}/metrics`);
   expect(response.status).toBe(200);
@@ -88,7 +88,7 @@ const SHARE_ROUTE = '/s/:resourceSlug/session/:sessionId.json';
 
 describe('GET /metrics', () => {
   it('serves the Prometheus text format, with the process default metrics and ours', async () => {
-    const response = await fetch(`${gw.url}/metrics`);
+    const response = await fetch(`${gw.metricsUrl}/metrics`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(response.headers.get('cache-control')).toBe('no-store');
@@ -227,10 +227,11 @@ describe('GET /metrics', () => {
       const before = await scrape();
       await fetch(`${other.url}/healthz`);
       await fetch(`${other.url}/healthz`);
-      const theirs = await scrape(other.url);
+      const theirs = await scrape(other.metricsUrl!);
       expect(theirs.value('http_requests_total', { route: '/healthz' })).toBe(2);
       const ours = await scrape();
       expect(ours.value('http_requests_total', { route: '/healthz' })).toBe(before.value('http_requests_total', { route: '/healthz' }));
+      expect(off.metricsUrl).toBeUndefined();
       const response = await fetch(`${off.url}/metrics`);
       expect(response.status).toBe(404);
       expect((await fetch(`${off.url}/healthz`)).status).toBe(200);
@@ -242,13 +243,16 @@ describe('GET /metrics', () => {
 });
 
 /** Another app on the test gateway's database, with its own options. */
-async function startApp(options: { metricsEnabled?: boolean; hstsMaxAge?: number }): Promise<{ url: string; stop(): Promise<void> }> {
+async function startApp(options: { metricsEnabled?: boolean; hstsMaxAge?: number }): Promise<{ url: string; metricsUrl?: string; stop(): Promise<void> }> {
   const gateway: GatewayApp = await createGatewayApp({ db: gw.db, jwtSecret: TEST_JWT_SECRET, logger: createLogger('silent'), ...options });
   const { server, url } = await listen(gateway.app, 0, '127.0.0.1');
+  const metrics = gateway.metricsApp ? await listen(gateway.metricsApp, 0, '127.0.0.1') : undefined;
   return {
     url,
+    metricsUrl: metrics?.url,
     async stop() {
       await closeServer(server);
+      if (metrics) await closeServer(metrics.server);
       await gateway.stop();
     },
   };
@@ -304,7 +308,7 @@ describe('security headers (helmet)', () => {
       ['GraphQL', (await gw.graphql('{ __typename }')).headers],
       ['GraphQL 401', (await gw.graphql('{ __typename }', undefined, 'bad')).headers],
       ['404', (await gw.get('/nothing-here')).headers],
-      ['metrics', (await gw.get('/metrics')).headers],
+      ['/metrics on the API port: 404', (await gw.get('/metrics')).headers],
     ];
     for (const [what, headers] of answers) expectSecurityHeaders(what, headers);
   });

@@ -7,7 +7,8 @@ import { FULL_GRAPH } from './support/queries';
 
 let gw: TestGateway;
 beforeAll(async () => {
-  gw = await startTestGateway({ scale: 20 });
+  // pages of 100 full graphs cost more than the default limit (20,000 documents): raised here
+  gw = await startTestGateway({ scale: 20, limits: { maxCost: 100_000 } });
 });
 afterAll(() => gw.stop());
 

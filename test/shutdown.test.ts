@@ -233,6 +233,33 @@ describe('the built gateway', () => {
     expect(started.stderr()).toBe('');
   }, 30_000);
 
+  it('SIGTERM with SHUTDOWN_READY_DELAY_MS: /readyz says 503 at once while requests are still served, then the drain', async () => {
+    proxy.setMode('pass');
+    const started = startMain(proxiedEnv({ SHUTDOWN_READY_DELAY_MS: '1500' }));
+    const url = await started.listening();
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    proxy.setMode('slow', 100); // a request takes about a second
+    const inFlight = open(url, { path: `/${teamId}/session/${sessionId}.json`, headers: { authorization: `Bearer ${token}` } });
+    await inFlight.connected;
+    await sleep(200);
+    const signalledAt = Date.now();
+    started.child.kill('SIGTERM');
+    await sleep(100);
+    const readyz = await fetch(`${url}/readyz`);
+    expect(readyz.status).toBe(503);
+    expect(readyz.headers.get('retry-after')).toBe('5');
+    proxy.setMode('pass');
+    // still served during the delay: the probes and new requests alike
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const fresh = await fetch(`${url}/${teamId}/session/${sessionId}.json`, { headers: { authorization: `Bearer ${token}` } });
+    expect(fresh.status).toBe(200);
+    expect((await inFlight.answer).status).toBe(200);
+    const { code, at } = await withTimeout(started.exited, 15_000, 'exit after SIGTERM');
+    expect(code).toBe(0);
+    expect(at - signalledAt).toBeGreaterThanOrEqual(1500);
+    expect(started.logs()).toContainEqual(expect.objectContaining({ msg: 'shutting down: /readyz says 503, requests are still served', delayMs: 1500 }));
+  }, 30_000);
+
   it('SIGINT on the embedded demo: concurrent full-graph pages complete with 200, the embedded database stops, exit 0', async () => {
     const started = startMain(mainEnv());
     const url = await started.listening();
@@ -244,7 +271,7 @@ describe('the built gateway', () => {
 
     const requests = Array.from({ length: 8 }, () => open(url, graphqlRequest(`Bearer ${demoToken}`, demoTeam!)));
     await Promise.all(requests.map((r) => r.connected));
-    await sleep(100); // received by the server (a request still unread when the listener closes may be reset)
+    await sleep(400); // received by the server (a request still unread when the listener closes may be reset)
     const signalledAt = Date.now();
     started.child.kill('SIGINT');
     const answers = await Promise.all(requests.map((r) => r.answer));

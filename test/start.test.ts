@@ -6,6 +6,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import { promisify } from 'node:util';
 import { ensureBuilt, MAIN, portIsOpen, ROOT, withTimeout } from './support/resilience';
 
@@ -54,7 +55,7 @@ afterAll(() => {
  * goes too: Jest sets it to "test", which `npm start` never has (and which changes Apollo's behaviour).
  */
 function baseEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
   for (const name of ['MONGODB_URI', 'JWT_SECRET', 'GRAPHQL_INTROSPECTION', 'NODE_OPTIONS', 'NODE_ENV']) delete env[name];
   return env;
 }
@@ -179,6 +180,38 @@ describe('npm start without MONGODB_URI (embedded demo)', () => {
     expect(await portIsOpen(databasePort)).toBe(false);
     expect(started.stderr()).toBe('');
   }, 15_000);
+});
+
+describe('npm start: where it listens, and a start that fails', () => {
+  const logsOf = (started: Started) => started.stdout().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  it('the embedded demo listens on 127.0.0.1 unless HOST says otherwise (its IDE hands out an owner’s token)', async () => {
+    const env = baseEnv();
+    delete env.HOST;
+    const started = startMain(env);
+    await waitFor(started, (out) => out.includes('session gateway listening'), 15_000);
+    const listening = logsOf(started).find((line) => line.msg === 'session gateway listening')!;
+    expect(String(listening.url)).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    started.child.kill('SIGTERM');
+    expect((await withTimeout(started.exited, 10_000, 'exit')).code).toBe(0);
+  }, 20_000);
+
+  it('a port already taken: one line saying why, exit non-zero, and the embedded database stopped too', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const started = startMain({ ...baseEnv(), PORT: String(port) });
+      const { code } = await withTimeout(started.exited, 15_000, 'exit on a taken port');
+      expect(code).toBe(1);
+      expect(started.stderr().trim().split('\n')).toEqual([expect.stringMatching(/^session gateway failed to start: the address is already in use \(127\.0\.0\.1:\d+\); set PORT or free it$/)]);
+      const embedded = logsOf(started).find((line) => line.msg === 'embedded database started');
+      expect(embedded?.pid).toEqual(expect.any(Number));
+      expect(() => process.kill(embedded!.pid as number, 0)).toThrow(/ESRCH/);
+    } finally {
+      blocker.close();
+    }
+  }, 20_000);
 });
 
 describe('npm start with MONGODB_URI and no JWT_SECRET', () => {

@@ -25,15 +25,21 @@ export interface Viewer {
   apiKeyId?: ObjectId;
 }
 
+export interface TokenRules {
+  /** Refuse tokens issued (`iat`) longer ago than this many seconds (JWT_MAX_AGE_S); unset: no bound. */
+  maxAgeS?: number;
+}
+
 export async function authenticate(
   authorization: string | undefined,
   secret: string,
   loaders: Loaders,
+  rules: TokenRules = {},
 ): Promise<Viewer | null> {
   if (authorization === undefined) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"');
-  const claims = verifyToken(match[1], secret);
+  const claims = verifyToken(match[1], secret, rules);
   const accountId = claims.keyId === undefined ? loginAccountId(claims) : await apiKeyOwnerId(claims, loaders);
   const account = await loaders.accounts.load(accountId);
   if (!account) throw unauthenticated('The account of this token does not exist');
@@ -56,11 +62,18 @@ function secretKey(secret: string): KeyObject {
   return key;
 }
 
-function verifyToken(token: string, secret: string): Claims {
+// A `crit` header names extensions the token says must be understood; the gateway understands none,
+// so such a token is not valid (RFC 7515 §4.1.11). `maxAge` needs an `iat`: without one, no age is known.
+function verifyToken(token: string, secret: string, rules: TokenRules): Claims {
   try {
-    const claims = jwt.verify(token, secretKey(secret), { algorithms: ['HS256'] });
-    if (typeof claims === 'string') throw new Error('payload is not an object');
-    return claims;
+    const { header, payload } = jwt.verify(token, secretKey(secret), {
+      algorithms: ['HS256'],
+      complete: true,
+      ...(rules.maxAgeS === undefined ? {} : { maxAge: rules.maxAgeS }),
+    });
+    if ('crit' in header) throw new Error('critical header extensions are not supported');
+    if (typeof payload === 'string') throw new Error('payload is not an object');
+    return payload;
   } catch (error) {
     const expired = error instanceof jwt.TokenExpiredError;
     throw unauthenticated(expired ? 'The token has expired' : 'The token is not valid');

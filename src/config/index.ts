@@ -19,7 +19,7 @@ export interface GatewayConfig {
   introspection: boolean;
   /** Serve an Apollo Federation 2 subgraph schema (entities, `_service`, `_entities`) instead of the plain one. */
   federation: boolean;
-  /** Serve GET /metrics (Prometheus text; unauthenticated: restrict it at the network level). METRICS_ENABLED. */
+  /** Serve GET /metrics on the metrics listener (Prometheus text; unauthenticated). METRICS_ENABLED. */
   metricsEnabled: boolean;
   /** Strict-Transport-Security max-age in seconds; 0 (the default) sends none. HSTS_MAX_AGE. */
   hstsMaxAge: number;
@@ -33,6 +33,19 @@ export interface GatewayConfig {
   shutdownTimeoutMs: number;
   /** How long an idle keep-alive connection stays open (HTTP_KEEP_ALIVE_TIMEOUT_MS); above the load balancer's idle timeout. */
   httpKeepAliveTimeoutMs: number;
+  /** How long `/readyz` answers 503 on SIGTERM before the listener closes (SHUTDOWN_READY_DELAY_MS; 5000, 0 for the embedded demo). */
+  shutdownReadyDelayMs: number;
+  /** The metrics listener (METRICS_HOST, default 127.0.0.1; METRICS_PORT, default 9464). */
+  metricsHost: string;
+  metricsPort: number;
+  /** Federation inline traces (`ftv1`) for routers that ask (GRAPHQL_FEDERATION_TRACES, default false). */
+  federationTraces: boolean;
+  /** MAX_DOCUMENTS_PER_REQUEST (20000) and MAX_RESPONSE_BYTES (5 MiB). */
+  budgets: { maxDocuments: number; maxResponseBytes: number };
+  /** MAX_CONCURRENT_REQUESTS (64). */
+  maxConcurrentRequests: number;
+  /** JWT_MAX_AGE_S: tokens issued longer ago are refused; unset, no bound. */
+  jwtMaxAgeS: number | undefined;
 }
 
 /** Defaults of the time limits (README, "Resilience"). */
@@ -64,7 +77,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   return {
     mongodbUri,
     port,
-    host: env.HOST || '0.0.0.0',
+    // the embedded demo hands out an owner's token in its IDE: only this machine reaches it unless HOST says so
+    host: env.HOST || (mongodbUri ? '0.0.0.0' : '127.0.0.1'),
     jwtSecret,
     jwtSecretGenerated,
     logLevel,
@@ -84,6 +98,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     dbServerSelectionTimeoutMs: parseLimit(env, 'DB_SERVER_SELECTION_TIMEOUT_MS') ?? TIME_LIMIT_DEFAULTS.dbServerSelectionTimeoutMs,
     shutdownTimeoutMs: parseLimit(env, 'SHUTDOWN_TIMEOUT_MS') ?? TIME_LIMIT_DEFAULTS.shutdownTimeoutMs,
     httpKeepAliveTimeoutMs: parseLimit(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS') ?? TIME_LIMIT_DEFAULTS.httpKeepAliveTimeoutMs,
+    shutdownReadyDelayMs: parseMs(env, 'SHUTDOWN_READY_DELAY_MS') ?? (mongodbUri ? 5_000 : 0),
+    metricsHost: env.METRICS_HOST || '127.0.0.1',
+    metricsPort: parsePort(env.METRICS_PORT ?? '9464', 'METRICS_PORT'),
+    federationTraces: parseBoolean(env.GRAPHQL_FEDERATION_TRACES, false),
+    budgets: {
+      maxDocuments: parseLimit(env, 'MAX_DOCUMENTS_PER_REQUEST') ?? 20_000,
+      maxResponseBytes: parseLimit(env, 'MAX_RESPONSE_BYTES') ?? 5 * 1024 * 1024,
+    },
+    maxConcurrentRequests: parseLimit(env, 'MAX_CONCURRENT_REQUESTS') ?? 64,
+    jwtMaxAgeS: parseLimit(env, 'JWT_MAX_AGE_S'),
   };
 }
 
@@ -97,12 +121,22 @@ function parseLimit(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return Number(value);
 }
 
-function parsePort(value: string): number {
+function parsePort(value: string, name = 'PORT'): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`PORT must be an integer from 0 to 65535; got "${value}"`);
+  if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`${name} must be an integer from 0 to 65535; got "${value}"`);
   }
   return port;
+}
+
+/** A whole number of milliseconds (0 allowed), or undefined when unset or empty. */
+function parseMs(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new ConfigError(`${name} must be a whole number of milliseconds; got "${env[name]}"`);
+  }
+  return Number(value);
 }
 
 /** A whole number of seconds, 0 when unset or empty. */

@@ -4,7 +4,7 @@
  * decide access the same way.
  */
 import type { Db } from 'mongodb';
-import { authenticate, type Viewer } from '../auth/identity';
+import { authenticate, type TokenRules, type Viewer } from '../auth/identity';
 import { createLoaders, type BatchObserver, type Loaders, type RequestReads } from '../loaders';
 import { createSessionGraphLoader, type SessionGraphLoader } from '../loaders/load-plan';
 import { AccessPolicy } from '../policy/access-policy';
@@ -31,15 +31,24 @@ export interface ContextDependencies {
   requestTimeoutMs?: number;
   /** Told of each DataLoader batch (the batch-size metric). */
   onBatch?: BatchObserver;
+  /** Most documents one request may read (MAX_DOCUMENTS_PER_REQUEST); unset: no bound. */
+  maxDocuments?: number;
+  /** JWT_MAX_AGE_S and the other rules tokens are checked by beyond their signature. */
+  tokenRules?: TokenRules;
 }
 
 export async function createRequestContext(
   deps: ContextDependencies,
   request: { requestId: string; authorization: string | undefined },
 ): Promise<RequestContext> {
-  const reads: RequestReads = { count: 0, deadline: deps.requestTimeoutMs ? Date.now() + deps.requestTimeoutMs : undefined, onBatch: deps.onBatch };
+  const reads: RequestReads = {
+    count: 0,
+    deadline: deps.requestTimeoutMs ? Date.now() + deps.requestTimeoutMs : undefined,
+    onBatch: deps.onBatch,
+    maxDocuments: deps.maxDocuments,
+  };
   const loaders = createLoaders(deps.db, reads);
-  const viewer = await authenticate(request.authorization, deps.jwtSecret, loaders);
+  const viewer = await authenticate(request.authorization, deps.jwtSecret, loaders, deps.tokenRules);
   return {
     requestId: request.requestId,
     reads,

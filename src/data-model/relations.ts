@@ -21,6 +21,8 @@ export interface Relation<From extends CollectionName = CollectionName, To exten
   many: Many;
   /** The GraphQL field of the source type that follows it. */
   field: string;
+  /** A many-relation's size as the query cost counts it: about the most a real document holds. */
+  listSize: number;
   /** The relation applies only to source documents of this kind (crew apps have a crew, chat apps an agent). */
   when?(doc: DocumentTypes[From]): boolean;
 }
@@ -31,10 +33,11 @@ export type Followed<R extends Relation> =
 
 const one = <From extends CollectionName, To extends RelatedCollection>(
   from: From, field: string, to: To, path: string, when?: (doc: DocumentTypes[From]) => boolean,
-): Relation<From, To, false> => ({ from, field, to, path: path.split('.'), many: false, when });
+): Relation<From, To, false> => ({ from, field, to, path: path.split('.'), many: false, listSize: 1, when });
 
-const many = <From extends CollectionName, To extends RelatedCollection>(from: From, field: string, to: To, path: string): Relation<From, To, true> =>
-  ({ from, field, to, path: path.split('.'), many: true });
+const many = <From extends CollectionName, To extends RelatedCollection>(
+  from: From, field: string, to: To, path: string, listSize: number,
+): Relation<From, To, true> => ({ from, field, to, path: path.split('.'), many: true, listSize });
 
 export const isCrewApp = (app: AppDoc) => app.type === 'crew';
 export const isChatApp = (app: AppDoc) => app.type === 'chat';
@@ -43,18 +46,18 @@ export const RELATIONS = {
   appOfSession: one('sessions', 'app', 'apps', 'appId'),
   crewOfApp: one('apps', 'crew', 'crews', 'crewId', isCrewApp),
   chatAgentOfApp: one('apps', 'agent', 'agents', 'chatAppConfig.agentId', isChatApp),
-  kickOffVariablesOfApp: many('apps', 'kickOffVariables', 'variables', 'kickOffVariablesIds'),
-  tasksOfCrew: many('crews', 'tasks', 'tasks', 'tasks'),
-  agentsOfCrew: many('crews', 'agents', 'agents', 'agents'),
+  kickOffVariablesOfApp: many('apps', 'kickOffVariables', 'variables', 'kickOffVariablesIds', 5),
+  tasksOfCrew: many('crews', 'tasks', 'tasks', 'tasks', 10),
+  agentsOfCrew: many('crews', 'agents', 'agents', 'agents', 10),
   managerModelOfCrew: one('crews', 'managerModel', 'models', 'managerModelId'),
   modelOfAgent: one('agents', 'model', 'models', 'modelId'),
   functionModelOfAgent: one('agents', 'functionModel', 'models', 'functionModelId'),
-  toolsOfAgent: many('agents', 'tools', 'tools', 'toolIds'),
-  variablesOfAgent: many('agents', 'variables', 'variables', 'variableIds'),
+  toolsOfAgent: many('agents', 'tools', 'tools', 'toolIds', 5),
+  variablesOfAgent: many('agents', 'variables', 'variables', 'variableIds', 5),
   agentOfTask: one('tasks', 'agent', 'agents', 'agentId'),
-  toolsOfTask: many('tasks', 'tools', 'tools', 'toolIds'),
-  contextOfTask: many('tasks', 'context', 'tasks', 'context'),
-  variablesOfTask: many('tasks', 'variables', 'variables', 'variableIds'),
+  toolsOfTask: many('tasks', 'tools', 'tools', 'toolIds', 5),
+  contextOfTask: many('tasks', 'context', 'tasks', 'context', 5),
+  variablesOfTask: many('tasks', 'variables', 'variables', 'variableIds', 5),
   datasourceOfTool: one('tools', 'datasource', 'datasources', 'datasourceId'),
   modelOfDatasource: one('datasources', 'model', 'models', 'modelId'),
 } as const;

@@ -31,6 +31,8 @@ export interface StageSource {
 export interface StageSpec {
   /** One document (the first reference that resolves) or a list. */
   many: boolean;
+  /** A list's size as the query cost counts it: about the most a real session has. */
+  listSize: number;
   sources: readonly StageSource[];
   /** How the list is made, for Session's field of the same name. */
   description: string;
@@ -39,21 +41,25 @@ export interface StageSpec {
 export const SESSION_GRAPH: Record<StageName, StageSpec> = {
   app: {
     many: false,
+    listSize: 1,
     sources: [{ from: 'session', relations: [RELATIONS.appOfSession] }],
     description: 'The app the session runs; null when it was deleted.',
   },
   crew: {
     many: false,
+    listSize: 1,
     sources: [{ from: 'app', relations: [RELATIONS.crewOfApp] }],
     description: 'The crew of a crew app; not a field of Session (`app { crew }` is).',
   },
   tasks: {
     many: true,
+    listSize: 10,
     sources: [{ from: 'crew', relations: [RELATIONS.tasksOfCrew] }],
     description: 'The crew’s tasks, in crew order.',
   },
   agents: {
     many: true,
+    listSize: 10,
     sources: [
       { from: 'crew', relations: [RELATIONS.agentsOfCrew] },
       { from: 'app', relations: [RELATIONS.chatAgentOfApp] },
@@ -62,6 +68,7 @@ export const SESSION_GRAPH: Record<StageName, StageSpec> = {
   },
   tools: {
     many: true,
+    listSize: 20,
     sources: [
       { from: 'agents', relations: [RELATIONS.toolsOfAgent] },
       { from: 'tasks', relations: [RELATIONS.toolsOfTask] },
@@ -70,11 +77,13 @@ export const SESSION_GRAPH: Record<StageName, StageSpec> = {
   },
   datasources: {
     many: true,
+    listSize: 10,
     sources: [{ from: 'tools', relations: [RELATIONS.datasourceOfTool] }],
     description: 'The datasources the tools use, each once.',
   },
   models: {
     many: true,
+    listSize: 20,
     sources: [
       { from: 'agents', relations: [RELATIONS.modelOfAgent, RELATIONS.functionModelOfAgent] },
       { from: 'crew', relations: [RELATIONS.managerModelOfCrew] },

@@ -8,6 +8,8 @@ export interface DatabaseServer {
   /** A MongoDB URI naming the database. */
   uri: string;
   port: number;
+  /** The server's process id. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -53,7 +55,7 @@ export function startServerProcess(options: ServerProcessOptions): Promise<Datab
       child.stdout!.removeAllListeners('data');
       child.stdout!.resume();
       const uri = options.toUri ? options.toUri(ready[1]) : ready[1];
-      resolve({ uri, port: Number(new URL(uri).port), stop: () => stopChild(child, options.cleanup) });
+      resolve({ uri, port: Number(new URL(uri).port), pid: child.pid!, stop: () => stopChild(child, options.cleanup) });
     });
     child.stderr!.resume();
   });

@@ -47,6 +47,19 @@ function teamResource(collection: Exclude<EntityCollection, 'sessions'>): Refere
   };
 }
 
+/**
+ * Why a representation is malformed (the caller's mistake: BAD_USER_INPUT before any read), or null
+ * when it is a reference to an entity of this subgraph. A well-formed reference to a document that is
+ * missing or not readable resolves to null instead.
+ */
+export function representationProblem(representation: unknown): string | null {
+  if (typeof representation !== 'object' || representation === null || Array.isArray(representation)) return 'is not an object';
+  const { __typename: typeName, _id: id } = representation as Record<string, unknown>;
+  if (typeof typeName !== 'string' || !referenceResolvers.has(typeName)) return 'names no entity type of this subgraph';
+  if (!isObjectIdHex(id)) return 'has an _id that is not 24 lowercase hex characters';
+  return null;
+}
+
 /** The entity types (the data model's entity collections), each keyed by `_id`, and how each resolves. */
 export const referenceResolvers: ReadonlyMap<string, ReferenceResolver> = new Map(
   ENTITY_COLLECTIONS.map((collection) => [typeNameOf(collection)!, collection === 'sessions' ? resolveSession : teamResource(collection)]),

@@ -5,19 +5,16 @@
  */
 import { ObjectId, type Db } from 'mongodb';
 import type { AppDoc } from '../data-model/documents';
-import type { QueryOptions } from './query-options';
+import type { RequestReader } from './query-options';
 import type { TeamScopedLoader } from './team-scoped-loader';
 import { isUsableDocument } from '../data-model/collections';
 
 export type AppsCreatedBy = (teamId: ObjectId, accountId: ObjectId) => Promise<AppDoc[]>;
 
-export function createAppsCreatedBy(db: Db, apps: TeamScopedLoader<AppDoc>, queryOptions: QueryOptions): AppsCreatedBy {
+export function createAppsCreatedBy(db: Db, apps: TeamScopedLoader<AppDoc>, reader: RequestReader): AppsCreatedBy {
   return async (teamId, accountId) => {
     const hex = accountId.toHexString();
-    const docs = await db
-      .collection<AppDoc>('apps')
-      .find({ teamId, createdBy: { $in: [hex, hex.toUpperCase(), new ObjectId(hex)] } }, queryOptions())
-      .toArray();
+    const docs = await reader.find(db.collection<AppDoc>('apps'), { teamId, createdBy: { $in: [hex, hex.toUpperCase(), new ObjectId(hex)] } });
     const usable = docs.filter((doc) => isUsableDocument('apps', doc));
     for (const doc of usable) apps.prime({ teamId, id: doc._id }, doc);
     return usable;

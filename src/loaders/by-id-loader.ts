@@ -9,17 +9,19 @@ import type { Db, Document, ObjectId } from 'mongodb';
 import { isUsableDocument } from '../data-model/collections';
 import type { CollectionName } from '../data-model/documents';
 import { removeSecrets, secretsProjection } from '../db/secrets';
-import { wholeBatch, type QueryOptions } from './query-options';
+import { wholeBatch, type RequestReader } from './query-options';
 
 export type ByIdLoader<T> = DataLoader<ObjectId, T | null, string>;
 
-export function createByIdLoader<T extends Document>(db: Db, collection: CollectionName, queryOptions: QueryOptions): ByIdLoader<T> {
+export function createByIdLoader<T extends Document>(db: Db, collection: CollectionName, reader: RequestReader): ByIdLoader<T> {
   return new DataLoader<ObjectId, T | null, string>(
     async (ids) => {
-      const docs = await db
-        .collection<Document>(collection)
-        .find({ _id: { $in: [...ids] } }, { projection: secretsProjection(collection), ...wholeBatch(ids.length), ...queryOptions({ collection, size: ids.length }) })
-        .toArray();
+      const docs = await reader.find(
+        db.collection<Document>(collection),
+        { _id: { $in: [...ids] } },
+        { projection: secretsProjection(collection), ...wholeBatch(ids.length) },
+        { collection, size: ids.length },
+      );
       const byId = new Map<string, T>();
       for (const doc of docs) if (isUsableDocument(collection, doc)) byId.set(String(doc._id), removeSecrets(collection, doc) as unknown as T);
       return ids.map((id) => byId.get(id.toHexString()) ?? null);

@@ -8,7 +8,7 @@ import { COLLECTION_NAMES, COLLECTIONS, ENTITY_COLLECTIONS, type EntityCollectio
 import type { AppDoc, DocumentTypes, SessionDoc } from '../data-model/documents';
 import { createByIdLoader, type ByIdLoader } from './by-id-loader';
 import { createTeamScopedLoader, type TeamScopedLoader } from './team-scoped-loader';
-import { readOptions, type BatchObserver, type QueryOptions, type RequestReads } from './query-options';
+import { requestReader, type BatchObserver, type RequestReader, type RequestReads } from './query-options';
 import { createSessionLister, type SessionLister } from './session-list';
 import { createAppsCreatedBy, type AppsCreatedBy } from './apps-created-by';
 
@@ -33,7 +33,7 @@ export type { BatchObserver, RequestReads };
 
 /** `reads` receives the request's deadline and counts its reads. */
 export function createLoaders(db: Db, reads: RequestReads = { count: 0 }): Loaders {
-  const q: QueryOptions = readOptions(reads);
+  const q: RequestReader = requestReader(reads);
   const loaders: Record<string, unknown> = {};
   for (const name of COLLECTION_NAMES) {
     const byTeam = COLLECTIONS[name].tenancy !== 'global' && name !== 'sessions';

@@ -1,7 +1,10 @@
 /**
  * What every database read of a request carries and counts: the time left of the request's budget,
- * passed to MongoDB as `maxTimeMS` so that the server stops work nobody will wait for, and the count
- * of reads (every read of a request goes through its loaders, so this is its database commands).
+ * passed to MongoDB as `maxTimeMS` so that the server stops work nobody will wait for, the count of
+ * reads (every read of a request goes through its loaders, so this is its database commands), and
+ * the count of documents read, bounded by the request's document budget (MAX_DOCUMENTS_PER_REQUEST):
+ * past it, the read that crossed it fails, no further read starts, and the request is answered
+ * QUERY_TOO_COMPLEX with no partial data (`reads.exceeded` tells the surfaces).
  *
  * The budget also binds the gateway's side: no read starts once it has run out, and the reads carry an
  * AbortSignal that fires at the deadline, so a read waiting on a slow or frozen database (or for a
@@ -9,7 +12,11 @@
  * SERVICE_UNAVAILABLE (src/errors/classify.ts).
  */
 import { setMaxListeners } from 'node:events';
+import type { Collection, Document, Filter, FindOptions } from 'mongodb';
 import { deadlineExceeded } from '../errors/classify';
+import { documentBudgetExceeded } from '../errors/budgets';
+import { nextTurn } from './fair-turns';
+import type { GatewayError } from '../errors/codes';
 
 export interface RequestReads {
   /** Epoch ms after which the request's reads are abandoned. */
@@ -18,7 +25,14 @@ export interface RequestReads {
   count: number;
   /** Told of every DataLoader batch (the metrics' batch-size histogram); loaders stay free of metrics code. */
   onBatch?: BatchObserver;
+  /** Documents received so far. */
+  documents?: number;
+  /** Most documents the request may read; unset: no bound. */
+  maxDocuments?: number;
+  /** Set once the request went past a budget: the error it is answered with. */
+  exceeded?: GatewayError;
 }
+
 
 export type BatchObserver = (collection: string, size: number) => void;
 
@@ -28,14 +42,14 @@ export interface BatchInfo {
   size: number;
 }
 
-/** Called once per read (with the batch, for a DataLoader's): counts it and returns its options. */
-export type QueryOptions = (batch?: BatchInfo) => { maxTimeMS?: number; signal?: AbortSignal };
+/** Runs every read of a request: counts it, gives it what is left of the deadline, counts what it returns. */
+export interface RequestReader {
+  find<T extends Document>(collection: Collection<T>, filter: Filter<T>, options?: FindOptions, batch?: BatchInfo): Promise<T[]>;
+}
 
-export function readOptions(reads: RequestReads): QueryOptions {
+export function requestReader(reads: RequestReads): RequestReader {
   let signal: AbortSignal | undefined; // made at the request's first read, shared by all of them
-  return (batch) => {
-    reads.count += 1;
-    if (batch) reads.onBatch?.(batch.collection, batch.size);
+  const deadlineOptions = (): { maxTimeMS?: number; signal?: AbortSignal } => {
     if (reads.deadline === undefined) return {};
     const left = reads.deadline - Date.now();
     if (left <= 0) throw deadlineExceeded();
@@ -45,6 +59,22 @@ export function readOptions(reads: RequestReads): QueryOptions {
       setMaxListeners(100, signal);
     }
     return { maxTimeMS: left, signal };
+  };
+  return {
+    async find<T extends Document>(collection: Collection<T>, filter: Filter<T>, options?: FindOptions, batch?: BatchInfo): Promise<T[]> {
+      if (reads.exceeded) throw reads.exceeded;
+      const timing = deadlineOptions();
+      reads.count += 1;
+      if (batch) reads.onBatch?.(batch.collection, batch.size);
+      const docs = (await collection.find(filter, { ...options, ...timing }).toArray()) as T[];
+      await nextTurn(); // ./fair-turns.ts
+      reads.documents = (reads.documents ?? 0) + docs.length;
+      if (reads.maxDocuments !== undefined && reads.documents > reads.maxDocuments) {
+        reads.exceeded ??= documentBudgetExceeded(reads.maxDocuments);
+        throw reads.exceeded;
+      }
+      return docs;
+    },
   };
 }
 

@@ -6,7 +6,7 @@
 import type { Db, Filter, ObjectId } from 'mongodb';
 import type { SessionDoc } from '../data-model/documents';
 import type { ByIdLoader } from './by-id-loader';
-import { wholeBatch, type QueryOptions } from './query-options';
+import { wholeBatch, type RequestReader } from './query-options';
 
 export interface SessionListFilter {
   teamId: ObjectId;
@@ -21,16 +21,13 @@ export interface SessionListFilter {
 
 export type SessionLister = (filter: SessionListFilter, limit: number) => Promise<SessionDoc[]>;
 
-export function createSessionLister(db: Db, sessions: ByIdLoader<SessionDoc>, queryOptions: QueryOptions): SessionLister {
+export function createSessionLister(db: Db, sessions: ByIdLoader<SessionDoc>, reader: RequestReader): SessionLister {
   return async (filter, limit) => {
     const query: Filter<SessionDoc> = { teamId: filter.teamId, ...filter.readable };
     if (filter.status !== undefined) query.status = filter.status;
     if (filter.appId !== undefined) query.appId = filter.appId;
     if (filter.beforeId !== undefined) query._id = { $lt: filter.beforeId };
-    const docs = await db
-      .collection<SessionDoc>('sessions')
-      .find(query, { sort: { _id: -1 }, limit, ...wholeBatch(limit), ...queryOptions() })
-      .toArray();
+    const docs = await reader.find(db.collection<SessionDoc>('sessions'), query, { sort: { _id: -1 }, limit, ...wholeBatch(limit) });
     for (const doc of docs) sessions.prime(doc._id, doc);
     return docs;
   };

@@ -8,7 +8,7 @@ import DataLoader from 'dataloader';
 import type { Db, Document, Filter, ObjectId } from 'mongodb';
 import { COLLECTIONS, isBuiltinTool, isUsableDocument, type RelatedCollection } from '../data-model/collections';
 import { removeSecrets, secretsProjection } from '../db/secrets';
-import { wholeBatch, type QueryOptions } from './query-options';
+import { wholeBatch, type RequestReader } from './query-options';
 
 export interface TeamScopedKey {
   teamId: ObjectId;
@@ -17,7 +17,7 @@ export interface TeamScopedKey {
 
 export type TeamScopedLoader<T> = DataLoader<TeamScopedKey, T | null, string>;
 
-export function createTeamScopedLoader<T extends Document>(db: Db, collection: RelatedCollection, queryOptions: QueryOptions): TeamScopedLoader<T> {
+export function createTeamScopedLoader<T extends Document>(db: Db, collection: RelatedCollection, reader: RequestReader): TeamScopedLoader<T> {
   const includeBuiltins = COLLECTIONS[collection].tenancy === 'team-or-builtin';
   return new DataLoader<TeamScopedKey, T | null, string>(
     async (keys) => {
@@ -26,10 +26,12 @@ export function createTeamScopedLoader<T extends Document>(db: Db, collection: R
       const filter: Filter<Document> = includeBuiltins
         ? { _id: { $in: ids }, $or: [ownedByTeam, { teamId: null, 'data.builtin': true }] }
         : { _id: { $in: ids }, ...ownedByTeam };
-      const docs = await db
-        .collection<Document>(collection)
-        .find(filter, { projection: secretsProjection(collection), ...wholeBatch(ids.length), ...queryOptions({ collection, size: keys.length }) })
-        .toArray();
+      const docs = await reader.find(
+        db.collection<Document>(collection),
+        filter,
+        { projection: secretsProjection(collection), ...wholeBatch(ids.length) },
+        { collection, size: keys.length },
+      );
       const byId = new Map<string, Document>();
       for (const doc of docs) if (isUsableDocument(collection, doc)) byId.set(String(doc._id), removeSecrets(collection, doc));
       return keys.map((key) => {

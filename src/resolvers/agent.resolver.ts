@@ -7,7 +7,6 @@ import { Agent } from '../schema/types/agent';
 import { Model } from '../schema/types/model';
 import { Tool } from '../schema/types/tool';
 import { Variable } from '../schema/types/variable';
-import { relationCost } from '../schema/complexity';
 
 @Resolver(() => Agent)
 export class AgentResolver {
@@ -21,12 +20,12 @@ export class AgentResolver {
     return follow(ctx.loaders, RELATIONS.functionModelOfAgent, agent);
   }
 
-  @FieldResolver(() => [Tool], { description: 'The tools the agent may call, in stored order.', complexity: relationCost(RELATIONS.toolsOfAgent) })
+  @FieldResolver(() => [Tool], { description: 'The tools the agent may call, in stored order.' })
   tools(@Root() agent: AgentDoc, @Ctx() ctx: RequestContext) {
     return follow(ctx.loaders, RELATIONS.toolsOfAgent, agent);
   }
 
-  @FieldResolver(() => [Variable], { description: 'The variables the agent uses.', complexity: relationCost(RELATIONS.variablesOfAgent) })
+  @FieldResolver(() => [Variable], { description: 'The variables the agent uses.' })
   variables(@Root() agent: AgentDoc, @Ctx() ctx: RequestContext) {
     return follow(ctx.loaders, RELATIONS.variablesOfAgent, agent);
   }

@@ -7,7 +7,6 @@ import { Agent } from '../schema/types/agent';
 import { App } from '../schema/types/app';
 import { Crew } from '../schema/types/crew';
 import { Variable } from '../schema/types/variable';
-import { relationCost } from '../schema/complexity';
 
 @Resolver(() => App)
 export class AppResolver {
@@ -21,7 +20,7 @@ export class AppResolver {
     return follow(ctx.loaders, RELATIONS.chatAgentOfApp, app);
   }
 
-  @FieldResolver(() => [Variable], { description: 'Variables asked for when the app starts.', complexity: relationCost(RELATIONS.kickOffVariablesOfApp) })
+  @FieldResolver(() => [Variable], { description: 'Variables asked for when the app starts.' })
   kickOffVariables(@Root() app: AppDoc, @Ctx() ctx: RequestContext) {
     return follow(ctx.loaders, RELATIONS.kickOffVariablesOfApp, app);
   }

@@ -7,16 +7,15 @@ import { Agent } from '../schema/types/agent';
 import { Crew } from '../schema/types/crew';
 import { Model } from '../schema/types/model';
 import { Task } from '../schema/types/task';
-import { relationCost } from '../schema/complexity';
 
 @Resolver(() => Crew)
 export class CrewResolver {
-  @FieldResolver(() => [Task], { description: 'The crew’s tasks, in crew order.', complexity: relationCost(RELATIONS.tasksOfCrew) })
+  @FieldResolver(() => [Task], { description: 'The crew’s tasks, in crew order.' })
   tasks(@Root() crew: CrewDoc, @Ctx() ctx: RequestContext) {
     return follow(ctx.loaders, RELATIONS.tasksOfCrew, crew);
   }
 
-  @FieldResolver(() => [Agent], { description: 'The crew’s agents, in crew order.', complexity: relationCost(RELATIONS.agentsOfCrew) })
+  @FieldResolver(() => [Agent], { description: 'The crew’s agents, in crew order.' })
   agents(@Root() crew: CrewDoc, @Ctx() ctx: RequestContext) {
     return follow(ctx.loaders, RELATIONS.agentsOfCrew, crew);
   }

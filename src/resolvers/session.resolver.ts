@@ -19,7 +19,6 @@ import { Model } from '../schema/types/model';
 import { Task } from '../schema/types/task';
 import { Tool } from '../schema/types/tool';
 import { decodeCursor, encodeCursor } from './cursor';
-import { relationListCost, sessionPageCost } from '../schema/complexity';
 
 @Resolver(() => Session)
 export class SessionResolver {
@@ -32,8 +31,7 @@ export class SessionResolver {
   }
 
   @Query(() => SessionConnection, {
-    description: `The sessions of a team that the caller may read, newest first. Requires membership of the team. \`first\` is at most ${MAX_PAGE_SIZE}.`,
-    complexity: sessionPageCost,
+    description: `The sessions of a team that the caller may read, newest first. Requires membership of the team. \`first\` is at most ${MAX_PAGE_SIZE}.`
   })
   async sessions(
     @Args(() => SessionsArgs) { teamId, first, after, status, appId }: SessionsArgs,
@@ -76,27 +74,27 @@ export class SessionResolver {
     return sessionStage(ctx, info, session, 'app');
   }
 
-  @FieldResolver(() => [Task], { description: SESSION_GRAPH.tasks.description, complexity: relationListCost })
+  @FieldResolver(() => [Task], { description: SESSION_GRAPH.tasks.description })
   tasks(@Root() session: SessionDoc, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
     return sessionStage(ctx, info, session, 'tasks');
   }
 
-  @FieldResolver(() => [Agent], { description: SESSION_GRAPH.agents.description, complexity: relationListCost })
+  @FieldResolver(() => [Agent], { description: SESSION_GRAPH.agents.description })
   agents(@Root() session: SessionDoc, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
     return sessionStage(ctx, info, session, 'agents');
   }
 
-  @FieldResolver(() => [Tool], { description: SESSION_GRAPH.tools.description, complexity: relationListCost })
+  @FieldResolver(() => [Tool], { description: SESSION_GRAPH.tools.description })
   tools(@Root() session: SessionDoc, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
     return sessionStage(ctx, info, session, 'tools');
   }
 
-  @FieldResolver(() => [Model], { description: SESSION_GRAPH.models.description, complexity: relationListCost })
+  @FieldResolver(() => [Model], { description: SESSION_GRAPH.models.description })
   models(@Root() session: SessionDoc, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
     return sessionStage(ctx, info, session, 'models');
   }
 
-  @FieldResolver(() => [Datasource], { description: SESSION_GRAPH.datasources.description, complexity: relationListCost })
+  @FieldResolver(() => [Datasource], { description: SESSION_GRAPH.datasources.description })
   datasources(@Root() session: SessionDoc, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
     return sessionStage(ctx, info, session, 'datasources');
   }

@@ -7,7 +7,6 @@ import { Agent } from '../schema/types/agent';
 import { Task } from '../schema/types/task';
 import { Tool } from '../schema/types/tool';
 import { Variable } from '../schema/types/variable';
-import { relationCost } from '../schema/complexity';
 
 @Resolver(() => Task)
 export class TaskResolver {
@@ -16,17 +15,17 @@ export class TaskResolver {
     return follow(ctx.loaders, RELATIONS.agentOfTask, task);
   }
 
-  @FieldResolver(() => [Tool], { description: 'The tools the task may use, in stored order.', complexity: relationCost(RELATIONS.toolsOfTask) })
+  @FieldResolver(() => [Tool], { description: 'The tools the task may use, in stored order.' })
   tools(@Root() task: TaskDoc, @Ctx() ctx: RequestContext) {
     return follow(ctx.loaders, RELATIONS.toolsOfTask, task);
   }
 
-  @FieldResolver(() => [Task], { description: 'Tasks whose output this task receives.', complexity: relationCost(RELATIONS.contextOfTask) })
+  @FieldResolver(() => [Task], { description: 'Tasks whose output this task receives.' })
   context(@Root() task: TaskDoc, @Ctx() ctx: RequestContext) {
     return follow(ctx.loaders, RELATIONS.contextOfTask, task);
   }
 
-  @FieldResolver(() => [Variable], { description: 'The variables the task uses.', complexity: relationCost(RELATIONS.variablesOfTask) })
+  @FieldResolver(() => [Variable], { description: 'The variables the task uses.' })
   variables(@Root() task: TaskDoc, @Ctx() ctx: RequestContext) {
     return follow(ctx.loaders, RELATIONS.variablesOfTask, task);
   }

@@ -16,18 +16,19 @@ import type { Logger } from '../observability/logger';
 import { publicTeamSession, teamSession } from '../policy/readable-sessions';
 import { createRequestContext, type ContextDependencies, type RequestContext } from '../context/request-context';
 import { createCsrfToken, csrfSecret } from './csrf';
+import { responseTooLarge } from '../errors/budgets';
 import { EMPTY_BODY_DATA, serializeData, sessionBodyData, withCsrf, type SessionBodyData } from './session-body';
 
-export function restCompatRouter(deps: ContextDependencies, logger: Logger): Router {
+export function restCompatRouter(deps: ContextDependencies, logger: Logger, maxResponseBytes = Infinity): Router {
   const router = Router();
-  router.get('/s/:resourceSlug/session/:sessionId.json', handler(deps, logger, 'public'));
-  router.get('/:resourceSlug/session/:sessionId.json', handler(deps, logger, 'team'));
+  router.get('/s/:resourceSlug/session/:sessionId.json', handler(deps, logger, 'public', maxResponseBytes));
+  router.get('/:resourceSlug/session/:sessionId.json', handler(deps, logger, 'team', maxResponseBytes));
   return router;
 }
 
 type RouteKind = 'team' | 'public';
 
-function handler(deps: ContextDependencies, logger: Logger, kind: RouteKind) {
+function handler(deps: ContextDependencies, logger: Logger, kind: RouteKind, maxResponseBytes: number) {
   return async (req: Request, res: Response): Promise<void> => {
     try {
       const teamId = pathId(req.params.resourceSlug, 'resourceSlug');
@@ -39,7 +40,7 @@ function handler(deps: ContextDependencies, logger: Logger, kind: RouteKind) {
       const data = session ? await sessionBodyData(ctx.loaders, ctx.sessionGraph, session) : EMPTY_BODY_DATA;
       // On the share route a valid token changes nothing, the csrf secret included.
       const csrfAccount = kind === 'team' ? (ctx.viewer?.accountId.toHexString() ?? null) : null;
-      sendBody(req, res, csrfSecret(deps.csrfSecret ?? deps.jwtSecret, csrfAccount), data);
+      sendBody(req, res, csrfSecret(deps.csrfSecret ?? deps.jwtSecret, csrfAccount), data, maxResponseBytes);
     } catch (error) {
       sendError(res, logger, error);
     }
@@ -67,8 +68,9 @@ async function readPublicSession(ctx: RequestContext, teamId: ObjectId, sessionI
  * The csrf token is new on every call, so the ETag is computed over the rest of the body: a weak
  * validator, equal when the data is.
  */
-function sendBody(req: Request, res: Response, csrfSecretValue: string, data: SessionBodyData): void {
+function sendBody(req: Request, res: Response, csrfSecretValue: string, data: SessionBodyData, maxResponseBytes: number): void {
   const json = serializeData(data);
+  if (Buffer.byteLength(json) > maxResponseBytes) throw responseTooLarge(maxResponseBytes);
   const etag = `W/"${createHash('sha1').update(json).digest('base64url')}"`;
   res.set('ETag', etag);
   res.set('Cache-Control', 'private, no-cache');

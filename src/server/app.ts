@@ -22,6 +22,9 @@ import { healthz, readyz } from './health';
 import { TIME_LIMIT_DEFAULTS } from '../config';
 import { createRequestContext, type ContextDependencies } from '../context/request-context';
 import { securityHeaders } from './security-headers';
+import { DEFAULT_LOAD_SHEDDING, loadShedding, type LoadSheddingOptions } from './load-shedding';
+import { DEFAULT_REQUEST_BUDGETS, graphqlResponseBudget, type RequestBudgets } from './request-budget';
+import type { TokenRules } from '../auth/identity';
 
 export interface GatewayAppOptions {
   db: Db;
@@ -40,10 +43,22 @@ export interface GatewayAppOptions {
   metricsEnabled?: boolean;
   /** Strict-Transport-Security max-age in seconds (HSTS_MAX_AGE); 0 or unset sends none. */
   hstsMaxAge?: number;
+  /** MAX_DOCUMENTS_PER_REQUEST and MAX_RESPONSE_BYTES; defaults for those not given. */
+  budgets?: Partial<RequestBudgets>;
+  /** MAX_CONCURRENT_REQUESTS and the queue's wait; defaults for those not given. */
+  loadShedding?: Partial<LoadSheddingOptions>;
+  /** Federation inline traces (`ftv1`) for routers that ask (GRAPHQL_FEDERATION_TRACES; default false). */
+  federationTraces?: boolean;
+  /** JWT_MAX_AGE_S and the other rules tokens are checked by beyond their signature. */
+  tokenRules?: TokenRules;
 }
 
 export interface GatewayApp {
   app: express.Express;
+  /** `GET /metrics`, to serve on its own listener (METRICS_HOST, METRICS_PORT); none when metrics are off. */
+  metricsApp?: express.Express;
+  /** From now on `/readyz` answers 503 (the first step of a graceful shutdown), while requests are still served. */
+  markNotReady(): void;
   /** Stops the GraphQL server (the HTTP server is closed by its owner). */
   stop(): Promise<void>;
 }
@@ -56,12 +71,20 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   // A registry per app: several gateways in one process (tests) keep their own counts.
   const metrics = (options.metricsEnabled ?? true) ? new GatewayMetrics() : undefined;
   metrics?.countDriverCommands(db.client);
-  const contextDeps: ContextDependencies = { db, jwtSecret: options.jwtSecret, requestTimeoutMs: options.requestTimeoutMs ?? TIME_LIMIT_DEFAULTS.requestTimeoutMs, onBatch: metrics?.observeBatch };
+  const budgets: RequestBudgets = { ...DEFAULT_REQUEST_BUDGETS, ...options.budgets };
+  const contextDeps: ContextDependencies = {
+    db,
+    jwtSecret: options.jwtSecret,
+    requestTimeoutMs: options.requestTimeoutMs ?? TIME_LIMIT_DEFAULTS.requestTimeoutMs,
+    onBatch: metrics?.observeBatch,
+    maxDocuments: budgets.maxDocuments,
+    tokenRules: options.tokenRules,
+  };
   const schema = options.federation ? buildSubgraphGatewaySchema() : buildGatewaySchema();
   const limits = resolveQueryLimits(options.limits);
   const apollo = createGraphQLServer({
-    schema, logger, introspection: options.introspection ?? true, ide: options.ide, limits,
-    costSource: options.federation ? buildGatewaySchema() : undefined, metrics,
+    schema, logger, introspection: options.introspection ?? true, ide: options.ide, limits, metrics,
+    federationTraces: options.federation === true && options.federationTraces === true,
   });
   await apollo.start();
 
@@ -80,18 +103,15 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   });
   app.use(securityHeaders({ hstsMaxAge: options.hstsMaxAge }));
 
+  const readiness = { ready: true };
   app.get('/healthz', healthz);
-  app.get('/readyz', readyz(db));
-  // Unauthenticated, like the probes: operators keep it off the public network (README, "Operating it").
-  if (metrics) {
-    app.get('/metrics', async (_req: Request, res: Response) => {
-      const { contentType, body } = await metrics.scrape();
-      res.set({ 'Content-Type': contentType, 'Cache-Control': 'no-store' }).send(body);
-    });
-  }
+  app.get('/readyz', readyz(db, readiness));
 
   // The IDE's scripts and styles; before Apollo's middleware, which takes every path under /graphql.
   app.use(IDE_ASSET_PREFIX, ideAssetsRouter());
+
+  // Everything below waits its turn (the probes and the IDE's files above never do).
+  app.use(loadShedding({ ...DEFAULT_LOAD_SHEDDING, ...options.loadShedding }));
 
   app.use(
     '/graphql',
@@ -100,6 +120,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
       next();
     },
     express.json({ limit: limits.maxBodyBytes }),
+    graphqlResponseBudget(budgets.maxResponseBytes),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         try {
@@ -119,7 +140,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     }),
   );
 
-  app.use(restCompatRouter(contextDeps, logger));
+  app.use(restCompatRouter(contextDeps, logger, budgets.maxResponseBytes));
 
   app.use((_req: Request, res: Response) => {
     res.locals.route = UNMATCHED_ROUTE;
@@ -129,11 +150,33 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
 
   return {
     app,
+    metricsApp: metrics ? metricsApp(metrics) : undefined,
+    markNotReady: () => {
+      readiness.ready = false;
+    },
     stop: async () => {
       await apollo.stop();
       metrics?.close();
     },
   };
+}
+
+/**
+ * `GET /metrics`, unauthenticated like the probes, on an app of its own: it is served on its own
+ * listener (METRICS_HOST, by default 127.0.0.1), never on the API's port, so that no caller of the API
+ * can read anything about other tenants' requests from it.
+ */
+function metricsApp(metrics: GatewayMetrics): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', async (_req: Request, res: Response) => {
+    const { contentType, body } = await metrics.scrape();
+    res.set({ 'Content-Type': contentType, 'Cache-Control': 'no-store' }).send(body);
+  });
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ message: 'Not found', code: 404 });
+  });
+  return app;
 }
 
 /** Express's last resort: body parser failures are 400; anything else is a 500 without details. */

@@ -1,5 +1,6 @@
 /** The Apollo Server over the type-graphql schema. */
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import { ideLandingPagePlugin, type IdeOptions } from '../ide';
 import { countingFormatError, operationRecorderPlugin } from '../observability/graphql-metrics';
@@ -9,6 +10,7 @@ import { errorReportingPlugin, formatGraphQLError } from './graphql-errors';
 import { applicationJsonStatusPlugin } from './json-status-plugin';
 import { queryLimitOptions, type QueryLimits } from './limits';
 import type { RequestContext } from '../context/request-context';
+import { documentBudgetPlugin } from './request-budget';
 
 export interface GraphQLServerOptions {
   schema: GraphQLSchema;
@@ -18,14 +20,14 @@ export interface GraphQLServerOptions {
   ide?: IdeOptions;
   /** Depth, cost, aliases, directives and tokens (./limits). */
   limits: QueryLimits;
-  /** The type-graphql schema, when `schema` is made from it (federation): where field costs are read. */
-  costSource?: GraphQLSchema;
   /** Where errors are counted by code (graphql_errors_total); none when metrics are off. */
   metrics?: GatewayMetrics;
+  /** Federation inline traces (`ftv1`) when a router asks; off unless GRAPHQL_FEDERATION_TRACES. */
+  federationTraces?: boolean;
 }
 
 export function createGraphQLServer(options: GraphQLServerOptions): ApolloServer<RequestContext> {
-  const limits = queryLimitOptions<RequestContext>(options.limits, options.costSource);
+  const limits = queryLimitOptions<RequestContext>(options.limits);
   return new ApolloServer<RequestContext>({
     schema: options.schema,
     introspection: options.introspection,
@@ -43,6 +45,10 @@ export function createGraphQLServer(options: GraphQLServerOptions): ApolloServer
     logger: apolloLogger(options.logger),
     plugins: [
       ...limits.plugins,
+      // a request past its document budget is answered with that error alone (./request-budget.ts)
+      documentBudgetPlugin(),
+      // Apollo installs inline tracing for subgraph schemas by itself: resolver timings for anyone who asks
+      ...(options.federationTraces ? [] : [ApolloServerPluginInlineTraceDisabled()]),
       errorReportingPlugin(options.logger),
       // each operation's name and outcome, for the access log and the metrics (src/observability)
       operationRecorderPlugin<RequestContext>(),

@@ -7,8 +7,13 @@ export function healthz(_req: Request, res: Response): void {
   res.json({ status: 'ok' });
 }
 
-export function readyz(db: Db, timeoutMs = 2000) {
+/** `readiness.ready` turns false when a graceful shutdown begins: the load balancer stops sending first. */
+export function readyz(db: Db, readiness: { ready: boolean }, timeoutMs = 2000) {
   return async (_req: Request, res: Response): Promise<void> => {
+    if (!readiness.ready) {
+      res.status(503).set('Retry-After', String(RETRY_AFTER_SECONDS)).json({ status: 'shutting down', message: 'The gateway is shutting down' });
+      return;
+    }
     try {
       await withTimeout(db.command({ ping: 1 }), timeoutMs);
       res.json({ status: 'ready' });

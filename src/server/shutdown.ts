@@ -1,6 +1,8 @@
 /**
  * Graceful shutdown (SIGTERM, SIGINT), bounded in time:
  *
+ * 0. for `readyDelayMs` (SHUTDOWN_READY_DELAY_MS), `/readyz` answers 503 while requests are still
+ *    served as usual, so that a load balancer takes the instance out before its port closes;
  * 1. stop accepting connections (the listening socket closes: new connections are refused);
  * 2. let the requests in flight finish; idle keep-alive connections are closed at once, and a
  *    connection that finishes its request is closed as soon as it is idle (its response says
@@ -28,6 +30,8 @@ export interface GracefulShutdownOptions {
   resources?: ShutdownResource[];
   /** Time each resource still gets once the bound has passed (so that the embedded database is stopped even then). */
   forcedCloseGraceMs?: number;
+  /** Step 0: told first, then the listener stays open this long (not counted in `timeoutMs`). */
+  readiness?: { markNotReady(): void; delayMs: number };
 }
 
 export interface ShutdownResult {
@@ -55,7 +59,13 @@ export function createGracefulShutdown(options: GracefulShutdownOptions): Gracef
 
   const run = async (reason: string): Promise<ShutdownResult> => {
     const startedAt = Date.now();
-    const deadline = startedAt + options.timeoutMs;
+    const forcedSignal = new Promise<'forced'>((resolve) => (forceNow = () => resolve('forced')));
+    if (options.readiness) {
+      options.readiness.markNotReady();
+      logger.info({ reason, delayMs: options.readiness.delayMs }, 'shutting down: /readyz says 503, requests are still served');
+      await within(options.readiness.delayMs, forcedSignal); // a second signal cuts it short
+    }
+    const deadline = Date.now() + options.timeoutMs;
     let forced = false;
     logger.info({ reason, timeoutMs: options.timeoutMs }, 'shutting down: no new connections, finishing requests in flight');
 
@@ -72,7 +82,6 @@ export function createGracefulShutdown(options: GracefulShutdownOptions): Gracef
     });
     server.closeIdleConnections();
     const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
-    const forcedSignal = new Promise<'forced'>((resolve) => (forceNow = () => resolve('forced')));
 
     try {
       const outcome = await within(deadline - Date.now(), Promise.race([drained.then(() => 'drained' as const), forcedSignal]));

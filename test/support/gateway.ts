@@ -13,7 +13,7 @@ import { createLogger } from '../../src/observability/logger';
 import { generateDemoData, type DemoData, type GenerateOptions } from '../../src/seed/generate';
 import { loadDemoData } from '../../src/seed/load';
 import { signLoginToken } from '../../src/auth/tokens';
-import { createGatewayApp, type GatewayApp } from '../../src/server/app';
+import { createGatewayApp, type GatewayApp, type GatewayAppOptions } from '../../src/server/app';
 import type { IdeOptions } from '../../src/ide';
 import type { QueryLimits } from '../../src/server/limits';
 import { listen } from '../../src/server/listen';
@@ -23,6 +23,8 @@ export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
 
 export interface TestGateway {
   url: string;
+  /** The metrics listener (its own port, as in production); undefined when metrics are off. */
+  metricsUrl?: string;
   db: Db;
   client: MongoClient;
   mongo: DatabaseServer;
@@ -59,17 +61,20 @@ export interface TestGatewayOptions extends GenerateOptions {
   /** Where the gateway's log lines go (at `logLevel`, default `trace`); none are kept otherwise. */
   logStream?: DestinationStream;
   logLevel?: string;
+  /** Anything else createGatewayApp takes (budgets, load shedding, federation traces, token rules). */
+  app?: Partial<GatewayAppOptions>;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const { federation, ide, limits, logStream, logLevel, ...generateOptions } = options;
+  const { federation, ide, limits, logStream, logLevel, app, ...generateOptions } = options;
   const mongo = await startTestDatabase();
   const database = await connectDatabase(mongo.uri);
   const data = generateDemoData(generateOptions);
   await loadDemoData(database.db, data);
   const logger = logStream ? createLogger(logLevel ?? 'trace', logStream) : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const gateway: GatewayApp = await createGatewayApp({ db: database.db, jwtSecret: TEST_JWT_SECRET, logger, federation, ide, limits });
+  const gateway: GatewayApp = await createGatewayApp({ db: database.db, jwtSecret: TEST_JWT_SECRET, logger, federation, ide, limits, ...app });
   const { server, url } = await listen(gateway.app, 0, '127.0.0.1');
+  const metrics = gateway.metricsApp ? await listen(gateway.metricsApp, 0, '127.0.0.1') : undefined;
 
   let commandLog: string[] | null = null;
   database.client.on('commandStarted', (event) => commandLog?.push(`${event.commandName} ${event.command[event.commandName]}`));
@@ -82,6 +87,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
 
   return {
     url,
+    metricsUrl: metrics?.url,
     db: database.db,
     client: database.client,
     mongo,
@@ -110,6 +116,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     },
     async stop() {
       await closeServer(server);
+      if (metrics) await closeServer(metrics.server);
       await gateway.stop();
       await database.close();
       await mongo.stop();

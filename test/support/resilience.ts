@@ -171,7 +171,9 @@ const children: ChildProcess[] = [];
  * to "test", which `npm start` never has), plus `env`.
  */
 export function mainEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+  // METRICS_PORT 0: several gateways run at once in the tests, and 9464 can only be had by one
+  // SHUTDOWN_READY_DELAY_MS 0: the tests that want the readiness delay set it
+  const base: NodeJS.ProcessEnv = { ...process.env, PORT: '0', METRICS_PORT: '0', SHUTDOWN_READY_DELAY_MS: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
   for (const name of ['MONGODB_URI', 'JWT_SECRET', 'GRAPHQL_INTROSPECTION', 'NODE_OPTIONS', 'NODE_ENV']) delete base[name];
   return { ...base, ...env };
 }

@@ -3,8 +3,9 @@ import type { ObjectId } from 'mongodb';
 import { SessionStatus } from '../enums';
 import { ObjectIdScalar } from '../scalars/object-id';
 
-export const MAX_PAGE_SIZE = 100;
-export const DEFAULT_PAGE_SIZE = 20;
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../page-size';
+
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE };
 
 @ArgsType()
 export class SessionsArgs {

@@ -2,7 +2,7 @@
  * Depth, alias and directive limits: the validation rules of `@escape.tech/graphql-armor` (ApolloArmor).
  * Its other protections are left off here: its cost limit multiplies by `first` only when `first` is
  * written as a literal (not a variable, not the default) and knows nothing of the schema's lists (we
- * use graphql-query-complexity, ./cost.ts); its Apollo token limit throws from a plugin hook, which
+ * count documents from the data model, ./cost.ts); its Apollo token limit throws from a plugin hook, which
  * Apollo Server 5 answers with HTTP 500 (we use graphql-js's own parser limit, ./index.ts); its field
  * suggestion mask leaves "[Suggestion hidden]?" and misses "Did you mean the enum value" (./messages.ts).
  *

@@ -1,30 +1,142 @@
 /**
- * The query cost limit, with graphql-query-complexity: each field costs what its `complexity` option
- * says (src/schema/complexity.ts: `sessions` multiplies its selection by `first`, lists of related
- * documents by 10), other fields 1 plus their selection. Checked once the operation is known, with the
- * request's variables (so `first: $n` counts), in an Apollo plugin: validation rules cannot see
- * variables, and Apollo caches validation per query text.
+ * The static query cost limit: about the documents the operation can return, computed on the
+ * operation as it will execute. The request's variables are coerced with their defaults, each field's
+ * arguments are computed and `@include`/`@skip` are applied by graphql-js's own functions, the ones
+ * execution calls (`getVariableValues`, `getArgumentValues`, `getDirectiveValues`), so the cost sees
+ * exactly what will run. What counts is src/schema/cost-model.ts.
+ *
+ * Whatever the caller sent that cannot be computed (a variable that does not coerce, a null for a
+ * non-null argument, a condition that is not a boolean, a malformed federation representation) is
+ * BAD_USER_INPUT, and an operation over the limit QUERY_TOO_COMPLEX, both before any read. The check
+ * is never skipped: a failure of the computation itself refuses the request.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, type GraphQLField, type GraphQLSchema } from 'graphql';
-import { fieldExtensionsEstimator, getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
-import { ErrorCode, GatewayError } from '../../errors/codes';
+import {
+  getArgumentValues,
+  getDirectiveValues,
+  getNamedType,
+  getVariableValues,
+  GraphQLError,
+  GraphQLIncludeDirective,
+  GraphQLSkipDirective,
+  isAbstractType,
+  isInterfaceType,
+  isObjectType,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { badUserInput, ErrorCode, GatewayError } from '../../errors/codes';
+import { representationProblem } from '../../federation/references';
+import { DOCUMENT_TYPES, LIST_SIZES, PAGE_SIZES } from '../../schema/cost-model';
 
 /** Most field selections visited, fragments expanded each time they are spread. */
 const MAX_QUERY_NODES = 10_000;
-const TOO_MANY_NODES = 'Query exceeds the maximum allowed number of nodes.';
+
+export interface CostInput {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  variables: Record<string, unknown> | undefined;
+}
+
+/** The operation's cost; throws BAD_USER_INPUT or QUERY_TOO_COMPLEX (node count) as above. */
+export function operationCost({ schema, document, operation, variables }: CostInput): number {
+  const values = coerceVariables(schema, operation, variables ?? {});
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  let visited = 0;
+  // a union or interface of document types (`_Entity`) holds documents as much as its members do
+  const isDocument = (type: GraphQLNamedType) =>
+    DOCUMENT_TYPES.has(type.name) || (isAbstractType(type) && schema.getPossibleTypes(type).every((member) => DOCUMENT_TYPES.has(member.name)));
+
+  const included = (node: SelectionNode): boolean => {
+    if (getDirectiveValues(GraphQLSkipDirective, node, values)?.if === true) return false;
+    return getDirectiveValues(GraphQLIncludeDirective, node, values)?.if !== false;
+  };
+
+  const selectionCost = (selectionSet: SelectionSetNode, type: GraphQLNamedType): number => {
+    let total = 0;
+    for (const selection of selectionSet.selections) {
+      if (++visited > MAX_QUERY_NODES) {
+        throw new GatewayError(ErrorCode.QUERY_TOO_COMPLEX, `Query has more than ${MAX_QUERY_NODES} field selections once its fragments are expanded`);
+      }
+      if (!included(selection)) continue;
+      if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = fragments.get(selection.name.value);
+        const on = fragment && schema.getType(fragment.typeCondition.name.value);
+        if (on) total += selectionCost(fragment.selectionSet, on);
+        continue;
+      }
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const on = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
+        if (on) total += selectionCost(selection.selectionSet, on);
+        continue;
+      }
+      if (!isObjectType(type) && !isInterfaceType(type)) continue;
+      const field = type.getFields()[selection.name.value];
+      if (!field) continue; // __typename, and introspection, which costs nothing here
+      const args = getArgumentValues(field, selection, values);
+      const named = getNamedType(field.type);
+      const own = isDocument(named) ? 1 : 0;
+      const below = selection.selectionSet ? selectionCost(selection.selectionSet, named) : 0;
+      total += valuesOf(`${type.name}.${field.name}`, args) * (own + below);
+    }
+    return total;
+  };
+
+  const root = schema.getRootType(operation.operation);
+  return root ? selectionCost(operation.selectionSet, root) : 0;
+}
 
 /**
- * `costSource`: the schema whose fields carry the `complexity` options, when the served schema is
- * another one made from it (the federation subgraph schema is rebuilt from SDL, which drops field
- * extensions); fields are then matched by type and field name. The subgraph's `_entities` costs
- * 1 + its number of representations × its selection.
+ * The variables as execution will see them. A value a scalar refuses is named by the scalar's own
+ * message, without an echo of what was sent (graphql-js's message prints the value as it came).
  */
-export function costLimitPlugin<TContext extends object>(maxCost: number, costSource?: GraphQLSchema): ApolloServerPlugin<TContext> {
-  const estimators: ComplexityEstimator[] = [fieldExtensionsEstimator()];
-  if (costSource) estimators.push(sourceSchemaEstimator(costSource));
-  estimators.push(simpleEstimator({ defaultComplexity: 1 }));
+function coerceVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, inputs: Record<string, unknown>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const definition of operation.variableDefinitions ?? []) {
+    const coerced = getVariableValues(schema, [definition], inputs, { maxErrors: 1 });
+    if (coerced.errors) {
+      const [error] = coerced.errors;
+      const refusal = error.originalError instanceof GatewayError ? error.originalError.message : null;
+      throw badUserInput(refusal ? `Variable "$${definition.variable.name.value}" got an invalid value: ${refusal}` : error.message);
+    }
+    Object.assign(values, coerced.coerced);
+  }
+  return values;
+}
 
+/** How many values a field holds, as the cost counts them. */
+function valuesOf(key: string, args: Record<string, unknown>): number {
+  const page = PAGE_SIZES.get(key);
+  if (page) {
+    const first = args[page.argument];
+    // out-of-range values get the resolver's own message; here they count as the most allowed
+    return typeof first === 'number' ? Math.min(Math.max(first, 0), page.max) : page.max;
+  }
+  if (key === 'Query._entities') {
+    const representations = args.representations as unknown[];
+    representations.forEach((representation, i) => {
+      const problem = representationProblem(representation);
+      if (problem) throw badUserInput(`representations[${i}] ${problem}`);
+    });
+    return representations.length;
+  }
+  return LIST_SIZES.get(key) ?? 1;
+}
+
+/**
+ * Checks the cost once the operation is known, with the request's variables. graphql-js's errors
+ * from coercion are the caller's (BAD_USER_INPUT); anything else thrown here is a defect, and refuses
+ * the request as one.
+ */
+export function costLimitPlugin<TContext extends object>(maxCost: number): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
@@ -33,45 +145,15 @@ export function costLimitPlugin<TContext extends object>(maxCost: number, costSo
           if (!operation) return;
           let cost: number;
           try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              variables: request.variables ?? {},
-              operationName: operation.name?.value,
-              estimators,
-              maxQueryNodes: MAX_QUERY_NODES,
-            });
+            cost = operationCost({ schema, document, operation, variables: request.variables });
           } catch (error) {
-            if (error instanceof GraphQLError && error.message === TOO_MANY_NODES) {
-              throw tooComplex(`Query has more than ${MAX_QUERY_NODES} field selections once its fragments are expanded`);
-            }
-            // Variables that do not coerce: execution reports them as usual, with their own message.
-            if (error instanceof GraphQLError) return;
+            if (error instanceof GatewayError) throw error.withHttp();
+            if (error instanceof GraphQLError) throw badUserInput(error.message).withHttp();
             throw error;
           }
-          if (cost > maxCost) throw tooComplex(`Query cost ${cost} exceeds the limit of ${maxCost}`);
+          if (cost > maxCost) throw new GatewayError(ErrorCode.QUERY_TOO_COMPLEX, `Query cost ${cost} exceeds the limit of ${maxCost}`).withHttp();
         },
       };
     },
-  };
-}
-
-function tooComplex(message: string): GraphQLError {
-  return new GatewayError(ErrorCode.QUERY_TOO_COMPLEX, message).withHttp();
-}
-
-function sourceSchemaEstimator(source: GraphQLSchema): ComplexityEstimator {
-  const fieldOf = (typeName: string, fieldName: string): GraphQLField<unknown, unknown> | undefined => {
-    const type = source.getType(typeName);
-    return type && 'getFields' in type ? (type.getFields() as Record<string, GraphQLField<unknown, unknown>>)[fieldName] : undefined;
-  };
-  return (args) => {
-    if (args.field.name === '_entities' && Array.isArray(args.args.representations)) {
-      return 1 + args.args.representations.length * args.childComplexity;
-    }
-    const complexity = fieldOf(args.type.name, args.field.name)?.extensions?.complexity;
-    if (typeof complexity === 'number') return complexity + args.childComplexity;
-    if (typeof complexity === 'function') return (complexity as ComplexityEstimator)(args);
-    return undefined;
   };
 }

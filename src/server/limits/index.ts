@@ -8,13 +8,13 @@
  * | depth      | @escape.tech/graphql-armor (max-depth)             | validation                |
  * | aliases    | @escape.tech/graphql-armor (max-aliases)           | validation                |
  * | directives | @escape.tech/graphql-armor (max-directives)        | validation                |
- * | cost       | graphql-query-complexity + type-graphql complexity | operation known, variables |
+ * | cost       | ./cost.ts (graphql-js's coercion, the data model)  | operation known, variables |
  *
  * Every rejection is HTTP 400 with `extensions.code` QUERY_TOO_COMPLEX and a message naming the limit.
  * Field suggestions ("Did you mean …?") are left out of every error (./messages.ts).
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLSchema, ParseOptions, ValidationRule } from 'graphql';
+import type { ParseOptions, ValidationRule } from 'graphql';
 import { armorValidationRules } from './armor';
 import { costLimitPlugin } from './cost';
 import { limitMessagesPlugin } from './messages';
@@ -31,12 +31,11 @@ export interface QueryLimitOptions<TContext extends object> {
   plugins: ApolloServerPlugin<TContext>[];
 }
 
-/** `costSource`: see costLimitPlugin (the type-graphql schema when serving the federation subgraph). */
-export function queryLimitOptions<TContext extends object>(limits: QueryLimits, costSource?: GraphQLSchema): QueryLimitOptions<TContext> {
+export function queryLimitOptions<TContext extends object>(limits: QueryLimits): QueryLimitOptions<TContext> {
   return {
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: armorValidationRules(limits),
     validationOptions: { hideSuggestions: true },
-    plugins: [limitMessagesPlugin<TContext>(), costLimitPlugin<TContext>(limits.maxCost, costSource)],
+    plugins: [limitMessagesPlugin<TContext>(), costLimitPlugin<TContext>(limits.maxCost)],
   };
 }

@@ -34,5 +34,8 @@ function rewrite(error: GraphQLError): void {
     (error.extensions as Record<string, unknown>).code = ErrorCode.QUERY_TOO_COMPLEX;
     return;
   }
-  if (SUGGESTION.test(error.message)) error.message = error.message.replace(SUGGESTION, '');
+  // the message may be shown from the error this one wraps (a GatewayError carried with its HTTP status)
+  for (let current: unknown = error; current instanceof Error; current = (current as GraphQLError).originalError) {
+    if (SUGGESTION.test(current.message)) current.message = current.message.replace(SUGGESTION, '');
+  }
 }

@@ -18,14 +18,15 @@ export interface QueryLimits {
 }
 
 /**
- * Chosen so that every query of the tests and the benchmark passes with room to spare: the deepest is
- * 7 fields deep and the longest 180 tokens (GraphiQL's introspection query too); one session with its
- * full graph costs about 1,000, so `sessions(first: 100)` with full graphs about 105,000. Two such
- * pages, alias bombs and deep `context { context { … } }` chains (×10 a level) are rejected.
+ * Chosen so that the queries frontends write pass with room to spare: the deepest is 7 fields deep and
+ * the longest 180 tokens (GraphiQL's introspection query too). Cost counts documents (./cost.ts): one
+ * session with its full graph, every field, about 500, so a page of 20 about 10,000 and of 40 about the
+ * limit, which is MAX_DOCUMENTS_PER_REQUEST's default too; deep `context { context { … } }` chains
+ * (×5 a level) over pages of 100 are refused (README, "Limits").
  */
 export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxDepth: 12,
-  maxCost: 200_000,
+  maxCost: 20_000,
   maxAliases: 15,
   maxDirectives: 50,
   maxTokens: 1_000,

@@ -1,0 +1,29 @@
+/**
+ * Fair turns for the work that follows database replies. A reply resumes a request, and what runs
+ * then (graphql-js completing the fields that were waiting, the response's serialization) runs to its
+ * next read without yielding. When many requests are in flight, their replies arrive together, and
+ * Node would run all of those continuations in one pass of the event loop, with every other socket
+ * (a load balancer's `/healthz`, a new request) waiting behind them. Each reply therefore resumes its
+ * request in a turn of its own: one per pass of the event loop, with I/O served in between, so that a
+ * probe waits for at most one request's step, however many are in flight.
+ */
+const waiting: Array<() => void> = [];
+let pumping = false;
+
+function pump(): void {
+  waiting.shift()?.();
+  // queued from within this pass, so it runs in the next one, after the poll phase has served I/O
+  if (waiting.length > 0) setImmediate(pump);
+  else pumping = false;
+}
+
+/** Resolves in a turn of the event loop of its own. */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    if (!pumping) {
+      pumping = true;
+      setImmediate(pump);
+    }
+  });
+}

@@ -1,0 +1,27 @@
+/**
+ * What the static query cost counts (src/server/limits/cost.ts), derived from the data model: the
+ * documents a query can return. A field whose type is a collection's document type counts one
+ * document per value; a list multiplies by its size: a relation's or a session stage's declared list
+ * size, a page's `first`, the number of representations of `_entities`. Scalars and objects held
+ * inside a document (sharing settings, icons) are free: they arrive with their document.
+ */
+import { COLLECTION_NAMES, typeNameOf } from '../data-model/collections';
+import { RELATION_LIST } from '../data-model/relations';
+import { SESSION_GRAPH, SESSION_LIST_FIELDS } from '../data-model/session-graph';
+import { MAX_PAGE_SIZE } from './page-size';
+
+/** The GraphQL types whose values are stored documents. */
+export const DOCUMENT_TYPES: ReadonlySet<string> = new Set(COLLECTION_NAMES.map(typeNameOf).filter((name): name is string => name !== undefined));
+
+const SESSION_TYPE = typeNameOf('sessions')!;
+
+/** `Type.field` → how many values the list holds, as the cost counts it. */
+export const LIST_SIZES: ReadonlyMap<string, number> = new Map([
+  ...RELATION_LIST.filter((relation) => relation.many).map((relation): [string, number] => [`${typeNameOf(relation.from)}.${relation.field}`, relation.listSize]),
+  ...SESSION_LIST_FIELDS.map((field): [string, number] => [`${SESSION_TYPE}.${field}`, SESSION_GRAPH[field].listSize]),
+]);
+
+/** `Type.field` of a paged connection → the argument that sizes the page, and its most. */
+export const PAGE_SIZES: ReadonlyMap<string, { argument: string; max: number }> = new Map([
+  ['Query.sessions', { argument: 'first', max: MAX_PAGE_SIZE }],
+]);

@@ -1,0 +1,79 @@
+/**
+ * Load shedding (CONTRACT §8): at most MAX_CONCURRENT_REQUESTS requests of the API in progress per
+ * process. The next ones wait in a short queue (as many places as requests in progress, for at most
+ * LOAD_SHEDDING_WAIT_MS), then get 503 with Retry-After, so that overload costs the excess an early
+ * answer instead of stalling everyone. The probes are mounted before this and never wait behind it.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import { httpHeadersFor, ErrorCode } from '../errors/codes';
+import { nextTurn } from '../loaders/fair-turns';
+
+export interface LoadSheddingOptions {
+  maxConcurrent: number;
+  /** Places in the queue; default: maxConcurrent. */
+  maxQueued?: number;
+  /** Longest wait in the queue, in ms. */
+  maxWaitMs: number;
+}
+
+export const DEFAULT_LOAD_SHEDDING = { maxConcurrent: 64, maxWaitMs: 1000 } as const;
+
+const MESSAGE = 'The gateway is overloaded; retry shortly';
+
+export function loadShedding(options: LoadSheddingOptions) {
+  const maxQueued = options.maxQueued ?? options.maxConcurrent;
+  let running = 0;
+  const queue: Array<() => void> = [];
+
+  const release = () => {
+    const next = queue.shift();
+    if (next) next();
+    else running -= 1;
+  };
+
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const start = () => {
+      let done = false;
+      const finish = () => {
+        if (!done) {
+          done = true;
+          release();
+        }
+      };
+      res.once('finish', finish);
+      res.once('close', finish);
+      // a burst of arrivals is parsed and planned one request per pass of the event loop (src/loaders/fair-turns.ts)
+      void nextTurn().then(() => next());
+    };
+    if (running < options.maxConcurrent) {
+      running += 1;
+      start();
+      return;
+    }
+    if (queue.length >= maxQueued) return shed(req, res);
+    let timer: NodeJS.Timeout | undefined = undefined;
+    const waiting = () => {
+      clearTimeout(timer);
+      start(); // the slot passes from the request that finished to this one
+    };
+    timer = setTimeout(() => {
+      const at = queue.indexOf(waiting);
+      if (at >= 0) queue.splice(at, 1);
+      shed(req, res);
+    }, options.maxWaitMs);
+    queue.push(waiting);
+    res.once('close', () => {
+      const at = queue.indexOf(waiting);
+      if (at >= 0) {
+        queue.splice(at, 1);
+        clearTimeout(timer);
+      }
+    });
+  };
+}
+
+function shed(req: Request, res: Response): void {
+  res.status(503).set(httpHeadersFor(ErrorCode.SERVICE_UNAVAILABLE)).type('application/json; charset=utf-8');
+  const graphql = req.baseUrl === '/graphql' || req.path.startsWith('/graphql');
+  res.end(JSON.stringify(graphql ? { errors: [{ message: MESSAGE, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] } : { message: MESSAGE, code: 503 }));
+}

@@ -1,0 +1,59 @@
+/**
+ * The runtime budget of a request, which holds whatever the static cost said (CONTRACT §8): at most
+ * MAX_DOCUMENTS_PER_REQUEST documents read (counted by the loaders, src/loaders/query-options.ts) and
+ * MAX_RESPONSE_BYTES of response. Past either, the answer is 400 QUERY_TOO_COMPLEX naming the budget,
+ * with no partial data.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { NextFunction, Request, Response } from 'express';
+import type { RequestContext } from '../context/request-context';
+import { responseTooLarge } from '../errors/budgets';
+import type { GatewayError } from '../errors/codes';
+
+export interface RequestBudgets {
+  /** MAX_DOCUMENTS_PER_REQUEST */
+  maxDocuments: number;
+  /** MAX_RESPONSE_BYTES */
+  maxResponseBytes: number;
+}
+
+export const DEFAULT_REQUEST_BUDGETS: RequestBudgets = { maxDocuments: 20_000, maxResponseBytes: 5 * 1024 * 1024 };
+
+/** A GraphQL answer made of one error and no data. */
+function errorOnly(error: GatewayError) {
+  return { errors: [{ message: error.message, extensions: { code: error.code } }] };
+}
+
+/** A request that went past its document budget is answered with that error alone, and 400. */
+export function documentBudgetPlugin(): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, contextValue }) {
+          const exceeded = contextValue.reads?.exceeded;
+          if (!exceeded) return;
+          response.body = { kind: 'single', singleResult: errorOnly(exceeded) };
+          response.http.status = 400;
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Refuses a GraphQL response body over the byte budget (Apollo hands Express the whole body as one
+ * string, so measuring it costs no second serialization).
+ */
+export function graphqlResponseBudget(maxBytes: number) {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    const send = res.send.bind(res);
+    res.send = (body?: unknown) => {
+      if (typeof body === 'string' && Buffer.byteLength(body) > maxBytes) {
+        res.status(400);
+        return send(JSON.stringify(errorOnly(responseTooLarge(maxBytes))));
+      }
+      return send(body);
+    };
+    next();
+  };
+}
