@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // `*.solo.test.ts` time the gateway under load: `npm run test:solo` runs them alone, after the rest
+  testPathIgnorePatterns: ['/node_modules/', '\\.solo\\.test\\.ts$'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   testTimeout: 30000,

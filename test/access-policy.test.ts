@@ -318,7 +318,7 @@ describe('sessions(teamId)', () => {
 // 4. viewer
 // ---------------------------------------------------------------------------------------------------
 
-const VIEWER_QUERY = '{ viewer { _id name email currentOrg currentTeam isRoot usesApiKey orgs { id name teams { id name } } } }';
+const VIEWER_QUERY = '{ viewer { _id name email currentOrg currentTeam isRoot usesApiKey orgs { _id name teams { _id name } } } }';
 
 describe('viewer', () => {
   it('is null with no errors for an anonymous caller', async () => {
@@ -334,7 +334,7 @@ describe('viewer', () => {
     expect(body.data.viewer).toEqual({
       _id: hex(f.accounts.owner), name: 'Olivia Owner', email: 'owner@acme.example',
       currentOrg: hex(f.orgs.acme), currentTeam: hex(f.teams.acmeMain), isRoot: false, usesApiKey: false,
-      orgs: [{ id: hex(f.orgs.acme), name: 'Acme', teams: [{ id: hex(f.teams.acmeMain), name: 'Acme Main' }, { id: hex(f.teams.acmeLabs), name: 'Acme Labs' }] }],
+      orgs: [{ _id: hex(f.orgs.acme), name: 'Acme', teams: [{ _id: hex(f.teams.acmeMain), name: 'Acme Main' }, { _id: hex(f.teams.acmeLabs), name: 'Acme Labs' }] }],
     });
   });
 
@@ -351,7 +351,7 @@ describe('viewer', () => {
     expect(body.data.viewer).toEqual({
       _id: hex(f.accounts.member), name: 'Max Member', email: 'member@acme.example',
       currentOrg: hex(f.orgs.acme), currentTeam: hex(f.teams.acmeMain), isRoot: false, usesApiKey: true,
-      orgs: [{ id: hex(f.orgs.acme), name: 'Acme', teams: [{ id: hex(f.teams.acmeMain), name: 'Acme Main' }] }],
+      orgs: [{ _id: hex(f.orgs.acme), name: 'Acme', teams: [{ _id: hex(f.teams.acmeMain), name: 'Acme Main' }] }],
     });
   });
 

@@ -300,16 +300,28 @@ describe('stored values outside an enum', () => {
     expect(statusErrors).toHaveLength(1);
   });
 
-  it('gives an unknown sharing mode null with one error at its path, and the rest of the session', async () => {
+  it('gives an unknown sharing mode as the effective TEAM, with the stored value beside it and no error', async () => {
     const { status, body, text } = await gw.graphql(
-      'query($id: ObjectId!) { session(_id: $id) { name tokensUsed status sharingConfig { mode permissions { id } } app { name } } }',
+      'query($id: ObjectId!) { session(_id: $id) { name tokensUsed status sharingConfig { mode storedMode permissions { granteeId } } app { name } } }',
       { id: gw.fixtures.sessions.unknownMode.toHexString() }, gw.tokenFor('member'));
     expect(status).toBe(200);
-    expect(body.data.session).toMatchObject({ name: 'Unknown mode', tokensUsed: 30, status: 'RUNNING', sharingConfig: { mode: null }, app: { name: expect.any(String) } });
-    expect(body.errors).toHaveLength(1);
-    expect(body.errors![0].path).toEqual(['session', 'sharingConfig', 'mode']);
-    expect(body.errors![0].message).toMatch(/SharingMode/);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.session).toMatchObject({ name: 'Unknown mode', tokensUsed: 30, status: 'RUNNING', sharingConfig: { mode: 'TEAM', storedMode: 'secret-club' }, app: { name: expect.any(String) } });
     expectNoInternals(text);
+  });
+
+  it('gives a stored status outside its enum null, with one INVALID_STORED_DATA error at its path', async () => {
+    const id = new ObjectId();
+    const template = await gw.db.collection('sessions').findOne({ _id: gw.fixtures.sessions.teamCrew });
+    await gw.db.collection('sessions').insertMany([{ ...template, _id: id, status: 'exploded' }]);
+    try {
+      const { status, body } = await gw.graphql('query($id: ObjectId!) { session(_id: $id) { name status } }', { id: id.toHexString() }, gw.tokenFor('member'));
+      expect(status).toBe(200);
+      expect(body.data.session).toEqual({ name: 'Team crew run', status: null });
+      expect(body.errors).toEqual([expect.objectContaining({ path: ['session', 'status'], extensions: { code: 'INVALID_STORED_DATA' } })]);
+    } finally {
+      await gw.db.collection('sessions').deleteMany({ _id: id });
+    }
   });
 });
 
@@ -511,13 +523,15 @@ describe('unexpected errors in GraphQL', () => {
   });
 
   it('a stored value outside its enum is the data’s fault: INVALID_STORED_DATA at the field, not an internal error', async () => {
-    const result = await gw2.graphql('query($id: ObjectId!) { session(_id: $id) { name sharingConfig { mode } } }',
-      { id: gw2.fixtures.sessions.unknownMode.toHexString() }, gw2.tokenFor('member'));
+    const id = new ObjectId();
+    const template = await gw2.db.collection('apps').findOne({ _id: gw2.fixtures.apps.crewApp });
+    await gw2.db.collection('apps').insertMany([{ ...template, _id: id, type: 'hologram' }]);
+    const session = new ObjectId();
+    const sessionTemplate = await gw2.db.collection('sessions').findOne({ _id: gw2.fixtures.sessions.teamCrew });
+    await gw2.db.collection('sessions').insertMany([{ ...sessionTemplate, _id: session, appId: id }]);
+    const result = await gw2.graphql('query($id: ObjectId!) { session(_id: $id) { name app { name type } } }', { id: session.toHexString() }, gw2.tokenFor('member'));
     expect(result.status).toBe(200);
-    expect(result.body.data.session).toEqual({ name: 'Unknown mode', sharingConfig: { mode: null } });
-    expect(result.body.errors).toEqual([expect.objectContaining({
-      path: ['session', 'sharingConfig', 'mode'],
-      extensions: { code: 'INVALID_STORED_DATA' },
-    })]);
+    expect(result.body.data.session).toEqual({ name: 'Team crew run', app: { name: 'Blog writer', type: null } });
+    expect(result.body.errors).toEqual([expect.objectContaining({ path: ['session', 'app', 'type'], extensions: { code: 'INVALID_STORED_DATA' } })]);
   });
 });

@@ -219,7 +219,7 @@ describe('one malformed document fails only itself', () => {
     expect(byId.get(ids.badKickOff.toHexString())).toMatchObject({ app: { name: 'Kick-off five', kickOffVariables: [], agent: { name: 'Support Bot' } } });
     expect(byId.get(ids.badCrewList.toHexString())).toMatchObject({ app: { crew: { name: 'Odd crew', tasks: [], managerModel: null } }, tasks: [], agents: [{ name: 'Odd agent', model: null, tools: [], variables: [] }] });
     expect(byId.get(ids.weirdApp.toHexString())).toMatchObject({ app: { name: 'Weird app', type: null, crew: null, agent: null }, agents: [] });
-    expect(byId.get(ids.stringSharing.toHexString())).toMatchObject({ sharingConfig: { mode: null, permissions: [] } });
+    expect(byId.get(ids.stringSharing.toHexString())).toMatchObject({ sharingConfig: { mode: 'TEAM', permissions: [] } });
     // every good session came through whole: each is the same as when read on its own
     const good = nodes.filter((node) => !Object.values(ids).some((id) => id.toHexString() === node._id));
     expect(good.length).toBeGreaterThan(5);

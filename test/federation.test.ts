@@ -12,12 +12,14 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { Kind, parse, type ObjectTypeDefinitionNode } from 'graphql';
 import { startTestGateway, type TestGateway } from './support/gateway';
 
-/** The second subgraph: a rating for some agents, and a featured agent that only names its id. */
+/**
+ * The second subgraph: a rating for some agents, and a featured agent that only names its id. Entities
+ * are keyed on the Relay `id`, which carries the session an agent was reached through.
+ */
 const RATINGS_SDL = `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
-  scalar ObjectId
-  type Agent @key(fields: "_id") {
-    _id: ObjectId!
+  type Agent @key(fields: "id") {
+    id: ID!
     rating: Int
   }
   type Query {
@@ -40,6 +42,7 @@ let plain: TestGateway; // flag off (the same deterministic demo data)
 let ratings: Served;
 let router: Served;
 const rating = new Map<string, number>();
+let writerId: string;
 
 async function serve(server: ApolloServer<any>, context?: (req: { headers: Record<string, any> }) => Promise<object>): Promise<Served> {
   const { url } = await startStandaloneServer(server, {
@@ -59,17 +62,21 @@ async function post(url: string, query: string, variables?: Record<string, unkno
 beforeAll(async () => {
   [gw, plain] = await Promise.all([startTestGateway({ federation: true }), startTestGateway()]);
   const f = gw.fixtures;
-  rating.set(f.agents.researcher.toHexString(), 4).set(f.agents.writer.toHexString(), 5);
+  // the agents' ids as reached through the team crew session
+  const { body } = await gw.graphql(`{ session(_id: "${f.sessions.teamCrew.toHexString()}") { agents { id name } } }`, {}, gw.tokenFor('owner'));
+  const idOf = (name: string) => body.data.session.agents.find((a: { name: string }) => a.name === name).id as string;
+  writerId = idOf('Writer');
+  rating.set(idOf('Researcher'), 4).set(writerId, 5);
 
   ratings = await serve(new ApolloServer({
     schema: buildSubgraphSchema({
       typeDefs: parse(RATINGS_SDL),
       resolvers: {
         Agent: {
-          __resolveReference: (ref: { _id: string }) => ({ _id: ref._id }),
-          rating: (agent: { _id: string }) => rating.get(agent._id) ?? null,
+          __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+          rating: (agent: { id: string }) => rating.get(agent.id) ?? null,
         },
-        Query: { featuredAgent: () => ({ _id: f.agents.writer.toHexString() }) },
+        Query: { featuredAgent: () => ({ id: writerId }) },
       },
     }),
     plugins: [ApolloServerPluginInlineTraceDisabled()],
@@ -101,11 +108,11 @@ afterAll(async () => {
 });
 
 const SESSION_GRAPH = (extra: string) => `query($id: ObjectId!) { session(_id: $id) {
-  _id name status tokensUsed startDate sharingConfig { mode permissions { id value } } variables { name value }
+  _id name status tokensUsed startDate sharingConfig { mode permissions { granteeId value } } variables { name value }
   app { _id name type createdBy crew { name process tasks { name } managerModel { name } } agent { name } kickOffVariables { name } }
   tasks { _id name agent { _id name ${extra} } context { name } tools { name } variables { name } }
   agents { _id name ${extra} dateCreated model { _id name } functionModel { name } tools { _id name datasource { name } } }
-  tools { _id name type teamId data { builtin parameters } retriever_config datasource { _id name recordCount createdDate model { name } } }
+  tools { _id name type teamId data { builtin parameters } retriever_config datasource { _id name recordCount { total success failure } createdDate model { name } } }
   models { _id name modelType }
   datasources { _id name model { name } }
 } }`;
@@ -138,7 +145,7 @@ describe('through a composing gateway', () => {
     expect(direct.body.data).toEqual(flagOff.body.data);
   });
 
-  it('resolves a bare agent reference through our _entities for a member of its team only', async () => {
+  it('resolves an agent reference through our _entities only for callers who may read the session in its id', async () => {
     const query = '{ featuredAgent { _id name rating model { name } tools { name datasource { name } } } }';
     const member = await post(router.url, query, undefined, gw.tokenFor('member'));
     expect(member.errors).toBeUndefined();
@@ -177,7 +184,6 @@ describe('_entities on the subgraph', () => {
     ... on Model { _id name }
     ... on Datasource { _id name model { name } }
   } }`;
-  const ref = (typename: string, id: unknown) => ({ __typename: typename, _id: id });
   const hex = (id: { toHexString(): string }) => id.toHexString();
 
   async function entities(representations: unknown[], token: string | null) {
@@ -186,73 +192,60 @@ describe('_entities on the subgraph', () => {
     return body.data._entities as Array<Record<string, any> | null>;
   }
 
+  /** The global ids of a session's graph, as its owner sees them. */
+  async function idsOf(session: { toHexString(): string }) {
+    const { body } = await gw.graphql(`{ session(_id: "${hex(session)}") { id app { id } tasks { id } agents { id } tools { id } models { id } datasources { id } } }`, {}, gw.tokenFor('root'));
+    const s = body.data.session;
+    return { session: s.id as string, app: s.app.id as string, task: s.tasks[1]?.id as string, agent: s.agents[0].id as string, tool: s.tools[0].id as string, model: s.models[0].id as string, datasource: s.datasources[0]?.id as string };
+  }
+  const ref = (typename: string, id: unknown) => ({ __typename: typename, id });
+
   it('resolves a Session only when the caller may read it', async () => {
     const s = gw.fixtures.sessions;
-    const member = await entities([ref('Session', hex(s.teamCrew)), ref('Session', hex(s.globexSession)), ref('Session', hex(s.ownerMode))], gw.tokenFor('member'));
+    const [crew, globex, owner, pub] = await Promise.all([idsOf(s.teamCrew), idsOf(s.globexSession), idsOf(s.ownerMode), idsOf(s.publicChat)]);
+    const member = await entities([ref('Session', crew.session), ref('Session', globex.session), ref('Session', owner.session)], gw.tokenFor('member'));
     expect(member).toEqual([{ __typename: 'Session', _id: hex(s.teamCrew), name: 'Team crew run', status: 'RUNNING' }, null, null]);
-    const anonymous = await entities([ref('Session', hex(s.publicChat)), ref('Session', hex(s.teamCrew))], null);
+    const anonymous = await entities([ref('Session', pub.session), ref('Session', crew.session)], null);
     expect(anonymous).toEqual([{ __typename: 'Session', _id: hex(s.publicChat), name: 'Public chat', status: 'STARTED' }, null]);
-    const creator = await entities([ref('Session', hex(s.ownerMode))], gw.tokenFor('appCreator'));
+    const creator = await entities([ref('Session', owner.session)], gw.tokenFor('appCreator'));
     expect(creator[0]).toMatchObject({ name: 'Creator only' });
   });
 
-  it('resolves team documents for members and admins of their team, never across teams', async () => {
+  it('resolves a document only when the session in its id is readable and the document is part of it', async () => {
     const f = gw.fixtures;
-    const refs = [
-      ref('Agent', hex(f.agents.writer)), ref('Agent', hex(f.agents.globexAgent)), ref('App', hex(f.apps.crewApp)),
-      ref('Task', hex(f.tasks.draft)), ref('Tool', hex(f.tools.ragTool)), ref('Model', hex(f.models.globexModel)),
-      ref('Datasource', hex(f.datasources.docs)),
-    ];
+    const crew = await idsOf(f.sessions.teamCrew);
+    const refs = [ref('Agent', crew.agent), ref('App', crew.app), ref('Task', crew.task), ref('Tool', crew.tool), ref('Model', crew.model), ref('Datasource', crew.datasource)];
     const member = await entities(refs, gw.tokenFor('member'));
-    expect(member).toEqual([
-      { __typename: 'Agent', _id: hex(f.agents.writer), name: 'Writer', model: { name: 'Claude' } },
-      null,
-      { __typename: 'App', _id: hex(f.apps.crewApp), name: 'Blog writer', type: 'CREW', crew: { name: 'Content crew' } },
-      { __typename: 'Task', _id: hex(f.tasks.draft), name: 'Draft', agent: { name: 'Writer' } },
-      { __typename: 'Tool', _id: hex(f.tools.ragTool), name: 'Docs search', teamId: hex(f.teams.acmeMain), datasource: { name: 'Product docs' } },
-      null,
-      { __typename: 'Datasource', _id: hex(f.datasources.docs), name: 'Product docs', model: { name: 'Embedder' } },
-    ]);
-    // the other team sees only its own documents
-    const outsider = await entities(refs, gw.tokenFor('outsider'));
-    expect(outsider.map((e) => e?.name ?? null)).toEqual([null, 'Globex Agent', null, null, null, 'Globex GPT', null]);
-    // an org admin of Acme who is not a member of Acme Main, and a root account: admins of the team
-    for (const admin of ['orgAdmin', 'root'] as const) {
-      const result = await entities(refs.slice(0, 1), gw.tokenFor(admin));
-      expect(result[0]).toMatchObject({ name: 'Writer' });
-    }
-    // a member of another Acme team, and anonymous callers: nothing
-    expect(await entities(refs, gw.tokenFor('labsMember'))).toEqual(refs.map(() => null));
-    expect(await entities(refs, null)).toEqual(refs.map(() => null));
+    expect(member.map((e) => e?.name ?? null)).toEqual(['Researcher', 'Blog writer', 'Draft', 'Docs search', 'GPT-4o', 'Product docs']);
+    // a member of another team, an Acme member of another team, anonymous callers: nothing
+    for (const token of [gw.tokenFor('outsider'), gw.tokenFor('labsMember'), null]) expect(await entities(refs, token)).toEqual(refs.map(() => null));
+    // admins of the team read it through the session, members or not
+    for (const admin of ['orgAdmin', 'root'] as const) expect((await entities(refs.slice(0, 1), gw.tokenFor(admin)))[0]).toMatchObject({ name: 'Researcher' });
   });
 
-  it('resolves a global built-in tool for any authenticated caller', async () => {
-    const id = hex(gw.fixtures.tools.builtinSearch);
-    const outsider = await entities([ref('Tool', id)], gw.tokenFor('outsider'));
-    expect(outsider).toEqual([{ __typename: 'Tool', _id: id, name: 'Search Wikipedia', teamId: null, datasource: null }]);
-    expect(await entities([ref('Tool', id)], null)).toEqual([null]);
+  it('the same document through another session is another id; one of a session it is not part of is nothing', async () => {
+    const f = gw.fixtures;
+    const [crew, restricted] = await Promise.all([idsOf(f.sessions.teamCrew), idsOf(f.sessions.restricted)]);
+    expect(restricted.agent).not.toBe(crew.agent); // the same Researcher, reached through another session
+    // Sam may read the restricted session, not the team one: the agent resolves through one id only
+    const sam = await entities([ref('Agent', restricted.agent), ref('Agent', crew.agent)], gw.tokenFor('sharedWith'));
+    expect(sam.map((e) => e?.name ?? null)).toEqual(['Researcher', null]);
+    // an id naming the public chat session with the crew's researcher: not part of that session
+    const chat = await idsOf(f.sessions.publicChat);
+    const forged = Buffer.from(`Agent:${hex(f.agents.researcher)}:${Buffer.from(chat.session, 'base64url').toString().split(':')[1]}`).toString('base64url');
+    expect(await entities([ref('Agent', forged)], gw.tokenFor('owner'))).toEqual([null]);
   });
 
-  it('refuses a malformed representation as BAD_USER_INPUT before any read: ids that are not 24 lowercase hex, objects included', async () => {
-    const writer = hex(gw.fixtures.agents.writer);
-    const bad = [writer.toUpperCase(), ` ${writer}`, writer.slice(1), { $ne: null }, { $oid: writer }, 42, null, [writer]];
-    for (const representation of [...bad.map((id) => ref('Agent', id)), { __typename: 'Session' }, ref('Session', { $gt: '' }), ref('Crew', writer), 'Agent']) {
-      const { result, byName } = await gw.countCommands(() => gw.graphql(ENTITIES, { r: [ref('Agent', writer), representation] }, gw.tokenFor('root')));
+  it('refuses a malformed representation as BAD_USER_INPUT before any read', async () => {
+    const crew = await idsOf(gw.fixtures.sessions.teamCrew);
+    const bad = [crew.agent.toUpperCase(), ` ${crew.agent}`, crew.agent.slice(1), { $ne: null }, 42, null, [crew.agent], crew.app];
+    for (const representation of [...bad.map((id) => ref('Agent', id)), { __typename: 'Session' }, ref('Viewer', crew.agent), 'Agent']) {
+      const { result, byName } = await gw.countCommands(() => gw.graphql(ENTITIES, { r: [ref('Agent', crew.agent), representation] }, gw.tokenFor('root')));
       expect(result.status).toBe(400);
       expect(result.body.data ?? null).toBeNull();
-      expect(result.body.errors).toEqual([{ message: expect.stringMatching(/^representations\[1\] (has an _id that is not 24 lowercase hex characters|names no entity type of this subgraph|is not an object)$/), extensions: { code: 'BAD_USER_INPUT' } }]);
+      expect(result.body.errors).toEqual([{ message: expect.stringMatching(/^representations\[1\] (has an id that is not the id of a \w+ from this API|names no entity type of this subgraph|is not an object)$/), extensions: { code: 'BAD_USER_INPUT' } }]);
       expect(byName).toEqual({ 'find accounts': 1 }); // the caller's authentication, nothing of the references
     }
-  });
-
-  it('batches references: one read of the collection however many are asked', async () => {
-    const f = gw.fixtures;
-    const agents = [f.agents.chatAgent, f.agents.researcher, f.agents.writer, f.agents.legacyAgent, f.agents.writer].map((id) => ref('Agent', hex(id)));
-    const token = gw.tokenFor('member');
-    const { result, byName } = await gw.countCommands(() => gw.graphql(ENTITIES, { r: agents }, token));
-    expect(result.body.errors).toBeUndefined();
-    expect(result.body.data._entities.map((e: { name: string }) => e.name)).toEqual(['Support Bot', 'Researcher', 'Writer', 'Legacy', 'Writer']);
-    expect(byName).toEqual({ 'find accounts': 1, 'find agents': 1, 'find models': 1 });
   });
 
   it('costs a normal query the same database commands as with the flag off', async () => {
@@ -267,15 +260,12 @@ describe('_entities on the subgraph', () => {
 
   it('exposes no secret through an entity', async () => {
     const f = gw.fixtures;
-    const refs = [
-      ...Object.values(f.models).map((id) => ref('Model', hex(id))),
-      ...Object.values(f.datasources).map((id) => ref('Datasource', hex(id))),
-      ...Object.values(f.tools).map((id) => ref('Tool', hex(id))),
-    ];
+    const all = await Promise.all(Object.values(f.sessions).map((id) => idsOf(id).catch(() => null)));
+    const refs = all.flatMap((ids) => (ids ? [ref('Model', ids.model), ref('Tool', ids.tool), ...(ids.datasource ? [ref('Datasource', ids.datasource)] : [])] : []));
     const { text } = await gw.graphql(`query($r: [_Any!]!) { _entities(representations: $r) {
-      ... on Model { name model modelType type } ... on Datasource { name recordCount originalName sourceType }
+      ... on Model { name model modelType type } ... on Datasource { name recordCount { total } originalName sourceType }
       ... on Tool { name data { name code requirements parameters runtime } retriever_config }
-    } }`, { r: refs }, gw.tokenFor('root'));
+    } }`, { r: refs.filter((r) => r.id) }, gw.tokenFor('root'));
     expect(text).toContain('Product docs');
     for (const secret of f.secrets) expect(text).not.toContain(secret);
   });
@@ -287,10 +277,10 @@ describe('the subgraph schema', () => {
   it('has the plain schema’s types and fields, plus the federation ones', async () => {
     const { body } = await gw.graphql('{ _service { sdl } }');
     const sdl: string = body.data._service.sdl;
-    for (const type of ['Session', 'App', 'Agent', 'Task', 'Tool', 'Model', 'Datasource']) {
-      expect(sdl).toMatch(new RegExp(`type ${type}\\b[^{]*@key\\(fields: "_id"\\)`));
+    for (const type of ['Session', 'App', 'Crew', 'Agent', 'Task', 'Tool', 'Model', 'Datasource', 'Variable']) {
+      expect(sdl).toMatch(new RegExp(`type ${type}\\b[^{]*@key\\(fields: "id"\\)`));
     }
-    expect(sdl).not.toMatch(/type (Crew|Variable|Viewer)\b[^{]*@key/);
+    expect(sdl).not.toMatch(/type (Viewer|SessionConnection)\b[^{]*@key/);
     expect(sdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])');
 
     const introspected = async (g: TestGateway) => {
@@ -322,11 +312,10 @@ describe('the subgraph schema', () => {
       const { body } = await gw.graphql('query($id: ObjectId!) { session(_id: $id) { name } }', { id: bad }, token);
       expect(body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     }
-    // a stored sharing mode outside the enum: that field is null with an error, the rest arrives
-    const { body } = await gw.graphql('query($id: ObjectId!) { session(_id: $id) { name sharingConfig { mode } } }',
+    // a stored sharing mode outside the enum: the effective mode, TEAM, and the stored value beside it
+    const { body } = await gw.graphql('query($id: ObjectId!) { session(_id: $id) { name sharingConfig { mode storedMode } } }',
       { id: hex(f.sessions.unknownMode) }, token);
-    expect(body.data.session).toEqual({ name: 'Unknown mode', sharingConfig: { mode: null } });
-    expect(body.errors?.[0].path).toEqual(['session', 'sharingConfig', 'mode']);
+    expect(body).toEqual({ data: { session: { name: 'Unknown mode', sharingConfig: { mode: 'TEAM', storedMode: 'secret-club' } } } });
   });
 
   function hex(id: { toHexString(): string }) {

@@ -249,16 +249,16 @@ describe('bad input is BAD_USER_INPUT, logged once', () => {
     const representations = Array.from({ length: 2000 }, () => ({ __typename: 'Crew' }));
     fedLog.length = 0;
     const { result, total } = await fed.countCommands(() => fed.graphql('query($r: [_Any!]!) { _entities(representations: $r) { __typename } }', { r: representations }, null));
-    expectRefused(result, 'BAD_USER_INPUT', /^representations\[0\] names no entity type of this subgraph$/);
+    expectRefused(result, 'BAD_USER_INPUT', /^representations\[0\] has an id that is not the id of a Crew from this API$/);
     expect(total).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(fedLog.map((line) => line.msg)).toEqual(['request']);
   });
 
   it('a representation with a malformed id is refused the same way; a well-formed one to nothing is null', async () => {
-    const bad = await fed.graphql('query($r: [_Any!]!) { _entities(representations: $r) { __typename } }', { r: [{ __typename: 'Session', _id: { $ne: null } }] }, null);
-    expectRefused(bad, 'BAD_USER_INPUT', /_id that is not 24 lowercase hex/);
-    const missing = await fed.graphql('query($r: [_Any!]!) { _entities(representations: $r) { __typename } }', { r: [{ __typename: 'Session', _id: new ObjectId().toHexString() }] }, null);
+    const bad = await fed.graphql('query($r: [_Any!]!) { _entities(representations: $r) { __typename } }', { r: [{ __typename: 'Session', id: { $ne: null } }] }, null);
+    expectRefused(bad, 'BAD_USER_INPUT', /has an id that is not the id of a Session from this API/);
+    const missing = await fed.graphql('query($r: [_Any!]!) { _entities(representations: $r) { __typename } }', { r: [{ __typename: 'Session', id: Buffer.from(`Session:${new ObjectId().toHexString()}`).toString('base64url') }] }, null);
     expect(missing.body).toEqual({ data: { _entities: [null] } });
   });
 

@@ -243,7 +243,7 @@ describe('federation subgraph', () => {
   it('multiplies _entities by its number of representations', async () => {
     const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Session { name tasks { name } } } }';
     // per representation: the session 1 + tasks 10 = 11
-    const reps = (n: number) => Array.from({ length: n }, () => ({ __typename: 'Session', _id: sessionId(fed) }));
+    const reps = (n: number) => Array.from({ length: n }, () => ({ __typename: 'Session', id: Buffer.from(`Session:${sessionId(fed)}`).toString('base64url') }));
     expectAccepted(await fed.graphql(query, { r: reps(63) }, fed.tokenFor('member'))); // 693
     expectRejected(await fed.graphql(query, { r: reps(64) }, fed.tokenFor('member')), 'QUERY_TOO_COMPLEX', /^Query cost 704 exceeds the limit of 701$/);
   });

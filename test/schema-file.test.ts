@@ -13,7 +13,7 @@ it('schema.graphql is what the code builds (run `npm run schema` after changing 
 it('schema.graphql is valid SDL with the documented entry points', () => {
   const schema = buildSchema(committed);
   const query = schema.getQueryType()!.getFields();
-  expect(Object.keys(query).sort()).toEqual(['session', 'sessions', 'viewer']);
+  expect(Object.keys(query).sort()).toEqual(['node', 'nodes', 'session', 'sessions', 'viewer']);
   expect(printSchema(schema)).toContain('scalar ObjectId');
   expect(schema.getType('SessionStatus')!.toString()).toBe('SessionStatus');
 });

@@ -160,7 +160,7 @@ describe('secrets', () => {
     const texts: string[] = [];
     for (const session of Object.values(gw.fixtures.sessions)) {
       const result = await gw.graphql(`query($id: ObjectId!) { viewer { _id name email orgs { name teams { name } } }
-        session(_id: $id) { ${FULL_GRAPH} tools { data { name description builtin runtime code requirements parameters } retriever_config } datasources { recordCount } } }`,
+        session(_id: $id) { ${FULL_GRAPH} tools { data { name description builtin runtime code requirements parameters } retriever_config } datasources { recordCount { total success failure } } } }`,
         { id: session.toHexString() }, gw.tokenFor('owner'));
       texts.push(result.text);
     }

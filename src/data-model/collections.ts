@@ -19,28 +19,26 @@ export interface CollectionSpec {
   tenancy: Tenancy;
   /** Dotted paths of the fields that never leave the gateway (CONTRACT §1). */
   secrets: readonly string[];
-  /** The GraphQL type its documents are shown as. */
+  /** The GraphQL type its documents are shown as: a Relay node and a federation entity. */
   typeName?: string;
-  /** Shown as a federation entity (resolvable by reference). */
-  entity?: true;
   /** Indexes the gateway's queries want beyond `_id` (`npm run indexes` creates them). */
   indexes?: ReadonlyArray<Readonly<Record<string, 1 | -1>>>;
 }
 
 export const COLLECTIONS = {
   sessions: {
-    tenancy: 'team', secrets: [], typeName: 'Session', entity: true,
+    tenancy: 'team', secrets: [], typeName: 'Session',
     // a team's pages, newest first; the same filtered by app or by status
     indexes: [{ teamId: 1, _id: -1 }, { teamId: 1, appId: 1, _id: -1 }, { teamId: 1, status: 1, _id: -1 }],
   },
   // the apps a caller created, for the owner sharing mode of list queries
-  apps: { tenancy: 'team', secrets: [], typeName: 'App', entity: true, indexes: [{ teamId: 1, createdBy: 1 }] },
+  apps: { tenancy: 'team', secrets: [], typeName: 'App', indexes: [{ teamId: 1, createdBy: 1 }] },
   crews: { tenancy: 'team', secrets: [], typeName: 'Crew' },
-  agents: { tenancy: 'team', secrets: [], typeName: 'Agent', entity: true },
-  tasks: { tenancy: 'team', secrets: [], typeName: 'Task', entity: true },
-  tools: { tenancy: 'team-or-builtin', secrets: ['data.environmentVariables'], typeName: 'Tool', entity: true },
-  models: { tenancy: 'team', secrets: ['config'], typeName: 'Model', entity: true },
-  datasources: { tenancy: 'team', secrets: ['connectionSettings'], typeName: 'Datasource', entity: true },
+  agents: { tenancy: 'team', secrets: [], typeName: 'Agent' },
+  tasks: { tenancy: 'team', secrets: [], typeName: 'Task' },
+  tools: { tenancy: 'team-or-builtin', secrets: ['data.environmentVariables'], typeName: 'Tool' },
+  models: { tenancy: 'team', secrets: ['config'], typeName: 'Model' },
+  datasources: { tenancy: 'team', secrets: ['connectionSettings'], typeName: 'Datasource' },
   variables: { tenancy: 'team', secrets: [], typeName: 'Variable' },
   teams: { tenancy: 'global', secrets: [] },
   orgs: { tenancy: 'global', secrets: [] },
@@ -56,12 +54,9 @@ export type TenantCollection = { [C in CollectionName]: Collections[C]['tenancy'
 /** Collections a relation can point to: every tenant collection but sessions, which are reached by id. */
 export type RelatedCollection = Exclude<TenantCollection, 'sessions'>;
 
-/** Collections whose documents are federation entities. */
-export type EntityCollection = { [C in CollectionName]: Collections[C] extends { entity: true } ? C : never }[CollectionName];
 
 export const COLLECTION_NAMES = Object.keys(COLLECTIONS) as CollectionName[];
 
-export const ENTITY_COLLECTIONS = COLLECTION_NAMES.filter((name): name is EntityCollection => 'entity' in COLLECTIONS[name]);
 
 /** The GraphQL type name of a collection's documents. */
 export function typeNameOf(collection: CollectionName): string | undefined {

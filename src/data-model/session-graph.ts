@@ -7,6 +7,7 @@
  * (src/loaders/load-plan.ts).
  */
 import type { AgentDoc, AppDoc, CrewDoc, DatasourceDoc, ModelDoc, TaskDoc, ToolDoc } from './documents';
+import type { RelatedCollection } from './collections';
 import { RELATIONS, type Relation } from './relations';
 
 export interface StageValues {
@@ -95,6 +96,11 @@ export const SESSION_GRAPH: Record<StageName, StageSpec> = {
 
 /** Session's fields that hold a stage's list, named as the stage. */
 export const SESSION_LIST_FIELDS = ['tasks', 'agents', 'tools', 'models', 'datasources'] as const satisfies readonly StageName[];
+
+/** The collection a stage's documents come from (the target of its relations). */
+export function stageCollection(stage: StageName): RelatedCollection {
+  return SESSION_GRAPH[stage].sources[0].relations[0].to;
+}
 
 /** Every relation a stage's value is made from, its sources' own included. */
 export function stageRelations(stage: StageName): Relation[] {

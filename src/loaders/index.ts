@@ -4,7 +4,7 @@
  * these: tenant collections by (team, id), the others by id.
  */
 import type { Db } from 'mongodb';
-import { COLLECTION_NAMES, COLLECTIONS, ENTITY_COLLECTIONS, type EntityCollection, type RelatedCollection } from '../data-model/collections';
+import { COLLECTION_NAMES, COLLECTIONS, type RelatedCollection } from '../data-model/collections';
 import type { AppDoc, DocumentTypes, SessionDoc } from '../data-model/documents';
 import { createByIdLoader, type ByIdLoader } from './by-id-loader';
 import { createTeamScopedLoader, type TeamScopedLoader } from './team-scoped-loader';
@@ -19,15 +19,7 @@ export type Loaders = { [C in RelatedCollection]: TeamScopedLoader<DocumentTypes
   listSessions: SessionLister;
   /** The apps of a team an account created (the owner sharing mode); primed into `apps`. */
   appsCreatedBy: AppsCreatedBy;
-  /**
-   * Entity documents by `_id` alone, for federation references (an id that arrives without the team
-   * it was reached through). The caller checks the document's team with the access policy before
-   * using it. (A DataLoader that is never asked costs nothing but its construction.)
-   */
-  byId: ByIdTenantLoaders;
 };
-
-export type ByIdTenantLoaders = { readonly [C in Exclude<EntityCollection, 'sessions'>]: ByIdLoader<DocumentTypes[C]> };
 
 export type { BatchObserver, RequestReads };
 
@@ -39,9 +31,6 @@ export function createLoaders(db: Db, reads: RequestReads = { count: 0 }): Loade
     const byTeam = COLLECTIONS[name].tenancy !== 'global' && name !== 'sessions';
     loaders[name] = byTeam ? createTeamScopedLoader(db, name as RelatedCollection, q) : createByIdLoader(db, name, q);
   }
-  const byId: Record<string, unknown> = {};
-  for (const name of ENTITY_COLLECTIONS) if (name !== 'sessions') byId[name] = createByIdLoader(db, name, q);
-  loaders.byId = byId;
   loaders.listSessions = createSessionLister(db, loaders.sessions as ByIdLoader<SessionDoc>, q);
   loaders.appsCreatedBy = createAppsCreatedBy(db, loaders.apps as TeamScopedLoader<AppDoc>, q);
   return loaders as Loaders;

@@ -11,6 +11,7 @@ import { RELATIONS } from '../data-model/relations';
 import { idHex } from '../db/object-id';
 import type { Loaders } from '../loaders';
 import { follow } from '../loaders/follow';
+import { effectiveSharingMode, storedSharing } from './sharing-mode';
 
 /** Modes whose readers are listed (restricted, whitelist) or are the app's creator (owner). */
 const LISTED_MODES = ['restricted', 'whitelist'];
@@ -42,18 +43,6 @@ export class AccessPolicy {
       this.adminOf.set(key, answer);
     }
     return answer;
-  }
-
-  /**
-   * Whether the caller may read a team's apps, agents, tasks, tools, models and datasources reached
-   * by bare id: members of the team and its admins. Only federation references use this: an entity
-   * reference (`{__typename, _id}`) cannot prove which session it was reached through, so §3's rule
-   * ("only through a readable session") cannot be applied to it. Team members can read these
-   * documents in the Agentcloud webapp anyway, so this grants nothing the webapp does not; the normal
-   * graph keeps §3's rule unchanged.
-   */
-  async canReadTeamResources(teamId: ObjectId): Promise<boolean> {
-    return this.isMember(teamId) || this.isAdmin(teamId);
   }
 
   /**
@@ -110,8 +99,8 @@ export class AccessPolicy {
 
   private async sharingAllows(session: SessionDoc): Promise<boolean> {
     const viewer = this.viewer;
-    const sharing = typeof session.sharingConfig === 'object' && session.sharingConfig !== null ? session.sharingConfig : {};
-    switch (sharing.mode) {
+    const sharing = storedSharing(session.sharingConfig);
+    switch (effectiveSharingMode(session.sharingConfig)) {
       case 'public':
         return true;
       case 'restricted':
@@ -126,8 +115,8 @@ export class AccessPolicy {
         const app = await follow(this.loaders, RELATIONS.appOfSession, session);
         return app !== null && idHex(app.createdBy) === viewer.accountId.toHexString();
       }
-      default:
-        // 'team', and a missing or unknown mode, which the contract reads as 'team'.
+      case 'team':
+        // also a missing or unknown mode, which the contract reads as 'team'
         return this.isMember(session.teamId);
     }
   }

@@ -2,9 +2,10 @@
  * The three ways a caller reaches sessions, each applying the access policy (CONTRACT §3): one by id,
  * one in a given team (the REST route), and a team's page (the `sessions` query).
  */
-import type { ObjectId } from 'mongodb';
+import type { Document, ObjectId } from 'mongodb';
 import type { Viewer } from '../auth/identity';
-import type { SessionDoc } from '../data-model/documents';
+import type { CollectionName, SessionDoc } from '../data-model/documents';
+import { findInSessionGraph } from '../loaders/session-graph-member';
 import { forbidden, unauthenticated } from '../errors/codes';
 import type { Loaders } from '../loaders';
 import type { AccessPolicy } from './access-policy';
@@ -86,4 +87,14 @@ export async function readableSessionPage(ctx: ReadScope, request: SessionPageRe
 function assertMember(ctx: ReadScope, teamId: ObjectId, deniedMessage: string): void {
   if (!ctx.viewer) throw unauthenticated('Authentication is required');
   if (!ctx.policy.isMember(teamId)) throw forbidden(deniedMessage);
+}
+
+/**
+ * A document reached through a session (a Relay id, a federation reference): the session must be
+ * readable (§3.1–2) and the document part of its graph (§3.3), in the session's team. Null otherwise,
+ * whatever the reason, as for `session(_id)`.
+ */
+export async function readableInSession(ctx: ReadScope, sessionId: ObjectId, collection: CollectionName, id: ObjectId): Promise<Document | null> {
+  const session = await readableSession(ctx, sessionId);
+  return session ? findInSessionGraph(ctx.loaders, session, collection, id) : null;
 }

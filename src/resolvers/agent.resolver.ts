@@ -1,6 +1,6 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { RELATIONS } from '../data-model/relations';
-import { follow } from '../loaders/follow';
+import { related } from './related';
 import type { RequestContext } from '../context/request-context';
 import type { AgentDoc } from '../data-model/documents';
 import { Agent } from '../schema/types/agent';
@@ -12,21 +12,21 @@ import { Variable } from '../schema/types/variable';
 export class AgentResolver {
   @FieldResolver(() => Model, { nullable: true, description: 'The language model the agent runs on.' })
   model(@Root() agent: AgentDoc, @Ctx() ctx: RequestContext) {
-    return follow(ctx.loaders, RELATIONS.modelOfAgent, agent);
+    return related(ctx, RELATIONS.modelOfAgent, agent);
   }
 
   @FieldResolver(() => Model, { nullable: true, description: 'The model used for function calling, if any.' })
   functionModel(@Root() agent: AgentDoc, @Ctx() ctx: RequestContext) {
-    return follow(ctx.loaders, RELATIONS.functionModelOfAgent, agent);
+    return related(ctx, RELATIONS.functionModelOfAgent, agent);
   }
 
   @FieldResolver(() => [Tool], { description: 'The tools the agent may call, in stored order.' })
   tools(@Root() agent: AgentDoc, @Ctx() ctx: RequestContext) {
-    return follow(ctx.loaders, RELATIONS.toolsOfAgent, agent);
+    return related(ctx, RELATIONS.toolsOfAgent, agent);
   }
 
   @FieldResolver(() => [Variable], { description: 'The variables the agent uses.' })
   variables(@Root() agent: AgentDoc, @Ctx() ctx: RequestContext) {
-    return follow(ctx.loaders, RELATIONS.variablesOfAgent, agent);
+    return related(ctx, RELATIONS.variablesOfAgent, agent);
   }
 }

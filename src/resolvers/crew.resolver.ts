@@ -1,6 +1,6 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { RELATIONS } from '../data-model/relations';
-import { follow } from '../loaders/follow';
+import { related } from './related';
 import type { RequestContext } from '../context/request-context';
 import type { CrewDoc } from '../data-model/documents';
 import { Agent } from '../schema/types/agent';
@@ -12,16 +12,16 @@ import { Task } from '../schema/types/task';
 export class CrewResolver {
   @FieldResolver(() => [Task], { description: 'The crew’s tasks, in crew order.' })
   tasks(@Root() crew: CrewDoc, @Ctx() ctx: RequestContext) {
-    return follow(ctx.loaders, RELATIONS.tasksOfCrew, crew);
+    return related(ctx, RELATIONS.tasksOfCrew, crew);
   }
 
   @FieldResolver(() => [Agent], { description: 'The crew’s agents, in crew order.' })
   agents(@Root() crew: CrewDoc, @Ctx() ctx: RequestContext) {
-    return follow(ctx.loaders, RELATIONS.agentsOfCrew, crew);
+    return related(ctx, RELATIONS.agentsOfCrew, crew);
   }
 
   @FieldResolver(() => Model, { nullable: true, description: 'Hierarchical crews: the model of the manager.' })
   managerModel(@Root() crew: CrewDoc, @Ctx() ctx: RequestContext) {
-    return follow(ctx.loaders, RELATIONS.managerModelOfCrew, crew);
+    return related(ctx, RELATIONS.managerModelOfCrew, crew);
   }
 }

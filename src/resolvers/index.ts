@@ -2,10 +2,11 @@ import { AgentResolver } from './agent.resolver';
 import { AppResolver } from './app.resolver';
 import { CrewResolver } from './crew.resolver';
 import { SessionResolver } from './session.resolver';
-import { SharingConfigResolver } from './sharing-config.resolver';
+import { IconResolver, SharingConfigResolver } from './sharing-config.resolver';
 import { TaskResolver } from './task.resolver';
 import { DatasourceResolver, ToolResolver } from './tool.resolver';
 import { ViewerResolver } from './viewer.resolver';
+import { NodeResolver } from './node.resolver';
 
 export const resolvers = [
   SessionResolver,
@@ -16,5 +17,7 @@ export const resolvers = [
   ToolResolver,
   DatasourceResolver,
   SharingConfigResolver,
+  IconResolver,
   ViewerResolver,
+  NodeResolver,
 ] as const;

@@ -2,7 +2,8 @@ import { Arg, Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type
 import type { GraphQLResolveInfo } from 'graphql';
 import { ObjectId } from 'mongodb';
 import type { SessionDoc } from '../data-model/documents';
-import { SESSION_GRAPH, type StageName, type StageValues } from '../data-model/session-graph';
+import { SESSION_GRAPH, stageCollection, type StageName, type StageValues } from '../data-model/session-graph';
+import { markAll } from './related';
 import { sessionPlan } from './selection-plan';
 import { badUserInput } from '../errors/codes';
 import { readableSession, readableSessionPage } from '../policy/readable-sessions';
@@ -26,7 +27,7 @@ export class SessionResolver {
     nullable: true,
     description: 'A session by id; null when it does not exist or the caller may not read it.',
   })
-  session(@Arg('_id', () => ObjectIdScalar) id: ObjectId, @Ctx() ctx: RequestContext) {
+  session(@Arg('_id', () => ObjectIdScalar, { description: 'The session’s id.' }) id: ObjectId, @Ctx() ctx: RequestContext) {
     return readableSession(ctx, id);
   }
 
@@ -102,5 +103,6 @@ export class SessionResolver {
 
 async function sessionStage<S extends StageName>(ctx: RequestContext, info: GraphQLResolveInfo, session: SessionDoc, stage: S): Promise<StageValues[S]> {
   await ctx.sessionGraph.ready(sessionPlan(info), session);
-  return ctx.sessionGraph.stage(stage, session);
+  const value = await ctx.sessionGraph.stage(stage, session);
+  return markAll(value as object | object[] | null, stageCollection(stage), session._id) as StageValues[S];
 }

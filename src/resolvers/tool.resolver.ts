@@ -1,6 +1,6 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { RELATIONS } from '../data-model/relations';
-import { follow } from '../loaders/follow';
+import { related } from './related';
 import type { RequestContext } from '../context/request-context';
 import type { DatasourceDoc, ToolDoc } from '../data-model/documents';
 import { Datasource } from '../schema/types/datasource';
@@ -11,7 +11,7 @@ import { Tool } from '../schema/types/tool';
 export class ToolResolver {
   @FieldResolver(() => Datasource, { nullable: true, description: 'RAG tools: the datasource they retrieve from.' })
   datasource(@Root() tool: ToolDoc, @Ctx() ctx: RequestContext) {
-    return follow(ctx.loaders, RELATIONS.datasourceOfTool, tool);
+    return related(ctx, RELATIONS.datasourceOfTool, tool);
   }
 }
 
@@ -19,6 +19,6 @@ export class ToolResolver {
 export class DatasourceResolver {
   @FieldResolver(() => Model, { nullable: true, description: 'The embedding model.' })
   model(@Root() datasource: DatasourceDoc, @Ctx() ctx: RequestContext) {
-    return follow(ctx.loaders, RELATIONS.modelOfDatasource, datasource);
+    return related(ctx, RELATIONS.modelOfDatasource, datasource);
   }
 }

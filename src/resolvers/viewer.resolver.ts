@@ -16,9 +16,9 @@ export class ViewerResolver {
       currentOrg: account.currentOrg,
       currentTeam: account.currentTeam,
       orgs: (account.orgs ?? []).map((org) => ({
-        id: org.id,
+        _id: org.id,
         name: org.name,
-        teams: (org.teams ?? []).map((team) => ({ id: team.id, name: team.name })),
+        teams: (org.teams ?? []).map((team) => ({ _id: team.id, name: team.name })),
       })),
       isRoot: viewer.isRoot,
       usesApiKey: viewer.apiKeyId !== undefined,

@@ -21,6 +21,9 @@ export const LIST_SIZES: ReadonlyMap<string, number> = new Map([
   ...SESSION_LIST_FIELDS.map((field): [string, number] => [`${SESSION_TYPE}.${field}`, SESSION_GRAPH[field].listSize]),
 ]);
 
+/** `Type.field` → the list argument whose length is the number of values (`nodes(ids)`). */
+export const ARGUMENT_SIZES: ReadonlyMap<string, string> = new Map([['Query.nodes', 'ids']]);
+
 /** `Type.field` of a paged connection → the argument that sizes the page, and its most. */
 export const PAGE_SIZES: ReadonlyMap<string, { argument: string; max: number }> = new Map([
   ['Query.sessions', { argument: 'first', max: MAX_PAGE_SIZE }],

@@ -31,6 +31,19 @@ export enum CrewProcess {
   HIERARCHICAL = 'hierarchical',
 }
 
+export enum ToolType {
+  FUNCTION = 'function',
+  RAG = 'rag',
+  BUILTIN = 'builtin',
+}
+
+export enum ModelType {
+  LLM = 'llm',
+  EMBEDDING = 'embedding',
+}
+
+registerEnumType(ToolType, { name: 'ToolType', description: 'What a tool runs: custom code, a retriever over a datasource, or a global built-in.' });
+registerEnumType(ModelType, { name: 'ModelType', description: 'What a model is used for.' });
 registerEnumType(SessionStatus, { name: 'SessionStatus', description: 'The state of a session.' });
 registerEnumType(SharingMode, {
   name: 'SharingMode',
@@ -43,5 +56,5 @@ registerEnumType(SharingMode, {
     OWNER: { description: 'Only the account that created the session’s app.' },
   },
 });
-registerEnumType(AppType, { name: 'AppType' });
-registerEnumType(CrewProcess, { name: 'CrewProcess' });
+registerEnumType(AppType, { name: 'AppType', description: 'A chat app (one agent) or a crew app (agents working through tasks).' });
+registerEnumType(CrewProcess, { name: 'CrewProcess', description: 'How a crew works through its tasks: in order, or under a manager model.' });

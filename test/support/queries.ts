@@ -2,7 +2,7 @@
 
 /** Every field of a session's graph, as a selection set. */
 export const FULL_GRAPH = `
-  _id name status tokensUsed startDate sharingConfig { mode permissions { id value } } variables { name value }
+  _id name status tokensUsed startDate sharingConfig { mode permissions { granteeId value } } variables { name value }
   app {
     name type createdBy
     crew { name process tasks { name } agents { name } managerModel { name } }
@@ -18,7 +18,7 @@ export const FULL_GRAPH = `
 
 /** One session with the graph a frontend typically asks for (the load and outage tests' query). */
 export const SESSION_WITH_GRAPH = `query($id: ObjectId!) { session(_id: $id) {
-  _id name status startDate sharingConfig { mode permissions { id value } }
+  _id name status startDate sharingConfig { mode permissions { granteeId value } }
   app { name type crew { name managerModel { name } } kickOffVariables { name } }
   tasks { name agent { name } tools { name } context { name } variables { name } }
   agents { name model { name } functionModel { name } tools { name datasource { name } } }

@@ -1,4 +1,5 @@
 import { Directive, Field, Int, ObjectType } from 'type-graphql';
+import { Node } from './node';
 import type { ObjectId } from 'mongodb';
 import { AppType } from '../enums';
 import { ObjectIdScalar } from '../scalars/object-id';
@@ -6,41 +7,41 @@ import { Icon, SharingConfig } from './common';
 
 @ObjectType({ simpleResolvers: true, description: 'Settings of a chat app.' })
 export class ChatAppConfig {
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'Suggested first messages.' })
   conversationStarters?: string[];
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'Most messages a session keeps in context.' })
   maxMessages?: number;
 }
 
-@Directive('@key(fields: "_id")')
-@ObjectType({ simpleResolvers: true, description: 'An app: a chat app with one agent, or a crew app.' })
-export class App {
-  @Field(() => ObjectIdScalar)
+@Directive('@key(fields: "id")')
+@ObjectType({ simpleResolvers: true, implements: Node, description: 'An app: a chat app with one agent, or a crew app.' })
+export class App extends Node {
+  @Field(() => ObjectIdScalar, { description: 'The app’s MongoDB id.' })
   _id!: ObjectId;
 
   @Field(() => String, { nullable: true, description: 'The id of the account that created the app.' })
   createdBy?: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The app’s name.' })
   name?: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'What the app does.' })
   description?: string;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'Labels for finding the app.' })
   tags?: string[];
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Who made the app.' })
   author?: string;
 
-  @Field(() => Icon, { nullable: true })
+  @Field(() => Icon, { nullable: true, description: 'The app’s icon.' })
   icon?: Icon;
 
-  @Field(() => AppType, { nullable: true })
+  @Field(() => AppType, { nullable: true, description: 'A chat app or a crew app.' })
   type?: AppType;
 
-  @Field(() => SharingConfig, { nullable: true })
+  @Field(() => SharingConfig, { nullable: true, description: 'Who the app is shared with.' })
   sharingConfig?: SharingConfig;
 
   @Field(() => Boolean, { nullable: true, description: 'Crew apps: whether the crew keeps memory.' })

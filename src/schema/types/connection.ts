@@ -3,36 +3,36 @@ import { Session } from './session';
 
 @ObjectType({ simpleResolvers: true, description: 'Relay page information.' })
 export class PageInfo {
-  @Field()
+  @Field({ description: 'Whether more sessions follow.' })
   hasNextPage!: boolean;
 
   @Field({ description: 'Always false: pages only go forward, from the newest session.' })
   hasPreviousPage!: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The cursor of the first session of the page (`after` when the page is empty).' })
   startCursor!: string | null;
 
   @Field(() => String, { nullable: true, description: 'Pass as `after` to get the next page.' })
   endCursor!: string | null;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: 'A session of a page, with its cursor.' })
 export class SessionEdge {
-  @Field()
+  @Field({ description: 'Pass as `after` to get the sessions after this one.' })
   cursor!: string;
 
-  @Field(() => Session)
+  @Field(() => Session, { description: 'The session.' })
   node!: Session;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'A page of sessions, newest first.' })
 export class SessionConnection {
-  @Field(() => [SessionEdge])
+  @Field(() => [SessionEdge], { description: 'The sessions of the page, with their cursors.' })
   edges!: SessionEdge[];
 
   @Field(() => [Session], { description: 'The sessions of `edges`, for callers that need no cursors.' })
   nodes!: Session[];
 
-  @Field(() => PageInfo)
+  @Field(() => PageInfo, { description: 'Where the page is, for fetching the next one.' })
   pageInfo!: PageInfo;
 }

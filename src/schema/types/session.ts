@@ -1,14 +1,15 @@
 import { Directive, Field, Int, ObjectType } from 'type-graphql';
+import { Node } from './node';
 import type { ObjectId } from 'mongodb';
 import { SessionStatus } from '../enums';
 import { DateTimeScalar } from '../scalars/date-time';
 import { ObjectIdScalar } from '../scalars/object-id';
 import { NamedValue, SharingConfig } from './common';
 
-@Directive('@key(fields: "_id")')
-@ObjectType({ simpleResolvers: true, description: 'A run of an app: a chat or a crew execution. Field names follow the published Session schema.' })
-export class Session {
-  @Field(() => ObjectIdScalar)
+@Directive('@key(fields: "id")')
+@ObjectType({ simpleResolvers: true, implements: Node, description: 'A run of an app: a chat or a crew execution. Field names follow the published Session schema.' })
+export class Session extends Node {
+  @Field(() => ObjectIdScalar, { description: 'The session’s MongoDB id.' })
   _id!: ObjectId;
 
   @Field(() => ObjectIdScalar, { nullable: true, description: 'The organisation the session belongs to.' })
@@ -17,19 +18,19 @@ export class Session {
   @Field(() => ObjectIdScalar, { description: 'The team the session belongs to.' })
   teamId!: ObjectId;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The session’s name.' })
   name?: string;
 
-  @Field(() => DateTimeScalar, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When the session started.' })
   startDate?: Date;
 
-  @Field(() => DateTimeScalar, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When the session last changed.' })
   lastUpdatedDate?: Date;
 
   @Field(() => Int, { nullable: true, description: 'AI tokens used in this session.' })
   tokensUsed?: number;
 
-  @Field(() => SessionStatus, { nullable: true })
+  @Field(() => SessionStatus, { nullable: true, description: 'The session’s state; null, with an error, for a stored value outside the enum.' })
   status?: SessionStatus;
 
   @Field(() => ObjectIdScalar, { nullable: true, description: 'The app the session runs; see `app`.' })
@@ -38,7 +39,7 @@ export class Session {
   @Field(() => String, { nullable: true, description: 'Label to show when previewing the session.' })
   previewLabel?: string;
 
-  @Field(() => SharingConfig, { nullable: true })
+  @Field(() => SharingConfig, { nullable: true, description: 'Who may read the session besides its team’s admins.' })
   sharingConfig?: SharingConfig;
 
   // Resolved from the stored `{name: value}` map by SessionResolver.

@@ -33,7 +33,7 @@ import {
 } from 'graphql';
 import { badUserInput, ErrorCode, GatewayError } from '../../errors/codes';
 import { representationProblem } from '../../federation/references';
-import { DOCUMENT_TYPES, LIST_SIZES, PAGE_SIZES } from '../../schema/cost-model';
+import { ARGUMENT_SIZES, DOCUMENT_TYPES, LIST_SIZES, PAGE_SIZES } from '../../schema/cost-model';
 
 /** Most field selections visited, fragments expanded each time they are spread. */
 const MAX_QUERY_NODES = 10_000;
@@ -128,6 +128,8 @@ function valuesOf(key: string, args: Record<string, unknown>): number {
     });
     return representations.length;
   }
+  const sizedBy = ARGUMENT_SIZES.get(key);
+  if (sizedBy) return Array.isArray(args[sizedBy]) ? (args[sizedBy] as unknown[]).length : 1;
   return LIST_SIZES.get(key) ?? 1;
 }
 

@@ -1,0 +1,37 @@
+/**
+ * Whether a document is part of a session's graph: reachable from the session through the data
+ * model's relations (in the session's team, as every relation is). Walked level by level, every
+ * relation of a level followed at once, so each level is one batched read per collection; the walk
+ * stops when the document is found or nothing new is reached.
+ */
+import type { Document, ObjectId } from 'mongodb';
+import type { CollectionName, SessionDoc } from '../data-model/documents';
+import { RELATION_LIST } from '../data-model/relations';
+import { follow } from './follow';
+import type { Loaders } from './index';
+
+export async function findInSessionGraph(loaders: Loaders, session: SessionDoc, collection: CollectionName, id: ObjectId): Promise<Document | null> {
+  if (collection === 'sessions') return session._id.equals(id) ? session : null;
+  const seen = new Set<string>();
+  let frontier: Array<{ collection: CollectionName; doc: Document }> = [{ collection: 'sessions', doc: session }];
+  while (frontier.length > 0) {
+    const next: Array<{ collection: CollectionName; doc: Document }> = [];
+    await Promise.all(
+      frontier.flatMap(({ collection: from, doc }) =>
+        RELATION_LIST.filter((relation) => relation.from === from).map(async (relation) => {
+          const found = await follow(loaders, relation, doc as never);
+          for (const target of (Array.isArray(found) ? found : found ? [found] : []) as Document[]) {
+            const key = `${relation.to}:${String(target._id)}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
+            next.push({ collection: relation.to, doc: target });
+          }
+        }),
+      ),
+    );
+    const hit = next.find((entry) => entry.collection === collection && (entry.doc._id as ObjectId).equals(id));
+    if (hit) return hit.doc;
+    frontier = next;
+  }
+  return null;
+}

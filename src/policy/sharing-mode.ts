@@ -1,0 +1,16 @@
+/**
+ * The sharing mode the policy applies (CONTRACT §3.2): the stored one when it is one of the five,
+ * `team` when it is missing or anything else. GraphQL shows this effective mode, and the stored value
+ * beside it.
+ */
+export const SHARING_MODES = ['public', 'team', 'restricted', 'whitelist', 'owner'] as const;
+export type EffectiveSharingMode = (typeof SHARING_MODES)[number];
+
+export function storedSharing(sharingConfig: unknown): { mode?: unknown; permissions?: unknown } {
+  return typeof sharingConfig === 'object' && sharingConfig !== null ? sharingConfig : {};
+}
+
+export function effectiveSharingMode(sharingConfig: unknown): EffectiveSharingMode {
+  const { mode } = storedSharing(sharingConfig);
+  return (SHARING_MODES as readonly unknown[]).includes(mode) ? (mode as EffectiveSharingMode) : 'team';
+}

@@ -1,0 +1,19 @@
+/** Following relations from the documents GraphQL shows, keeping the session they were reached through. */
+import type { ObjectId } from 'mongodb';
+import { typeNameOf, type RelatedCollection } from '../data-model/collections';
+import type { Followed, Relation } from '../data-model/relations';
+import type { RequestContext } from '../context/request-context';
+import { follow } from '../loaders/follow';
+import { reached, viaOf } from '../schema/marks';
+
+/** Marks what a relation gives with the session its source was reached through. */
+export function markAll<T extends object>(found: T | T[] | null, collection: RelatedCollection, via: ObjectId | undefined): T | T[] | null {
+  if (!via || found === null) return found;
+  const typeName = typeNameOf(collection)!;
+  return Array.isArray(found) ? found.map((doc) => reached(doc, typeName, via)) : reached(found, typeName, via);
+}
+
+export async function related<R extends Relation>(ctx: RequestContext, relation: R, parent: object): Promise<Followed<R>> {
+  const found = await follow(ctx.loaders, relation, parent as never);
+  return markAll(found as object | object[] | null, relation.to, viaOf(parent)) as Followed<R>;
+}

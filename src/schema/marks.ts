@@ -1,0 +1,27 @@
+/**
+ * Documents as GraphQL shows them: each one below a Session carries the session it was reached
+ * through, which its Relay id records (CONTRACT §5: the same agent seen in two sessions has two ids),
+ * and the GraphQL type it is shown as. The loaders' documents are shared by every path of a request,
+ * so the marks go on a view of the document (an object whose prototype is the document), never on the
+ * document itself.
+ */
+import type { ObjectId } from 'mongodb';
+
+const VIA = Symbol('the session a document was reached through');
+const TYPE = Symbol('the GraphQL type of a document');
+
+interface Marks {
+  [VIA]?: ObjectId;
+  [TYPE]?: string;
+}
+
+/** A view of `doc` as a `typeName` reached through the session `via`. */
+export function reached<T extends object>(doc: T, typeName: string, via: ObjectId): T {
+  const view = Object.create(doc) as T & Marks;
+  view[VIA] = via;
+  view[TYPE] = typeName;
+  return view;
+}
+
+export const viaOf = (value: unknown): ObjectId | undefined => (value as Marks | null)?.[VIA];
+export const typeOf = (value: unknown): string | undefined => (value as Marks | null)?.[TYPE];
