@@ -49,7 +49,7 @@ async function main(): Promise<void> {
       db: database.db, jwtSecret: config.jwtSecret, logger, introspection: config.introspection, federation: config.federation, ide,
       limits: config.limits, requestTimeoutMs: config.requestTimeoutMs, metricsEnabled: config.metricsEnabled, hstsMaxAge: config.hstsMaxAge,
       budgets: config.budgets, loadShedding: { maxConcurrent: config.maxConcurrentRequests }, federationTraces: config.federationTraces,
-      tokenRules: { maxAgeS: config.jwtMaxAgeS },
+      tokenRules: { maxAgeS: config.jwtMaxAgeS }, corsOrigins: config.corsOrigins,
     });
     started.unshift({ name: 'graphql', close: () => gateway.stop() });
     const { server, url } = await listen(gateway.app, config.port, config.host, { keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs });

@@ -3,6 +3,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { resolveQueryLimits, type QueryLimits } from '../server/limits/settings';
+import { parseCorsOrigins, type CorsOrigins } from '../server/cors';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -46,6 +47,8 @@ export interface GatewayConfig {
   maxConcurrentRequests: number;
   /** JWT_MAX_AGE_S: tokens issued longer ago are refused; unset, no bound. */
   jwtMaxAgeS: number | undefined;
+  /** CORS_ORIGINS: comma-separated origins (or `*`) browsers may call the API from; unset, none. */
+  corsOrigins: CorsOrigins | undefined;
 }
 
 /** Defaults of the time limits (README, "Resilience"). */
@@ -108,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     },
     maxConcurrentRequests: parseLimit(env, 'MAX_CONCURRENT_REQUESTS') ?? 64,
     jwtMaxAgeS: parseLimit(env, 'JWT_MAX_AGE_S'),
+    corsOrigins: parseCors(env.CORS_ORIGINS),
   };
 }
 
@@ -147,6 +151,14 @@ function parseSeconds(env: NodeJS.ProcessEnv, name: string): number {
     throw new ConfigError(`${name} must be a whole number of seconds; got "${env[name]}"`);
   }
   return Number(value);
+}
+
+function parseCors(value: string | undefined): CorsOrigins | undefined {
+  try {
+    return parseCorsOrigins(value);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 function parseBoolean(value: string | undefined, fallback: boolean): boolean {

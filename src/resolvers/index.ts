@@ -2,7 +2,7 @@ import { AgentResolver } from './agent.resolver';
 import { AppResolver } from './app.resolver';
 import { CrewResolver } from './crew.resolver';
 import { SessionResolver } from './session.resolver';
-import { IconResolver, SharingConfigResolver } from './sharing-config.resolver';
+import { AppSharingResolver, IconResolver, SessionSharingResolver, SharingConfigResolver } from './sharing-config.resolver';
 import { TaskResolver } from './task.resolver';
 import { DatasourceResolver, ToolResolver } from './tool.resolver';
 import { ViewerResolver } from './viewer.resolver';
@@ -17,6 +17,8 @@ export const resolvers = [
   ToolResolver,
   DatasourceResolver,
   SharingConfigResolver,
+  SessionSharingResolver,
+  AppSharingResolver,
   IconResolver,
   ViewerResolver,
   NodeResolver,

@@ -1,11 +1,49 @@
-import { FieldResolver, Resolver, Root } from 'type-graphql';
+import { FieldResolver, ID, Resolver, Root } from 'type-graphql';
+import type { AppDoc, SessionDoc } from '../data-model/documents';
+import { viaOf } from '../schema/marks';
+import { App } from '../schema/types/app';
+import { Session } from '../schema/types/session';
+import { encodeGlobalId } from './global-id';
 import { Binary } from 'mongodb';
 import { effectiveSharingMode, storedSharing } from '../policy/sharing-mode';
 import { SharingMode } from '../schema/enums';
 import { Icon, SharingConfig, SharingPermission } from '../schema/types/common';
 
+const OWNER = Symbol('the global id of the document a sharing config belongs to');
+
+/** The stored sharing config of a document, as GraphQL shows it: with its owner, for its `id`. */
+function sharingOf(stored: unknown, owner: string): object {
+  const view = Object.create(typeof stored === 'object' && stored !== null ? stored : {}) as Record<symbol, string>;
+  view[OWNER] = owner;
+  return view;
+}
+
+@Resolver(() => Session)
+export class SessionSharingResolver {
+  @FieldResolver(() => SharingConfig, { nullable: true, description: 'Who may read the session besides its team’s admins.' })
+  sharingConfig(@Root() session: SessionDoc): object | null {
+    return session.sharingConfig === undefined ? null : sharingOf(session.sharingConfig, encodeGlobalId('Session', session._id, session._id));
+  }
+}
+
+@Resolver(() => App)
+export class AppSharingResolver {
+  @FieldResolver(() => SharingConfig, { nullable: true, description: 'Who the app is shared with.' })
+  sharingConfig(@Root() app: AppDoc): object | null {
+    const via = viaOf(app);
+    return app.sharingConfig === undefined || !via ? null : sharingOf(app.sharingConfig, encodeGlobalId('App', app._id, via));
+  }
+}
+
 @Resolver(() => SharingConfig)
 export class SharingConfigResolver {
+  // An identity of its own (that of its document), so that client caches merge what two queries
+  // select of it instead of replacing one with the other.
+  @FieldResolver(() => ID)
+  id(@Root() config: Record<symbol, string>): string {
+    return Buffer.from(`SharingConfig:${config[OWNER]}`).toString('base64url');
+  }
+
   @FieldResolver(() => SharingMode)
   mode(@Root() config: unknown): SharingMode {
     return effectiveSharingMode(config) as SharingMode;

@@ -23,6 +23,7 @@ import { TIME_LIMIT_DEFAULTS } from '../config';
 import { createRequestContext, type ContextDependencies } from '../context/request-context';
 import { securityHeaders } from './security-headers';
 import { DEFAULT_LOAD_SHEDDING, loadShedding, type LoadSheddingOptions } from './load-shedding';
+import { corsMiddleware, type CorsOrigins } from './cors';
 import { DEFAULT_REQUEST_BUDGETS, graphqlResponseBudget, type RequestBudgets } from './request-budget';
 import type { TokenRules } from '../auth/identity';
 
@@ -51,6 +52,8 @@ export interface GatewayAppOptions {
   federationTraces?: boolean;
   /** JWT_MAX_AGE_S and the other rules tokens are checked by beyond their signature. */
   tokenRules?: TokenRules;
+  /** CORS_ORIGINS: the origins browsers may call the API from; none when unset. */
+  corsOrigins?: CorsOrigins;
 }
 
 export interface GatewayApp {
@@ -109,6 +112,10 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
 
   // The IDE's scripts and styles; before Apollo's middleware, which takes every path under /graphql.
   app.use(IDE_ASSET_PREFIX, ideAssetsRouter());
+
+  // Cross-origin access to the API (preflights answered here, before the queue and Apollo's CSRF check).
+  const allowCors = corsMiddleware(options.corsOrigins);
+  if (allowCors) app.use(allowCors);
 
   // Everything below waits its turn (the probes and the IDE's files above never do).
   app.use(loadShedding({ ...DEFAULT_LOAD_SHEDDING, ...options.loadShedding }));

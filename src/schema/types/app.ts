@@ -3,7 +3,7 @@ import { Node } from './node';
 import type { ObjectId } from 'mongodb';
 import { AppType } from '../enums';
 import { ObjectIdScalar } from '../scalars/object-id';
-import { Icon, SharingConfig } from './common';
+import { Icon } from './common';
 
 @ObjectType({ simpleResolvers: true, description: 'Settings of a chat app.' })
 export class ChatAppConfig {
@@ -41,8 +41,7 @@ export class App extends Node {
   @Field(() => AppType, { nullable: true, description: 'A chat app or a crew app.' })
   type?: AppType;
 
-  @Field(() => SharingConfig, { nullable: true, description: 'Who the app is shared with.' })
-  sharingConfig?: SharingConfig;
+  // `sharingConfig` is resolved in sharing-config.resolver.ts, which gives it the identity of its document.
 
   @Field(() => Boolean, { nullable: true, description: 'Crew apps: whether the crew keeps memory.' })
   memory?: boolean;

@@ -1,5 +1,5 @@
 /** Small value types shared by several documents. */
-import { Field, ObjectType } from 'type-graphql';
+import { Field, ID, ObjectType } from 'type-graphql';
 import { SharingMode } from '../enums';
 
 @ObjectType({ simpleResolvers: true, description: 'An uploaded image.' })
@@ -29,6 +29,10 @@ export class SharingPermission {
 
 @ObjectType({ simpleResolvers: true, description: 'Who a session or app is shared with.' })
 export class SharingConfig {
+  // Resolved by SharingConfigResolver.
+  @Field(() => ID, { description: 'An identity for client caches, made from the document the settings belong to (not a node id).' })
+  id!: string;
+
   // Resolved by SharingConfigResolver from the stored mode.
   @Field(() => SharingMode, { description: 'The mode the access policy applies: the stored one, or TEAM when it is missing or unknown.' })
   mode!: SharingMode;

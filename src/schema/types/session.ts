@@ -4,7 +4,7 @@ import type { ObjectId } from 'mongodb';
 import { SessionStatus } from '../enums';
 import { DateTimeScalar } from '../scalars/date-time';
 import { ObjectIdScalar } from '../scalars/object-id';
-import { NamedValue, SharingConfig } from './common';
+import { NamedValue } from './common';
 
 @Directive('@key(fields: "id")')
 @ObjectType({ simpleResolvers: true, implements: Node, description: 'A run of an app: a chat or a crew execution. Field names follow the published Session schema.' })
@@ -39,8 +39,7 @@ export class Session extends Node {
   @Field(() => String, { nullable: true, description: 'Label to show when previewing the session.' })
   previewLabel?: string;
 
-  @Field(() => SharingConfig, { nullable: true, description: 'Who may read the session besides its team’s admins.' })
-  sharingConfig?: SharingConfig;
+  // `sharingConfig` is resolved in sharing-config.resolver.ts, which gives it the identity of its document.
 
   // Resolved from the stored `{name: value}` map by SessionResolver.
   @Field(() => [NamedValue], { description: 'Values given to the app’s variables for this session.' })

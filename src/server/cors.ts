@@ -1,0 +1,38 @@
+/**
+ * Cross-origin access (CONTRACT §6), with the `cors` package: `CORS_ORIGINS` lists the origins a
+ * browser may call the API from (or `*`); unset, none (same origin, or a proxy in front). An allowed
+ * origin gets a working preflight (204) on `/graphql` and the `.json` routes, allowing the headers a
+ * client sends: the bearer token, JSON bodies and Apollo's CSRF-prevention headers. The API reads no
+ * cookie, so credentials mode is never allowed.
+ */
+import cors from 'cors';
+import type { RequestHandler } from 'express';
+
+export type CorsOrigins = readonly string[] | '*';
+
+export function corsMiddleware(origins: CorsOrigins | undefined): RequestHandler | undefined {
+  if (!origins || (Array.isArray(origins) && origins.length === 0)) return undefined;
+  const allowed = new Set(origins === '*' ? [] : origins);
+  return cors({
+    origin: origins === '*' ? '*' : (origin, done) => done(null, origin !== undefined && allowed.has(origin)),
+    methods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Apollo-Require-Preflight', 'X-Apollo-Operation-Name', 'X-Request-Id', 'If-None-Match'],
+    exposedHeaders: ['X-Request-Id', 'Retry-After', 'ETag', 'WWW-Authenticate'],
+    credentials: false,
+    maxAge: 600,
+    optionsSuccessStatus: 204,
+  });
+}
+
+/** `CORS_ORIGINS`: comma-separated origins, or `*`. */
+export function parseCorsOrigins(value: string | undefined): CorsOrigins | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (text === '*') return '*';
+  const origins = text.split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    const url = URL.canParse(origin) ? new URL(origin) : null;
+    if (!url || url.origin !== origin) throw new Error(`CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no path)`);
+  }
+  return origins;
+}

@@ -1,0 +1,98 @@
+/**
+ * Relay global object identification (CONTRACT §3.3, §5): `node(id)`, `nodes(ids)` and federation's
+ * `_entities`, for every node type and every kind of caller of the access matrix. An id carries the
+ * session it was reached through: it resolves exactly when that session is readable (the oracle is
+ * `session(_id)` for the same caller) and the document is part of that session.
+ */
+import { ObjectId } from 'mongodb';
+import { startTestGateway, type TestGateway } from './support/gateway';
+
+let gw: TestGateway;
+let fed: TestGateway;
+beforeAll(async () => {
+  [gw, fed] = await Promise.all([startTestGateway(), startTestGateway({ federation: true })]);
+});
+afterAll(() => Promise.all([gw?.stop(), fed?.stop()]));
+
+const GRAPH_IDS = `id app { id crew { id } kickOffVariables { id } } tasks { id } agents { id variables { id } } tools { id } models { id } datasources { id }`;
+const CALLERS = ['member', 'outsider', 'appCreator', 'orgAdmin', 'sharedWith', 'labsMember', 'root', null] as const;
+const SESSIONS = ['teamCrew', 'publicChat', 'restricted', 'whitelistTeam', 'ownerMode', 'globexSession'] as const;
+
+/** Every global id of a session's graph, with its type, as an admin of every team sees them. */
+async function graphIds(target: TestGateway, session: (typeof SESSIONS)[number]): Promise<Array<{ type: string; id: string }>> {
+  const { body } = await target.graphql(`{ session(_id: "${target.fixtures.sessions[session].toHexString()}") { ${GRAPH_IDS} } }`, {}, target.tokenFor('root'));
+  const found: Array<{ type: string; id: string }> = [];
+  const walk = (value: unknown, type: string) => {
+    if (Array.isArray(value)) return value.forEach((item) => walk(item, type));
+    if (!value || typeof value !== 'object') return;
+    const record = value as Record<string, unknown>;
+    if (typeof record.id === 'string') found.push({ type, id: record.id });
+    const types: Record<string, string> = { app: 'App', crew: 'Crew', kickOffVariables: 'Variable', tasks: 'Task', agents: 'Agent', variables: 'Variable', tools: 'Tool', models: 'Model', datasources: 'Datasource' };
+    for (const [key, child] of Object.entries(record)) if (types[key]) walk(child, types[key]);
+  };
+  walk(body.data.session, 'Session');
+  return found;
+}
+
+const tokenOf = (target: TestGateway, caller: (typeof CALLERS)[number]) => (caller === null ? null : target.tokenFor(caller));
+
+describe.each([
+  ['node(id) and nodes(ids)', () => gw],
+  ['federation _entities', () => fed],
+])('%s', (_surface, target) => {
+  it.each(SESSIONS)('every id of the %s session resolves exactly for the callers who may read that session', async (session) => {
+    const t = target();
+    const ids = await graphIds(t, session);
+    expect(ids.length).toBeGreaterThan(4);
+    // the team crew session's graph has every node type
+    if (session === 'teamCrew') expect(new Set(ids.map((entry) => entry.type))).toEqual(new Set(['Session', 'App', 'Crew', 'Task', 'Agent', 'Tool', 'Model', 'Datasource', 'Variable']));
+    for (const caller of CALLERS) {
+      const token = tokenOf(t, caller);
+      const oracle = await t.graphql(`{ session(_id: "${t.fixtures.sessions[session].toHexString()}") { _id } }`, {}, token);
+      const readable = oracle.body.data.session !== null;
+      const result = _surface.startsWith('node')
+        ? await t.graphql('query($ids: [ID!]!) { nodes(ids: $ids) { id __typename } }', { ids: ids.map((entry) => entry.id) }, token)
+        : await t.graphql('query($r: [_Any!]!) { _entities(representations: $r) { ... on Node { id __typename } } }', { r: ids.map((entry) => ({ __typename: entry.type, id: entry.id })) }, token);
+      expect(result.body.errors).toBeUndefined();
+      const answers = (result.body.data.nodes ?? result.body.data._entities) as Array<{ id: string; __typename: string } | null>;
+      expect({ caller, answers }).toEqual({ caller, answers: ids.map((entry) => (readable ? { id: entry.id, __typename: entry.type } : null)) });
+    }
+  });
+});
+
+describe('ids that do not name a document of their session', () => {
+  const idText = (text: string) => Buffer.from(text).toString('base64url');
+
+  it('another session’s, another team’s, a missing document: null, with no error', async () => {
+    const f = gw.fixtures;
+    const researcher = f.agents.researcher.toHexString();
+    const ids = [
+      idText(`Agent:${researcher}:${f.sessions.publicChat.toHexString()}`), // a chat session: the researcher is not part of it
+      idText(`Agent:${f.agents.globexAgent.toHexString()}:${f.sessions.teamCrew.toHexString()}`), // another team's agent
+      idText(`Agent:${new ObjectId().toHexString()}:${f.sessions.teamCrew.toHexString()}`), // no such agent
+      idText(`Session:${new ObjectId().toHexString()}`), // no such session
+      idText(`Agent:${researcher}:${f.sessions.teamCrew.toHexString()}`), // the real one
+    ];
+    const { body } = await gw.graphql('query($ids: [ID!]!) { nodes(ids: $ids) { ... on Agent { name } } }', { ids }, gw.tokenFor('owner'));
+    expect(body).toEqual({ data: { nodes: [null, null, null, null, { name: 'Researcher' }] } });
+  });
+
+  it('a malformed or tampered id is BAD_USER_INPUT', async () => {
+    const f = gw.fixtures;
+    const good = idText(`Agent:${f.agents.researcher.toHexString()}:${f.sessions.teamCrew.toHexString()}`);
+    for (const bad of ['', 'abc', `${good}=`, good.slice(1), idText(`Viewer:${f.accounts.owner.toHexString()}`), idText(`Agent:${f.agents.researcher.toHexString()}`),
+      idText(`Session:${f.sessions.teamCrew.toHexString()}:${f.sessions.teamCrew.toHexString()}`), idText(`Agent:${f.agents.researcher.toHexString().toUpperCase()}:${f.sessions.teamCrew.toHexString()}`)]) {
+      const { body } = await gw.graphql('query($id: ID!) { node(id: $id) { id } }', { id: bad }, gw.tokenFor('owner'));
+      expect(body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect(body.data?.node ?? null).toBeNull();
+    }
+    const many = await gw.graphql('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: Array.from({ length: 101 }, () => good) }, gw.tokenFor('owner'));
+    expect(many.body.errors?.[0]).toMatchObject({ message: 'nodes takes at most 100 ids; got 101', extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
+  it('the same document reached through two sessions has two ids, and one _id', async () => {
+    const { body } = await gw.graphql(`{ a: session(_id: "${gw.fixtures.sessions.teamCrew.toHexString()}") { agents { id _id } } b: session(_id: "${gw.fixtures.sessions.restricted.toHexString()}") { agents { id _id } } }`, {}, gw.tokenFor('owner'));
+    expect(body.data.a.agents[0]._id).toBe(body.data.b.agents[0]._id);
+    expect(body.data.a.agents[0].id).not.toBe(body.data.b.agents[0].id);
+  });
+});
