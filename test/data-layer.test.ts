@@ -261,7 +261,7 @@ describe('npm run indexes', () => {
   it('creates the declared indexes, and can run again', async () => {
 
     const first = await createDeclaredIndexes(gw.db);
-    expect(first).toEqual(['sessions.teamId_1__id_-1', 'sessions.teamId_1_appId_1__id_-1', 'sessions.teamId_1_status_1__id_-1', 'apps.teamId_1_createdBy_1']);
+    expect(first).toEqual(['sessions.teamId_1__id_-1', 'sessions.teamId_1_appId_1__id_-1', 'sessions.teamId_1_status_1__id_-1', 'apps.teamId_1_createdBy_1', 'chat.sessionId_1__id_1']);
     expect(await createDeclaredIndexes(gw.db)).toEqual(first);
     const names = (await gw.db.collection('sessions').listIndexes().toArray()).map((index) => index.name);
     expect(names).toEqual(expect.arrayContaining(['teamId_1__id_-1', 'teamId_1_status_1__id_-1']));

@@ -21,6 +21,8 @@ export interface CollectionSpec {
   secrets: readonly string[];
   /** The GraphQL type its documents are shown as: a Relay node and a federation entity. */
   typeName?: string;
+  /** Documents that belong to one session name it in this field (a session's messages). */
+  sessionKey?: string;
   /** Indexes the gateway's queries want beyond `_id` (`npm run indexes` creates them). */
   indexes?: ReadonlyArray<Readonly<Record<string, 1 | -1>>>;
 }
@@ -44,6 +46,8 @@ export const COLLECTIONS = {
   orgs: { tenancy: 'global', secrets: [] },
   accounts: { tenancy: 'global', secrets: ['passwordHash', 'token', 'apiJwt', 'oauth'] },
   apikeys: { tenancy: 'global', secrets: ['token'] },
+  // a session's conversation, oldest first
+  chat: { tenancy: 'team', secrets: [], typeName: 'Message', sessionKey: 'sessionId', indexes: [{ sessionId: 1, _id: 1 }] },
 } as const satisfies Record<CollectionName, CollectionSpec>;
 
 type Collections = typeof COLLECTIONS;

@@ -77,6 +77,26 @@ export interface VariableDoc extends TenantDocument {
   defaultValue?: unknown;
 }
 
+/** One message of a session's conversation (collection `chat`), as the webapp stores it. */
+export interface MessageDoc extends TenantDocument {
+  sessionId?: ObjectId;
+  authorId?: ObjectId | null;
+  authorName?: string;
+  /** Epoch milliseconds. */
+  ts?: number;
+  isFeedback?: boolean;
+  chunkId?: string;
+  /** The socket payload: `message.message` holds the text and how to show it. */
+  message?: {
+    incoming?: boolean;
+    message?: { text?: string; type?: string; displayType?: string; language?: string; tokens?: number; overwrite?: boolean };
+  } & Document;
+  /** A streamed reply's pieces, while it streams (an overwrite removes them). */
+  chunks?: Array<{ ts?: number; chunk?: string; tokens?: number }>;
+  tokens?: number;
+  completed?: boolean;
+}
+
 /** Permission maps hold 255-byte bitfields keyed by account id hex. */
 export type PermissionMap = Record<string, Binary | undefined>;
 
@@ -125,6 +145,7 @@ export interface DocumentTypes {
   orgs: OrgDoc;
   accounts: AccountDoc;
   apikeys: ApiKeyDoc;
+  chat: MessageDoc;
 }
 
 export type CollectionName = keyof DocumentTypes;

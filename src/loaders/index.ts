@@ -5,12 +5,13 @@
  */
 import type { Db } from 'mongodb';
 import { COLLECTION_NAMES, COLLECTIONS, type RelatedCollection } from '../data-model/collections';
-import type { AppDoc, DocumentTypes, SessionDoc } from '../data-model/documents';
+import type { AppDoc, DocumentTypes, MessageDoc, SessionDoc } from '../data-model/documents';
 import { createByIdLoader, type ByIdLoader } from './by-id-loader';
 import { createTeamScopedLoader, type TeamScopedLoader } from './team-scoped-loader';
 import { requestReader, type BatchObserver, type RequestReader, type RequestReads } from './query-options';
 import { createSessionLister, type SessionLister } from './session-list';
 import { createAppsCreatedBy, type AppsCreatedBy } from './apps-created-by';
+import { createSessionMessages, type SessionMessages } from './session-messages';
 
 type ByIdCollection = Exclude<keyof DocumentTypes, RelatedCollection>;
 
@@ -19,6 +20,8 @@ export type Loaders = { [C in RelatedCollection]: TeamScopedLoader<DocumentTypes
   listSessions: SessionLister;
   /** The apps of a team an account created (the owner sharing mode); primed into `apps`. */
   appsCreatedBy: AppsCreatedBy;
+  /** Sessions' messages, oldest first, batched across sessions; primed into `chat`. */
+  messages: SessionMessages;
 };
 
 export type { BatchObserver, RequestReads };
@@ -33,5 +36,6 @@ export function createLoaders(db: Db, reads: RequestReads = { count: 0 }): Loade
   }
   loaders.listSessions = createSessionLister(db, loaders.sessions as ByIdLoader<SessionDoc>, q);
   loaders.appsCreatedBy = createAppsCreatedBy(db, loaders.apps as TeamScopedLoader<AppDoc>, q);
+  loaders.messages = createSessionMessages(db, q, loaders.chat as TeamScopedLoader<MessageDoc>);
   return loaders as Loaders;
 }

@@ -2,16 +2,25 @@
  * Whether a document is part of a session's graph: reachable from the session through the data
  * model's relations (in the session's team, as every relation is). Walked level by level, every
  * relation of a level followed at once, so each level is one batched read per collection; the walk
- * stops when the document is found or nothing new is reached.
+ * stops when the document is found or nothing new is reached. A document that names its session
+ * (a message) is part of the session it names.
  */
 import type { Document, ObjectId } from 'mongodb';
 import type { CollectionName, SessionDoc } from '../data-model/documents';
 import { RELATION_LIST } from '../data-model/relations';
+import { COLLECTIONS, type CollectionSpec, type RelatedCollection } from '../data-model/collections';
 import { follow } from './follow';
+import type { TeamScopedLoader } from './team-scoped-loader';
 import type { Loaders } from './index';
 
 export async function findInSessionGraph(loaders: Loaders, session: SessionDoc, collection: CollectionName, id: ObjectId): Promise<Document | null> {
   if (collection === 'sessions') return session._id.equals(id) ? session : null;
+  // documents that name their session (messages) are part of it when they name it, in its team
+  const sessionKey = (COLLECTIONS[collection] as CollectionSpec).sessionKey;
+  if (sessionKey) {
+    const doc = await (loaders[collection as RelatedCollection] as TeamScopedLoader<Document>).load({ teamId: session.teamId, id });
+    return doc && session._id.equals(doc[sessionKey]) ? doc : null;
+  }
   const seen = new Set<string>();
   let frontier: Array<{ collection: CollectionName; doc: Document }> = [{ collection: 'sessions', doc: session }];
   while (frontier.length > 0) {

@@ -19,6 +19,8 @@ const OWNER_MODE = 'owner';
 
 export class AccessPolicy {
   private readonly adminOf = new Map<string, Promise<boolean>>();
+  /** The admin answers already settled, so that the per-session guard of a list needs no read. */
+  private readonly adminKnown = new Map<string, boolean>();
   private readonly readable = new Map<string, Promise<boolean>>();
 
   constructor(
@@ -41,6 +43,7 @@ export class AccessPolicy {
     if (!answer) {
       answer = this.computeIsAdmin(teamId);
       this.adminOf.set(key, answer);
+      void answer.then((known) => this.adminKnown.set(key, known), () => undefined);
     }
     return answer;
   }
@@ -94,6 +97,7 @@ export class AccessPolicy {
   // admin is allowed either way, so the answer is the same.
   private async computeCanReadSession(session: SessionDoc): Promise<boolean> {
     if (!(session.teamId instanceof ObjectId)) return false; // anomalous: readable by nobody
+    if (this.adminKnown.get(session.teamId.toHexString()) === true) return true;
     return (await this.sharingAllows(session)) || this.isAdmin(session.teamId);
   }
 

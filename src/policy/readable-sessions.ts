@@ -74,8 +74,8 @@ export interface SessionPage {
  * one `find` of `first + 1` sessions gives the page and whether another follows, however many sessions
  * of the team the caller may not read. The policy's own check still runs on each one, as a guard.
  */
-export async function readableSessionPage(ctx: ReadScope, request: SessionPageRequest): Promise<SessionPage> {
-  assertMember(ctx, request.teamId, 'Not a member of this team');
+export async function readableSessionPage(ctx: ReadScope, request: SessionPageRequest, deniedMessage = 'Not a member of this team'): Promise<SessionPage> {
+  assertMember(ctx, request.teamId, deniedMessage);
   const readable = await ctx.policy.sessionListFilter(request.teamId);
   const filter = { teamId: request.teamId, readable, status: request.status, appId: request.appId, beforeId: request.afterId };
   const docs = await ctx.loaders.listSessions(filter, request.first + 1);

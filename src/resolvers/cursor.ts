@@ -1,17 +1,36 @@
-/** Opaque Relay cursors over session ids. */
+/** Opaque Relay cursors over document ids, one kind per connection (a session's cursor is no message's). */
 import { ObjectId } from 'mongodb';
 import { isObjectIdHex } from '../db/object-id';
 import { badUserInput } from '../errors/codes';
 
-const PREFIX = 'session:';
+export type CursorKind = 'session' | 'message';
 
-export function encodeCursor(id: ObjectId): string {
-  return Buffer.from(PREFIX + id.toHexString()).toString('base64url');
+export function encodeCursor(kind: CursorKind, id: ObjectId): string {
+  return Buffer.from(`${kind}:${id.toHexString()}`).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): ObjectId {
+export function decodeCursor(kind: CursorKind, cursor: string): ObjectId {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const hex = text.startsWith(PREFIX) ? text.slice(PREFIX.length) : '';
+  const hex = text.startsWith(`${kind}:`) ? text.slice(kind.length + 1) : '';
   if (!isObjectIdHex(hex)) throw badUserInput('after is not a cursor returned by this API');
   return new ObjectId(hex);
+}
+
+/**
+ * A Relay connection of `items` (at most `first` of them, in order), whose next page exists when
+ * `more`. An empty page (`first: 0`, or past the end) stays where it was asked: its cursors are `after`.
+ */
+export function connectionOf<T extends { _id: ObjectId }>(kind: CursorKind, items: T[], more: boolean, after: string | null | undefined) {
+  const edges = items.map((node) => ({ cursor: encodeCursor(kind, node._id), node }));
+  const here = after ?? null;
+  return {
+    edges,
+    nodes: items,
+    pageInfo: {
+      hasNextPage: more,
+      hasPreviousPage: false,
+      startCursor: edges[0]?.cursor ?? here,
+      endCursor: edges[edges.length - 1]?.cursor ?? here,
+    },
+  };
 }

@@ -7,6 +7,7 @@ import { TaskResolver } from './task.resolver';
 import { DatasourceResolver, ToolResolver } from './tool.resolver';
 import { ViewerResolver } from './viewer.resolver';
 import { NodeResolver } from './node.resolver';
+import { MessageResolver, SessionMessagesResolver } from './message.resolver';
 
 export const resolvers = [
   SessionResolver,
@@ -22,4 +23,6 @@ export const resolvers = [
   IconResolver,
   ViewerResolver,
   NodeResolver,
+  SessionMessagesResolver,
+  MessageResolver,
 ] as const;

@@ -19,7 +19,7 @@ import { Datasource } from '../schema/types/datasource';
 import { Model } from '../schema/types/model';
 import { Task } from '../schema/types/task';
 import { Tool } from '../schema/types/tool';
-import { decodeCursor, encodeCursor } from './cursor';
+import { connectionOf, decodeCursor } from './cursor';
 
 @Resolver(() => Session)
 export class SessionResolver {
@@ -42,23 +42,11 @@ export class SessionResolver {
     const page = await readableSessionPage(ctx, {
       teamId,
       first,
-      afterId: after == null ? undefined : decodeCursor(after),
+      afterId: after == null ? undefined : decodeCursor('session', after),
       status: status ?? undefined,
       appId: appId ?? undefined,
     });
-    const edges = page.sessions.map((node) => ({ cursor: encodeCursor(node._id), node }));
-    // An empty page (`first: 0`, or past the end) stays where it was asked: its cursors are `after`.
-    const here = after ?? null;
-    return {
-      edges,
-      nodes: page.sessions,
-      pageInfo: {
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: false,
-        startCursor: edges[0]?.cursor ?? here,
-        endCursor: edges[edges.length - 1]?.cursor ?? here,
-      },
-    } as unknown as SessionConnection;
+    return connectionOf('session', page.sessions, page.hasNextPage, after) as unknown as SessionConnection;
   }
 
   @FieldResolver(() => [NamedValue])

@@ -1,9 +1,12 @@
 /**
- * The legacy REST routes (CONTRACT §4), on the same request context, loaders and access policy as
- * GraphQL:
- *   GET /{resourceSlug}/session/{sessionId}.json    members of the team
- *   GET /s/{resourceSlug}/session/{sessionId}.json  anyone, for public sessions (share links)
- * HEAD works on both (Express answers it from GET), with a weak ETag and 304 on If-None-Match.
+ * The legacy REST routes (CONTRACT §4, §4.1), on the same request context, loaders and access policy
+ * as GraphQL:
+ *   GET /{resourceSlug}/session/{sessionId}.json                members of the team
+ *   GET /s/{resourceSlug}/session/{sessionId}.json              anyone, for public sessions (share links)
+ *   GET /{resourceSlug}/session/{sessionId}/messages.json       members of the team
+ *   GET /s/{resourceSlug}/session/{sessionId}/messages.json     anyone, for public sessions
+ *   GET /{resourceSlug}/sessions.json                           members of the team
+ * HEAD works on all (Express answers it from GET), with a weak ETag and 304 on If-None-Match.
  */
 import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
@@ -13,38 +16,113 @@ import { isObjectIdHex } from '../db/object-id';
 import { badUserInput, ErrorCode, forbidden, HTTP_STATUS, httpHeadersFor, notFound, type GatewayError } from '../errors/codes';
 import { toGatewayError } from '../errors/classify';
 import type { Logger } from '../observability/logger';
-import { publicTeamSession, teamSession } from '../policy/readable-sessions';
+import { publicTeamSession, readableSessionPage, teamSession } from '../policy/readable-sessions';
 import { createRequestContext, type ContextDependencies, type RequestContext } from '../context/request-context';
 import { createCsrfToken, csrfSecret } from './csrf';
 import { responseTooLarge } from '../errors/budgets';
-import { EMPTY_BODY_DATA, serializeData, sessionBodyData, withCsrf, type SessionBodyData } from './session-body';
+import { EMPTY_BODY_DATA, serializeData, sessionBodyData, withCsrf } from './session-body';
+import { RELATIONS } from '../data-model/relations';
+import { loadPlan } from '../loaders/load-plan';
 
 export function restCompatRouter(deps: ContextDependencies, logger: Logger, maxResponseBytes = Infinity): Router {
   const router = Router();
-  router.get('/s/:resourceSlug/session/:sessionId.json', handler(deps, logger, 'public', maxResponseBytes));
-  router.get('/:resourceSlug/session/:sessionId.json', handler(deps, logger, 'team', maxResponseBytes));
+  const route = (path: string, respond: Responder) => router.get(path, handler(deps, logger, maxResponseBytes, respond));
+  route('/s/:resourceSlug/session/:sessionId.json', sessionBody('public'));
+  route('/:resourceSlug/session/:sessionId.json', sessionBody('team'));
+  route('/s/:resourceSlug/session/:sessionId/messages.json', sessionMessages('public'));
+  route('/:resourceSlug/session/:sessionId/messages.json', sessionMessages('team'));
+  route('/:resourceSlug/sessions.json', teamSessions);
   return router;
 }
 
 type RouteKind = 'team' | 'public';
 
-function handler(deps: ContextDependencies, logger: Logger, kind: RouteKind, maxResponseBytes: number) {
+/** What a route answers: JSON without the csrf key, and whether the body starts with one. */
+interface Answer {
+  json: string;
+  /** The account the csrf token is made for (null: anonymous); none when the body has no csrf key. */
+  csrfAccount?: string | null;
+}
+
+type Responder = (ctx: RequestContext, req: Request) => Promise<Answer>;
+
+function handler(deps: ContextDependencies, logger: Logger, maxResponseBytes: number, respond: Responder) {
   return async (req: Request, res: Response): Promise<void> => {
     try {
-      const teamId = pathId(req.params.resourceSlug, 'resourceSlug');
-      const sessionId = pathId(req.params.sessionId, 'sessionId');
       const authorization = req.headers.authorization;
+      // parameters first: a bad one is a 400 whatever the credentials
+      pathId(req.params.resourceSlug, 'resourceSlug');
+      if (req.params.sessionId !== undefined) pathId(req.params.sessionId, 'sessionId');
+      optionalQueryId(req.query.messageId, 'messageId');
+      if (req.query.before !== 'null') optionalQueryId(req.query.before, 'before');
       const ctx = await createRequestContext(deps, { requestId: res.locals.requestId, authorization });
       res.locals.reads = ctx.reads; // the access log and db_commands_per_request read its count at the end
-      const session = kind === 'team' ? await readTeamSession(ctx, teamId, sessionId) : await readPublicSession(ctx, teamId, sessionId);
-      const data = session ? await sessionBodyData(ctx.loaders, ctx.sessionGraph, session) : EMPTY_BODY_DATA;
-      // On the share route a valid token changes nothing, the csrf secret included.
-      const csrfAccount = kind === 'team' ? (ctx.viewer?.accountId.toHexString() ?? null) : null;
-      sendBody(req, res, csrfSecret(deps.csrfSecret ?? deps.jwtSecret, csrfAccount), data, maxResponseBytes);
+      const answer = await respond(ctx, req);
+      if (Buffer.byteLength(answer.json) > maxResponseBytes) throw responseTooLarge(maxResponseBytes);
+      const csrf = answer.csrfAccount === undefined ? undefined : createCsrfToken(csrfSecret(deps.csrfSecret ?? deps.jwtSecret, answer.csrfAccount));
+      sendBody(req, res, answer.json, csrf);
     } catch (error) {
       sendError(res, logger, error);
     }
   };
+}
+
+/** `GET [/s]/{resourceSlug}/session/{sessionId}.json` (CONTRACT §4). */
+function sessionBody(kind: RouteKind): Responder {
+  return async (ctx, req) => {
+    const teamId = pathId(req.params.resourceSlug, 'resourceSlug');
+    const sessionId = pathId(req.params.sessionId, 'sessionId');
+    const session = kind === 'team' ? await readTeamSession(ctx, teamId, sessionId) : await readPublicSession(ctx, teamId, sessionId);
+    const data = session ? await sessionBodyData(ctx.loaders, ctx.sessionGraph, session) : EMPTY_BODY_DATA;
+    // On the share route a valid token changes nothing, the csrf secret included.
+    return { json: serializeData(data), csrfAccount: kind === 'team' ? (ctx.viewer?.accountId.toHexString() ?? null) : null };
+  };
+}
+
+/**
+ * `GET [/s]/{resourceSlug}/session/{sessionId}/messages.json[?messageId=]` (CONTRACT §4.1): a bare
+ * array of the session's messages, stored fields in stored order, `_id` ascending, after `messageId`.
+ * The webapp also enqueues a job to resume a chat session here; the gateway is read-only and does not.
+ */
+function sessionMessages(kind: RouteKind): Responder {
+  return async (ctx, req) => {
+    const teamId = pathId(req.params.resourceSlug, 'resourceSlug');
+    const sessionId = pathId(req.params.sessionId, 'sessionId');
+    const after = optionalQueryId(req.query.messageId, 'messageId');
+    const session = kind === 'team' ? await readTeamSession(ctx, teamId, sessionId) : await readPublicSession(ctx, teamId, sessionId);
+    const messages = session ? await ctx.loaders.messages.all(session, after) : [];
+    return { json: JSON.stringify(messages) };
+  };
+}
+
+/** Sessions per page of `sessions.json`, as the webapp pages them. */
+const SESSIONS_PAGE = 10;
+
+/** What `sessions.json` reads below each session: its app and the app's crew. */
+const SESSION_LIST_PLAN = loadPlan([RELATIONS.appOfSession, RELATIONS.crewOfApp]);
+
+/**
+ * `GET /{resourceSlug}/sessions.json[?before=]` (CONTRACT §4.1): the 10 newest sessions of the team
+ * that the caller may read (the policy's filter in the query), `_id` below `before`, each followed by
+ * its app (with its crew appended for a crew app whose crew exists), or no `app` key.
+ */
+const teamSessions: Responder = async (ctx, req) => {
+  const teamId = pathId(req.params.resourceSlug, 'resourceSlug');
+  const before = req.query.before === 'null' ? undefined : optionalQueryId(req.query.before, 'before');
+  const page = await readableSessionPage(ctx, { teamId, first: SESSIONS_PAGE, afterId: before }, 'Invalid permissions on the resourceSlug');
+  const sessions = await Promise.all(page.sessions.map(async (session) => {
+    await ctx.sessionGraph.ready(SESSION_LIST_PLAN, session);
+    const [app, crew] = await Promise.all([ctx.sessionGraph.stage('app', session), ctx.sessionGraph.stage('crew', session)]);
+    if (!app) return session;
+    return { ...session, app: crew ? { ...app, crew } : app };
+  }));
+  return { json: JSON.stringify({ sessions }), csrfAccount: ctx.viewer?.accountId.toHexString() ?? null };
+};
+
+/** An optional id of the query string: absent is undefined; anything but 24 lowercase hex is a 400. */
+function optionalQueryId(value: unknown, name: string): ObjectId | undefined {
+  if (value === undefined) return undefined;
+  return pathId(value as string, name);
 }
 
 function pathId(value: string | string[] | undefined, name: string): ObjectId {
@@ -68,9 +146,7 @@ async function readPublicSession(ctx: RequestContext, teamId: ObjectId, sessionI
  * The csrf token is new on every call, so the ETag is computed over the rest of the body: a weak
  * validator, equal when the data is.
  */
-function sendBody(req: Request, res: Response, csrfSecretValue: string, data: SessionBodyData, maxResponseBytes: number): void {
-  const json = serializeData(data);
-  if (Buffer.byteLength(json) > maxResponseBytes) throw responseTooLarge(maxResponseBytes);
+function sendBody(req: Request, res: Response, json: string, csrf: string | undefined): void {
   const etag = `W/"${createHash('sha1').update(json).digest('base64url')}"`;
   res.set('ETag', etag);
   res.set('Cache-Control', 'private, no-cache');
@@ -79,7 +155,7 @@ function sendBody(req: Request, res: Response, csrfSecretValue: string, data: Se
     res.status(304).end();
     return;
   }
-  res.status(200).type('application/json; charset=utf-8').end(withCsrf(createCsrfToken(csrfSecretValue), json));
+  res.status(200).type('application/json; charset=utf-8').end(csrf === undefined ? json : withCsrf(csrf, json));
 }
 
 function matchesEtag(header: string | undefined, etag: string): boolean {
@@ -97,7 +173,7 @@ function sendError(res: Response, logger: Logger, error: unknown): void {
   let message = safe.message;
   if (safe.code === ErrorCode.INTERNAL_SERVER_ERROR) {
     const requestId = res.locals.requestId;
-    logger.error({ err: error, requestId }, 'unexpected error while serving a session .json');
+    logger.error({ err: error, requestId }, 'unexpected error while serving a legacy .json route');
     message = `${message} (request id ${requestId})`;
   } else if (safe.code === ErrorCode.SERVICE_UNAVAILABLE) {
     logger.warn({ err: error, requestId: res.locals.requestId }, 'database unreachable');

@@ -27,4 +27,5 @@ export const ARGUMENT_SIZES: ReadonlyMap<string, string> = new Map([['Query.node
 /** `Type.field` of a paged connection → the argument that sizes the page, and its most. */
 export const PAGE_SIZES: ReadonlyMap<string, { argument: string; max: number }> = new Map([
   ['Query.sessions', { argument: 'first', max: MAX_PAGE_SIZE }],
+  ['Session.messages', { argument: 'first', max: MAX_PAGE_SIZE }],
 ]);

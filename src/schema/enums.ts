@@ -42,6 +42,18 @@ export enum ModelType {
   EMBEDDING = 'embedding',
 }
 
+export enum MessageType {
+  TEXT = 'text',
+  CODE = 'code',
+}
+
+export enum MessageDisplayType {
+  BUBBLE = 'bubble',
+  INLINE = 'inline',
+}
+
+registerEnumType(MessageType, { name: 'MessageType', description: 'Whether a message is prose or code.' });
+registerEnumType(MessageDisplayType, { name: 'MessageDisplayType', description: 'How a message is shown: a chat bubble, or inline in the conversation.' });
 registerEnumType(ToolType, { name: 'ToolType', description: 'What a tool runs: custom code, a retriever over a datasource, or a global built-in.' });
 registerEnumType(ModelType, { name: 'ModelType', description: 'What a model is used for.' });
 registerEnumType(SessionStatus, { name: 'SessionStatus', description: 'The state of a session.' });

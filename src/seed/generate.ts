@@ -2,6 +2,7 @@ import { SeedContext } from './context';
 import { createIdFactory } from './ids';
 import { addNamedFixtures, teamInfo, teamScope, type NamedFixtures } from './named';
 import { addScaledData, type ScaleOptions, type ScaledTeam } from './scaled';
+import { addMessages } from './messages';
 import type { DemoData, GenerateOptions, TeamKey } from './types';
 
 export type {
@@ -26,7 +27,8 @@ export function generateDemoData(options: GenerateOptions = {}): DemoData {
   const ctx = new SeedContext(createIdFactory(DEMO_START_SECONDS));
   const fixtures = addNamedFixtures(ctx);
   addScaledData(ctx, SCALED_TEAMS.map((team) => scaledTeam(fixtures, team)), scale);
-  return { collections: ctx.collections, fixtures: { ...fixtures, secrets: ctx.secrets } };
+  const messages = addMessages(ctx, fixtures);
+  return { collections: ctx.collections, fixtures: { ...fixtures, messages, secrets: ctx.secrets } };
 }
 
 function resolveOptions(options: GenerateOptions): ScaleOptions {

@@ -1,6 +1,7 @@
 import type { Document, ObjectId } from 'mongodb';
 
 import type { CollectionName } from '../data-model/documents';
+import type { MessageKey } from './messages';
 
 export type { CollectionName };
 
@@ -19,6 +20,7 @@ export const COLLECTION_NAMES: readonly CollectionName[] = [
   'models',
   'datasources',
   'variables',
+  'chat',
 ];
 
 export interface GenerateOptions {
@@ -86,6 +88,8 @@ export interface DemoFixtures {
   deletedAppId: ObjectId;
   /** The `crewId` of app `missingCrewApp`; no crew document has it. */
   missingCrewId: ObjectId;
+  /** The demo conversations' messages. */
+  messages: Record<MessageKey, ObjectId>;
   /** Every fake secret value written anywhere in the data; each contains 'SECRET-'. */
   secrets: string[];
 }

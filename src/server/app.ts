@@ -3,7 +3,7 @@
  * everything else. Built from a database handle and settings, so tests run the real thing.
  */
 import { randomUUID } from 'node:crypto';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { Db } from 'mongodb';
 import { toGatewayError } from '../errors/classify';
@@ -92,6 +92,16 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   await apollo.start();
 
   const observeRequest = createRequestObserver({ logger, metrics });
+  // GraphQL operations being executed (a client that hung up does not stop one): `stop` waits for them
+  let executing = 0;
+  const counted = (handler: RequestHandler): RequestHandler => async (req, res, next) => {
+    executing += 1;
+    try {
+      await handler(req, res, next);
+    } finally {
+      executing -= 1;
+    }
+  };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', 'weak');
@@ -128,7 +138,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     },
     express.json({ limit: limits.maxBodyBytes }),
     graphqlResponseBudget(budgets.maxResponseBytes),
-    expressMiddleware(apollo, {
+    counted(expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         try {
           const ctx = await createRequestContext(contextDeps, {
@@ -144,7 +154,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
           throw safe.withHttp(res.locals.requestId);
         }
       },
-    }),
+    })),
   );
 
   app.use(restCompatRouter(contextDeps, logger, budgets.maxResponseBytes));
@@ -162,6 +172,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
       readiness.ready = false;
     },
     stop: async () => {
+      for (const until = Date.now() + 5_000; executing > 0 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 10));
       await apollo.stop();
       metrics?.close();
     },

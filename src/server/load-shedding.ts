@@ -42,8 +42,12 @@ export function loadShedding(options: LoadSheddingOptions) {
       };
       res.once('finish', finish);
       res.once('close', finish);
-      // a burst of arrivals is parsed and planned one request per pass of the event loop (src/loaders/fair-turns.ts)
-      void nextTurn().then(() => next());
+      // a burst of arrivals is parsed and planned one request per pass of the event loop
+      // (src/loaders/fair-turns.ts); a client that hung up meanwhile is not served
+      void nextTurn().then(() => {
+        if (req.socket.destroyed) finish();
+        else next();
+      });
     };
     if (running < options.maxConcurrent) {
       running += 1;

@@ -124,7 +124,17 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   };
 }
 
+/**
+ * Closes the server once the requests in flight have been answered (a load test's last requests can
+ * still be running when it ends), cutting the connections after a bound.
+ */
 function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
+  return new Promise((resolve) => {
+    const cut = setTimeout(() => server.closeAllConnections(), 5_000);
+    server.close(() => {
+      clearTimeout(cut);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
 }

@@ -1,0 +1,87 @@
+/**
+ * A session's messages (collection `chat`), oldest first (`_id` ascending), filtered by the session's
+ * team as well as its id: another team's message that names the session is never one of them.
+ *
+ * Pages of many sessions are read together: one `find` over all their ids, sorted by session then
+ * `_id`, limited to what the pages can hold together (sessions × (first + 1)). A session whose
+ * messages fill the limit can leave the sessions sorted after it without theirs; those are read again
+ * in a next round, so a request reads one `find` for ordinary conversations and one more round per
+ * long one in the same batch.
+ */
+import DataLoader from 'dataloader';
+import type { Db, Filter, ObjectId } from 'mongodb';
+import type { MessageDoc, SessionDoc } from '../data-model/documents';
+import { isUsableDocument } from '../data-model/collections';
+import { wholeBatch, type RequestReader } from './query-options';
+import type { TeamScopedLoader } from './team-scoped-loader';
+
+export interface MessagePageKey {
+  session: SessionDoc;
+  /** Only messages after this one. */
+  after?: ObjectId;
+  /** The page size; the page holds up to `first + 1` messages, the last telling whether more follow. */
+  first: number;
+}
+
+export interface SessionMessages {
+  /** Up to `first + 1` messages of the session after `after`, oldest first. */
+  page: DataLoader<MessagePageKey, MessageDoc[], string>;
+  /** Every message of the session after `after`, oldest first (the legacy `messages.json`). */
+  all(session: SessionDoc, after?: ObjectId): Promise<MessageDoc[]>;
+}
+
+export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamScopedLoader<MessageDoc>): SessionMessages {
+  const collection = db.collection<MessageDoc>('chat');
+  const usable = (docs: MessageDoc[], session: SessionDoc) => {
+    const mine = docs.filter((doc) => isUsableDocument('chat', doc) && doc.teamId.equals(session.teamId) && doc.sessionId?.equals(session._id));
+    for (const doc of mine) chat.prime({ teamId: doc.teamId, id: doc._id }, doc);
+    return mine;
+  };
+  const filterOf = (sessions: readonly SessionDoc[], after?: ObjectId): Filter<MessageDoc> => ({
+    teamId: { $in: uniqueIds(sessions.map((s) => s.teamId)) },
+    sessionId: { $in: sessions.map((s) => s._id) },
+    ...(after ? { _id: { $gt: after } } : {}),
+  });
+
+  async function pages(keys: readonly MessagePageKey[]): Promise<MessageDoc[][]> {
+    const results = new Map<string, MessageDoc[]>();
+    // one round per group of keys that ask for the same page (the same `after` and `first`)
+    const groups = new Map<string, MessagePageKey[]>();
+    for (const key of keys) {
+      const group = `${key.after?.toHexString() ?? ''}:${key.first}`;
+      groups.set(group, [...(groups.get(group) ?? []), key]);
+    }
+    await Promise.all([...groups.values()].map(async (group) => {
+      let pending = [...new Map(group.map((key) => [key.session._id.toHexString(), key])).values()];
+      while (pending.length > 0) {
+        pending.sort((a, b) => a.session._id.toHexString().localeCompare(b.session._id.toHexString()));
+        const limit = pending.length * (group[0].first + 1);
+        const docs = await reader.find(collection, filterOf(pending.map((key) => key.session), group[0].after), { sort: { sessionId: 1, _id: 1 }, limit, ...wholeBatch(limit) });
+        const last = docs.length === limit ? docs[docs.length - 1].sessionId?.toHexString() : undefined;
+        const next: MessagePageKey[] = [];
+        for (const key of pending) {
+          const hex = key.session._id.toHexString();
+          const mine = usable(docs.filter((doc) => doc.sessionId?.toHexString() === hex), key.session).slice(0, key.first + 1);
+          // sessions sorted after the one the limit cut into may not have had their turn
+          const complete = last === undefined || hex < last || mine.length > key.first;
+          if (complete) results.set(hex, mine);
+          else next.push(key);
+        }
+        pending = next;
+      }
+    }));
+    return keys.map((key) => results.get(key.session._id.toHexString()) ?? []);
+  }
+
+  return {
+    page: new DataLoader(pages, { cacheKeyFn: (key) => `${key.session._id.toHexString()}:${key.after?.toHexString() ?? ''}:${key.first}` }),
+    async all(session, after) {
+      const docs = await reader.find(collection, filterOf([session], after), { sort: { _id: 1 } });
+      return usable(docs, session);
+    },
+  };
+}
+
+function uniqueIds(ids: ObjectId[]): ObjectId[] {
+  return [...new Map(ids.map((id) => [id.toHexString(), id])).values()];
+}

@@ -1,0 +1,83 @@
+import { Args, ArgsType, Ctx, Field, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import type { MessageDoc, SessionDoc } from '../data-model/documents';
+import type { RequestContext } from '../context/request-context';
+import { badUserInput } from '../errors/codes';
+import { MessageDisplayType, MessageType } from '../schema/enums';
+import { reached } from '../schema/marks';
+import { DateTimeScalar } from '../schema/scalars/date-time';
+import { Message, MessageConnection } from '../schema/types/message';
+import { Session } from '../schema/types/session';
+import { connectionOf, decodeCursor } from './cursor';
+
+export const MAX_MESSAGES_PAGE = 100;
+
+@ArgsType()
+class MessagesArgs {
+  @Field(() => Int, { defaultValue: 20, description: `How many messages, from 0 to ${MAX_MESSAGES_PAGE}.` })
+  first!: number;
+
+  @Field(() => String, { nullable: true, description: 'The `endCursor` of the previous page.' })
+  after?: string | null;
+}
+
+@Resolver(() => Session)
+export class SessionMessagesResolver {
+  @FieldResolver(() => MessageConnection, { description: `The session’s conversation, oldest first. \`first\` is at most ${MAX_MESSAGES_PAGE}.` })
+  async messages(@Root() session: SessionDoc, @Args(() => MessagesArgs) { first, after }: MessagesArgs, @Ctx() ctx: RequestContext) {
+    if (first < 0 || first > MAX_MESSAGES_PAGE) throw badUserInput(`first must be between 0 and ${MAX_MESSAGES_PAGE}; got ${first}`);
+    const afterId = after == null ? undefined : decodeCursor('message', after);
+    const found = await ctx.loaders.messages.page.load({ session, after: afterId, first });
+    const page = found.slice(0, first).map((doc) => reached(doc, 'Message', session._id));
+    return connectionOf('message', page, found.length > first, after);
+  }
+}
+
+@Resolver(() => Message)
+export class MessageResolver {
+  @FieldResolver(() => DateTimeScalar, { nullable: true, description: 'When the message was sent.' })
+  ts(@Root() doc: MessageDoc): Date | null {
+    return typeof doc.ts === 'number' ? new Date(doc.ts) : null;
+  }
+
+  @FieldResolver(() => Boolean, { nullable: true, description: 'Whether a person sent it (true) or an agent (false).' })
+  incoming(@Root() doc: MessageDoc): boolean | null {
+    return typeof doc.message?.incoming === 'boolean' ? doc.message.incoming : null;
+  }
+
+  @FieldResolver(() => MessageType, { nullable: true, description: 'Prose or code.' })
+  type(@Root() doc: MessageDoc): unknown {
+    return doc.message?.message?.type ?? null;
+  }
+
+  @FieldResolver(() => MessageDisplayType, { nullable: true, description: 'A chat bubble, or inline in the conversation.' })
+  displayType(@Root() doc: MessageDoc): unknown {
+    return doc.message?.message?.displayType ?? null;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Code messages: the language of the code.' })
+  language(@Root() doc: MessageDoc): string | null {
+    return doc.message?.message?.language ?? null;
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Whether a streamed reply has ended (by an overwrite); true for a message sent whole.' })
+  completed(@Root() doc: MessageDoc): boolean {
+    return doc.completed === true || doc.message?.completed === true || !isStreaming(doc);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'The text as a reader sees it: the stored text, or, while a reply streams and no overwrite has happened, its pieces joined in the order of their time.',
+  })
+  text(@Root() doc: MessageDoc): string | null {
+    if (isStreaming(doc)) {
+      return [...doc.chunks!].sort((a, b) => (a.ts ?? 0) - (b.ts ?? 0)).map((piece) => (typeof piece.chunk === 'string' ? piece.chunk : '')).join('');
+    }
+    const text = doc.message?.message?.text;
+    return typeof text === 'string' ? text : null;
+  }
+}
+
+/** Still streaming: pieces are stored, and no overwrite has replaced them. */
+function isStreaming(doc: MessageDoc): boolean {
+  return Array.isArray(doc.chunks) && doc.chunks.length > 0 && doc.message?.message?.overwrite !== true;
+}

@@ -1,0 +1,240 @@
+/**
+ * The rest of the session resource (CONTRACT §4.1, §5): a session's messages through GraphQL
+ * (`Session.messages`, the `Message` type) and the legacy `messages.json` routes, and the legacy
+ * `sessions.json` list, on the same loaders and policy as everything else.
+ */
+import { ObjectId, type Document } from 'mongodb';
+import { startTestGateway, type TestGateway } from './support/gateway';
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startTestGateway({ scale: 4 });
+});
+afterAll(() => gw.stop());
+
+const hex = (id: ObjectId) => id.toHexString();
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const team = () => hex(gw.fixtures.teams.acmeMain);
+const MESSAGE_FIELDS = '_id id sessionId authorId authorName ts incoming isFeedback chunkId type displayType language tokens completed text';
+
+/** The stored messages of a session, as the driver returns them: the golden body of messages.json. */
+async function stored(sessionId: ObjectId, teamId = gw.fixtures.teams.acmeMain): Promise<Document[]> {
+  return gw.db.collection('chat').find({ sessionId, teamId }).sort({ _id: 1 }).toArray();
+}
+
+describe('Session.messages', () => {
+  const read = (session: ObjectId, token: string | null, args = 'first: 20') =>
+    gw.graphql(`{ session(_id: "${hex(session)}") { messages(${args}) { edges { cursor node { ${MESSAGE_FIELDS} } } pageInfo { hasNextPage endCursor } } } }`, {}, token);
+
+  it('shows every stored shape as a reader sees it, oldest first', async () => {
+    const { body } = await read(gw.fixtures.sessions.teamCrew, gw.tokenFor('member'));
+    expect(body.errors).toBeUndefined();
+    const nodes = body.data.session.messages.edges.map((edge: { node: Record<string, unknown> }) => edge.node);
+    expect(nodes.map((n: { text: string }) => n.text)).toEqual([
+      'Write a post about GraphQL for developers.',
+      'I found three good sources.',
+      'GraphQL lets clients ask for exactly what they need.', // streaming: chunks stored out of order, joined by ts
+      'query { session(_id: "…") { name } }',
+      'Shall I publish the draft?',
+    ]);
+    expect(nodes[0]).toMatchObject({ incoming: true, authorName: 'Max Member', authorId: hex(gw.fixtures.accounts.member), type: 'TEXT', displayType: 'BUBBLE', completed: true, ts: gw.fixtures.messages.crewQuestion.getTimestamp().toISOString() });
+    expect(nodes[2]).toMatchObject({ incoming: false, authorId: null, completed: false });
+    expect(nodes[3]).toMatchObject({ type: 'CODE', displayType: 'INLINE', language: 'graphql' });
+    expect(nodes[4]).toMatchObject({ isFeedback: true });
+    // the completed streamed reply of the chat session: its overwrite's text, not its pieces
+    const chat = await read(gw.fixtures.sessions.publicChat, null);
+    expect(chat.body.data.session.messages.edges.map((e: { node: { text: string; completed: boolean } }) => [e.node.text, e.node.completed])).toEqual([
+      ['How do I reset my password?', true], ['Open Settings, then Security.', true], ['Anything else I can help with?', true],
+    ]);
+  });
+
+  it('never shows another team’s message that names the session', async () => {
+    const { text } = await read(gw.fixtures.sessions.teamCrew, gw.tokenFor('owner'));
+    expect(text).toContain('Shall I publish');
+    expect(text).not.toContain('Globex');
+  });
+
+  it('pages with first and after, and the same messages in the same order as REST', async () => {
+    const session = gw.fixtures.sessions.teamCrew;
+    const token = gw.tokenFor('member');
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 5; page++) {
+      const { body } = await read(session, token, `first: 2${after ? `, after: "${after}"` : ''}`);
+      const connection = body.data.session.messages;
+      seen.push(...connection.edges.map((edge: { node: { _id: string } }) => edge.node._id));
+      if (!connection.pageInfo.hasNextPage) break;
+      after = connection.pageInfo.endCursor;
+    }
+    const rest = JSON.parse((await gw.get(`/${team()}/session/${hex(session)}/messages.json`, bearer(token))).text) as Array<{ _id: string }>;
+    expect(seen).toEqual(rest.map((m) => m._id));
+    expect(seen).toHaveLength(5);
+    // a session's cursor is no message cursor
+    const wrong = await read(session, token, 'first: 2, after: "c2Vzc2lvbjo2NWE0NzViNDAwMDAwMDAwMDAwMDAwMzQ"');
+    expect(wrong.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('reads the messages of 50 sessions in one find', async () => {
+    const query = `{ sessions(teamId: "${team()}", first: 50) { nodes { name messages(first: 3) { nodes { text } } } } }`;
+    const { result, byName } = await gw.countCommands(() => gw.graphql(query, {}, gw.tokenFor('owner')));
+    expect(result.body.data.sessions.nodes.length).toBeGreaterThan(15);
+    expect(byName['find chat']).toBe(1);
+    const crew = result.body.data.sessions.nodes.find((n: { name: string }) => n.name === 'Team crew run');
+    expect(crew.messages.nodes).toHaveLength(3);
+  });
+
+  it('a message is a node, resolved through its session', async () => {
+    const { body } = await read(gw.fixtures.sessions.teamCrew, gw.tokenFor('member'));
+    const id = body.data.session.messages.edges[2].node.id;
+    const node = await gw.graphql('query($id: ID!) { node(id: $id) { ... on Message { text } } }', { id }, gw.tokenFor('member'));
+    expect(node.body.data.node).toEqual({ text: 'GraphQL lets clients ask for exactly what they need.' });
+    expect((await gw.graphql('query($id: ID!) { node(id: $id) { id } }', { id }, gw.tokenFor('outsider'))).body.data.node).toBeNull();
+  });
+});
+
+describe('GET /{resourceSlug}/session/{sessionId}/messages.json', () => {
+  const path = (session: ObjectId, query = '') => `/${team()}/session/${hex(session)}/messages.json${query}`;
+
+  it('is the bare array of the stored messages, byte for byte, oldest first', async () => {
+    const result = await gw.get(path(gw.fixtures.sessions.teamCrew), bearer(gw.tokenFor('member')));
+    expect(result.status).toBe(200);
+    expect(result.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(result.text).toBe(JSON.stringify(await stored(gw.fixtures.sessions.teamCrew)));
+    expect(result.text).not.toContain('Globex');
+  });
+
+  it('pages by messageId: after a message, after the last, after an id that is no message of this session', async () => {
+    const all = await stored(gw.fixtures.sessions.teamCrew);
+    const token = gw.tokenFor('member');
+    const after = async (id: string) => JSON.parse((await gw.get(path(gw.fixtures.sessions.teamCrew, `?messageId=${id}`), bearer(token))).text).map((m: { _id: string }) => m._id);
+    expect(await after(hex(all[1]._id))).toEqual(all.slice(2).map((m) => hex(m._id)));
+    expect(await after(hex(all[all.length - 1]._id))).toEqual([]);
+    expect(await after(hex(gw.fixtures.messages.globexOwn))).toEqual([]); // newer than all of them
+    expect(await after('000000000000000000000000')).toEqual(all.map((m) => hex(m._id)));
+    for (const bad of [hex(all[0]._id).toUpperCase(), 'null', 'abc']) {
+      const result = await gw.get(path(gw.fixtures.sessions.teamCrew, `?messageId=${bad}`), bearer(token));
+      expect(result.status).toBe(400);
+      expect(JSON.parse(result.text)).toEqual({ message: 'Invalid messageId: expected 24 lowercase hex characters', code: 400 });
+    }
+  });
+
+  it('answers every caller as the session route does', async () => {
+    const f = gw.fixtures;
+    expect((await gw.get(path(f.sessions.teamCrew))).status).toBe(401);
+    expect((await gw.get(path(f.sessions.teamCrew), bearer('bad'))).status).toBe(401);
+    const outsider = await gw.get(path(f.sessions.teamCrew), bearer(gw.tokenFor('outsider')));
+    expect(outsider.status).toBe(403);
+    expect(JSON.parse(outsider.text)).toEqual({ message: 'Invalid permissions on the resourceSlug', code: 403 });
+    expect((await gw.get(path(f.sessions.teamCrew), bearer(gw.tokenFor('orgAdmin')))).status).toBe(403); // admin, not a member
+    expect((await gw.get(path(f.sessions.ownerMode), bearer(gw.tokenFor('member')))).status).toBe(403); // the sharing mode denies
+    // a session of another team, and a missing one: []
+    for (const id of [f.sessions.globexSession, new ObjectId()]) {
+      const result = await gw.get(path(id), bearer(gw.tokenFor('member')));
+      expect({ status: result.status, text: result.text }).toEqual({ status: 200, text: '[]' });
+    }
+  });
+
+  it('has the ETag, 304 and HEAD of the session route', async () => {
+    const token = gw.tokenFor('member');
+    const first = await fetch(`${gw.url}${path(gw.fixtures.sessions.teamCrew)}`, { headers: bearer(token) });
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^W\/"/);
+    expect((await fetch(`${gw.url}${path(gw.fixtures.sessions.teamCrew)}`, { headers: { ...bearer(token), 'if-none-match': etag } })).status).toBe(304);
+    const head = await fetch(`${gw.url}${path(gw.fixtures.sessions.teamCrew)}`, { method: 'HEAD', headers: bearer(token) });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+  });
+
+  it('the share route: public sessions only, without credentials; 404 otherwise', async () => {
+    const f = gw.fixtures;
+    const share = (session: ObjectId) => `/s/${team()}/session/${hex(session)}/messages.json`;
+    const result = await gw.get(share(f.sessions.publicChat));
+    expect(result.status).toBe(200);
+    expect(result.text).toBe(JSON.stringify(await stored(f.sessions.publicChat)));
+    for (const id of [f.sessions.teamCrew, new ObjectId()]) {
+      const denied = await gw.get(share(id), bearer(gw.tokenFor('owner'))); // a valid token changes nothing
+      expect(denied.status).toBe(404);
+    }
+    expect((await gw.get(share(f.sessions.publicChat), bearer('bad'))).status).toBe(401);
+    expect((await gw.get(`/s/${team()}/session/ZZ/messages.json`)).status).toBe(400);
+  });
+});
+
+describe('GET /{resourceSlug}/sessions.json', () => {
+  const list = (token: string | null, query = '') => gw.get(`/${team()}/sessions.json${query}`, token ? bearer(token) : {});
+
+  it('the 10 newest sessions the caller may read, each followed by its app (and its crew), newest first', async () => {
+    const result = await list(gw.tokenFor('member'));
+    expect(result.status).toBe(200);
+    const body = JSON.parse(result.text);
+    expect(Object.keys(body)).toEqual(['csrf', 'sessions']);
+    expect(body.csrf).toMatch(/^[0-9A-Za-z]{8}-[A-Za-z0-9_-]{27}$/);
+    expect(body.sessions).toHaveLength(10);
+    const ids = body.sessions.map((s: { _id: string }) => s._id);
+    expect(ids).toEqual([...ids].sort().reverse());
+    // stored documents in stored order, `app` appended; a crew app's crew appended to it
+    for (const session of body.sessions) {
+      const storedSession = await gw.db.collection('sessions').findOne({ _id: new ObjectId(session._id) });
+      const { app, ...rest } = session;
+      expect(JSON.stringify(rest)).toBe(JSON.stringify(storedSession));
+      if (app) {
+        const storedApp = await gw.db.collection('apps').findOne({ _id: new ObjectId(app._id) });
+        const { crew, ...appRest } = app;
+        expect(JSON.stringify(appRest)).toBe(JSON.stringify(storedApp));
+        if (storedApp!.type === 'crew' && crew) expect(crew._id).toBe(String(storedApp!.crewId));
+      } else {
+        expect(await gw.db.collection('apps').countDocuments({ _id: storedSession!.appId, teamId: gw.fixtures.teams.acmeMain })).toBe(0);
+      }
+    }
+  });
+
+  it('never lists a session the caller may not read', async () => {
+    const pages: string[] = [];
+    let before = 'null';
+    for (let page = 0; page < 10; page++) {
+      const body = JSON.parse((await list(gw.tokenFor('member'), `?before=${before}`)).text);
+      pages.push(...body.sessions.map((s: { name: string }) => s.name));
+      if (body.sessions.length < 10) break;
+      before = body.sessions[body.sessions.length - 1]._id;
+    }
+    expect(pages).not.toContain('Creator only'); // owner mode, another creator
+    expect(pages).not.toContain('Shared with Sam'); // restricted to somebody else
+    expect(pages).toContain('Team crew run');
+    const sam = JSON.parse((await gw.get(`/${team()}/sessions.json`, bearer(gw.tokenFor('sharedWith')))).text);
+    expect(sam.message).toBe('Invalid permissions on the resourceSlug'); // not a member of Acme Main
+  });
+
+  it('pages with before: the last page, an id that is no session, null, and refuses anything else', async () => {
+    const token = gw.tokenFor('owner');
+    const first = JSON.parse((await list(token)).text).sessions;
+    const second = JSON.parse((await list(token, `?before=${first[9]._id}`)).text).sessions;
+    expect(second[0]._id < first[9]._id).toBe(true);
+    const oldest = JSON.parse((await list(token, '?before=000000000000000000000001')).text).sessions;
+    expect(oldest).toEqual([]);
+    for (const bad of [first[0]._id.toUpperCase(), 'abc', '']) expect((await list(token, `?before=${bad}`)).status).toBe(400);
+  });
+
+  it('costs the same commands with 5,000 unreadable sessions in the team as with none', async () => {
+    const f = gw.fixtures;
+    const token = gw.tokenFor('member');
+    const before = await gw.countCommands(() => list(token));
+    const hidden = Array.from({ length: 5000 }, (_, i) => ({
+      _id: new ObjectId(), orgId: f.orgs.acme, teamId: f.teams.acmeMain, name: `Hidden ${i}`, appId: f.apps.crewApp,
+      sharingConfig: { mode: 'restricted', permissions: {} },
+    }));
+    await gw.db.collection('sessions').insertMany(hidden);
+    try {
+      const after = await gw.countCommands(() => list(token));
+      expect(after.byName).toEqual(before.byName);
+      expect(JSON.parse(after.result.text).sessions.map((s: { name: string }) => s.name)).toEqual(JSON.parse(before.result.text).sessions.map((s: { name: string }) => s.name));
+    } finally {
+      await gw.db.collection('sessions').deleteMany({ _id: { $in: hidden.map((doc) => doc._id) } });
+    }
+  });
+
+  it('answers 401 without credentials and 403 to non-members, admins included', async () => {
+    expect((await list(null)).status).toBe(401);
+    expect((await list(gw.tokenFor('outsider'))).status).toBe(403);
+    expect((await list(gw.tokenFor('orgAdmin'))).status).toBe(403);
+  });
+});
