@@ -4,7 +4,8 @@
  * markdown and JSON under bench/results/.
  *
  * Settings (environment): BENCH_DURATION seconds per target (10), BENCH_CONNECTIONS (10),
- * BENCH_SCALE generated crew apps per team (333: about 1,000 documents per collection), BENCH_RUNS
+ * BENCH_SCALE generated crew apps per team (333: about 1,000 documents per collection), BENCH_MESSAGES
+ * messages in the long conversation of the messages targets (10,000), BENCH_RUNS
  * back-to-back runs of all targets (3; RSS after each shows whether memory keeps growing),
  * MONGODB_URI to use a real MongoDB (the data goes to its database `session_gateway_bench`), or
  * BENCH_DATABASE=ferretdb to start the FerretDB test server instead of jongodb.
@@ -21,6 +22,7 @@ import { generateDemoData, type DemoData } from '../src/seed/generate';
 import { loadDemoData } from '../src/seed/load';
 import { measureCommandCounts, type CommandCounts } from './command-counts';
 import { targets, type Target } from './targets';
+import { addConversation } from './conversation';
 
 const settings = {
   duration: Number(process.env.BENCH_DURATION ?? 10),
@@ -32,6 +34,8 @@ const settings = {
   only: process.env.BENCH_TARGETS?.split(',').filter(Boolean),
   /** Skip the command-count tables (for quick comparisons). */
   skipCounts: process.env.BENCH_SKIP_COUNTS === '1',
+  /** Messages of the long conversation of the messages targets (10,000). */
+  messages: Number(process.env.BENCH_MESSAGES ?? 10_000),
   /** The server the benchmark starts when MONGODB_URI is unset: jongodb (default) or ferretdb. */
   database: databaseKind(process.env.BENCH_DATABASE),
 };
@@ -50,6 +54,8 @@ interface TargetResult {
   dbCommandsPerRequest: number;
   cpuMsPerRequest: number;
   rssAfterMb: number;
+  /** The process's peak RSS so far, after this target (it only grows: a rise is this target's). */
+  peakRssMb: number;
 }
 
 async function main(): Promise<void> {
@@ -58,12 +64,13 @@ async function main(): Promise<void> {
   const data = generateDemoData({ scale: settings.scale });
   const database = await connectDatabase(uri);
   await loadDemoData(database.db, data);
+  const teamId = data.fixtures.teams.acmeMain.toHexString();
+  const sessionIds = crewSessions(data, teamId);
+  const conversation = await addConversation(database.db, data, sessionIds[0], settings.messages);
   await database.client.close();
   const server = await startServer(uri);
   try {
-    const teamId = data.fixtures.teams.acmeMain.toHexString();
-    const sessionIds = crewSessions(data, teamId);
-    const chosen = targets(teamId, sessionIds).filter((t) => !settings.only || settings.only.includes(t.key));
+    const chosen = targets(teamId, sessionIds, conversation).filter((t) => !settings.only || settings.only.includes(t.key));
     const token = signLoginToken(data.fixtures.accounts.owner, JWT_SECRET);
     // Warm-up: every handler's code is compiled and every connection opened before anything counts.
     for (const target of chosen) await measure(server.url, target, token, 1);
@@ -150,6 +157,7 @@ async function measure(url: string, target: Target, token: string, duration = se
     dbCommandsPerRequest: round((after.dbCommands - before.dbCommands) / Math.max(1, sent), 2),
     cpuMsPerRequest: round((after.cpuMicros - before.cpuMicros) / 1000 / Math.max(1, sent), 3),
     rssAfterMb: round(after.rss / 2 ** 20, 1),
+    peakRssMb: round(after.maxRss / 2 ** 20, 1),
   };
 }
 
@@ -163,9 +171,9 @@ function writeReport(runs: TargetResult[][], final: Stats, commandCounts: Comman
     '',
     `${new Date().toISOString()} · Node ${process.version} · ${process.env.MONGODB_URI ? 'MONGODB_URI' : settings.database} · ${settings.connections} connections · ${settings.duration} s per target · scale ${settings.scale} · run ${runs.length} of ${runs.length} shown`,
     '',
-    '| target | req/s | p50 ms | p99 ms | db commands/req | gateway CPU ms/req | errors | × floor | × webapp |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...last.map((r) => `| ${r.title} | ${Math.round(r.requestsPerSecond)} | ${r.p50Ms} | ${r.p99Ms} | ${r.dbCommandsPerRequest} | ${r.cpuMsPerRequest} | ${r.errors} | ${ratio(r, floor)} | ${ratio(r, webapp)} |`),
+    '| target | req/s | p50 ms | p99 ms | db commands/req | gateway CPU ms/req | peak RSS MB | errors | × floor | × webapp |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...last.map((r) => `| ${r.title} | ${Math.round(r.requestsPerSecond)} | ${r.p50Ms} | ${r.p99Ms} | ${r.dbCommandsPerRequest} | ${r.cpuMsPerRequest} | ${r.peakRssMb} | ${r.errors} | ${ratio(r, floor)} | ${ratio(r, webapp)} |`),
     '',
     `Peak RSS of the server process: ${round(final.maxRss / 2 ** 20, 1)} MB. RSS after each run (after a GC): ${runs.map((run) => `${run[run.length - 1].rssAfterMb} MB`).join(', ')}.`,
     '',

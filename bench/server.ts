@@ -20,7 +20,8 @@ async function main(): Promise<void> {
   // Every target shares this client, so its command monitoring counts every target's commands.
   let dbCommands = 0;
   database.client.on('commandStarted', () => (dbCommands += 1));
-  const gateway = await createGatewayApp({ db: database.db, jwtSecret: secret, logger: createLogger('silent') });
+  // the messages target's 10,000 messages are about 6 MB of JSON: over the default response budget
+  const gateway = await createGatewayApp({ db: database.db, jwtSecret: secret, logger: createLogger('silent'), budgets: { maxResponseBytes: 16 * 2 ** 20 } });
 
   // The baselines check the bearer token too, so that every target pays for authentication.
   const bearer = (req: Request, res: Response, next: NextFunction) => {

@@ -1,3 +1,5 @@
+import type { Conversation } from './conversation';
+
 /** The benchmark targets: what each one requests, for a rotating list of crew sessions. */
 export interface Target {
   key: string;
@@ -13,7 +15,7 @@ const FULL_GRAPH = `_id name status startDate tokensUsed sharingConfig { mode }
   agents { _id name role model { name } tools { name } variables { name } }
   tools { _id name type datasource { name } } models { _id name model } datasources { _id name }`;
 
-export function targets(teamId: string, sessionIds: string[]): Target[] {
+export function targets(teamId: string, sessionIds: string[], conversation: Conversation = { sessionId: sessionIds[0], pageCursors: [''] }): Target[] {
   const pick = (i: number) => sessionIds[i % sessionIds.length];
   const graphql = (query: string, variables: Record<string, unknown>) => JSON.stringify({ query, variables });
   return [
@@ -32,5 +34,21 @@ export function targets(teamId: string, sessionIds: string[]): Target[] {
     },
     { key: 'webapp', title: 'Baseline: the webapp’s way', method: 'GET', request: (i) => ({ path: `/baseline/${teamId}/session/${pick(i)}.json` }) },
     { key: 'floor', title: 'Floor: hand-written batched handler', method: 'GET', request: (i) => ({ path: `/floor/${teamId}/session/${pick(i)}.json` }) },
+    // last: on the embedded database these take seconds per request, and would slow the targets after them
+    {
+      key: 'messages-rest', title: 'REST: messages.json of a 10,000-message session', method: 'GET',
+      request: () => ({ path: `/${teamId}/session/${conversation.sessionId}/messages.json` }),
+    },
+    {
+      key: 'messages-graphql', title: 'GraphQL: messages(first: 100) pages of that session', method: 'POST',
+      request: (i) => {
+        const after = conversation.pageCursors[i % conversation.pageCursors.length];
+        return {
+          path: '/graphql',
+          body: graphql(`query($id: ObjectId!, $after: String) { session(_id: $id) { messages(first: 100, after: $after) { edges { cursor node { _id text authorName ts type } } pageInfo { hasNextPage } } } }`,
+            { id: conversation.sessionId, after: after || null }),
+        };
+      },
+    },
   ];
 }

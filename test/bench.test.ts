@@ -15,12 +15,12 @@ const ROOT = path.join(__dirname, '..');
 it('runs every target once with tiny settings and writes its report', async () => {
   const out = mkdtempSync(path.join(tmpdir(), 'bench-'));
   await run(process.execPath, [path.join(ROOT, 'dist', 'bench', 'run.js')], {
-    env: { ...process.env, BENCH_DURATION: '1', BENCH_RUNS: '1', BENCH_SCALE: '3', BENCH_CONNECTIONS: '2', BENCH_OUT: out, MONGODB_URI: '' },
+    env: { ...process.env, BENCH_DURATION: '1', BENCH_RUNS: '1', BENCH_SCALE: '3', BENCH_MESSAGES: '300', BENCH_CONNECTIONS: '2', BENCH_OUT: out, MONGODB_URI: '' },
     timeout: 110_000,
   });
   const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8'));
   const results = report.runs[0];
-  expect(results.map((r: { key: string }) => r.key)).toEqual(['rest', 'graphql-one', 'graphql-page', 'graphql-list', 'webapp', 'floor']);
+  expect(results.map((r: { key: string }) => r.key)).toEqual(['rest', 'graphql-one', 'graphql-page', 'graphql-list', 'webapp', 'floor', 'messages-rest', 'messages-graphql']);
   // the list view reads what it shows (accounts, sessions, apps) and at most the policy's teams, orgs and apps
   expect(results.find((r: { key: string }) => r.key === 'graphql-list').dbCommandsPerRequest).toBeLessThanOrEqual(6);
   for (const result of results) {

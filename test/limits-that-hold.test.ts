@@ -14,16 +14,20 @@ import { parse } from 'graphql';
 import { buildGatewaySchema } from '../src/schema/build';
 import { operationCost } from '../src/server/limits/cost';
 
-let gw: TestGateway;
-const logLines: Array<Record<string, any>> = [];
-beforeAll(async () => {
-  const logStream = new Writable({
+/** A log destination that keeps the gateway's JSON lines in `lines`. */
+function capture(lines: Array<Record<string, any>>): Writable {
+  return new Writable({
     write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line.startsWith('{')) logLines.push(JSON.parse(line));
+      for (const line of String(chunk).split('\n')) if (line.startsWith('{')) lines.push(JSON.parse(line));
       done();
     },
   });
-  gw = await startTestGateway({ scale: 8, logStream, logLevel: 'info' });
+}
+
+let gw: TestGateway;
+const logLines: Array<Record<string, any>> = [];
+beforeAll(async () => {
+  gw = await startTestGateway({ scale: 8, logStream: capture(logLines), logLevel: 'info' });
 });
 afterAll(() => gw.stop());
 
@@ -235,13 +239,7 @@ describe('bad input is BAD_USER_INPUT, logged once', () => {
   let fed: TestGateway;
   const fedLog: Array<Record<string, any>> = [];
   beforeAll(async () => {
-    const logStream = new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n')) if (line.startsWith('{')) fedLog.push(JSON.parse(line));
-        done();
-      },
-    });
-    fed = await startTestGateway({ federation: true, logStream, logLevel: 'info' });
+    fed = await startTestGateway({ federation: true, logStream: capture(fedLog), logLevel: 'info' });
   });
   afterAll(() => fed.stop());
 

@@ -7,17 +7,16 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { MongoClient } from 'mongodb';
 import { signLoginToken } from '../src/auth/tokens';
-import { databaseNameFromUri } from '../src/db/database-name';
 import { generateDemoData } from '../src/seed/generate';
-import { loadDemoData } from '../src/seed/load';
-import { startTestDatabase, TEST_DATABASE, type DatabaseServer } from './support/database';
+import { startSeededDatabase, TEST_DATABASE, type DatabaseServer } from './support/database';
 import { TEST_JWT_SECRET } from './support/gateway';
 import { FULL_GRAPH } from './support/queries';
 import { ensureBuilt, killChildren, mainEnv, startMain, type StartedMain } from './support/resilience';
 
-const MAX_CONCURRENT = 64;
+// On FerretDB, whose SQLite backend scans every collection for `$in`, a read takes ~100 ms: 64 heavy
+// requests at once would run into the request deadline there, so that lane sheds at 16 (3 × 16 sent).
+const MAX_CONCURRENT = TEST_DATABASE === 'ferretdb' ? 16 : 64;
 const PAGE = TEST_DATABASE === 'ferretdb' ? 5 : 20;
 /** What the gateway process may reach under this load (measured: see the test's output and the README). */
 const RSS_BOUND_MB = 600;
@@ -28,13 +27,9 @@ let main: StartedMain;
 let url: string;
 beforeAll(async () => {
   await ensureBuilt();
-  mongo = await startTestDatabase();
-  const client = new MongoClient(mongo.uri);
-  try {
-    await loadDemoData(client.db(databaseNameFromUri(mongo.uri)), data);
-  } finally {
-    await client.close();
-  }
+  // the database at a lower CPU priority: in production it is another machine's work, here it would
+  // take the two cores from the gateway whose answers are timed
+  mongo = await startSeededDatabase(data, { lowPriority: true });
   main = startMain(mainEnv({ MONGODB_URI: mongo.uri, JWT_SECRET: TEST_JWT_SECRET, MAX_CONCURRENT_REQUESTS: String(MAX_CONCURRENT) }));
   url = await main.listening();
 }, 120_000);
@@ -51,7 +46,7 @@ const url = process.argv[1];
     const started = performance.now();
     const response = await fetch(url);
     await response.text();
-    console.log(JSON.stringify({ ms: performance.now() - started, status: response.status }));
+    console.log(JSON.stringify({ ms: performance.now() - started, at: started, status: response.status }));
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 })();
@@ -60,9 +55,8 @@ const url = process.argv[1];
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 it('3 × MAX_CONCURRENT_REQUESTS heavy queries at once: the excess gets 503, /healthz answers within 100 ms throughout', async () => {
-  // the session-detail fragment over a page of 20: among the heaviest the default limits allow (on
-  // FerretDB, whose SQLite scans make every read slow, pages of 5, so that the served ones finish
-  // within the request deadline instead of timing out)
+  // the session-detail fragment over a page of 20: among the heaviest the default limits allow (pages
+  // of 5 on FerretDB, for the same reason as above)
   const query = `{ sessions(teamId: "${data.fixtures.teams.acmeMain.toHexString()}", first: ${PAGE}) { nodes { ${FULL_GRAPH} } } }`;
   const token = signLoginToken(data.fixtures.accounts.owner, TEST_JWT_SECRET);
   // The probes run in a process of their own, so that their timings are the gateway's alone (not this
@@ -86,7 +80,7 @@ it('3 × MAX_CONCURRENT_REQUESTS heavy queries at once: the excess gets 503, /he
   await new Promise((resolve) => setTimeout(resolve, 200));
   prober.kill('SIGTERM');
   await new Promise((resolve) => prober.once('exit', resolve));
-  const probes = proberOut.trim().split('\n').map((line) => JSON.parse(line) as { ms: number; status: number });
+  const probes = proberOut.trim().split('\n').map((line) => JSON.parse(line) as { ms: number; at: number; status: number });
   const probeTimes = probes.map((probe) => probe.ms);
   expect(probes.every((probe) => probe.status === 200)).toBe(true);
 
@@ -105,7 +99,9 @@ it('3 × MAX_CONCURRENT_REQUESTS heavy queries at once: the excess gets 503, /he
     expect(answer.body).toEqual({ errors: [{ message: 'The gateway is overloaded; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
   }
   const slowestProbe = Math.max(...probeTimes);
-  console.log(`overload: ${served.length} served, ${shed.length} shed; ${probeTimes.length} probes, slowest ${slowestProbe.toFixed(1)} ms; peak RSS ${maxRssMb.toFixed(0)} MB`);
+  // each as "ms@when", when in ms since the first probe (the load starts 300 ms in)
+  const slowest = [...probes].sort((a, b) => b.ms - a.ms).slice(0, 5).map((p) => `${p.ms.toFixed(0)}@${(p.at - probes[0].at).toFixed(0)}`);
+  console.log(`overload: ${served.length} served, ${shed.length} shed; ${probeTimes.length} probes, slowest ${slowestProbe.toFixed(1)} ms (the five slowest: ${slowest.join(', ')}); peak RSS ${maxRssMb.toFixed(0)} MB`);
   expect(probeTimes.length).toBeGreaterThan(3);
   expect(slowestProbe).toBeLessThan(100);
   expect(maxRssMb).toBeLessThan(RSS_BOUND_MB);

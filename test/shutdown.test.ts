@@ -9,12 +9,9 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MongoClient } from 'mongodb';
-import { startTestDatabase, type DatabaseServer } from './support/database';
-import { databaseNameFromUri } from '../src/db/database-name';
+import { startSeededDatabase, type DatabaseServer } from './support/database';
 import { createLogger } from '../src/observability/logger';
 import { generateDemoData } from '../src/seed/generate';
-import { loadDemoData } from '../src/seed/load';
 import { signLoginToken } from '../src/auth/tokens';
 import { listen } from '../src/server/listen';
 import { createGracefulShutdown, type ShutdownResource } from '../src/server/shutdown';
@@ -174,13 +171,7 @@ describe('the built gateway', () => {
   let proxy: TcpProxy;
   beforeAll(async () => {
     await ensureBuilt();
-    mongo = await startTestDatabase();
-    const client = new MongoClient(mongo.uri);
-    try {
-      await loadDemoData(client.db(databaseNameFromUri(mongo.uri)), data);
-    } finally {
-      await client.close();
-    }
+    mongo = await startSeededDatabase(data);
     proxy = await TcpProxy.start(mongo.port);
   }, 120_000);
   afterAll(async () => {

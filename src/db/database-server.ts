@@ -14,6 +14,8 @@ export interface DatabaseServerOptions {
   /** Reuse a port (to restart a stopped server at the same address); 0 picks a free one. */
   port?: number;
   startTimeoutMs?: number;
+  /** At a lower CPU priority than this process (for tests that time the gateway). */
+  lowPriority?: boolean;
 }
 
 export function databaseKind(value: string | undefined): DatabaseKind {

@@ -30,6 +30,7 @@ export interface EmbeddedOptions {
   /** Reuse a port (to restart a stopped server at the same address); 0 picks a free one. */
   port?: number;
   startTimeoutMs?: number;
+  lowPriority?: boolean;
 }
 
 export function startEmbeddedMongo(options: EmbeddedOptions = {}): Promise<EmbeddedMongo> {
@@ -41,5 +42,6 @@ export function startEmbeddedMongo(options: EmbeddedOptions = {}): Promise<Embed
     ready: /JONGODB_URI=(mongodb:\/\/\S+)/,
     failure: /JONGODB_START_FAILURE=(.*)/,
     startTimeoutMs: options.startTimeoutMs,
+    lowPriority: options.lowPriority,
   });
 }

@@ -13,6 +13,7 @@ export interface FerretDbOptions {
   /** Reuse a port (to restart a stopped server at the same address); 0 picks a free one. */
   port?: number;
   startTimeoutMs?: number;
+  lowPriority?: boolean;
 }
 
 export function ferretDbBinaryPath(): string {
@@ -33,6 +34,7 @@ export function startFerretDb(options: FerretDbOptions = {}): Promise<DatabaseSe
     ready: /FERRETDB_URI=(mongodb:\/\/\S+)/,
     failure: /FERRETDB_START_FAILURE=(.*)/,
     startTimeoutMs: options.startTimeoutMs,
+    lowPriority: options.lowPriority,
     toUri: (printed) => `${printed.replace(/\/$/, '')}/${database}`,
     cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
   });

@@ -24,6 +24,7 @@ import { createRequestContext, type ContextDependencies } from '../context/reque
 import { securityHeaders } from './security-headers';
 import { DEFAULT_LOAD_SHEDDING, loadShedding, type LoadSheddingOptions } from './load-shedding';
 import { corsMiddleware, type CorsOrigins } from './cors';
+import { nextTurn } from '../loaders/fair-turns';
 import { DEFAULT_REQUEST_BUDGETS, graphqlResponseBudget, type RequestBudgets } from './request-budget';
 import type { TokenRules } from '../auth/identity';
 
@@ -66,6 +67,8 @@ export interface GatewayApp {
   stop(): Promise<void>;
 }
 
+const PROBES = new Set(['/healthz', '/readyz']);
+
 /** A caller's request id is kept when it is short and plain, so traces can cross services. */
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
 
@@ -106,6 +109,12 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   app.disable('x-powered-by');
   app.set('etag', 'weak');
 
+  // A burst of arrivals is taken one request per pass of the event loop (src/loaders/fair-turns.ts),
+  // so that the probes, answered at once, never wait behind the others' first steps.
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    if (PROBES.has(req.path)) next();
+    else void nextTurn().then(() => next());
+  });
   app.use((req: Request, res: Response, next: NextFunction) => {
     const given = req.get('x-request-id');
     const requestId = given && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();

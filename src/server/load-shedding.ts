@@ -6,7 +6,6 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import { httpHeadersFor, ErrorCode } from '../errors/codes';
-import { nextTurn } from '../loaders/fair-turns';
 
 export interface LoadSheddingOptions {
   maxConcurrent: number;
@@ -42,12 +41,9 @@ export function loadShedding(options: LoadSheddingOptions) {
       };
       res.once('finish', finish);
       res.once('close', finish);
-      // a burst of arrivals is parsed and planned one request per pass of the event loop
-      // (src/loaders/fair-turns.ts); a client that hung up meanwhile is not served
-      void nextTurn().then(() => {
-        if (req.socket.destroyed) finish();
-        else next();
-      });
+      // a client that hung up while its request waited is not served
+      if (req.socket.destroyed) finish();
+      else next();
     };
     if (running < options.maxConcurrent) {
       running += 1;

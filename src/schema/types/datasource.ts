@@ -2,7 +2,6 @@ import { Directive, Field, Int, ObjectType } from 'type-graphql';
 import { Node } from './node';
 import type { ObjectId } from 'mongodb';
 import { DateTimeScalar } from '../scalars/date-time';
-import { JSONScalar } from '../scalars/json';
 import { ObjectIdScalar } from '../scalars/object-id';
 
 @ObjectType({ simpleResolvers: true, description: 'Record counts of a datasource’s last sync.' })
