@@ -145,6 +145,39 @@ describe('GET /{resourceSlug}/session/{sessionId}/messages.json', () => {
     expect(await head.text()).toBe('');
   });
 
+  it('a long conversation: read in batches and written as it was read, byte for byte; past the response budget, 400', async () => {
+    const f = gw.fixtures;
+    const template = (await gw.db.collection('chat').findOne({ _id: f.messages.crewAnswer }))!;
+    const session = new ObjectId();
+    const sessionTemplate = (await gw.db.collection('sessions').findOne({ _id: f.sessions.teamCrew }))!;
+    await gw.db.collection('sessions').insertMany([{ ...sessionTemplate, _id: session, name: 'Long talk' }]);
+    const messages = Array.from({ length: 2500 }, (_, i) => ({ ...template, _id: new ObjectId(), sessionId: session, chunkId: `long-${i}` }));
+    await gw.db.collection('chat').insertMany(messages);
+    try {
+      const { result, byName } = await gw.countCommands(() => gw.get(path(session), bearer(gw.tokenFor('member'))));
+      expect(result.status).toBe(200);
+      expect(result.text).toBe(JSON.stringify(await stored(session)));
+      expect(Number(result.headers.get('content-length'))).toBe(Buffer.byteLength(result.text));
+      expect(byName['find chat']).toBe(1);
+      // batches of 1,000: the find, then getMores (named by their cursor id in the log)
+      const getMores = Object.entries(byName).filter(([name]) => name.startsWith('getMore')).reduce((sum, [, n]) => sum + n, 0);
+      expect(getMores).toBeGreaterThanOrEqual(2);
+      const tight = await startTestGateway({ app: { budgets: { maxResponseBytes: 50_000, maxDocuments: 20_000 } } });
+      try {
+        await tight.db.collection('sessions').insertMany([{ ...sessionTemplate, _id: session }]);
+        await tight.db.collection('chat').insertMany(messages);
+        const refused = await tight.get(`/${team()}/session/${hex(session)}/messages.json`, bearer(tight.tokenFor('member')));
+        expect(refused.status).toBe(400);
+        expect(JSON.parse(refused.text)).toEqual({ message: expect.stringMatching(/MAX_RESPONSE_BYTES/), code: 400 });
+      } finally {
+        await tight.stop();
+      }
+    } finally {
+      await gw.db.collection('chat').deleteMany({ sessionId: session });
+      await gw.db.collection('sessions').deleteMany({ _id: session });
+    }
+  });
+
   it('the share route: public sessions only, without credentials; 404 otherwise', async () => {
     const f = gw.fixtures;
     const share = (session: ObjectId) => `/s/${team()}/session/${hex(session)}/messages.json`;

@@ -45,6 +45,11 @@ export interface BatchInfo {
 /** Runs every read of a request: counts it, gives it what is left of the deadline, counts what it returns. */
 export interface RequestReader {
   find<T extends Document>(collection: Collection<T>, filter: Filter<T>, options?: FindOptions, batch?: BatchInfo): Promise<T[]>;
+  /**
+   * Reads the documents batch by batch, handing each batch on and keeping none, so that a long result
+   * (a conversation) is never held whole; the budget counts every batch as it arrives.
+   */
+  each<T extends Document>(collection: Collection<T>, filter: Filter<T>, options: FindOptions, onBatch: (docs: T[]) => void): Promise<void>;
 }
 
 export function requestReader(reads: RequestReads): RequestReader {
@@ -60,7 +65,29 @@ export function requestReader(reads: RequestReads): RequestReader {
     }
     return { maxTimeMS: left, signal };
   };
+  const received = (count: number) => {
+    reads.documents = (reads.documents ?? 0) + count;
+    if (reads.maxDocuments !== undefined && reads.documents > reads.maxDocuments) {
+      reads.exceeded ??= documentBudgetExceeded(reads.maxDocuments);
+      throw reads.exceeded;
+    }
+  };
   return {
+    async each<T extends Document>(collection: Collection<T>, filter: Filter<T>, options: FindOptions, onBatch: (docs: T[]) => void): Promise<void> {
+      if (reads.exceeded) throw reads.exceeded;
+      const cursor = collection.find(filter, { ...options, ...deadlineOptions() });
+      try {
+        while (await cursor.hasNext()) {
+          reads.count += 1; // the find, then each getMore
+          await nextTurn(); // ./fair-turns.ts
+          const docs = cursor.readBufferedDocuments() as T[];
+          received(docs.length);
+          onBatch(docs);
+        }
+      } finally {
+        await cursor.close();
+      }
+    },
     async find<T extends Document>(collection: Collection<T>, filter: Filter<T>, options?: FindOptions, batch?: BatchInfo): Promise<T[]> {
       if (reads.exceeded) throw reads.exceeded;
       const timing = deadlineOptions();
@@ -68,11 +95,7 @@ export function requestReader(reads: RequestReads): RequestReader {
       if (batch) reads.onBatch?.(batch.collection, batch.size);
       const docs = (await collection.find(filter, { ...options, ...timing }).toArray()) as T[];
       await nextTurn(); // ./fair-turns.ts
-      reads.documents = (reads.documents ?? 0) + docs.length;
-      if (reads.maxDocuments !== undefined && reads.documents > reads.maxDocuments) {
-        reads.exceeded ??= documentBudgetExceeded(reads.maxDocuments);
-        throw reads.exceeded;
-      }
+      received(docs.length);
       return docs;
     },
   };

@@ -26,15 +26,19 @@ export interface MessagePageKey {
 export interface SessionMessages {
   /** Up to `first + 1` messages of the session after `after`, oldest first. */
   page: DataLoader<MessagePageKey, MessageDoc[], string>;
-  /** Every message of the session after `after`, oldest first (the legacy `messages.json`). */
-  all(session: SessionDoc, after?: ObjectId): Promise<MessageDoc[]>;
+  /**
+   * Every message of the session after `after`, oldest first (the legacy `messages.json`), handed on
+   * batch by batch and kept by nobody here.
+   */
+  each(session: SessionDoc, after: ObjectId | undefined, onBatch: (docs: MessageDoc[]) => void): Promise<void>;
 }
 
 export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamScopedLoader<MessageDoc>): SessionMessages {
   const collection = db.collection<MessageDoc>('chat');
-  const usable = (docs: MessageDoc[], session: SessionDoc) => {
+  // `prime`: keep them in the request's cache too (pages: fields below may ask again; not a whole conversation)
+  const usable = (docs: MessageDoc[], session: SessionDoc, prime = true) => {
     const mine = docs.filter((doc) => isUsableDocument('chat', doc) && doc.teamId.equals(session.teamId) && doc.sessionId?.equals(session._id));
-    for (const doc of mine) chat.prime({ teamId: doc.teamId, id: doc._id }, doc);
+    if (prime) for (const doc of mine) chat.prime({ teamId: doc.teamId, id: doc._id }, doc);
     return mine;
   };
   const filterOf = (sessions: readonly SessionDoc[], after?: ObjectId): Filter<MessageDoc> => ({
@@ -75,9 +79,8 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
 
   return {
     page: new DataLoader(pages, { cacheKeyFn: (key) => `${key.session._id.toHexString()}:${key.after?.toHexString() ?? ''}:${key.first}` }),
-    async all(session, after) {
-      const docs = await reader.find(collection, filterOf([session], after), { sort: { _id: 1 } });
-      return usable(docs, session);
+    each(session, after, onBatch) {
+      return reader.each(collection, filterOf([session], after), { sort: { _id: 1 }, batchSize: 1000 }, (docs) => onBatch(usable(docs, session, false)));
     },
   };
 }

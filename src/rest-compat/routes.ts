@@ -37,14 +37,14 @@ export function restCompatRouter(deps: ContextDependencies, logger: Logger, maxR
 
 type RouteKind = 'team' | 'public';
 
-/** What a route answers: JSON without the csrf key, and whether the body starts with one. */
+/** What a route answers: its JSON without the csrf key, in pieces, and whether it starts with one. */
 interface Answer {
-  json: string;
+  chunks: string[];
   /** The account the csrf token is made for (null: anonymous); none when the body has no csrf key. */
   csrfAccount?: string | null;
 }
 
-type Responder = (ctx: RequestContext, req: Request) => Promise<Answer>;
+type Responder = (ctx: RequestContext, req: Request, maxResponseBytes: number) => Promise<Answer>;
 
 function handler(deps: ContextDependencies, logger: Logger, maxResponseBytes: number, respond: Responder) {
   return async (req: Request, res: Response): Promise<void> => {
@@ -57,10 +57,10 @@ function handler(deps: ContextDependencies, logger: Logger, maxResponseBytes: nu
       if (req.query.before !== 'null') optionalQueryId(req.query.before, 'before');
       const ctx = await createRequestContext(deps, { requestId: res.locals.requestId, authorization });
       res.locals.reads = ctx.reads; // the access log and db_commands_per_request read its count at the end
-      const answer = await respond(ctx, req);
-      if (Buffer.byteLength(answer.json) > maxResponseBytes) throw responseTooLarge(maxResponseBytes);
+      const answer = await respond(ctx, req, maxResponseBytes);
+      if (answer.chunks.reduce((bytes, chunk) => bytes + Buffer.byteLength(chunk), 0) > maxResponseBytes) throw responseTooLarge(maxResponseBytes);
       const csrf = answer.csrfAccount === undefined ? undefined : createCsrfToken(csrfSecret(deps.csrfSecret ?? deps.jwtSecret, answer.csrfAccount));
-      sendBody(req, res, answer.json, csrf);
+      sendBody(req, res, answer.chunks, csrf);
     } catch (error) {
       sendError(res, logger, error);
     }
@@ -75,7 +75,7 @@ function sessionBody(kind: RouteKind): Responder {
     const session = kind === 'team' ? await readTeamSession(ctx, teamId, sessionId) : await readPublicSession(ctx, teamId, sessionId);
     const data = session ? await sessionBodyData(ctx.loaders, ctx.sessionGraph, session) : EMPTY_BODY_DATA;
     // On the share route a valid token changes nothing, the csrf secret included.
-    return { json: serializeData(data), csrfAccount: kind === 'team' ? (ctx.viewer?.accountId.toHexString() ?? null) : null };
+    return { chunks: [serializeData(data)], csrfAccount: kind === 'team' ? (ctx.viewer?.accountId.toHexString() ?? null) : null };
   };
 }
 
@@ -85,13 +85,25 @@ function sessionBody(kind: RouteKind): Responder {
  * The webapp also enqueues a job to resume a chat session here; the gateway is read-only and does not.
  */
 function sessionMessages(kind: RouteKind): Responder {
-  return async (ctx, req) => {
+  return async (ctx, req, maxResponseBytes) => {
     const teamId = pathId(req.params.resourceSlug, 'resourceSlug');
     const sessionId = pathId(req.params.sessionId, 'sessionId');
     const after = optionalQueryId(req.query.messageId, 'messageId');
     const session = kind === 'team' ? await readTeamSession(ctx, teamId, sessionId) : await readPublicSession(ctx, teamId, sessionId);
-    const messages = session ? await ctx.loaders.messages.all(session, after) : [];
-    return { json: JSON.stringify(messages) };
+    // Serialized batch by batch as the driver hands them on: what is held is the response's text, never
+    // the documents of a whole conversation as well, and a body past the budget stops the reading.
+    const chunks: string[] = [];
+    let bytes = 2;
+    if (session) {
+      await ctx.loaders.messages.each(session, after, (docs) => {
+        if (docs.length === 0) return;
+        const piece = (chunks.length > 0 ? ',' : '') + JSON.stringify(docs).slice(1, -1);
+        bytes += Buffer.byteLength(piece);
+        if (bytes > maxResponseBytes) throw responseTooLarge(maxResponseBytes);
+        chunks.push(piece);
+      });
+    }
+    return { chunks: ['[', ...chunks, ']'] };
   };
 }
 
@@ -116,7 +128,7 @@ const teamSessions: Responder = async (ctx, req) => {
     if (!app) return session;
     return { ...session, app: crew ? { ...app, crew } : app };
   }));
-  return { json: JSON.stringify({ sessions }), csrfAccount: ctx.viewer?.accountId.toHexString() ?? null };
+  return { chunks: [JSON.stringify({ sessions })], csrfAccount: ctx.viewer?.accountId.toHexString() ?? null };
 };
 
 /** An optional id of the query string: absent is undefined; anything but 24 lowercase hex is a 400. */
@@ -146,8 +158,10 @@ async function readPublicSession(ctx: RequestContext, teamId: ObjectId, sessionI
  * The csrf token is new on every call, so the ETag is computed over the rest of the body: a weak
  * validator, equal when the data is.
  */
-function sendBody(req: Request, res: Response, json: string, csrf: string | undefined): void {
-  const etag = `W/"${createHash('sha1').update(json).digest('base64url')}"`;
+function sendBody(req: Request, res: Response, chunks: string[], csrf: string | undefined): void {
+  const hash = createHash('sha1');
+  for (const chunk of chunks) hash.update(chunk);
+  const etag = `W/"${hash.digest('base64url')}"`;
   res.set('ETag', etag);
   res.set('Cache-Control', 'private, no-cache');
   res.set('Vary', 'Authorization');
@@ -155,7 +169,13 @@ function sendBody(req: Request, res: Response, json: string, csrf: string | unde
     res.status(304).end();
     return;
   }
-  res.status(200).type('application/json; charset=utf-8').end(csrf === undefined ? json : withCsrf(csrf, json));
+  const [first, ...rest] = chunks;
+  const head = csrf === undefined ? first : withCsrf(csrf, first);
+  const length = rest.reduce((bytes, chunk) => bytes + Buffer.byteLength(chunk), Buffer.byteLength(head));
+  res.status(200).type('application/json; charset=utf-8').set('Content-Length', String(length));
+  res.write(head);
+  for (const chunk of rest) res.write(chunk);
+  res.end();
 }
 
 function matchesEtag(header: string | undefined, etag: string): boolean {
