@@ -11,11 +11,8 @@ import { RELATIONS } from '../data-model/relations';
 import { idHex } from '../db/object-id';
 import type { Loaders } from '../loaders';
 import { follow } from '../loaders/follow';
-import { effectiveSharingMode, storedSharing } from './sharing-mode';
+import { effectiveSharingMode, LISTED_MODES, OWNER_MODE, storedSharing } from './sharing-mode';
 
-/** Modes whose readers are listed (restricted, whitelist) or are the app's creator (owner). */
-const LISTED_MODES = ['restricted', 'whitelist'];
-const OWNER_MODE = 'owner';
 
 export class AccessPolicy {
   private readonly adminOf = new Map<string, Promise<boolean>>();

@@ -6,6 +6,10 @@
 export const SHARING_MODES = ['public', 'team', 'restricted', 'whitelist', 'owner'] as const;
 export type EffectiveSharingMode = (typeof SHARING_MODES)[number];
 
+/** Modes whose readers are listed in `permissions`, and the mode of the app's creator alone. */
+export const LISTED_MODES: readonly EffectiveSharingMode[] = ['restricted', 'whitelist'];
+export const OWNER_MODE: EffectiveSharingMode = 'owner';
+
 export function storedSharing(sharingConfig: unknown): { mode?: unknown; permissions?: unknown } {
   return typeof sharingConfig === 'object' && sharingConfig !== null ? sharingConfig : {};
 }

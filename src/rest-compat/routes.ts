@@ -44,20 +44,33 @@ interface Answer {
   csrfAccount?: string | null;
 }
 
-type Responder = (ctx: RequestContext, req: Request, maxResponseBytes: number) => Promise<Answer>;
+/** The route's parameters, checked before anything else (a bad one is a 400 whatever the credentials). */
+interface Params {
+  teamId: ObjectId;
+  /** Set on the routes of one session. */
+  sessionId?: ObjectId;
+  /** `?messageId=`: only messages after it. */
+  messageId?: ObjectId;
+  /** `?before=`: only sessions before it (`null` or absent: from the newest). */
+  before?: ObjectId;
+}
+
+type Responder = (ctx: RequestContext, params: Params, maxResponseBytes: number) => Promise<Answer>;
 
 function handler(deps: ContextDependencies, logger: Logger, maxResponseBytes: number, respond: Responder) {
   return async (req: Request, res: Response): Promise<void> => {
     try {
       const authorization = req.headers.authorization;
-      // parameters first: a bad one is a 400 whatever the credentials
-      pathId(req.params.resourceSlug, 'resourceSlug');
-      if (req.params.sessionId !== undefined) pathId(req.params.sessionId, 'sessionId');
-      optionalQueryId(req.query.messageId, 'messageId');
-      if (req.query.before !== 'null') optionalQueryId(req.query.before, 'before');
+      const teamId = pathId(req.params.resourceSlug, 'resourceSlug');
+      const params: Params = {
+        teamId,
+        sessionId: req.params.sessionId === undefined ? undefined : pathId(req.params.sessionId, 'sessionId'),
+        messageId: optionalQueryId(req.query.messageId, 'messageId'),
+        before: req.query.before === 'null' ? undefined : optionalQueryId(req.query.before, 'before'),
+      };
       const ctx = await createRequestContext(deps, { requestId: res.locals.requestId, authorization });
       res.locals.reads = ctx.reads; // the access log and db_commands_per_request read its count at the end
-      const answer = await respond(ctx, req, maxResponseBytes);
+      const answer = await respond(ctx, params, maxResponseBytes);
       if (answer.chunks.reduce((bytes, chunk) => bytes + Buffer.byteLength(chunk), 0) > maxResponseBytes) throw responseTooLarge(maxResponseBytes);
       const csrf = answer.csrfAccount === undefined ? undefined : createCsrfToken(csrfSecret(deps.csrfSecret ?? deps.jwtSecret, answer.csrfAccount));
       sendBody(req, res, answer.chunks, csrf);
@@ -69,10 +82,8 @@ function handler(deps: ContextDependencies, logger: Logger, maxResponseBytes: nu
 
 /** `GET [/s]/{resourceSlug}/session/{sessionId}.json` (CONTRACT §4). */
 function sessionBody(kind: RouteKind): Responder {
-  return async (ctx, req) => {
-    const teamId = pathId(req.params.resourceSlug, 'resourceSlug');
-    const sessionId = pathId(req.params.sessionId, 'sessionId');
-    const session = kind === 'team' ? await readTeamSession(ctx, teamId, sessionId) : await readPublicSession(ctx, teamId, sessionId);
+  return async (ctx, { teamId, sessionId }) => {
+    const session = kind === 'team' ? await readTeamSession(ctx, teamId, sessionId!) : await readPublicSession(ctx, teamId, sessionId!);
     const data = session ? await sessionBodyData(ctx.loaders, ctx.sessionGraph, session) : EMPTY_BODY_DATA;
     // On the share route a valid token changes nothing, the csrf secret included.
     return { chunks: [serializeData(data)], csrfAccount: kind === 'team' ? (ctx.viewer?.accountId.toHexString() ?? null) : null };
@@ -85,11 +96,8 @@ function sessionBody(kind: RouteKind): Responder {
  * The webapp also enqueues a job to resume a chat session here; the gateway is read-only and does not.
  */
 function sessionMessages(kind: RouteKind): Responder {
-  return async (ctx, req, maxResponseBytes) => {
-    const teamId = pathId(req.params.resourceSlug, 'resourceSlug');
-    const sessionId = pathId(req.params.sessionId, 'sessionId');
-    const after = optionalQueryId(req.query.messageId, 'messageId');
-    const session = kind === 'team' ? await readTeamSession(ctx, teamId, sessionId) : await readPublicSession(ctx, teamId, sessionId);
+  return async (ctx, { teamId, sessionId, messageId: after }, maxResponseBytes) => {
+    const session = kind === 'team' ? await readTeamSession(ctx, teamId, sessionId!) : await readPublicSession(ctx, teamId, sessionId!);
     // Serialized batch by batch as the driver hands them on: what is held is the response's text, never
     // the documents of a whole conversation as well, and a body past the budget stops the reading.
     const chunks: string[] = [];
@@ -118,9 +126,7 @@ const SESSION_LIST_PLAN = loadPlan([RELATIONS.appOfSession, RELATIONS.crewOfApp]
  * that the caller may read (the policy's filter in the query), `_id` below `before`, each followed by
  * its app (with its crew appended for a crew app whose crew exists), or no `app` key.
  */
-const teamSessions: Responder = async (ctx, req) => {
-  const teamId = pathId(req.params.resourceSlug, 'resourceSlug');
-  const before = req.query.before === 'null' ? undefined : optionalQueryId(req.query.before, 'before');
+const teamSessions: Responder = async (ctx, { teamId, before }) => {
   const page = await readableSessionPage(ctx, { teamId, first: SESSIONS_PAGE, afterId: before }, 'Invalid permissions on the resourceSlug');
   const sessions = await Promise.all(page.sessions.map(async (session) => {
     await ctx.sessionGraph.ready(SESSION_LIST_PLAN, session);
