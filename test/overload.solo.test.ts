@@ -54,7 +54,7 @@ const url = process.argv[1];
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
-it('3 × MAX_CONCURRENT_REQUESTS heavy queries at once: the excess gets 503, /healthz answers within 100 ms throughout', async () => {
+it('3 × MAX_CONCURRENT_REQUESTS heavy queries at once: the excess gets 503, /healthz answers at once throughout (95 % within 50 ms, none past 300 ms)', async () => {
   // the session-detail fragment over a page of 20: among the heaviest the default limits allow (pages
   // of 5 on FerretDB, for the same reason as above)
   const query = `{ sessions(teamId: "${data.fixtures.teams.acmeMain.toHexString()}", first: ${PAGE}) { nodes { ${FULL_GRAPH} } } }`;
@@ -103,7 +103,11 @@ it('3 × MAX_CONCURRENT_REQUESTS heavy queries at once: the excess gets 503, /he
   const slowest = [...probes].sort((a, b) => b.ms - a.ms).slice(0, 5).map((p) => `${p.ms.toFixed(0)}@${(p.at - probes[0].at).toFixed(0)}`);
   console.log(`overload: ${served.length} served, ${shed.length} shed; ${probeTimes.length} probes, slowest ${slowestProbe.toFixed(1)} ms (the five slowest: ${slowest.join(', ')}); peak RSS ${maxRssMb.toFixed(0)} MB`);
   expect(probeTimes.length).toBeGreaterThan(3);
-  expect(slowestProbe).toBeLessThan(100);
+  // A probe queued behind the load would wait seconds; these bounds leave room for a major GC pause or
+  // a descheduled process on shared 2-core machines (one probe of 165 once took 106 ms) and no more.
+  const sorted = [...probeTimes].sort((a, b) => a - b);
+  expect(sorted[Math.floor(sorted.length * 0.95)]).toBeLessThan(50);
+  expect(slowestProbe).toBeLessThan(300);
   expect(maxRssMb).toBeLessThan(RSS_BOUND_MB);
   // and the gateway serves normally again
   const after = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
