@@ -22,7 +22,7 @@ import { generateDemoData, type DemoData } from '../src/seed/generate';
 import { loadDemoData } from '../src/seed/load';
 import { measureCommandCounts, type CommandCounts } from './command-counts';
 import { targets, type Target } from './targets';
-import { addConversation } from './conversation';
+import { conversationOf } from './conversation';
 
 const settings = {
   duration: Number(process.env.BENCH_DURATION ?? 10),
@@ -61,12 +61,12 @@ interface TargetResult {
 async function main(): Promise<void> {
   const started = Date.now();
   const { uri, embedded } = await startDatabase();
-  const data = generateDemoData({ scale: settings.scale });
+  const data = generateDemoData({ scale: settings.scale, conversation: settings.messages });
   const database = await connectDatabase(uri);
   await loadDemoData(database.db, data);
   const teamId = data.fixtures.teams.acmeMain.toHexString();
   const sessionIds = crewSessions(data, teamId);
-  const conversation = await addConversation(database.db, data, sessionIds[0], settings.messages);
+  const conversation = conversationOf(data);
   await database.client.close();
   const server = await startServer(uri);
   try {

@@ -74,13 +74,20 @@ describe('Session.messages', () => {
     expect(wrong.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 
-  it('reads the messages of 50 sessions in one find', async () => {
-    const query = `{ sessions(teamId: "${team()}", first: 50) { nodes { name messages(first: 3) { nodes { text } } } } }`;
-    const { result, byName } = await gw.countCommands(() => gw.graphql(query, {}, gw.tokenFor('owner')));
+  it('reads the messages of 50 sessions in one find (one round more for a long conversation among them)', async () => {
+    const list = (teamId: ObjectId) => `{ sessions(teamId: "${hex(teamId)}", first: 50) { nodes { _id name messages(first: 3) { nodes { text } } } } }`;
+    const { result, byName } = await gw.countCommands(() => gw.graphql(list(gw.fixtures.teams.acmeMain), {}, gw.tokenFor('owner')));
     expect(result.body.data.sessions.nodes.length).toBeGreaterThan(15);
-    expect(byName['find chat']).toBe(1);
     const crew = result.body.data.sessions.nodes.find((n: { name: string }) => n.name === 'Team crew run');
     expect(crew.messages.nodes).toHaveLength(3);
+    // the long conversation fills the first round's limit; the sessions sorted after it get a second
+    expect(result.body.data.sessions.nodes.map((n: { _id: string }) => n._id)).toContain(hex(gw.fixtures.longConversation!));
+    expect(byName['find chat']).toBe(2);
+    for (const node of result.body.data.sessions.nodes) expect(node.messages.nodes.length).toBe(Math.min(3, (await stored(new ObjectId(node._id))).length));
+    // without one: a single find
+    const labs = await gw.countCommands(() => gw.graphql(list(gw.fixtures.teams.acmeLabs), {}, gw.tokenFor('owner')));
+    expect(labs.result.body.data.sessions.nodes.filter((n: { messages: { nodes: unknown[] } }) => n.messages.nodes.length > 0).length).toBeGreaterThan(3);
+    expect(labs.byName['find chat']).toBe(1);
   });
 
   it('a message is a node, resolved through its session', async () => {
@@ -131,6 +138,42 @@ describe('GET /{resourceSlug}/session/{sessionId}/messages.json', () => {
     for (const id of [f.sessions.globexSession, new ObjectId()]) {
       const result = await gw.get(path(id), bearer(gw.tokenFor('member')));
       expect({ status: result.status, text: result.text }).toEqual({ status: 200, text: '[]' });
+    }
+  });
+
+  it('every sharing mode and caller kind: the stored messages byte for byte where session.json answers 200, its error body byte for byte where it does not', async () => {
+    const f = gw.fixtures;
+    const acmeSessions = (Object.keys(f.sessions) as Array<keyof typeof f.sessions>).filter((key) => !key.startsWith('globex'));
+    // one message in each named session that has none, so that every 200 has a body to compare
+    const template = (await gw.db.collection('chat').findOne({ _id: f.messages.crewAnswer }))!;
+    const added = acmeSessions.filter((key) => key !== 'teamCrew' && key !== 'publicChat')
+      .map((key) => ({ ...template, _id: new ObjectId(), sessionId: f.sessions[key], chunkId: `mode-${key}`, authorName: `Agent of ${key}` }));
+    await gw.db.collection('chat').insertMany(added);
+    try {
+      const callers = ['owner', 'teamAdmin', 'orgAdmin', 'member', 'labsMember', 'outsider', 'root', 'appCreator', 'sharedWith'] as const;
+      const seen = new Set<number>();
+      for (const key of acmeSessions) {
+        for (const caller of [...callers, null]) {
+          const headers = caller ? bearer(gw.tokenFor(caller)) : {};
+          const session = await gw.get(`/${team()}/session/${hex(f.sessions[key])}.json`, headers);
+          const messages = await gw.get(path(f.sessions[key]), headers);
+          const label = `${key} as ${caller ?? 'anonymous'}`;
+          seen.add(session.status);
+          expect({ label, status: messages.status }).toEqual({ label, status: session.status });
+          expect(messages.headers.get('content-type')).toBe('application/json; charset=utf-8');
+          const expected = session.status === 200 ? JSON.stringify(await stored(f.sessions[key])) : session.text;
+          expect({ label, body: messages.text }).toEqual({ label, body: expected });
+        }
+        // the share twins: as the session's share route answers (public sessions, 404 for the rest)
+        const sharedSession = await gw.get(`/s/${team()}/session/${hex(f.sessions[key])}.json`);
+        const shared = await gw.get(`/s/${team()}/session/${hex(f.sessions[key])}/messages.json`);
+        expect({ key, status: shared.status }).toEqual({ key, status: sharedSession.status });
+        expect({ key, body: shared.text }).toEqual({ key, body: sharedSession.status === 200 ? JSON.stringify(await stored(f.sessions[key])) : sharedSession.text });
+        seen.add(shared.status);
+      }
+      expect([...seen].sort()).toEqual([200, 401, 403, 404]); // the matrix reaches each answer
+    } finally {
+      await gw.db.collection('chat').deleteMany({ _id: { $in: added.map((m) => m._id) } });
     }
   });
 
@@ -190,6 +233,30 @@ describe('GET /{resourceSlug}/session/{sessionId}/messages.json', () => {
     }
     expect((await gw.get(share(f.sessions.publicChat), bearer('bad'))).status).toBe(401);
     expect((await gw.get(`/s/${team()}/session/ZZ/messages.json`)).status).toBe(400);
+  });
+});
+
+describe('the seed generator’s messages', () => {
+  it('scale them: two in every generated session, and a long conversation of 30 × scale in the first', async () => {
+    const { generateDemoData } = await import('../src/seed/generate');
+    expect(generateDemoData().fixtures.longConversation).toBeNull();
+    const small = generateDemoData({ scale: 2, conversation: 7 });
+    const named = generateDemoData().collections.chat.length;
+    const generatedSessions = small.collections.sessions.length - generateDemoData().collections.sessions.length;
+    expect(small.collections.chat.length).toBe(named + 2 * generatedSessions + 7);
+    const long = small.collections.chat.filter((m) => String(m.sessionId) === String(small.fixtures.longConversation));
+    expect(long).toHaveLength(9);
+  });
+
+  it('the long conversation reads through GraphQL and REST alike (scale 4: 122 messages)', async () => {
+    const session = gw.fixtures.longConversation!;
+    const token = gw.tokenFor('owner');
+    const page = async (after: string | null) => (await gw.graphql(`query($id: ObjectId!, $after: String) { session(_id: $id) { messages(first: 100, after: $after) { nodes { _id } pageInfo { hasNextPage endCursor } } } }`, { id: hex(session), after }, token)).body.data.session.messages;
+    const first = await page(null);
+    const second = await page(first.pageInfo.endCursor);
+    expect([first.nodes.length, first.pageInfo.hasNextPage, second.nodes.length, second.pageInfo.hasNextPage]).toEqual([100, true, 22, false]);
+    const rest = JSON.parse((await gw.get(`/${team()}/session/${hex(session)}/messages.json`, bearer(token))).text).map((m: { _id: string }) => m._id);
+    expect(rest).toEqual([...first.nodes, ...second.nodes].map((n: { _id: string }) => n._id));
   });
 });
 

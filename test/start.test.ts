@@ -100,7 +100,8 @@ describe('npm start without MONGODB_URI (embedded demo)', () => {
   beforeAll(async () => {
     const t0 = Date.now();
     started = startMain(baseEnv());
-    await waitFor(started, (out) => BANNER_COMPLETE.test(out), 15_000);
+    // the banner, then the "listening" log line, its last word (written after the banner: both awaited)
+    await waitFor(started, (out) => BANNER_COMPLETE.test(out) && out.includes('"msg":"session gateway listening"'), 15_000);
     startupMs = Date.now() - t0;
     const out = started.stdout();
     const field = (label: string) => new RegExp(`^\\s*${label}:\\s+(\\S+)`, 'm').exec(out)?.[1] ?? '';

@@ -2,7 +2,7 @@ import { SeedContext } from './context';
 import { createIdFactory } from './ids';
 import { addNamedFixtures, teamInfo, teamScope, type NamedFixtures } from './named';
 import { addScaledData, type ScaleOptions, type ScaledTeam } from './scaled';
-import { addMessages } from './messages';
+import { addMessages, addScaledMessages } from './messages';
 import type { DemoData, GenerateOptions, TeamKey } from './types';
 
 export type {
@@ -20,15 +20,18 @@ const SCALED_TEAMS: readonly TeamKey[] = ['acmeMain', 'acmeLabs', 'globexMain'];
 
 /**
  * Builds the demo data set: the named fixtures (CONTRACT §1-3 cases), plus `scale` generated crew
- * apps per team. Pure and deterministic: the same options always give the same documents and ids.
+ * apps per team, two messages in each generated session and a long conversation (`30 × scale`
+ * messages unless `conversation` says) in the first. Pure and deterministic: the same options always give the same documents and ids.
  */
 export function generateDemoData(options: GenerateOptions = {}): DemoData {
   const scale = resolveOptions(options);
   const ctx = new SeedContext(createIdFactory(DEMO_START_SECONDS));
   const fixtures = addNamedFixtures(ctx);
-  addScaledData(ctx, SCALED_TEAMS.map((team) => scaledTeam(fixtures, team)), scale);
+  const generated = addScaledData(ctx, SCALED_TEAMS.map((team) => scaledTeam(fixtures, team)), scale);
   const messages = addMessages(ctx, fixtures);
-  return { collections: ctx.collections, fixtures: { ...fixtures, messages, secrets: ctx.secrets } };
+  // after every other document, so that no id made before moved
+  const longConversation = addScaledMessages(ctx, generated, options.conversation ?? 30 * scale.scale);
+  return { collections: ctx.collections, fixtures: { ...fixtures, messages, longConversation, secrets: ctx.secrets } };
 }
 
 function resolveOptions(options: GenerateOptions): ScaleOptions {
@@ -36,13 +39,15 @@ function resolveOptions(options: GenerateOptions): ScaleOptions {
     scale: options.scale ?? 0,
     crewTasks: options.crewTasks ?? 5,
     crewAgents: options.crewAgents ?? 5,
+    conversation: options.conversation ?? 0,
   };
   for (const [name, value] of Object.entries(resolved)) {
     if (!Number.isSafeInteger(value) || value < 0) {
       throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
     }
   }
-  return resolved;
+  const { conversation: _checked, ...scale } = resolved;
+  return scale;
 }
 
 function scaledTeam(f: NamedFixtures, team: TeamKey): ScaledTeam {

@@ -30,6 +30,30 @@ interface MessageInput {
   authorId?: ObjectId;
 }
 
+/** A generated session that gets a short exchange (and the first of them, the long conversation). */
+export interface GeneratedSession {
+  id: ObjectId;
+  scope: TeamScope;
+}
+
+/**
+ * The messages of the generated data: a question and an answer in every generated session, and
+ * `conversation` more in the first one (the benchmark's long conversation). Returns that session's id.
+ */
+export function addScaledMessages(ctx: SeedContext, sessions: readonly GeneratedSession[], conversation: number): ObjectId | null {
+  if (sessions.length === 0) return null;
+  for (const [n, session] of sessions.entries()) {
+    ctx.add('chat', messageDoc(ctx.nextId(), session.scope, { sessionId: session.id, agent: false, authorName: 'Team Owner', text: `Start run ${n + 1}.` }));
+    ctx.add('chat', messageDoc(ctx.nextId(), session.scope, { sessionId: session.id, agent: true, authorName: 'Generated Agent', text: `Run ${n + 1} is under way.` }));
+  }
+  const long = sessions[0];
+  for (let i = 0; i < conversation; i++) {
+    const text = `Message ${i + 1} of a long conversation about agents, tools and the tasks they share.`;
+    ctx.add('chat', messageDoc(ctx.nextId(), long.scope, { sessionId: long.id, agent: i % 2 === 1, authorName: i % 2 === 1 ? 'Generated Agent' : 'Team Owner', text }));
+  }
+  return long.id;
+}
+
 export function addMessages(ctx: SeedContext, f: NamedFixtures): Record<MessageKey, ObjectId> {
   const ids = ctx.ids<MessageKey>([
     'crewQuestion', 'crewAnswer', 'crewStreaming', 'crewCode', 'crewFeedback',

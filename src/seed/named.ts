@@ -22,7 +22,7 @@ import {
 import { PermissionBit, permissionBits } from './permissions';
 import type { AccountKey, DemoFixtures, OrgKey, TeamKey } from './types';
 
-export type NamedFixtures = Omit<DemoFixtures, 'secrets' | 'messages'>;
+export type NamedFixtures = Omit<DemoFixtures, 'secrets' | 'messages' | 'longConversation'>;
 
 const ORGS: Record<OrgKey, { name: string; owner: AccountKey }> = {
   acme: { name: 'Acme', owner: 'owner' },

@@ -6,6 +6,7 @@
  */
 import type { ObjectId } from 'mongodb';
 import type { SeedContext, TeamScope } from './context';
+import type { GeneratedSession } from './messages';
 import {
   SESSION_STATUSES,
   agentDoc,
@@ -50,19 +51,23 @@ interface Pools {
 /** Shared across teams so modes and statuses cycle over the whole data set. */
 interface SessionCounter {
   next: number;
+  sessions: GeneratedSession[];
 }
 
-export function addScaledData(ctx: SeedContext, teams: ScaledTeam[], options: ScaleOptions): void {
+/** Adds the generated documents; returns the generated sessions, in the order they were made. */
+export function addScaledData(ctx: SeedContext, teams: ScaledTeam[], options: ScaleOptions): GeneratedSession[] {
+  const sessions: GeneratedSession[] = [];
   if (options.scale === 0) {
-    return;
+    return sessions;
   }
-  const counter: SessionCounter = { next: 0 };
+  const counter: SessionCounter = { next: 0, sessions };
   for (const team of teams) {
     const pools = addPools(ctx, team, options);
     for (let i = 0; i < options.scale; i++) {
       addCrewApp(ctx, team, pools, i, options, counter);
     }
   }
+  return sessions;
 }
 
 function pad(n: number): string {
@@ -220,13 +225,14 @@ function addCrewApp(
     kickOffVariablesIds: i % 3 === 0 ? null : [pools.variables[i]], type: 'crew', crewId,
   }));
   for (let n = 0; n <= i % 3; n++) {
-    addSession(ctx, team, appId, counter.next++);
+    counter.sessions.push({ id: addSession(ctx, team, appId, counter.next++), scope: team.scope });
   }
 }
 
 /** Session number `j` of the whole generated set: mostly 'team', every tenth 'public'. */
-function addSession(ctx: SeedContext, team: ScaledTeam, appId: ObjectId, j: number): void {
-  ctx.add('sessions', sessionDoc(ctx.nextId(), team.scope, {
+function addSession(ctx: SeedContext, team: ScaledTeam, appId: ObjectId, j: number): ObjectId {
+  const id = ctx.nextId();
+  ctx.add('sessions', sessionDoc(id, team.scope, {
     name: `Run ${j + 1}`,
     tokensUsed: (j * 7919) % 50_000,
     status: SESSION_STATUSES[j % SESSION_STATUSES.length],
@@ -235,4 +241,5 @@ function addSession(ctx: SeedContext, team: ScaledTeam, appId: ObjectId, j: numb
     ...(j % 4 === 0 ? { variables: { var_0: `topic ${j}` } } : {}),
     ...(j % 3 === 0 ? { previewLabel: `Preview of run ${j + 1}` } : {}),
   }));
+  return id;
 }

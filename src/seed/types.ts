@@ -30,6 +30,8 @@ export interface GenerateOptions {
   crewTasks?: number;
   /** Agents in each extra crew. Default 5. */
   crewAgents?: number;
+  /** Messages of the long conversation in the first generated session. Default 30 × scale. */
+  conversation?: number;
 }
 
 export type OrgKey = 'acme' | 'globex';
@@ -90,6 +92,8 @@ export interface DemoFixtures {
   missingCrewId: ObjectId;
   /** The demo conversations' messages. */
   messages: Record<MessageKey, ObjectId>;
+  /** The generated session with the long conversation; null at scale 0. */
+  longConversation: ObjectId | null;
   /** Every fake secret value written anywhere in the data; each contains 'SECRET-'. */
   secrets: string[];
 }
