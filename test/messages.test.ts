@@ -4,6 +4,7 @@
  * `sessions.json` list, on the same loaders and policy as everything else.
  */
 import { ObjectId, type Document } from 'mongodb';
+import { generateDemoData } from '../src/seed/generate';
 import { startTestGateway, type TestGateway } from './support/gateway';
 
 let gw: TestGateway;
@@ -238,7 +239,6 @@ describe('GET /{resourceSlug}/session/{sessionId}/messages.json', () => {
 
 describe('the seed generator’s messages', () => {
   it('scale them: two in every generated session, and a long conversation of 30 × scale in the first', async () => {
-    const { generateDemoData } = await import('../src/seed/generate');
     expect(generateDemoData().fixtures.longConversation).toBeNull();
     const small = generateDemoData({ scale: 2, conversation: 7 });
     const named = generateDemoData().collections.chat.length;

@@ -1,5 +1,6 @@
 import { Args, ArgsType, Ctx, Field, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
+import { isStreaming, messageText } from '../data-model/message-text';
 import type { RequestContext } from '../context/request-context';
 import { badUserInput } from '../errors/codes';
 import { MessageDisplayType, MessageType } from '../schema/enums';
@@ -69,15 +70,6 @@ export class MessageResolver {
     description: 'The text as a reader sees it: the stored text, or, while a reply streams and no overwrite has happened, its pieces joined in the order of their time.',
   })
   text(@Root() doc: MessageDoc): string | null {
-    if (isStreaming(doc)) {
-      return [...doc.chunks!].sort((a, b) => (a.ts ?? 0) - (b.ts ?? 0)).map((piece) => (typeof piece.chunk === 'string' ? piece.chunk : '')).join('');
-    }
-    const text = doc.message?.message?.text;
-    return typeof text === 'string' ? text : null;
+    return messageText(doc);
   }
-}
-
-/** Still streaming: pieces are stored, and no overwrite has replaced them. */
-function isStreaming(doc: MessageDoc): boolean {
-  return Array.isArray(doc.chunks) && doc.chunks.length > 0 && doc.message?.message?.overwrite !== true;
 }
