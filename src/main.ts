@@ -49,11 +49,12 @@ async function main(): Promise<void> {
       db: database.db, jwtSecret: config.jwtSecret, logger, introspection: config.introspection, federation: config.federation, ide,
       limits: config.limits, requestTimeoutMs: config.requestTimeoutMs, metricsEnabled: config.metricsEnabled, hstsMaxAge: config.hstsMaxAge,
       budgets: config.budgets, loadShedding: { maxConcurrent: config.maxConcurrentRequests }, federationTraces: config.federationTraces,
-      tokenRules: { maxAgeS: config.jwtMaxAgeS }, corsOrigins: config.corsOrigins,
+      tokenRules: { maxAgeS: config.jwtMaxAgeS }, corsOrigins: config.corsOrigins, live: config.live,
     });
     started.unshift({ name: 'graphql', close: () => gateway.stop() });
     const { server, url } = await listen(gateway.app, config.port, config.host, { keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs });
     started.unshift({ name: 'http server', close: () => new Promise((resolve) => server.close(resolve)) });
+    gateway.subscriptions.attach(server);
     const metricsListener = gateway.metricsApp ? await listen(gateway.metricsApp, config.metricsPort, config.metricsHost) : undefined;
     if (demo) {
       const { fixtures } = demo;
@@ -71,13 +72,14 @@ async function main(): Promise<void> {
     logger.info({ url, metricsUrl: metricsListener?.url, database: database.db.databaseName, embedded: Boolean(embedded), startupMs: Date.now() - startedAt }, 'session gateway listening');
 
     // SIGTERM / SIGINT: /readyz says 503 for SHUTDOWN_READY_DELAY_MS, then stop accepting, finish the
-    // requests in flight, and close the GraphQL server, the metrics listener, the driver and the
+    // requests in flight and close the WebSocket connections normally, and close the GraphQL server, the metrics listener, the driver and the
     // embedded database; exit 0, or 1 past SHUTDOWN_TIMEOUT_MS (src/server/shutdown.ts).
     const graceful = createGracefulShutdown({
       server,
       timeoutMs: config.shutdownTimeoutMs,
       logger,
       readiness: { markNotReady: gateway.markNotReady, delayMs: config.shutdownReadyDelayMs },
+      longLived: [{ name: 'subscriptions', close: () => gateway.subscriptions.close() }],
       resources: [
         { name: 'graphql', close: () => gateway.stop() },
         ...(metricsListener ? [{ name: 'metrics listener', close: () => closeServer(metricsListener.server) }] : []),

@@ -8,9 +8,11 @@ import { buildGatewaySchema } from '../src/schema/build';
 it('has a description on every type, field and argument', () => {
   const schema = buildGatewaySchema();
   const missing: string[] = [];
+  // the root operation types: their fields say everything (type-graphql gives them no description)
+  const roots = new Set([schema.getQueryType()?.name, schema.getSubscriptionType()?.name]);
   for (const type of Object.values(schema.getTypeMap())) {
     if (type.name.startsWith('__') || (isScalarType(type) && isSpecifiedScalarType(type))) continue;
-    if (!type.description && type.name !== 'Query') missing.push(type.name);
+    if (!type.description && !roots.has(type.name)) missing.push(type.name);
     if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) {
       for (const field of Object.values(type.getFields())) {
         if (!field.description) missing.push(`${type.name}.${field.name}`);

@@ -36,17 +36,42 @@ export async function authenticate(
   loaders: Loaders,
   rules: TokenRules = {},
 ): Promise<Viewer | null> {
+  const credentials = verifyCredentials(authorization, secret, rules);
+  return credentials && viewerOf(credentials, loaders);
+}
+
+type Claims = jwt.JwtPayload;
+
+/** A token whose signature and claims were checked: what a live connection keeps and re-checks. */
+export interface Credentials {
+  readonly claims: Claims;
+  /** When the token stops being valid (its `exp`, or `iat` + JWT_MAX_AGE_S), in ms; Infinity when never. */
+  readonly validUntil: number;
+}
+
+/** The Authorization header's token, checked (signature, algorithm, age); null when there is none. */
+export function verifyCredentials(authorization: string | undefined, secret: string, rules: TokenRules = {}): Credentials | null {
   if (authorization === undefined) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"');
   const claims = verifyToken(match[1], secret, rules);
+  const limits = [typeof claims.exp === 'number' ? claims.exp * 1000 : Infinity];
+  if (rules.maxAgeS !== undefined && typeof claims.iat === 'number') limits.push((claims.iat + rules.maxAgeS) * 1000);
+  return { claims, validUntil: Math.min(...limits) };
+}
+
+/**
+ * The caller the credentials stand for, read now: the API key (deleted, rotated or expired keys fail)
+ * and the account through the loaders, so that checking many callers at once is one read of each.
+ */
+export async function viewerOf(credentials: Credentials, loaders: Loaders): Promise<Viewer> {
+  const { claims } = credentials;
+  if (credentials.validUntil <= Date.now()) throw unauthenticated('The token has expired');
   const accountId = claims.keyId === undefined ? loginAccountId(claims) : await apiKeyOwnerId(claims, loaders);
   const account = await loaders.accounts.load(accountId);
   if (!account) throw unauthenticated('The account of this token does not exist');
   return toViewer(account, asObjectId(claims.keyId) ?? undefined);
 }
-
-type Claims = jwt.JwtPayload;
 
 /**
  * The secret as a KeyObject, made once: given a string, jsonwebtoken first tries to parse it as a

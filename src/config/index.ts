@@ -49,6 +49,8 @@ export interface GatewayConfig {
   jwtMaxAgeS: number | undefined;
   /** CORS_ORIGINS: comma-separated origins (or `*`) browsers may call the API from; unset, none. */
   corsOrigins: CorsOrigins | undefined;
+  /** Subscriptions: LIVE_POLL_INTERVAL_MS (1000), LIVE_MAX_SUBSCRIPTIONS (20000), LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION (100), LIVE_MAX_BUFFERED_BYTES (1 MiB); unset ones take their defaults. */
+  live: { intervalMs?: number; maxSubscriptions?: number; maxPerConnection?: number; maxBufferedBytes?: number };
 }
 
 /** Defaults of the time limits (README, "Resilience"). */
@@ -112,7 +114,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     maxConcurrentRequests: parseLimit(env, 'MAX_CONCURRENT_REQUESTS') ?? 64,
     jwtMaxAgeS: parseLimit(env, 'JWT_MAX_AGE_S'),
     corsOrigins: parseCors(env.CORS_ORIGINS),
+    live: withoutUnset({
+      intervalMs: parseLimit(env, 'LIVE_POLL_INTERVAL_MS'),
+      maxSubscriptions: parseLimit(env, 'LIVE_MAX_SUBSCRIPTIONS'),
+      maxPerConnection: parseLimit(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION'),
+      maxBufferedBytes: parseLimit(env, 'LIVE_MAX_BUFFERED_BYTES'),
+    }),
   };
+}
+
+/** The settings that were given (so that spreading them over defaults keeps the defaults of the others). */
+function withoutUnset<T extends Record<string, number | undefined>>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 /** A positive integer, or undefined (the default) when unset or empty. */

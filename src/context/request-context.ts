@@ -8,6 +8,7 @@ import { authenticate, type TokenRules, type Viewer } from '../auth/identity';
 import { createLoaders, type BatchObserver, type Loaders, type RequestReads } from '../loaders';
 import { createSessionGraphLoader, type SessionGraphLoader } from '../loaders/load-plan';
 import { AccessPolicy } from '../policy/access-policy';
+import type { LiveHandle } from '../live/live-engine';
 
 export interface RequestContext {
   requestId: string;
@@ -20,6 +21,8 @@ export interface RequestContext {
   anonymousPolicy: AccessPolicy;
   /** What the request reads below its sessions, batched across them. */
   sessionGraph: SessionGraphLoader;
+  /** Operations over WebSocket: the live engine and the connection they subscribe for. */
+  live?: LiveHandle;
 }
 
 export interface ContextDependencies {

@@ -23,6 +23,8 @@ export interface RequestReads {
   deadline?: number;
   /** Reads issued so far. */
   count: number;
+  /** The same, by collection, when asked for (the live engine's per-tick figures). */
+  byCollection?: Record<string, number>;
   /** Told of every DataLoader batch (the metrics' batch-size histogram); loaders stay free of metrics code. */
   onBatch?: BatchObserver;
   /** Documents received so far. */
@@ -79,6 +81,7 @@ export function requestReader(reads: RequestReads): RequestReader {
       try {
         while (await cursor.hasNext()) {
           reads.count += 1; // the find, then each getMore
+          if (reads.byCollection) reads.byCollection[collection.collectionName] = (reads.byCollection[collection.collectionName] ?? 0) + 1;
           await nextTurn(); // ./fair-turns.ts
           const docs = cursor.readBufferedDocuments() as T[];
           received(docs.length);
@@ -92,6 +95,7 @@ export function requestReader(reads: RequestReads): RequestReader {
       if (reads.exceeded) throw reads.exceeded;
       const timing = deadlineOptions();
       reads.count += 1;
+      if (reads.byCollection) reads.byCollection[collection.collectionName] = (reads.byCollection[collection.collectionName] ?? 0) + 1;
       if (batch) reads.onBatch?.(batch.collection, batch.size);
       const docs = (await collection.find(filter, { ...options, ...timing }).toArray()) as T[];
       await nextTurn(); // ./fair-turns.ts

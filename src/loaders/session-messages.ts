@@ -31,6 +31,13 @@ export interface SessionMessages {
    * batch by batch and kept by nobody here.
    */
   each(session: SessionDoc, after: ObjectId | undefined, onBatch: (docs: MessageDoc[]) => void): Promise<void>;
+  /** The session's newest message (where a live watch of its messages starts); null when none. */
+  newest(session: SessionDoc): Promise<MessageDoc | null>;
+  /**
+   * For the live engine, one read for all the watched sessions: their messages stored after `after`,
+   * and the messages `ids` (replies still streaming, whose text may change), oldest first.
+   */
+  changed(sessions: readonly SessionDoc[], after: ObjectId, ids: readonly ObjectId[]): Promise<MessageDoc[]>;
 }
 
 export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamScopedLoader<MessageDoc>): SessionMessages {
@@ -81,6 +88,22 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
     page: new DataLoader(pages, { cacheKeyFn: (key) => `${key.session._id.toHexString()}:${key.after?.toHexString() ?? ''}:${key.first}` }),
     each(session, after, onBatch) {
       return reader.each(collection, filterOf([session], after), { sort: { _id: 1 }, batchSize: 1000 }, (docs) => onBatch(usable(docs, session, false)));
+    },
+    async newest(session) {
+      const [doc] = usable(await reader.find(collection, filterOf([session]), { sort: { _id: -1 }, limit: 1, ...wholeBatch(1) }), session, false);
+      return doc ?? null;
+    },
+    async changed(sessions, after, ids) {
+      if (sessions.length === 0) return [];
+      const { _id: _ignored, ...scope } = filterOf(sessions);
+      const filter: Filter<MessageDoc> = { ...scope, $or: [{ _id: { $gt: after } }, ...(ids.length > 0 ? [{ _id: { $in: [...ids] } }] : [])] };
+      const bySession = new Map(sessions.map((session) => [session._id.toHexString(), session]));
+      // one reply for what a tick ordinarily finds, so that the tick's commands do not depend on it
+      const docs = await reader.find(collection, filter, { sort: { _id: 1 }, batchSize: 5000 });
+      return docs.filter((doc) => {
+        const session = doc.sessionId && bySession.get(doc.sessionId.toHexString());
+        return session !== undefined && usable([doc], session, false).length === 1;
+      });
     },
   };
 }

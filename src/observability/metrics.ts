@@ -7,7 +7,7 @@
  * and command names come from the code, not from callers.
  */
 import type { MongoClient } from 'mongodb';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** A GraphQL operation name that may become a label; others are `invalid`. */
 export const OPERATION_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -92,6 +92,39 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly liveEvents = new Counter({
+    name: 'live_events_total',
+    help: 'Subscription events sent to clients',
+    registers: [this.registry],
+  });
+
+  readonly liveSlowConsumers = new Counter({
+    name: 'live_slow_consumers_total',
+    help: 'WebSocket connections closed because they did not read their events',
+    registers: [this.registry],
+  });
+
+  readonly liveTickDuration = new Histogram({
+    name: 'live_tick_duration_seconds',
+    help: 'Time of one live-engine tick (its polls and checks, for all subscriptions)',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly liveTickDelay = new Histogram({
+    name: 'live_tick_delay_seconds',
+    help: 'How much later than planned a live-engine tick started (the tick before ran long, or the process was busy)',
+    buckets: [0, ...LATENCY_BUCKETS],
+    registers: [this.registry],
+  });
+
+  readonly liveTickQueries = new Counter({
+    name: 'live_tick_queries_total',
+    help: 'Database commands of the live-engine ticks (polls and access checks), by collection; per tick (over live_tick_duration_seconds_count) independent of the number of subscriptions',
+    labelNames: ['collection'] as const,
+    registers: [this.registry],
+  });
+
   private readonly operationNames = new Set<string>();
   private readonly maxOperationNames: number;
   private readonly detachers: Array<() => void> = [];
@@ -121,6 +154,12 @@ export class GatewayMetrics {
     const listener = (event: { commandName: string }) => this.dbCommands.inc({ command: event.commandName });
     client.on('commandStarted', listener);
     this.detachers.push(() => client.off('commandStarted', listener));
+  }
+
+  /** Gauges of the live engine and its connections, read when scraped. */
+  observeLive(source: { subscriptions(): number; connections(): number }): void {
+    new Gauge({ name: 'live_subscriptions', help: 'Active GraphQL subscriptions', registers: [this.registry], collect() { this.set(source.subscriptions()); } });
+    new Gauge({ name: 'live_connections', help: 'Open WebSocket connections', registers: [this.registry], collect() { this.set(source.connections()); } });
   }
 
   /** The exposition text and its content type, for GET /metrics. */

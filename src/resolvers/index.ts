@@ -8,6 +8,7 @@ import { DatasourceResolver, ToolResolver } from './tool.resolver';
 import { ViewerResolver } from './viewer.resolver';
 import { NodeResolver } from './node.resolver';
 import { MessageResolver, SessionMessagesResolver } from './message.resolver';
+import { LiveResolver } from './live.resolver';
 
 export const resolvers = [
   SessionResolver,
@@ -25,4 +26,5 @@ export const resolvers = [
   NodeResolver,
   SessionMessagesResolver,
   MessageResolver,
+  LiveResolver,
 ] as const;

@@ -1,13 +1,24 @@
 /** Builds the executable schema from the type-graphql classes: the code is the schema's source of truth. */
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
-import { buildSchemaSync } from 'type-graphql';
+import { buildSchemaSync, type PubSub } from 'type-graphql';
 import { resolvers } from '../resolvers';
 import { reportStoredValueErrors } from './stored-values';
 
 let cached: GraphQLSchema | undefined;
 
+// type-graphql asks for a PubSub whenever a schema has subscriptions; these name no topics (each
+// brings its own `subscribe`, from the live engine), so it is never called.
+const NO_TOPICS: PubSub = {
+  publish: () => {
+    throw new Error('no subscription publishes by topic');
+  },
+  subscribe: () => {
+    throw new Error('no subscription subscribes by topic');
+  },
+};
+
 export function buildGatewaySchema(): GraphQLSchema {
-  cached ??= reportStoredValueErrors(buildSchemaSync({ resolvers, validate: false, emitSchemaFile: false }));
+  cached ??= reportStoredValueErrors(buildSchemaSync({ resolvers, validate: false, emitSchemaFile: false, pubSub: NO_TOPICS }));
   return cached;
 }

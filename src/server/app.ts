@@ -27,6 +27,8 @@ import { corsMiddleware, type CorsOrigins } from './cors';
 import { nextTurn } from '../loaders/fair-turns';
 import { DEFAULT_REQUEST_BUDGETS, graphqlResponseBudget, type RequestBudgets } from './request-budget';
 import type { TokenRules } from '../auth/identity';
+import { DEFAULT_LIVE_OPTIONS, LiveEngine, type LiveOptions } from '../live/live-engine';
+import { createSubscriptionServer, type SubscriptionServer } from './subscriptions';
 
 export interface GatewayAppOptions {
   db: Db;
@@ -55,7 +57,19 @@ export interface GatewayAppOptions {
   tokenRules?: TokenRules;
   /** CORS_ORIGINS: the origins browsers may call the API from; none when unset. */
   corsOrigins?: CorsOrigins;
+  /** LIVE_POLL_INTERVAL_MS, LIVE_MAX_SUBSCRIPTIONS and the other bounds of subscriptions; defaults for those not given. */
+  live?: Partial<LiveSettings>;
 }
+
+/** Subscriptions: the live engine's settings and the WebSocket connections' bounds. */
+export interface LiveSettings extends LiveOptions {
+  /** LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION (100). */
+  maxPerConnection: number;
+  /** LIVE_MAX_BUFFERED_BYTES (1 MiB): unsent bytes past which a connection is too slow. */
+  maxBufferedBytes: number;
+}
+
+export const DEFAULT_LIVE_SETTINGS: LiveSettings = { ...DEFAULT_LIVE_OPTIONS, maxPerConnection: 100, maxBufferedBytes: 1024 * 1024 };
 
 export interface GatewayApp {
   app: express.Express;
@@ -63,7 +77,9 @@ export interface GatewayApp {
   metricsApp?: express.Express;
   /** From now on `/readyz` answers 503 (the first step of a graceful shutdown), while requests are still served. */
   markNotReady(): void;
-  /** Stops the GraphQL server (the HTTP server is closed by its owner). */
+  /** Subscriptions over WebSocket: attached to the HTTP server once it exists, closed first on shutdown. */
+  subscriptions: SubscriptionServer;
+  /** Stops the GraphQL server and the subscriptions (the HTTP server is closed by its owner). */
   stop(): Promise<void>;
 }
 
@@ -93,6 +109,19 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     federationTraces: options.federation === true && options.federationTraces === true,
   });
   await apollo.start();
+  const live: LiveSettings = { ...DEFAULT_LIVE_SETTINGS, ...options.live };
+  const engine = new LiveEngine(contextDeps, live, {
+    tick: (stats) => {
+      metrics?.liveTickDuration.observe(stats.durationMs / 1000);
+      metrics?.liveTickDelay.observe(stats.delayMs / 1000);
+      for (const [collection, count] of Object.entries(stats.queries)) metrics?.liveTickQueries.inc({ collection }, count);
+    },
+    tickFailed: (error) => logger.warn({ err: error }, 'live tick failed; the next one tries again'),
+  });
+  const subscriptions = createSubscriptionServer({
+    schema, contextDeps, limits, engine, logger, metrics, maxPerConnection: live.maxPerConnection, maxBufferedBytes: live.maxBufferedBytes,
+  });
+  metrics?.observeLive({ subscriptions: () => engine.size, connections: () => subscriptions.connections });
 
   const observeRequest = createRequestObserver({ logger, metrics });
   // GraphQL operations being executed (a client that hung up does not stop one): `stop` waits for them
@@ -180,7 +209,9 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     markNotReady: () => {
       readiness.ready = false;
     },
+    subscriptions,
     stop: async () => {
+      await subscriptions.close();
       for (const until = Date.now() + 5_000; executing > 0 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 10));
       await apollo.stop();
       metrics?.close();

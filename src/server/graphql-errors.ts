@@ -105,3 +105,20 @@ function innermostError(error: unknown): unknown {
   }
   return current;
 }
+
+/**
+ * The errors of an operation that Apollo does not answer (a subscription's events over WebSocket),
+ * formatted and reported as Apollo's are: the same codes and messages, the same log lines.
+ */
+export function formatOperationErrors(errors: readonly GraphQLError[], requestId: string, logger: Logger): GraphQLFormattedError[] {
+  return errors.map((error) => {
+    const formatted = formatGraphQLError(error.toJSON(), error);
+    const code = formatted.extensions?.code;
+    if (code === ErrorCode.INTERNAL_SERVER_ERROR) {
+      logger.error({ err: innermostError(error), path: error.path, requestId }, 'unexpected error while serving a subscription');
+      return { ...formatted, extensions: { ...formatted.extensions, requestId } };
+    }
+    if (code === ErrorCode.SERVICE_UNAVAILABLE) logger.warn({ err: innermostError(error), requestId }, 'database unreachable');
+    return formatted;
+  });
+}

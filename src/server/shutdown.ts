@@ -4,7 +4,8 @@
  * 0. for `readyDelayMs` (SHUTDOWN_READY_DELAY_MS), `/readyz` answers 503 while requests are still
  *    served as usual, so that a load balancer takes the instance out before its port closes;
  * 1. stop accepting connections (the listening socket closes: new connections are refused);
- * 2. let the requests in flight finish; idle keep-alive connections are closed at once, and a
+ * 2. let the requests in flight finish, and close WebSocket connections normally (1001, going away);
+ *    idle keep-alive connections are closed at once, and a
  *    connection that finishes its request is closed as soon as it is idle (its response says
  *    `Connection: close`);
  * 3. then close the resources in order (the GraphQL server, the driver, the embedded database).
@@ -30,6 +31,11 @@ export interface GracefulShutdownOptions {
   resources?: ShutdownResource[];
   /** Time each resource still gets once the bound has passed (so that the embedded database is stopped even then). */
   forcedCloseGraceMs?: number;
+  /**
+   * Connections that do not end on their own (WebSocket subscriptions): closed normally as step 1
+   * starts, and waited for like the requests in flight.
+   */
+  longLived?: ShutdownResource[];
   /** Step 0: told first, then the listener stays open this long (not counted in `timeoutMs`). */
   readiness?: { markNotReady(): void; delayMs: number };
 }
@@ -76,10 +82,14 @@ export function createGracefulShutdown(options: GracefulShutdownOptions): Gracef
     };
     server.prependListener('request', closeAfterResponse);
 
-    const drained = new Promise<void>((resolve) => {
+    const serverClosed = new Promise<void>((resolve) => {
       // Node >= 19 also closes idle connections here; the callback runs when no connection is left.
       server.close(() => resolve());
     });
+    const longLivedClosed = (options.longLived ?? []).map((connections) =>
+      connections.close().catch((error: unknown) => logger.error({ err: error, resource: connections.name }, 'failed to close')),
+    );
+    const drained = Promise.all([serverClosed, ...longLivedClosed]).then(() => undefined);
     server.closeIdleConnections();
     const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
 

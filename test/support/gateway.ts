@@ -74,6 +74,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const logger = logStream ? createLogger(logLevel ?? 'trace', logStream) : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const gateway: GatewayApp = await createGatewayApp({ db: database.db, jwtSecret: TEST_JWT_SECRET, logger, federation, ide, limits, ...app });
   const { server, url } = await listen(gateway.app, 0, '127.0.0.1');
+  gateway.subscriptions.attach(server);
   const metrics = gateway.metricsApp ? await listen(gateway.metricsApp, 0, '127.0.0.1') : undefined;
 
   let commandLog: string[] | null = null;
@@ -115,6 +116,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       }
     },
     async stop() {
+      await gateway.subscriptions.close();
       await closeServer(server);
       if (metrics) await closeServer(metrics.server);
       await gateway.stop();

@@ -20,14 +20,14 @@ export function limitMessagesPlugin<TContext extends object>(): ApolloServerPlug
     async requestDidStart() {
       return {
         async didEncounterErrors({ errors }) {
-          for (const error of errors) rewrite(error);
+          for (const error of errors) rewriteLimitMessage(error);
         },
       };
     },
   };
 }
 
-function rewrite(error: GraphQLError): void {
+export function rewriteLimitMessage(error: GraphQLError): void {
   const tokens = TOKEN_LIMIT.exec(error.message);
   if (tokens) {
     error.message = `Query token count exceeds the limit of ${tokens[1]}`;

@@ -1,0 +1,75 @@
+/**
+ * One subscription's events as an async iterator: the live engine pushes, graphql-ws pulls one at a
+ * time (it waits for each message to be written before it asks for the next). Events a consumer has
+ * not taken yet wait here, at most `maxQueued` of them: past that the consumer is too slow and is told
+ * so (`onOverflow`), and the stream ends instead of growing.
+ */
+export class LiveStream<T> implements AsyncIterableIterator<T> {
+  private readonly queue: T[] = [];
+  private waiting: ((result: IteratorResult<T>) => void) | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly maxQueued: number,
+    /** Told once, when the stream ends for any reason (completed, returned by the consumer, overflowed). */
+    private readonly onEnd: () => void,
+    private readonly onOverflow: () => void,
+  ) {}
+
+  get done(): boolean {
+    return this.ended;
+  }
+
+  push(value: T): void {
+    if (this.ended) return;
+    const waiting = this.waiting;
+    if (waiting) {
+      this.waiting = undefined;
+      waiting({ value, done: false });
+      return;
+    }
+    if (this.queue.length >= this.maxQueued) {
+      this.end();
+      this.onOverflow();
+      return;
+    }
+    this.queue.push(value);
+  }
+
+  /** Ends the stream after the events already queued (the subscription completes). */
+  complete(): void {
+    this.end();
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.queue.length > 0) return Promise.resolve({ value: this.queue.shift()!, done: false });
+    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  /** The consumer is done (the client completed the operation, or its connection closed). */
+  return(): Promise<IteratorResult<T>> {
+    this.queue.length = 0;
+    this.end();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error: unknown): Promise<IteratorResult<T>> {
+    this.queue.length = 0;
+    this.end();
+    return Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (waiting && this.queue.length === 0) waiting({ value: undefined, done: true });
+    this.onEnd();
+  }
+}

@@ -1,0 +1,34 @@
+/** The subscriptions of CONTRACT §7, served by the live engine (src/live) over WebSocket. */
+import { Arg, Resolver, Root, Subscription } from 'type-graphql';
+import type { ObjectId } from 'mongodb';
+import type { RequestContext } from '../context/request-context';
+import type { MessageDoc, SessionDoc } from '../data-model/documents';
+import { liveOf } from '../live/live-engine';
+import { reached } from '../schema/marks';
+import { ObjectIdScalar } from '../schema/scalars/object-id';
+import { Message } from '../schema/types/message';
+import { Session } from '../schema/types/session';
+
+interface Subscribe<A> {
+  args: A;
+  context: RequestContext;
+}
+
+@Resolver()
+export class LiveResolver {
+  @Subscription(() => Session, {
+    description: 'The session now, then whenever its stored document changes. Completes at once when it does not exist or the caller may not read it, and when the caller loses access.',
+    subscribe: ({ args, context }: Subscribe<{ _id: ObjectId }>) => liveOf(context).engine.watchSession(context, liveOf(context).caller, args._id),
+  })
+  sessionUpdated(@Arg('_id', () => ObjectIdScalar, { description: 'The session’s id.' }) _id: ObjectId, @Root() session: SessionDoc): SessionDoc {
+    return session;
+  }
+
+  @Subscription(() => Message, {
+    description: 'Every message of the session stored from now on, and a message again whenever its text changes (streamed pieces, an overwrite). Same access rules as `sessionUpdated`.',
+    subscribe: ({ args, context }: Subscribe<{ sessionId: ObjectId }>) => liveOf(context).engine.watchMessages(context, liveOf(context).caller, args.sessionId),
+  })
+  messageAdded(@Arg('sessionId', () => ObjectIdScalar, { description: 'The session whose messages to follow.' }) sessionId: ObjectId, @Root() message: MessageDoc): MessageDoc {
+    return reached(message, 'Message', sessionId);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The query limits for operations that do not come through Apollo Server (subscriptions over
+ * WebSocket): the same parser token limit, validation rules (graphql-js's and the depth, alias and
+ * directive limits), suggestions left out, and the cost limit, with the same errors as over HTTP.
+ */
+import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { badUserInput, ErrorCode, GatewayError } from '../../errors/codes';
+import { armorValidationRules } from './armor';
+import { operationCost } from './cost';
+import { rewriteLimitMessage } from './messages';
+import type { QueryLimits } from './settings';
+
+export interface OperationRequest {
+  query: string;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+}
+
+export interface CheckedOperation {
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+}
+
+export function operationChecker(schema: GraphQLSchema, limits: QueryLimits): (request: OperationRequest) => CheckedOperation | readonly GraphQLError[] {
+  const rules = [...specifiedRules, ...armorValidationRules(limits)];
+  return (request) => {
+    let document: DocumentNode;
+    try {
+      document = parse(request.query, { maxTokens: limits.maxTokens });
+    } catch (error) {
+      if (!(error instanceof GraphQLError)) throw error;
+      rewriteLimitMessage(error);
+      return [error.extensions.code === ErrorCode.QUERY_TOO_COMPLEX ? new GatewayError(ErrorCode.QUERY_TOO_COMPLEX, error.message) : badUserInput(error.message)];
+    }
+    const invalid = validate(schema, document, rules, { hideSuggestions: true });
+    if (invalid.length > 0) return invalid.map((error) => (error.originalError instanceof GatewayError ? error.originalError : badUserInput(error.message)));
+    const operation = getOperationAST(document, request.operationName ?? undefined);
+    if (!operation) return [badUserInput(request.operationName ? `Unknown operation named "${request.operationName}"` : 'Must provide an operation name when the document has several operations')];
+    try {
+      const cost = operationCost({ schema, document, operation, variables: request.variables ?? undefined });
+      if (cost > limits.maxCost) return [new GatewayError(ErrorCode.QUERY_TOO_COMPLEX, `Query cost ${cost} exceeds the limit of ${limits.maxCost}`)];
+    } catch (error) {
+      if (error instanceof GatewayError) return [error];
+      if (error instanceof GraphQLError) return [badUserInput(error.message)];
+      throw error;
+    }
+    return { document, operation };
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * GraphQL subscriptions over WebSocket at /graphql (CONTRACT §7): the graphql-transport-ws protocol
+ * (graphql-ws on ws), on the HTTP server of the API, with the schema, limits, loaders and policy of
+ * every other request, and the live engine (src/live) as the source of events.
+ *
+ * - The connection's token comes in `connectionParams` (`{"Authorization": "Bearer …"}`), checked as
+ *   a request's header is: none is anonymous; an invalid one closes the connection with 4403.
+ * - Each subscribe passes the query limits (tokens, depth, aliases, directives, cost) before anything
+ *   is read, and the per-connection and per-process caps; queries and mutations are served over HTTP.
+ * - Each event is resolved in the context the engine gives it (the tick's loaders, the caller as
+ *   checked at that tick), not in the context of the subscribe.
+ * - A consumer that does not read (more than `maxBufferedBytes` unsent, or more events waiting than
+ *   the engine's bound) is disconnected (close 1008) rather than buffered without limit.
+ */
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { CloseCode, type ServerOptions } from 'graphql-ws';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { verifyCredentials, viewerOf } from '../auth/identity';
+import { createRequestContext, type ContextDependencies } from '../context/request-context';
+import { toGatewayError } from '../errors/classify';
+import { badUserInput, ErrorCode, GatewayError } from '../errors/codes';
+import { createLoaders } from '../loaders';
+import type { LiveCaller, LiveEngine, LiveEvent } from '../live/live-engine';
+import type { Logger } from '../observability/logger';
+import type { GatewayMetrics } from '../observability/metrics';
+import { formatOperationErrors } from './graphql-errors';
+import { operationChecker } from './limits/operation-check';
+import type { QueryLimits } from './limits';
+
+export interface SubscriptionServerOptions {
+  schema: GraphQLSchema;
+  contextDeps: ContextDependencies;
+  limits: QueryLimits;
+  engine: LiveEngine;
+  logger: Logger;
+  metrics?: GatewayMetrics;
+  /** LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION (100). */
+  maxPerConnection: number;
+  /** LIVE_MAX_BUFFERED_BYTES: unsent bytes a connection may have before it counts as too slow (1 MiB). */
+  maxBufferedBytes: number;
+}
+
+export interface SubscriptionServer {
+  /** Serves WebSocket upgrades of `server` at /graphql. */
+  attach(server: http.Server): void;
+  /** Closes every connection normally (1001, going away) and stops the engine; resolves once they are closed. */
+  close(): Promise<void>;
+  readonly connections: number;
+}
+
+/** What the gateway keeps of each connection, on graphql-ws's `extra` (beside the socket and request). */
+type ConnectionState = {
+  caller: LiveCaller;
+  authorization: string | undefined;
+};
+
+/** A slow consumer's close frame waits behind what it does not read: past this, its socket is dropped. */
+const SLOW_CONSUMER_GRACE_MS = 1000;
+
+export function createSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
+  const { schema, engine, logger, metrics, contextDeps } = options;
+  const check = operationChecker(schema, options.limits);
+  const servers: Array<{ dispose: () => unknown }> = [];
+  let connections = 0;
+  let closing: Promise<void> | undefined;
+
+  const disconnectSlow = (socket: WebSocket, why: string) => {
+    if (socket.readyState !== socket.OPEN) return;
+    metrics?.liveSlowConsumers.inc();
+    logger.warn({ why }, 'subscription consumer too slow: disconnected');
+    socket.close(1008, 'Too slow: events were not read');
+    setTimeout(() => socket.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
+  };
+
+  const serverOptions: ServerOptions<Record<string, unknown>, Extra & Partial<ConnectionState>> = {
+    schema,
+    async onConnect(ctx) {
+      const authorization = authorizationOf(ctx.connectionParams);
+      const socket = ctx.extra.socket;
+      try {
+        const credentials = verifyCredentials(authorization, contextDeps.jwtSecret, contextDeps.tokenRules);
+        // the account (and API key) must exist now, as for a request
+        if (credentials) await viewerOf(credentials, createLoaders(contextDeps.db, { count: 0, deadline: Date.now() + (contextDeps.requestTimeoutMs ?? 10_000) }));
+        ctx.extra.authorization = authorization;
+        ctx.extra.caller = {
+          id: randomUUID(),
+          credentials,
+          overflow: () => disconnectSlow(socket, `more than ${engine.options.maxQueuedEvents} events waiting`),
+        };
+        return true;
+      } catch (error) {
+        const safe = toGatewayError(error);
+        if (safe.code === ErrorCode.UNAUTHENTICATED) return false; // 4403
+        if (safe.code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error({ err: error }, 'unexpected error while authenticating a WebSocket connection');
+        socket.close(CloseCode.InternalServerError, safe.message);
+        return false;
+      }
+    },
+    async onSubscribe(ctx, id, payload) {
+      const refuse = (error: GraphQLError) => [error];
+      try {
+        if (Object.keys(ctx.subscriptions).length > options.maxPerConnection) {
+          return refuse(badUserInput(`At most ${options.maxPerConnection} subscriptions per connection (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one or open another connection`));
+        }
+        const checked = check(payload);
+        if (Array.isArray(checked)) return checked as GraphQLError[];
+        const { document, operation } = checked as Exclude<ReturnType<typeof check>, readonly GraphQLError[]>;
+        if (operation.operation !== 'subscription') return refuse(badUserInput('Only subscriptions are served over WebSocket; send queries to POST /graphql'));
+        if (engine.full) {
+          return refuse(new GatewayError(ErrorCode.SERVICE_UNAVAILABLE, `This gateway serves its most subscriptions (LIVE_MAX_SUBSCRIPTIONS, ${engine.options.maxSubscriptions}); retry shortly`));
+        }
+        const context = await createRequestContext(contextDeps, { requestId: `ws-${randomUUID()}`, authorization: ctx.extra.authorization });
+        const args: ExecutionArgs = {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: { ...context, live: { engine, caller: ctx.extra.caller! } },
+        };
+        return args;
+      } catch (error) {
+        return refuse(toGatewayError(error));
+      }
+    },
+    subscribe: (args) => subscribeWithEventContexts(args),
+    onNext(ctx, _id, _payload, args, result) {
+      metrics?.liveEvents.inc();
+      const socket = ctx.extra.socket;
+      if (socket.bufferedAmount > options.maxBufferedBytes) disconnectSlow(socket, `more than ${options.maxBufferedBytes} bytes unsent`);
+      if (!result.errors) return undefined;
+      const requestId = (args.contextValue as { requestId?: string } | undefined)?.requestId ?? 'ws';
+      return { ...result, errors: formatOperationErrors(result.errors, requestId, logger) };
+    },
+    onError(_ctx, _id, _payload, errors) {
+      return formatOperationErrors(errors, 'ws', logger);
+    },
+  };
+
+  return {
+    attach(server) {
+      const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: options.limits.maxBodyBytes });
+      wss.on('connection', (socket) => {
+        connections += 1;
+        socket.once('close', () => (connections -= 1));
+      });
+      const { dispose } = useServer(serverOptions, wss, 12_000);
+      servers.push({ dispose });
+    },
+    close() {
+      closing ??= (async () => {
+        await engine.stop();
+        await Promise.all(servers.map(async ({ dispose }) => dispose()));
+      })();
+      return closing;
+    },
+    get connections() {
+      return connections;
+    },
+  };
+}
+
+/** `Authorization` from the connection's parameters, as a header would carry it (any case of the key). */
+function authorizationOf(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  if (!params) return undefined;
+  const key = Object.keys(params).find((name) => name.toLowerCase() === 'authorization');
+  const value = key === undefined ? undefined : params[key];
+  return typeof value === 'string' ? value : value === undefined || value === null ? undefined : String(value);
+}
+
+/**
+ * graphql-js's `subscribe`, but each event's selection is executed in the event's own context (the
+ * live engine's tick), not the subscribe's: the source stream comes from the field's `subscribe`
+ * resolver, as graphql-js would get it.
+ */
+async function subscribeWithEventContexts(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const source = await createSourceEventStream(args);
+  if (!(Symbol.asyncIterator in Object(source))) return source as ExecutionResult;
+  const events = source as AsyncIterableIterator<LiveEvent<unknown>>;
+  // An iterator, not an async generator: a generator's `return()` would wait for the pending event.
+  const results: AsyncIterableIterator<ExecutionResult> = {
+    async next() {
+      const event = await events.next();
+      if (event.done) return { value: undefined, done: true };
+      return { value: await execute({ ...args, rootValue: event.value.payload, contextValue: event.value.context }), done: false };
+    },
+    async return() {
+      await events.return?.();
+      return { value: undefined, done: true };
+    },
+    async throw(error: unknown) {
+      await events.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  return results;
+}
