@@ -2,11 +2,15 @@
  * Live updates (CONTRACT §7): subscriptions over real WebSocket connections to a real gateway and
  * database, the writes made with the driver as the webapp makes them.
  */
-import { ObjectId } from 'mongodb';
-import { startTestGateway, type TestGateway } from './support/gateway';
-import { liveClient, type LiveClient } from './support/live-client';
+import { ObjectId, type Document } from 'mongodb';
+import WebSocket from 'ws';
+import { signApiKeyToken, signLoginToken } from '../src/auth/tokens';
+import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from './support/gateway';
+import { liveClient, wsUrl, type LiveClient } from './support/live-client';
 
 const INTERVAL_MS = 300;
+/** The contract's bound on an event: one interval plus 500 ms from the write. */
+const EVENT_BOUND_MS = INTERVAL_MS + 500;
 let gw: TestGateway;
 const clients: LiveClient[] = [];
 beforeAll(async () => {
@@ -17,29 +21,345 @@ afterEach(async () => {
 });
 afterAll(() => gw.stop());
 
-const open = (token?: string | null, params?: Record<string, unknown>) => {
-  const client = liveClient(gw.url, token, params);
+const open = (token?: string | null, params?: Record<string, unknown>, gateway = gw) => {
+  const client = liveClient(gateway.url, token, params);
   clients.push(client);
   return client;
 };
 const hex = (id: ObjectId) => id.toHexString();
+const SESSION_UPDATED = `subscription($id: ObjectId!) { sessionUpdated(_id: $id) { _id name status tokensUsed app { name } agents { name } } }`;
+const MESSAGE_ADDED = `subscription($id: ObjectId!) { messageAdded(sessionId: $id) { _id id sessionId authorName text completed } }`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One scrape of GET /metrics: the sum of a metric's samples with the given labels. */
+async function scrape(gateway = gw): Promise<(name: string, labels?: Record<string, string>) => number> {
+  const text = await (await fetch(`${gateway.metricsUrl}/metrics`)).text();
+  const samples = text.split('\n').flatMap((line) => {
+    const match = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
+    if (!match) return [];
+    return [{ name: match[1], labels: Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]])), value: Number(match[3]) }];
+  });
+  return (name, labels = {}) =>
+    samples.filter((s) => s.name === name && Object.entries(labels).every(([key, value]) => s.labels[key] === value)).reduce((sum, s) => sum + s.value, 0);
+}
+
+const metric = async (name: string, labels: Record<string, string> = {}, gateway = gw) => (await scrape(gateway))(name, labels);
 
 describe('sessionUpdated', () => {
-  it('sends the session at once, then each change written to it, with its graph resolved', async () => {
+  it('sends the session at once, then each change written to it within one interval + 500 ms, with its graph resolved', async () => {
     const f = gw.fixtures;
-    const client = open(gw.tokenFor('member'));
-    const sub = client.subscribe(`subscription($id: ObjectId!) { sessionUpdated(_id: $id) { _id name status app { name } agents { name } } }`, { id: hex(f.sessions.teamCrew) });
+    const sub = open(gw.tokenFor('member')).subscribe(SESSION_UPDATED, { id: hex(f.sessions.teamCrew) });
     const [first] = await sub.next(1);
     expect(first.errors).toBeUndefined();
-    expect(first.data.sessionUpdated).toMatchObject({ _id: hex(f.sessions.teamCrew), app: { name: expect.any(String) } });
-    const before = (await gw.db.collection('sessions').findOne({ _id: f.sessions.teamCrew }))!.status;
-    const after = before === 'running' ? 'terminated' : 'running';
-    const written = Date.now();
-    await gw.db.collection('sessions').updateOne({ _id: f.sessions.teamCrew }, { $set: { status: after } });
-    const events = await sub.next(2, 3000);
-    const latency = Date.now() - written;
-    expect(events[1].data.sessionUpdated.status).toBe(after.toUpperCase());
-    expect(latency).toBeLessThan(INTERVAL_MS + 500);
-    await gw.db.collection('sessions').updateOne({ _id: f.sessions.teamCrew }, { $set: { status: before } });
+    expect(first.data.sessionUpdated).toMatchObject({ _id: hex(f.sessions.teamCrew), name: 'Team crew run', app: { name: 'Blog writer' } });
+    expect(first.data.sessionUpdated.agents.length).toBeGreaterThan(0);
+    const stored = (await gw.db.collection('sessions').findOne({ _id: f.sessions.teamCrew }))!;
+    try {
+      for (const status of ['terminated', 'running']) {
+        const written = Date.now();
+        await gw.db.collection('sessions').updateOne({ _id: f.sessions.teamCrew }, { $set: { status } });
+        const events = await sub.next(sub.events.length + 1, 3000);
+        expect(Date.now() - written).toBeLessThan(EVENT_BOUND_MS);
+        expect(events[events.length - 1].data.sessionUpdated.status).toBe(status.toUpperCase());
+      }
+      // a tick with no change sends nothing
+      const count = sub.events.length;
+      await sleep(3 * INTERVAL_MS);
+      expect(sub.events.length).toBe(count);
+    } finally {
+      await gw.db.collection('sessions').updateOne({ _id: f.sessions.teamCrew }, { $set: { status: stored.status } });
+    }
   });
+
+  it('resolves the events of one tick together: one read per collection for all their graphs', async () => {
+    const owner = open(gw.tokenFor('owner'));
+    const sessions = (await gw.db.collection('sessions').find({ teamId: gw.fixtures.teams.acmeMain, name: /^Run / }).limit(6).toArray());
+    expect(sessions.length).toBe(6);
+    const subs = sessions.map((s) => owner.subscribe(SESSION_UPDATED, { id: hex(s._id) }));
+    await Promise.all(subs.map((sub) => sub.next(1)));
+    const { byName } = await gw.countCommands(async () => {
+      await gw.db.collection('sessions').updateMany({ _id: { $in: sessions.map((s) => s._id) } }, { $inc: { tokensUsed: 1 } });
+      await Promise.all(subs.map((sub) => sub.next(2, 3000)));
+    });
+    for (const sub of subs) expect(sub.events[1].errors).toBeUndefined();
+    // the polls (sessions, accounts) run every tick; the graphs below the 6 events: once each
+    expect({ apps: byName['find apps'], crews: byName['find crews'], agents: byName['find agents'] }).toEqual({ apps: 1, crews: 1, agents: 1 });
+    await gw.db.collection('sessions').updateMany({ _id: { $in: sessions.map((s) => s._id) } }, { $inc: { tokensUsed: -1 } });
+  });
+
+  it('completes at once, with no event, for a session of another team, one the caller may not read, or none', async () => {
+    const f = gw.fixtures;
+    const member = open(gw.tokenFor('member'));
+    const anonymous = open(null);
+    for (const [client, id] of [[member, f.sessions.globexSession], [member, f.sessions.restricted], [member, new ObjectId()], [anonymous, f.sessions.teamCrew]] as const) {
+      const sub = client.subscribe(SESSION_UPDATED, { id: hex(id) });
+      await sub.ended();
+      expect({ events: sub.events, errors: sub.errors }).toEqual({ events: [], errors: [] });
+    }
+    // anonymous callers follow public sessions
+    const shared = anonymous.subscribe(SESSION_UPDATED, { id: hex(f.sessions.publicChat) });
+    expect((await shared.next(1))[0].data.sessionUpdated.name).toBe('Public chat');
+  });
+
+  it('completes when the sharing mode changes to deny the caller', async () => {
+    const f = gw.fixtures;
+    const sub = open(gw.tokenFor('member')).subscribe(SESSION_UPDATED, { id: hex(f.sessions.teamCrew) });
+    await sub.next(1);
+    const written = Date.now();
+    await gw.db.collection('sessions').updateOne({ _id: f.sessions.teamCrew }, { $set: { 'sharingConfig.mode': 'owner' } });
+    try {
+      await sub.ended(3000);
+      expect(Date.now() - written).toBeLessThan(EVENT_BOUND_MS);
+      expect(sub.events).toHaveLength(1); // no event with data the caller may no longer see
+    } finally {
+      await gw.db.collection('sessions').updateOne({ _id: f.sessions.teamCrew }, { $set: { 'sharingConfig.mode': 'team' } });
+    }
+  });
+
+  it('completes when its API key is deleted', async () => {
+    const f = gw.fixtures;
+    const key = (await gw.db.collection('apikeys').findOne({ _id: f.apikeys.memberKey }))!;
+    const token = signApiKeyToken({ keyId: f.apikeys.memberKey, ownerId: f.accounts.member, version: key.version }, TEST_JWT_SECRET);
+    const sub = open(token).subscribe(SESSION_UPDATED, { id: hex(f.sessions.teamCrew) });
+    await sub.next(1);
+    await gw.db.collection('apikeys').deleteOne({ _id: f.apikeys.memberKey });
+    try {
+      await sub.ended(3000);
+      expect(sub.events).toHaveLength(1);
+    } finally {
+      await gw.db.collection('apikeys').insertOne(key);
+    }
+  });
+
+  it('completes when its token expires, and the connection takes no new subscription with it', async () => {
+    const f = gw.fixtures;
+    const token = signLoginToken(f.accounts.member, TEST_JWT_SECRET, '2s');
+    const client = open(token);
+    const sub = client.subscribe(SESSION_UPDATED, { id: hex(f.sessions.teamCrew) });
+    await sub.next(1);
+    await sub.ended(4000);
+    expect(sub.events).toHaveLength(1);
+    const later = client.subscribe(SESSION_UPDATED, { id: hex(f.sessions.teamCrew) });
+    await later.ended();
+    expect(later.errors).toEqual([[expect.objectContaining({ message: 'The token has expired', extensions: { code: 'UNAUTHENTICATED' } })]]);
+  });
+});
+
+describe('messageAdded', () => {
+  const chat = () => gw.db.collection('chat');
+  const messageOf = (sessionId: ObjectId, teamId: ObjectId, fields: Document) => ({
+    _id: new ObjectId(), orgId: gw.fixtures.orgs.acme, teamId, sessionId, authorId: null, authorName: 'Writer', ts: Date.now(), isFeedback: false,
+    chunkId: `live-${Math.random()}`, message: { room: hex(sessionId), event: 'message', incoming: false, message: { text: '', type: 'text', overwrite: false } },
+    ...fields,
+  });
+
+  it('sends each new message, each streamed piece and the overwrite; nothing stored before, nothing of another team', async () => {
+    const f = gw.fixtures;
+    const session = f.sessions.teamCrew;
+    const sub = open(gw.tokenFor('member')).subscribe(MESSAGE_ADDED, { id: hex(session) });
+    await sleep(2 * INTERVAL_MS); // subscribed, and a tick or two without news
+    expect(sub.events).toEqual([]);
+    const reply = messageOf(session, f.teams.acmeMain, { chunks: [{ ts: 1, chunk: 'Graph', tokens: 1 }] });
+    const stranger = messageOf(session, f.teams.globexMain, { orgId: f.orgs.globex, message: { message: { text: 'Globex text that must not leak' } } });
+    const added: ObjectId[] = [reply._id, stranger._id];
+    try {
+      let written = Date.now();
+      await chat().insertMany([reply, stranger]);
+      await sub.next(1, 3000);
+      expect(Date.now() - written).toBeLessThan(EVENT_BOUND_MS);
+      expect(sub.events[0].data.messageAdded).toMatchObject({ _id: hex(reply._id), text: 'Graph', completed: false, sessionId: hex(session) });
+      // pieces appended (set whole: the test database has no $push), stored out of order
+      written = Date.now();
+      await chat().updateOne({ _id: reply._id }, { $set: { chunks: [{ ts: 1, chunk: 'Graph', tokens: 1 }, { ts: 3, chunk: ' live', tokens: 1 }, { ts: 2, chunk: 'QL', tokens: 1 }] } });
+      await sub.next(2, 3000);
+      expect(Date.now() - written).toBeLessThan(EVENT_BOUND_MS);
+      expect(sub.events[1].data.messageAdded).toMatchObject({ _id: hex(reply._id), text: 'GraphQL live', completed: false });
+      // the overwrite: the final text, completed, the pieces gone
+      await chat().updateOne({ _id: reply._id }, { $set: { 'message.message.text': 'GraphQL, live.', 'message.message.overwrite': true, 'message.completed': true }, $unset: { chunks: '' } });
+      await sub.next(3, 3000);
+      expect(sub.events[2].data.messageAdded).toMatchObject({ text: 'GraphQL, live.', completed: true });
+      // a new message after it, and then silence
+      const next = messageOf(session, f.teams.acmeMain, { message: { incoming: true, message: { text: 'Thanks!', type: 'text' } }, authorName: 'Max Member' });
+      added.push(next._id);
+      await chat().insertMany([next]);
+      await sub.next(4, 3000);
+      expect(sub.events[3].data.messageAdded).toMatchObject({ _id: hex(next._id), text: 'Thanks!', authorName: 'Max Member' });
+      await sleep(3 * INTERVAL_MS);
+      expect(sub.events).toHaveLength(4);
+      expect(JSON.stringify(sub.events)).not.toContain('Globex');
+      // the same messages, in the same order, as the session's conversation shows them
+      const { body } = await gw.graphql(`{ session(_id: "${hex(session)}") { messages(first: 100) { nodes { _id text } } } }`, {}, gw.tokenFor('member'));
+      const tail = body.data.session.messages.nodes.slice(-2);
+      expect(tail).toEqual([{ _id: hex(reply._id), text: 'GraphQL, live.' }, { _id: hex(next._id), text: 'Thanks!' }]);
+    } finally {
+      await chat().deleteMany({ _id: { $in: added } });
+    }
+  });
+
+  it('follows the access rules of sessionUpdated', async () => {
+    const f = gw.fixtures;
+    const member = open(gw.tokenFor('member'));
+    for (const id of [f.sessions.globexSession, f.sessions.restricted]) {
+      const sub = member.subscribe(MESSAGE_ADDED, { id: hex(id) });
+      await sub.ended();
+      expect(sub.events).toEqual([]);
+    }
+    const sub = member.subscribe(MESSAGE_ADDED, { id: hex(f.sessions.teamCrew) });
+    await sleep(INTERVAL_MS);
+    await gw.db.collection('sessions').updateOne({ _id: f.sessions.teamCrew }, { $set: { 'sharingConfig.mode': 'owner' } });
+    try {
+      await sub.ended(3000);
+    } finally {
+      await gw.db.collection('sessions').updateOne({ _id: f.sessions.teamCrew }, { $set: { 'sharingConfig.mode': 'team' } });
+    }
+  });
+});
+
+describe('connections and limits', () => {
+  it('refuses an invalid token with close code 4403, never as anonymous', async () => {
+    for (const params of [{ Authorization: 'Bearer not-a-token' }, { Authorization: 'Basic abc' }, { Authorization: `Bearer ${gw.tokenForId(new ObjectId())}` }]) {
+      const client = open(undefined, params);
+      const sub = client.subscribe(SESSION_UPDATED, { id: hex(gw.fixtures.sessions.publicChat) });
+      expect(await client.closed).toEqual({ code: 4403, reason: 'Forbidden' });
+      expect(sub.events).toEqual([]);
+    }
+  });
+
+  it('applies the query limits to subscriptions, before any read; serves only subscriptions', async () => {
+    const strict = await startTestGateway({ limits: { maxCost: 50 }, app: { live: { intervalMs: INTERVAL_MS } } });
+    try {
+      const client = open(strict.tokenFor('member'), undefined, strict);
+      const session = hex(strict.fixtures.sessions.teamCrew);
+      // the connection serves what is allowed
+      const fine = client.subscribe(`subscription { sessionUpdated(_id: "${session}") { name } }`);
+      expect((await fine.next(1))[0].data.sessionUpdated.name).toBe('Team crew run');
+      const refused = await strict.countCommands(async () => {
+        const over = client.subscribe(`subscription { sessionUpdated(_id: "${session}") { messages(first: 100) { nodes { _id } } } }`);
+        await over.ended();
+        return over;
+      });
+      expect(refused.result.errors).toEqual([[expect.objectContaining({ extensions: { code: 'QUERY_TOO_COMPLEX' }, message: expect.stringMatching(/^Query cost \d+ exceeds the limit of 50$/) })]]);
+      expect(refused.total).toBe(0);
+      const query = client.subscribe('{ viewer { name } }');
+      await query.ended();
+      expect(query.errors).toEqual([[expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' }, message: 'Only subscriptions are served over WebSocket; send queries to POST /graphql' })]]);
+      const invalid = client.subscribe('subscription { sessionUpdated(_id: "nope") { name } }');
+      await invalid.ended();
+      expect((invalid.errors[0] as Array<{ extensions: { code: string } }>)[0].extensions.code).toBe('BAD_USER_INPUT');
+      const unknownField = client.subscribe(`subscription { sessionUpdated(_id: "${session}") { nam } }`);
+      await unknownField.ended();
+      expect((unknownField.errors[0] as Array<{ message: string }>)[0].message).not.toMatch(/Did you mean/);
+      // over HTTP, a subscription is a request error
+      const http = await strict.graphql(`subscription { sessionUpdated(_id: "${session}") { name } }`, {}, strict.tokenFor('member'));
+      expect(http.status).toBe(400);
+      expect(http.body.errors![0]).toMatchObject({ message: 'Subscriptions are served over WebSocket at /graphql (the graphql-transport-ws protocol)', extensions: { code: 'BAD_USER_INPUT' } });
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.dispose()));
+      await strict.stop();
+    }
+  });
+
+  it('bounds the subscriptions per connection and per process, with a clear error beyond them', async () => {
+    const small = await startTestGateway({ app: { live: { intervalMs: INTERVAL_MS, maxPerConnection: 3, maxSubscriptions: 4 } } });
+    try {
+      const id = hex(small.fixtures.sessions.publicChat);
+      const a = open(null, undefined, small);
+      const first = [1, 2, 3].map(() => a.subscribe(SESSION_UPDATED, { id }));
+      await Promise.all(first.map((sub) => sub.next(1)));
+      const fourth = a.subscribe(SESSION_UPDATED, { id });
+      await fourth.ended();
+      expect(fourth.errors).toEqual([[expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringContaining('At most 3 subscriptions per connection') })]]);
+      const b = open(null, undefined, small);
+      const ok = b.subscribe(SESSION_UPDATED, { id });
+      await ok.next(1);
+      const over = b.subscribe(SESSION_UPDATED, { id });
+      await over.ended();
+      expect(over.errors).toEqual([[expect.objectContaining({ extensions: { code: 'SERVICE_UNAVAILABLE' }, message: expect.stringContaining('LIVE_MAX_SUBSCRIPTIONS, 4') })]]);
+      // completing one makes room again
+      first[0].stop();
+      await sleep(100);
+      const again = b.subscribe(SESSION_UPDATED, { id });
+      await again.next(1);
+      expect(await metric('live_subscriptions', {}, small)).toBe(4);
+      expect(await metric('live_connections', {}, small)).toBe(2);
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.dispose()));
+      await small.stop();
+    }
+  });
+
+  it('disconnects a consumer that does not read, and stays bounded and serving', async () => {
+    const slow = await startTestGateway({ scale: 4, app: { live: { intervalMs: 100, maxBufferedBytes: 64 * 1024, maxQueuedEvents: 20 } } });
+    const rssBefore = process.memoryUsage().rss;
+    try {
+      const session = slow.fixtures.longConversation!;
+      const socket = new WebSocket(wsUrl(slow.url), 'graphql-transport-ws');
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${slow.tokenFor('owner')}` } }));
+      await new Promise((resolve) => socket.once('message', resolve));
+      const heavy = `subscription { sessionUpdated(_id: "${hex(session)}") { name tokensUsed messages(first: 100) { nodes { _id authorName text chunkId } } } }`;
+      for (let i = 0; i < 50; i++) socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: heavy } }));
+      await sleep(300);
+      (socket as unknown as { _socket: { pause(): void } })._socket.pause(); // reads nothing from now on
+      let slowOnes = 0;
+      for (let i = 0; i < 150 && slowOnes === 0; i++) {
+        await slow.db.collection('sessions').updateOne({ _id: session }, { $inc: { tokensUsed: 1 } });
+        await sleep(100);
+        slowOnes = await metric('live_slow_consumers_total', {}, slow);
+      }
+      expect(slowOnes).toBe(1);
+      // its socket is dropped, its subscriptions end
+      for (let i = 0; i < 50 && (await metric('live_connections', {}, slow)) > 0; i++) await sleep(100);
+      expect(await metric('live_connections', {}, slow)).toBe(0);
+      expect(await metric('live_subscriptions', {}, slow)).toBe(0);
+      expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024);
+      socket.terminate();
+      // and others are served as before
+      const other = open(slow.tokenFor('owner'), undefined, slow).subscribe(SESSION_UPDATED, { id: hex(session) });
+      expect((await other.next(1))[0].data.sessionUpdated._id).toBe(hex(session));
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.dispose()));
+      await slow.stop();
+    }
+  }, 30_000);
+});
+
+describe('one query per collection per tick', () => {
+  /** The tick's commands by collection, averaged over the ticks between two scrapes (whole ticks only). */
+  async function perTick(): Promise<Record<string, number>> {
+    const collections = ['sessions', 'accounts', 'apikeys', 'chat', 'teams', 'orgs', 'apps'];
+    // one scrape each time: a tick's figures are added together, so a scrape sees whole ticks
+    const read = async () => {
+      const value = await scrape();
+      return { ms: value('live_tick_duration_seconds_sum'), ticks: value('live_tick_duration_seconds_count'), ...Object.fromEntries(collections.map((c) => [c, value('live_tick_queries_total', { collection: c })])) } as Record<string, number>;
+    };
+    const before = await read();
+    await sleep(4 * INTERVAL_MS);
+    const after = await read();
+    const ticks = after.ticks - before.ticks;
+    expect(ticks).toBeGreaterThanOrEqual(2);
+    return Object.fromEntries(collections.map((c) => [c, (after[c] - before[c]) / ticks]).filter(([, n]) => n !== 0));
+  }
+
+  it('the same commands per tick for 1 + 1, 50 + 50 and 2,500 + 2,500 subscriptions (sessionUpdated + messageAdded)', async () => {
+    const token = gw.tokenFor('member');
+    const { body } = await gw.graphql(`{ sessions(teamId: "${hex(gw.fixtures.teams.acmeMain)}", first: 100) { nodes { _id } } }`, {}, token);
+    const readable: string[] = body.data.sessions.nodes.map((n: { _id: string }) => n._id);
+    expect(readable.length).toBeGreaterThan(10);
+    const seen: Array<Record<string, number>> = [];
+    for (const each of [1, 50, 2500]) {
+      const connections = Array.from({ length: Math.ceil((2 * each) / 100) }, () => open(token));
+      const subs = Array.from({ length: 2 * each }, (_, i) => connections[Math.floor(i / 100)].subscribe(i % 2 === 0 ? SESSION_UPDATED : MESSAGE_ADDED, { id: readable[i % readable.length] }));
+      await Promise.all(subs.filter((_, i) => i % 2 === 0).map((sub) => sub.next(1, 60_000)));
+      while ((await metric('live_subscriptions')) < 2 * each) await sleep(50);
+      expect(subs.filter((sub) => sub.completed || sub.events.some((event) => event.errors))).toEqual([]);
+      seen.push(await perTick());
+      expect(await metric('live_subscriptions')).toBe(2 * each);
+      await Promise.all(clients.splice(0).map((c) => c.dispose()));
+      while ((await metric('live_subscriptions')) > 0) await sleep(50);
+    }
+    expect(seen[0]).toEqual({ sessions: 1, accounts: 1, chat: 1 });
+    expect(seen[1]).toEqual(seen[0]);
+    expect(seen[2]).toEqual(seen[0]);
+  }, 180_000);
 });

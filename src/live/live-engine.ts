@@ -88,6 +88,8 @@ export interface LiveObserver {
 interface SessionSubscription {
   kind: 'session';
   caller: LiveCaller;
+  /** The subscribe's context: for events of a tick that started before the subscription. */
+  context: RequestContext;
   stream: LiveStream<LiveEvent<SessionDoc>>;
   /** The stored document as last sent (its JSON). */
   lastSent: string;
@@ -96,6 +98,8 @@ interface SessionSubscription {
 interface MessageSubscription {
   kind: 'messages';
   caller: LiveCaller;
+  /** The subscribe's context: for events of a tick that started before the subscription. */
+  context: RequestContext;
   stream: LiveStream<LiveEvent<MessageDoc>>;
   /** The session's newest message when the subscription started: every later one is sent. */
   cut: ObjectId | null;
@@ -152,7 +156,7 @@ export class LiveEngine {
     const session = await readableSession(ctx, id);
     if (!session) return this.ended<SessionDoc>();
     const watch = this.admit(session._id);
-    const subscription: SessionSubscription = { kind: 'session', caller, stream: this.stream(watch, () => subscription, caller), lastSent: sessionJson(session) };
+    const subscription: SessionSubscription = { kind: 'session', caller, context: ctx, stream: this.stream(watch, () => subscription, caller), lastSent: sessionJson(session) };
     this.add(watch, subscription);
     subscription.stream.push({ payload: session, context: ctx });
     return subscription.stream;
@@ -164,7 +168,7 @@ export class LiveEngine {
     if (!session) return this.ended<MessageDoc>();
     const newest = await ctx.loaders.messages.newest(session);
     const watch = this.admit(session._id);
-    const subscription: MessageSubscription = { kind: 'messages', caller, stream: this.stream(watch, () => subscription, caller), cut: newest?._id ?? null };
+    const subscription: MessageSubscription = { kind: 'messages', caller, context: ctx, stream: this.stream(watch, () => subscription, caller), cut: newest?._id ?? null };
     this.add(watch, subscription);
     // a reply still streaming when the subscription starts: its next pieces are sent
     if (newest && isStreaming(newest) && !watch.known.has(newest._id.toHexString())) {
@@ -247,8 +251,11 @@ export class LiveEngine {
     const reads: RequestReads = { count: 0, byCollection: {}, deadline: this.deps.requestTimeoutMs ? startedAt + this.deps.requestTimeoutMs : undefined, onBatch: this.deps.onBatch };
     const loaders = createLoaders(this.deps.db, reads);
     const watches = [...this.watches.values()];
+    // The subscriptions the tick checks; those that start while it reads were checked at their
+    // subscribe and are compared from the next tick on (messages new to them are sent at once).
+    const checked = new Set(watches.flatMap((watch) => [...watch.subscriptions]));
     const sessions = await loaders.sessions.loadMany(watches.map((watch) => watch.id));
-    const contexts = await this.callerContexts(watches, loaders, reads);
+    const contexts = await this.callerContexts(checked, loaders, reads);
 
     const present: Array<{ watch: Watch; session: SessionDoc }> = [];
     watches.forEach((watch, i) => {
@@ -262,6 +269,7 @@ export class LiveEngine {
     const checks: Array<Promise<void>> = [];
     for (const { watch, session } of present) {
       for (const subscription of watch.subscriptions) {
+        if (!checked.has(subscription)) continue;
         const ctx = contexts.get(subscription.caller.id);
         if (!ctx) {
           subscription.stream.complete(); // the token expired, the key or the account is gone
@@ -275,15 +283,16 @@ export class LiveEngine {
     const watchingMessages = present.filter(({ watch }) => [...watch.subscriptions].some((s) => s.kind === 'messages'));
     const [changed] = await Promise.all([this.changedMessages(loaders, watchingMessages), ...checks]);
     const queries = { ...reads.byCollection };
+    const contextOf = (subscription: Subscription) => (checked.has(subscription) ? contexts.get(subscription.caller.id) : undefined) ?? subscription.context;
 
     // what changed, for whom: pushed together, so that the events' reads are batched
     const events: Array<() => void> = [];
     for (const { watch, session } of present) {
       const json = sessionJson(session);
       for (const subscription of watch.subscriptions) {
-        if (subscription.kind !== 'session' || subscription.stream.done || subscription.lastSent === json) continue;
+        if (subscription.kind !== 'session' || !checked.has(subscription) || subscription.stream.done || subscription.lastSent === json) continue;
         subscription.lastSent = json;
-        const context = contexts.get(subscription.caller.id)!;
+        const context = contextOf(subscription);
         events.push(() => subscription.stream.push({ payload: session, context }));
       }
     }
@@ -298,11 +307,16 @@ export class LiveEngine {
       for (const subscription of watch.subscriptions) {
         // new: for those who started before it; changed: for everyone
         if (subscription.kind !== 'messages' || subscription.stream.done || (!before && !isAfter(doc._id, subscription.cut))) continue;
-        const context = contexts.get(subscription.caller.id)!;
+        const context = contextOf(subscription);
         events.push(() => subscription.stream.push({ payload: doc, context }));
       }
     }
     for (const push of events) push();
+    // from now on, the subscribe's own loaders are let go: the tick's are shared by all
+    for (const subscription of checked) {
+      const context = contexts.get(subscription.caller.id);
+      if (context) subscription.context = context;
+    }
 
     this.forgetOldMessages(startedAt);
     this.previousTickAt = startedAt;
@@ -313,9 +327,9 @@ export class LiveEngine {
    * Each caller checked again, once per tick however many subscriptions it has, and its context for the
    * tick (the tick's loaders, its own policy). Missing from the map: the caller is no longer valid.
    */
-  private async callerContexts(watches: readonly Watch[], loaders: Loaders, reads: RequestReads): Promise<Map<string, RequestContext>> {
+  private async callerContexts(subscriptions: ReadonlySet<Subscription>, loaders: Loaders, reads: RequestReads): Promise<Map<string, RequestContext>> {
     const callers = new Map<string, LiveCaller>();
-    for (const watch of watches) for (const subscription of watch.subscriptions) callers.set(subscription.caller.id, subscription.caller);
+    for (const subscription of subscriptions) callers.set(subscription.caller.id, subscription.caller);
     const sessionGraph = createSessionGraphLoader(loaders);
     const anonymousPolicy = new AccessPolicy(loaders, null);
     const requestId = `live-tick-${this.ticks}`;

@@ -120,6 +120,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   });
   const subscriptions = createSubscriptionServer({
     schema, contextDeps, limits, engine, logger, metrics, maxPerConnection: live.maxPerConnection, maxBufferedBytes: live.maxBufferedBytes,
+    maxConcurrentSetups: { ...DEFAULT_LOAD_SHEDDING, ...options.loadShedding }.maxConcurrent,
   });
   metrics?.observeLive({ subscriptions: () => engine.size, connections: () => subscriptions.connections });
 

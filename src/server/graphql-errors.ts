@@ -66,6 +66,9 @@ export function errorReportingPlugin(logger: Logger): ApolloServerPlugin<Request
           if (operation && !schema.getRootType(operation.operation)) {
             throw badUserInput(`Schema is not configured to execute ${operation.operation} operation.`).withHttp();
           }
+          if (operation?.operation === 'subscription') {
+            throw badUserInput('Subscriptions are served over WebSocket at /graphql (the graphql-transport-ws protocol)').withHttp();
+          }
         },
         // One line per request and kind, with a count: a list of bad items logs once, not once per item.
         async didEncounterErrors({ errors, contextValue }) {

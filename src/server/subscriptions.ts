@@ -19,9 +19,10 @@ import { CloseCode, type ServerOptions } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { verifyCredentials, viewerOf } from '../auth/identity';
-import { createRequestContext, type ContextDependencies } from '../context/request-context';
+import { createRequestContext, type ContextDependencies, type RequestContext } from '../context/request-context';
+import { setupTurns } from './setup-turns';
 import { toGatewayError } from '../errors/classify';
-import { badUserInput, ErrorCode, GatewayError } from '../errors/codes';
+import { badUserInput, ErrorCode, GatewayError, unauthenticated } from '../errors/codes';
 import { createLoaders } from '../loaders';
 import type { LiveCaller, LiveEngine, LiveEvent } from '../live/live-engine';
 import type { Logger } from '../observability/logger';
@@ -41,6 +42,8 @@ export interface SubscriptionServerOptions {
   maxPerConnection: number;
   /** LIVE_MAX_BUFFERED_BYTES: unsent bytes a connection may have before it counts as too slow (1 MiB). */
   maxBufferedBytes: number;
+  /** Subscribes set up at once (their reads); the others wait their turn. MAX_CONCURRENT_REQUESTS. */
+  maxConcurrentSetups: number;
 }
 
 export interface SubscriptionServer {
@@ -57,12 +60,19 @@ type ConnectionState = {
   authorization: string | undefined;
 };
 
+/** What a checked subscribe carries until its turn comes to make its context. */
+interface PendingContext {
+  authorization: string | undefined;
+  caller: LiveCaller;
+}
+
 /** A slow consumer's close frame waits behind what it does not read: past this, its socket is dropped. */
 const SLOW_CONSUMER_GRACE_MS = 1000;
 
 export function createSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
   const { schema, engine, logger, metrics, contextDeps } = options;
   const check = operationChecker(schema, options.limits);
+  const turn = setupTurns(options.maxConcurrentSetups);
   const servers: Array<{ dispose: () => unknown }> = [];
   let connections = 0;
   let closing: Promise<void> | undefined;
@@ -109,23 +119,29 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         if (Array.isArray(checked)) return checked as GraphQLError[];
         const { document, operation } = checked as Exclude<ReturnType<typeof check>, readonly GraphQLError[]>;
         if (operation.operation !== 'subscription') return refuse(badUserInput('Only subscriptions are served over WebSocket; send queries to POST /graphql'));
+        if ((ctx.extra.caller?.credentials?.validUntil ?? Infinity) <= Date.now()) return refuse(unauthenticated('The token has expired'));
         if (engine.full) {
           return refuse(new GatewayError(ErrorCode.SERVICE_UNAVAILABLE, `This gateway serves its most subscriptions (LIVE_MAX_SUBSCRIPTIONS, ${engine.options.maxSubscriptions}); retry shortly`));
         }
-        const context = await createRequestContext(contextDeps, { requestId: `ws-${randomUUID()}`, authorization: ctx.extra.authorization });
-        const args: ExecutionArgs = {
-          schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue: { ...context, live: { engine, caller: ctx.extra.caller! } },
-        };
+        // the context is made when the subscribe's turn comes (below): its reads wait for that
+        const pending: PendingContext = { authorization: ctx.extra.authorization, caller: ctx.extra.caller! };
+        const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: pending };
         return args;
       } catch (error) {
         return refuse(toGatewayError(error));
       }
     },
-    subscribe: (args) => subscribeWithEventContexts(args),
+    subscribe: (args) =>
+      turn(async () => {
+        const { authorization, caller } = args.contextValue as PendingContext;
+        let context: RequestContext;
+        try {
+          context = await createRequestContext(contextDeps, { requestId: `ws-${randomUUID()}`, authorization });
+        } catch (error) {
+          return { errors: [toGatewayError(error)] };
+        }
+        return subscribeWithEventContexts({ ...args, contextValue: { ...context, live: { engine, caller } } });
+      }),
     onNext(ctx, _id, _payload, args, result) {
       metrics?.liveEvents.inc();
       const socket = ctx.extra.socket;
