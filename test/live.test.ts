@@ -5,6 +5,7 @@
 import { ObjectId, type Document } from 'mongodb';
 import WebSocket from 'ws';
 import { signApiKeyToken, signLoginToken } from '../src/auth/tokens';
+import { TEST_DATABASE } from './support/database';
 import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from './support/gateway';
 import { liveClient, wsUrl, type LiveClient } from './support/live-client';
 
@@ -324,6 +325,10 @@ describe('connections and limits', () => {
   }, 30_000);
 });
 
+// FerretDB's SQLite backend scans a collection for each read (~5 ms here): 5,000 subscribes, three
+// reads each, would take minutes there, so that lane shows the same with 2,000.
+const MOST_EACH = TEST_DATABASE === 'ferretdb' ? 1000 : 2500;
+
 describe('one query per collection per tick', () => {
   /** The tick's commands by collection, averaged over the ticks between two scrapes (whole ticks only). */
   async function perTick(): Promise<Record<string, number>> {
@@ -341,13 +346,13 @@ describe('one query per collection per tick', () => {
     return Object.fromEntries(collections.map((c) => [c, (after[c] - before[c]) / ticks]).filter(([, n]) => n !== 0));
   }
 
-  it('the same commands per tick for 1 + 1, 50 + 50 and 2,500 + 2,500 subscriptions (sessionUpdated + messageAdded)', async () => {
+  it(`the same commands per tick for 1 + 1, 50 + 50 and ${MOST_EACH} + ${MOST_EACH} subscriptions (sessionUpdated + messageAdded)`, async () => {
     const token = gw.tokenFor('member');
     const { body } = await gw.graphql(`{ sessions(teamId: "${hex(gw.fixtures.teams.acmeMain)}", first: 100) { nodes { _id } } }`, {}, token);
     const readable: string[] = body.data.sessions.nodes.map((n: { _id: string }) => n._id);
     expect(readable.length).toBeGreaterThan(10);
     const seen: Array<Record<string, number>> = [];
-    for (const each of [1, 50, 2500]) {
+    for (const each of [1, 50, MOST_EACH]) {
       const connections = Array.from({ length: Math.ceil((2 * each) / 100) }, () => open(token));
       const subs = Array.from({ length: 2 * each }, (_, i) => connections[Math.floor(i / 100)].subscribe(i % 2 === 0 ? SESSION_UPDATED : MESSAGE_ADDED, { id: readable[i % readable.length] }));
       await Promise.all(subs.filter((_, i) => i % 2 === 0).map((sub) => sub.next(1, 60_000)));
