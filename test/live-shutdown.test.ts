@@ -1,0 +1,58 @@
+/**
+ * Graceful shutdown with live subscriptions (issue 14): the built gateway (`node dist/src/main.js`)
+ * with 1,000 open subscriptions over 10 connections gets SIGTERM; every socket is closed normally
+ * (1001, going away: a close handshake, not a reset) and the process exits 0.
+ */
+import WebSocket from 'ws';
+import { signLoginToken } from '../src/auth/tokens';
+import { generateDemoData } from '../src/seed/generate';
+import { startSeededDatabase, type DatabaseServer } from './support/database';
+import { TEST_JWT_SECRET } from './support/gateway';
+import { wsUrl } from './support/live-client';
+import { ensureBuilt, killChildren, mainEnv, startMain, withTimeout } from './support/resilience';
+
+const data = generateDemoData();
+let mongo: DatabaseServer;
+beforeAll(async () => {
+  await ensureBuilt();
+  mongo = await startSeededDatabase(data);
+}, 120_000);
+afterAll(async () => {
+  killChildren();
+  await mongo?.stop();
+});
+
+it('SIGTERM with 1,000 open subscriptions: every socket closed normally (1001), exit 0', async () => {
+  const main = startMain(mainEnv({ MONGODB_URI: mongo.uri, JWT_SECRET: TEST_JWT_SECRET, LIVE_POLL_INTERVAL_MS: '200' }));
+  const url = await main.listening();
+  const token = signLoginToken(data.fixtures.accounts.member, TEST_JWT_SECRET);
+  const query = `subscription { sessionUpdated(_id: "${data.fixtures.sessions.teamCrew.toHexString()}") { name status } }`;
+  const sockets = await Promise.all(Array.from({ length: 10 }, async () => {
+    const socket = new WebSocket(wsUrl(url), 'graphql-transport-ws');
+    const closed = new Promise<{ code: number; clean: boolean; errored: boolean }>((resolve) => {
+      let errored = false;
+      socket.on('error', () => (errored = true));
+      // ws reports a close without the peer's close frame as 1006
+      socket.once('close', (code) => resolve({ code, clean: code !== 1006, errored }));
+    });
+    const events = { count: 0 };
+    socket.on('message', (raw) => {
+      if (JSON.parse(String(raw)).type === 'next') events.count += 1;
+    });
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${token}` } }));
+    await new Promise((resolve) => socket.once('message', resolve)); // connection_ack
+    for (let i = 0; i < 100; i++) socket.send(JSON.stringify({ id: `s${i}`, type: 'subscribe', payload: { query } }));
+    return { socket, closed, events };
+  }));
+  // every subscription has its first event
+  for (let i = 0; i < 200 && sockets.some((s) => s.events.count < 100); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(sockets.map((s) => s.events.count)).toEqual(Array(10).fill(100));
+
+  main.child.kill('SIGTERM');
+  const closes = await withTimeout(Promise.all(sockets.map((s) => s.closed)), 15_000, 'sockets closed');
+  expect(closes).toEqual(Array(10).fill({ code: 1001, clean: true, errored: false }));
+  const { code } = await withTimeout(main.exited, 15_000, 'exit after SIGTERM');
+  expect(code).toBe(0);
+  expect(main.logs()).toContainEqual(expect.objectContaining({ msg: 'shut down', exitCode: 0 }));
+}, 60_000);
