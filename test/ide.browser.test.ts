@@ -96,15 +96,16 @@ describe('GET /graphql from a browser, over plain HTTP', () => {
     expect(config).toMatchObject({ endpoint: '/graphql', introspection: true, defaultHeaders, defaultQuery });
   });
 
-  it('serves React 18, ReactDOM, GraphiQL and its own script and style from /graphql/ide/ with long cache headers', async () => {
+  it('serves React 18, ReactDOM, GraphiQL, graphql-ws and its own script and style from /graphql/ide/ with long cache headers', async () => {
     const urls = assetUrls(html);
-    expect(urls).toHaveLength(6);
+    expect(urls).toHaveLength(7);
     const expected: Array<[RegExp, RegExp]> = [
       [/\/graphiql\.min\.[0-9a-f]{16}\.css$/, /^text\/css/],
       [/\/ide\.[0-9a-f]{16}\.css$/, /^text\/css/],
       [/\/react\.production\.min\.[0-9a-f]{16}\.js$/, /^text\/javascript/],
       [/\/react-dom\.production\.min\.[0-9a-f]{16}\.js$/, /^text\/javascript/],
       [/\/graphiql\.min\.[0-9a-f]{16}\.js$/, /^text\/javascript/],
+      [/\/graphql-ws\.min\.[0-9a-f]{16}\.js$/, /^text\/javascript/],
       [/\/ide\.[0-9a-f]{16}\.js$/, /^text\/javascript/],
     ];
     for (const [index, url] of urls.entries()) {
@@ -167,7 +168,7 @@ describe('GET /graphql from a browser, over plain HTTP', () => {
 
   it('keeps the config block inside its script element, whatever the defaults contain', () => {
     const page = renderIdePage(loadIdeAssets(), { endpoint: '/graphql', introspection: true, defaultQuery: '# </script><script>alert(1)</script>\n{ a }' });
-    expect(page.match(/<\/script>/g)).toHaveLength(5);
+    expect(page.match(/<\/script>/g)).toHaveLength(6);
     const config = JSON.parse(/id="ide-config">([\s\S]*?)<\/script>/.exec(page)![1]);
     expect(config.defaultQuery).toBe('# </script><script>alert(1)</script>\n{ a }');
   });
@@ -245,6 +246,28 @@ describe('GraphiQL in Chromium (no request leaves 127.0.0.1)', () => {
     // the default headers (introspection needs no token here), any later one with the editor's.
     expect([undefined, `Bearer ${memberToken}`]).toContain(operations.IntrospectionQuery.authorization);
     // no CSP violation, no failed load, no script error
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('runs a subscription over WebSocket and shows each event as it comes', async () => {
+    await page.goto(`${gw.url}/graphql`, { waitUntil: 'load' });
+    await page.locator('.graphiql-query-editor .CodeMirror').waitFor();
+    const subscription = `subscription Watch {\n  sessionUpdated(_id: "${sessionId}") {\n    name\n    status\n  }\n}\n`;
+    await page.locator('.graphiql-query-editor .CodeMirror').first().evaluate((editor, text) => (editor as unknown as { CodeMirror: { setValue(v: string): void } }).CodeMirror.setValue(text), subscription);
+    // GraphiQL picks the operation name up from the edited document after a short debounce
+    await page.waitForTimeout(1000);
+    const sockets: string[] = [];
+    page.on('websocket', (socket) => sockets.push(socket.url()));
+    await page.getByRole('button', { name: /^Execute query/ }).click();
+    await page.locator('.graphiql-response', { hasText: 'RUNNING' }).waitFor();
+    const stored = (await gw.db.collection('sessions').findOne({ _id: fixtures.sessions.teamCrew }))!;
+    try {
+      await gw.db.collection('sessions').updateOne({ _id: fixtures.sessions.teamCrew }, { $set: { status: 'waiting' } });
+      await page.locator('.graphiql-response', { hasText: 'WAITING' }).waitFor({ timeout: 5000 });
+    } finally {
+      await gw.db.collection('sessions').updateOne({ _id: fixtures.sessions.teamCrew }, { $set: { status: stored.status } });
+    }
+    expect(sockets).toEqual([`${gw.url.replace('http', 'ws')}/graphql`]);
     expect(problems).toEqual([]);
   }, 60_000);
 });

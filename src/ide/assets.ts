@@ -32,6 +32,8 @@ export interface IdeAssets {
   reactDom: IdeAsset;
   graphiqlScript: IdeAsset;
   graphiqlStyle: IdeAsset;
+  /** graphql-ws's browser client (global `graphqlWs`), for subscriptions. */
+  graphqlWs: IdeAsset;
   script: IdeAsset;
   style: IdeAsset;
 }
@@ -72,6 +74,7 @@ export function loadIdeAssets(): IdeAssets {
     reactDom: asset('react-dom.production.min', 'js', readPackageFile('react-dom', 'umd/react-dom.production.min.js')),
     graphiqlScript: asset('graphiql.min', 'js', withoutSourceMapComment(readPackageFile('graphiql', 'graphiql.min.js'))),
     graphiqlStyle: asset('graphiql.min', 'css', withoutSourceMapComment(readPackageFile('graphiql', 'graphiql.min.css'))),
+    graphqlWs: asset('graphql-ws.min', 'js', withoutSourceMapComment(readPackageFile('graphql-ws', 'umd/graphql-ws.min.js'))),
     script: asset('ide', 'js', Buffer.from(IDE_CLIENT_SCRIPT)),
     style: asset('ide', 'css', Buffer.from(IDE_CLIENT_CSS)),
   };

@@ -58,8 +58,61 @@ export const IDE_CLIENT_SCRIPT = String.raw`/* Session gateway: mounts GraphiQL.
     }).then(readResult);
   }
 
+  /**
+   * The operation type GraphiQL is about to run: the top-level keyword of the operation named
+   * operationName, or of the first operation (a bare selection set is a query).
+   */
+  function operationType(query, operationName) {
+    var source = String(query || '').replace(/"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*/g, ' ');
+    var depth = 0;
+    var first = null;
+    var token = /[{}]|[A-Za-z_][A-Za-z0-9_]*/g;
+    var match;
+    while ((match = token.exec(source))) {
+      var word = match[0];
+      if (word === '{') {
+        if (depth === 0 && !first) first = 'query';
+        depth += 1;
+      } else if (word === '}') {
+        depth -= 1;
+      } else if (depth === 0 && (word === 'query' || word === 'mutation' || word === 'subscription')) {
+        var name = /^\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(source.slice(token.lastIndex));
+        if (operationName && name && name[1] === operationName) return word;
+        if (!first) first = word;
+      } else if (depth === 0 && word === 'fragment' && !first) {
+        first = null;
+      }
+    }
+    return first || 'query';
+  }
+
+  // Subscriptions over WebSocket (graphql-transport-ws), one connection per Authorization header.
+  var socketUrl = new URL(endpoint, window.location.href);
+  socketUrl.protocol = socketUrl.protocol === 'https:' ? 'wss:' : 'ws:';
+  var sockets = {};
+  function subscribe(params, headers) {
+    var authorization = headers.get('Authorization') || '';
+    var client = sockets[authorization];
+    if (!client) {
+      client = window.graphqlWs.createClient({
+        url: socketUrl.href,
+        connectionParams: authorization ? { Authorization: authorization } : {},
+        retryAttempts: 0,
+      });
+      sockets[authorization] = client;
+    }
+    return client.iterate({ query: params.query, variables: params.variables || undefined, operationName: params.operationName || undefined });
+  }
+
+  /** Subscriptions go over WebSocket, everything else is POSTed. */
+  function fetchOrSubscribe(params, options) {
+    var headers = new Headers((options && options.headers) || {});
+    if (window.graphqlWs && operationType(params.query, params.operationName) === 'subscription') return subscribe(params, headers);
+    return fetcher(params, options);
+  }
+
   var props = {
-    fetcher: fetcher,
+    fetcher: fetchOrSubscribe,
     isHeadersEditorEnabled: true,
     defaultEditorToolsVisibility: 'headers',
     shouldPersistHeaders: false,

@@ -103,6 +103,7 @@ ${stylesheet(assets.style.url)}
 ${script(assets.react.url)}
 ${script(assets.reactDom.url)}
 ${script(assets.graphiqlScript.url)}
+${script(assets.graphqlWs.url)}
 ${script(assets.script.url)}
 </body>
 </html>
