@@ -23,6 +23,7 @@ import { loadDemoData } from '../src/seed/load';
 import { measureCommandCounts, type CommandCounts } from './command-counts';
 import { targets, type Target } from './targets';
 import { conversationOf } from './conversation';
+import { measureLive, type LiveResult } from './live';
 
 const settings = {
   duration: Number(process.env.BENCH_DURATION ?? 10),
@@ -36,6 +37,13 @@ const settings = {
   skipCounts: process.env.BENCH_SKIP_COUNTS === '1',
   /** Messages of the long conversation of the messages targets (10,000). */
   messages: Number(process.env.BENCH_MESSAGES ?? 10_000),
+  /** The live target: BENCH_LIVE_SUBSCRIPTIONS over BENCH_LIVE_CONNECTIONS for BENCH_LIVE_SECONDS (10,000, 100, 20). */
+  live: {
+    subscriptions: Number(process.env.BENCH_LIVE_SUBSCRIPTIONS ?? 10_000),
+    connections: Number(process.env.BENCH_LIVE_CONNECTIONS ?? 100),
+    seconds: Number(process.env.BENCH_LIVE_SECONDS ?? 20),
+    intervalMs: Number(process.env.LIVE_POLL_INTERVAL_MS ?? 1000),
+  },
   /** The server the benchmark starts when MONGODB_URI is unset: jongodb (default) or ferretdb. */
   database: databaseKind(process.env.BENCH_DATABASE),
 };
@@ -81,9 +89,19 @@ async function main(): Promise<void> {
       runs.push(results);
       process.stderr.write(`run ${run + 1}/${settings.runs} done\n`);
     }
+    let live: LiveResult | undefined;
+    if (!settings.only || settings.only.includes('live')) {
+      const writer = await connectDatabase(uri);
+      try {
+        live = await measureLive(server.url, writer.db, token, teamSessions(data, teamId), settings.live, () => stats(server.url));
+      } finally {
+        await writer.client.close();
+      }
+      process.stderr.write('live target done\n');
+    }
     const final = await stats(server.url);
     const commandCounts = settings.skipCounts ? { byCrewSize: [], byPageSize: [] } : await measureCommandCounts();
-    writeReport(runs, final, commandCounts, Date.now() - started);
+    writeReport(runs, final, commandCounts, Date.now() - started, live);
   } finally {
     server.child.kill('SIGTERM');
     await embedded?.stop();
@@ -124,6 +142,11 @@ function crewSessions(data: DemoData, teamId: string): string[] {
     .map((s) => String(s._id));
 }
 
+/** Every session of the team (the benchmark's caller, the org owner, reads them all), newest first. */
+function teamSessions(data: DemoData, teamId: string): string[] {
+  return data.collections.sessions.filter((s) => String(s.teamId) === teamId).map((s) => String(s._id)).reverse();
+}
+
 async function stats(url: string): Promise<Stats> {
   return (await fetch(`${url}/__bench/stats`)).json() as Promise<Stats>;
 }
@@ -161,7 +184,7 @@ async function measure(url: string, target: Target, token: string, duration = se
   };
 }
 
-function writeReport(runs: TargetResult[][], final: Stats, commandCounts: CommandCounts, elapsedMs: number): void {
+function writeReport(runs: TargetResult[][], final: Stats, commandCounts: CommandCounts, elapsedMs: number, live?: LiveResult): void {
   const last = runs[runs.length - 1];
   const get = (key: string) => last.find((r) => r.key === key) ?? last[last.length - 1];
   const floor = get('floor');
@@ -177,6 +200,16 @@ function writeReport(runs: TargetResult[][], final: Stats, commandCounts: Comman
     '',
     `Peak RSS of the server process: ${round(final.maxRss / 2 ** 20, 1)} MB. RSS after each run (after a GC): ${runs.map((run) => `${run[run.length - 1].rssAfterMb} MB`).join(', ')}.`,
     '',
+    ...(live ? [
+      '## Live: subscriptions',
+      '',
+      `${live.subscriptions} sessionUpdated subscriptions over ${live.connections} connections, on ${live.watchedSessions} sessions; ${live.writesPerSecond} sessions written per second (1 %), ${live.ticks} ticks of ${settings.live.intervalMs} ms measured; subscribing took ${live.subscribeSeconds} s.`,
+      '',
+      '| server CPU ms per tick | CPU % of one core | db commands per tick | RSS per subscription KB | events | write → client p50 ms | p99 ms | max ms |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|',
+      `| ${live.cpuMsPerTick} | ${live.cpuPercent} | ${live.dbCommandsPerTick} | ${live.rssPerSubscriptionKb} | ${live.events} | ${live.eventP50Ms} | ${live.eventP99Ms} | ${live.eventMaxMs} |`,
+      '',
+    ] : []),
     '## Database commands per request, as the data grows',
     '',
     '| crew size (tasks = agents) | REST | GraphQL one session |',
@@ -193,7 +226,7 @@ function writeReport(runs: TargetResult[][], final: Stats, commandCounts: Comman
   process.stdout.write(markdown);
   mkdirSync(settings.out, { recursive: true });
   writeFileSync(path.join(settings.out, 'latest.md'), markdown);
-  writeFileSync(path.join(settings.out, 'latest.json'), JSON.stringify({ settings, runs, peakRssBytes: final.maxRss, commandCounts }, null, 2) + '\n');
+  writeFileSync(path.join(settings.out, 'latest.json'), JSON.stringify({ settings, runs, live, peakRssBytes: final.maxRss, commandCounts }, null, 2) + '\n');
 }
 
 function ratio(result: TargetResult, against: TargetResult): string {

@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   let dbCommands = 0;
   database.client.on('commandStarted', () => (dbCommands += 1));
   // the messages target's 10,000 messages are about 6 MB of JSON: over the default response budget
-  const gateway = await createGatewayApp({ db: database.db, jwtSecret: secret, logger: createLogger('silent'), budgets: { maxResponseBytes: 16 * 2 ** 20 } });
+  const gateway = await createGatewayApp({ db: database.db, jwtSecret: secret, logger: createLogger('silent'), budgets: { maxResponseBytes: 16 * 2 ** 20 },
+    live: { intervalMs: Number(process.env.LIVE_POLL_INTERVAL_MS ?? 1000) } });
 
   // The baselines check the bearer token too, so that every target pays for authentication.
   const bearer = (req: Request, res: Response, next: NextFunction) => {
@@ -49,7 +50,8 @@ async function main(): Promise<void> {
   app.use(webappStyleRouter(database.db));
   app.use(floorRouter(database.db));
   app.use(gateway.app);
-  const { url } = await listen(app, 0, '127.0.0.1');
+  const { server, url } = await listen(app, 0, '127.0.0.1');
+  gateway.subscriptions.attach(server);
   process.stdout.write(`BENCH_SERVER_URL=${url}\n`);
   // Exit through process.exit so that `--cpu-prof` writes its profile.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));

@@ -15,7 +15,8 @@ const ROOT = path.join(__dirname, '..');
 it('runs every target once with tiny settings and writes its report', async () => {
   const out = mkdtempSync(path.join(tmpdir(), 'bench-'));
   await run(process.execPath, [path.join(ROOT, 'dist', 'bench', 'run.js')], {
-    env: { ...process.env, BENCH_DURATION: '1', BENCH_RUNS: '1', BENCH_SCALE: '3', BENCH_MESSAGES: '300', BENCH_CONNECTIONS: '2', BENCH_OUT: out, MONGODB_URI: '' },
+    env: { ...process.env, BENCH_DURATION: '1', BENCH_RUNS: '1', BENCH_SCALE: '3', BENCH_MESSAGES: '300', BENCH_CONNECTIONS: '2', BENCH_OUT: out, MONGODB_URI: '',
+      BENCH_LIVE_SUBSCRIPTIONS: '200', BENCH_LIVE_CONNECTIONS: '4', BENCH_LIVE_SECONDS: '3', LIVE_POLL_INTERVAL_MS: '250' },
     timeout: 110_000,
   });
   const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8'));
@@ -34,4 +35,9 @@ it('runs every target once with tiny settings and writes its report', async () =
   // one read per collection, plus the policy's for a member: teams and orgs (admin check), apps (owner mode)
   expect(commands.byPageSize.map((c: { graphql: number }) => c.graphql)).toEqual([13, 13, 13]);
   expect(readFileSync(path.join(out, 'latest.md'), 'utf8')).toContain('| REST compat route |');
+  // the live target: its subscriptions served, the writes' events received
+  expect(report.live).toMatchObject({ subscriptions: 200, connections: 4 });
+  expect(report.live.events).toBeGreaterThan(0);
+  expect(report.live.eventP99Ms).toBeLessThan(250 + 500 + 1000); // the contract's bound, with room for a busy machine
+  expect(report.live.cpuMsPerTick).toBeGreaterThan(0);
 }, 120_000);
