@@ -30,13 +30,15 @@ export interface LiveResult {
   cpuPercent: number;
   dbCommandsPerTick: number;
   rssPerSubscriptionKb: number;
+  /** The live JavaScript heap (after a GC) per subscription: what a subscription holds. */
+  heapPerSubscriptionKb: number;
   events: number;
   eventP50Ms: number;
   eventP99Ms: number;
   eventMaxMs: number;
 }
 
-interface ServerStats { cpuMicros: number; rss: number; dbCommands: number }
+interface ServerStats { cpuMicros: number; rss: number; heapUsed?: number; dbCommands: number }
 
 export async function measureLive(url: string, db: Db, token: string, sessionIds: string[], settings: LiveSettings, stats: () => Promise<ServerStats>): Promise<LiveResult> {
   const query = 'subscription($id: ObjectId!) { sessionUpdated(_id: $id) { _id name status tokensUsed lastUpdatedDate app { name } } }';
@@ -115,6 +117,7 @@ export async function measureLive(url: string, db: Db, token: string, sessionIds
     cpuPercent: round((cpuMs / elapsedMs) * 100, 1),
     dbCommandsPerTick: round((end.dbCommands - start.dbCommands) / ticks, 1),
     rssPerSubscriptionKb: round((subscribed.rss - before.rss) / 1024 / settings.subscriptions, 2),
+    heapPerSubscriptionKb: round(((subscribed.heapUsed ?? 0) - (before.heapUsed ?? 0)) / 1024 / settings.subscriptions, 2),
     events: sorted.length,
     eventP50Ms: at(0.5),
     eventP99Ms: at(0.99),

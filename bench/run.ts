@@ -97,7 +97,7 @@ async function main(): Promise<void> {
       } finally {
         await writer.client.close();
       }
-      process.stderr.write('live target done\n');
+      process.stderr.write(`live target done: ${JSON.stringify(live)}\n`);
     }
     const final = await stats(server.url);
     const commandCounts = settings.skipCounts ? { byCrewSize: [], byPageSize: [] } : await measureCommandCounts();
@@ -198,16 +198,16 @@ function writeReport(runs: TargetResult[][], final: Stats, commandCounts: Comman
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...last.map((r) => `| ${r.title} | ${Math.round(r.requestsPerSecond)} | ${r.p50Ms} | ${r.p99Ms} | ${r.dbCommandsPerRequest} | ${r.cpuMsPerRequest} | ${r.peakRssMb} | ${r.errors} | ${ratio(r, floor)} | ${ratio(r, webapp)} |`),
     '',
-    `Peak RSS of the server process: ${round(final.maxRss / 2 ** 20, 1)} MB. RSS after each run (after a GC): ${runs.map((run) => `${run[run.length - 1].rssAfterMb} MB`).join(', ')}.`,
+    `Peak RSS of the server process: ${round(final.maxRss / 2 ** 20, 1)} MB. RSS after each run (after a GC): ${runs.map((run) => `${run[run.length - 1]?.rssAfterMb ?? '–'} MB`).join(', ')}.`,
     '',
     ...(live ? [
       '## Live: subscriptions',
       '',
       `${live.subscriptions} sessionUpdated subscriptions over ${live.connections} connections, on ${live.watchedSessions} sessions; ${live.writesPerSecond} sessions written per second (1 %), ${live.ticks} ticks of ${settings.live.intervalMs} ms measured; subscribing took ${live.subscribeSeconds} s.`,
       '',
-      '| server CPU ms per tick | CPU % of one core | db commands per tick | RSS per subscription KB | events | write → client p50 ms | p99 ms | max ms |',
-      '|---:|---:|---:|---:|---:|---:|---:|---:|',
-      `| ${live.cpuMsPerTick} | ${live.cpuPercent} | ${live.dbCommandsPerTick} | ${live.rssPerSubscriptionKb} | ${live.events} | ${live.eventP50Ms} | ${live.eventP99Ms} | ${live.eventMaxMs} |`,
+      '| server CPU ms per tick | CPU % of one core | db commands per tick | heap per subscription KB | RSS per subscription KB | events | write → client p50 ms | p99 ms | max ms |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      `| ${live.cpuMsPerTick} | ${live.cpuPercent} | ${live.dbCommandsPerTick} | ${live.heapPerSubscriptionKb} | ${live.rssPerSubscriptionKb} | ${live.events} | ${live.eventP50Ms} | ${live.eventP99Ms} | ${live.eventMaxMs} |`,
       '',
     ] : []),
     '## Database commands per request, as the data grows',

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     res.json({
       cpuMicros: cpu.user + cpu.system,
       rss: process.memoryUsage().rss,
+      heapUsed: process.memoryUsage().heapUsed,
       maxRss: process.resourceUsage().maxRSS * 1024,
       dbCommands,
     });

@@ -195,12 +195,14 @@ async function subscribeWithEventContexts(args: ExecutionArgs): Promise<AsyncIte
   const source = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in Object(source))) return source as ExecutionResult;
   const events = source as AsyncIterableIterator<LiveEvent<unknown>>;
+  // not the subscribe's context: held as long as the subscription lives, it would keep its loaders
+  const { contextValue: _subscribeContext, ...eventArgs } = args;
   // An iterator, not an async generator: a generator's `return()` would wait for the pending event.
   const results: AsyncIterableIterator<ExecutionResult> = {
     async next() {
       const event = await events.next();
       if (event.done) return { value: undefined, done: true };
-      return { value: await execute({ ...args, rootValue: event.value.payload, contextValue: event.value.context }), done: false };
+      return { value: await execute({ ...eventArgs, rootValue: event.value.payload, contextValue: event.value.context }), done: false };
     },
     async return() {
       await events.return?.();

@@ -10,6 +10,9 @@ import { operationCost } from './cost';
 import { rewriteLimitMessage } from './messages';
 import type { QueryLimits } from './settings';
 
+/** Distinct valid documents kept (the oldest goes first). */
+const MAX_CACHED_DOCUMENTS = 500;
+
 export interface OperationRequest {
   query: string;
   operationName?: string | null;
@@ -23,17 +26,24 @@ export interface CheckedOperation {
 
 export function operationChecker(schema: GraphQLSchema, limits: QueryLimits): (request: OperationRequest) => CheckedOperation | readonly GraphQLError[] {
   const rules = [...specifiedRules, ...armorValidationRules(limits)];
+  // Valid documents by their text: the clients of a frontend send the same few subscriptions, and
+  // each subscription holds its document while it lives (one shared AST, parsed and validated once).
+  const valid = new Map<string, DocumentNode>();
   return (request) => {
-    let document: DocumentNode;
-    try {
-      document = parse(request.query, { maxTokens: limits.maxTokens });
-    } catch (error) {
-      if (!(error instanceof GraphQLError)) throw error;
-      rewriteLimitMessage(error);
-      return [error.extensions.code === ErrorCode.QUERY_TOO_COMPLEX ? new GatewayError(ErrorCode.QUERY_TOO_COMPLEX, error.message) : badUserInput(error.message)];
+    let document = valid.get(request.query);
+    if (!document) {
+      try {
+        document = parse(request.query, { maxTokens: limits.maxTokens });
+      } catch (error) {
+        if (!(error instanceof GraphQLError)) throw error;
+        rewriteLimitMessage(error);
+        return [error.extensions.code === ErrorCode.QUERY_TOO_COMPLEX ? new GatewayError(ErrorCode.QUERY_TOO_COMPLEX, error.message) : badUserInput(error.message)];
+      }
+      const invalid = validate(schema, document, rules, { hideSuggestions: true });
+      if (invalid.length > 0) return invalid.map((error) => (error.originalError instanceof GatewayError ? error.originalError : badUserInput(error.message)));
+      if (valid.size >= MAX_CACHED_DOCUMENTS) valid.delete(valid.keys().next().value!);
+      valid.set(request.query, document);
     }
-    const invalid = validate(schema, document, rules, { hideSuggestions: true });
-    if (invalid.length > 0) return invalid.map((error) => (error.originalError instanceof GatewayError ? error.originalError : badUserInput(error.message)));
     const operation = getOperationAST(document, request.operationName ?? undefined);
     if (!operation) return [badUserInput(request.operationName ? `Unknown operation named "${request.operationName}"` : 'Must provide an operation name when the document has several operations')];
     try {
