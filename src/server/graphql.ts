@@ -1,6 +1,6 @@
 /** The Apollo Server over the type-graphql schema. */
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import { ideLandingPagePlugin, type IdeOptions } from '../ide';
 import { countingFormatError, operationRecorderPlugin } from '../observability/graphql-metrics';
@@ -47,6 +47,9 @@ export function createGraphQLServer(options: GraphQLServerOptions): ApolloServer
       ...limits.plugins,
       // a request past its document budget is answered with that error alone (./request-budget.ts)
       documentBudgetPlugin(),
+      // Apollo's cache-control plugin is on by default and wraps every resolver to collect cache hints;
+      // this gateway sets none (its answers are per caller), so it is only cost (issue 15: −16 % CPU on a page)
+      ApolloServerPluginCacheControlDisabled(),
       // Apollo installs inline tracing for subgraph schemas by itself: resolver timings for anyone who asks
       ...(options.federationTraces ? [] : [ApolloServerPluginInlineTraceDisabled()]),
       errorReportingPlugin(options.logger),
