@@ -49,7 +49,7 @@ type Call = (method: string, path: string, body?: unknown) => Promise<number>;
 
 async function withGateway<T>(options: Parameters<typeof generateDemoData>[0], fn: (call: Call, data: DemoData) => Promise<T>): Promise<T> {
   const mongo = await startDatabaseServer(databaseKind(process.env.BENCH_DATABASE));
-  const database = await connectDatabase(mongo.uri);
+  const database = await connectDatabase(mongo.uri, { monitorCommands: true });
   const data = generateDemoData(options);
   await loadDemoData(database.db, data);
   // pages of 100 full graphs cost more than the default query cost limit: raised, since they are counted here

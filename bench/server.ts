@@ -17,7 +17,10 @@ import { webappStyleRouter } from './baselines/webapp-style';
 async function main(): Promise<void> {
   const uri = process.env.MONGODB_URI!;
   const secret = process.env.JWT_SECRET!;
-  const database = await connectDatabase(uri);
+  // BENCH_MONITOR_COMMANDS=0: the driver without command monitoring, as the gateway runs in
+  // production (no command counts then); on by default, so that every target's commands are counted
+  const monitorCommands = process.env.BENCH_MONITOR_COMMANDS !== '0';
+  const database = await connectDatabase(uri, { monitorCommands });
   // Every target shares this client, so its command monitoring counts every target's commands.
   let dbCommands = 0;
   database.client.on('commandStarted', () => (dbCommands += 1));

@@ -133,7 +133,7 @@ interface InProcessGateway {
 }
 
 async function startGateway(uri: string): Promise<InProcessGateway> {
-  const database = await connectDatabase(uri, { serverSelectionTimeoutMS: SELECTION_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS, logger });
+  const database = await connectDatabase(uri, { serverSelectionTimeoutMS: SELECTION_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS, logger, monitorCommands: true });
   const gateway: GatewayApp = await createGatewayApp({ db: database.db, jwtSecret: TEST_JWT_SECRET, logger, requestTimeoutMs: REQUEST_TIMEOUT_MS });
   const { server, url } = await listen(gateway.app, 0, '127.0.0.1');
   return {

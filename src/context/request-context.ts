@@ -34,6 +34,8 @@ export interface ContextDependencies {
   requestTimeoutMs?: number;
   /** Told of each DataLoader batch (the batch-size metric). */
   onBatch?: BatchObserver;
+  /** Told of each database command the reads issue (the command-count metric). */
+  onCommand?: RequestReads['onCommand'];
   /** Most documents one request may read (MAX_DOCUMENTS_PER_REQUEST); unset: no bound. */
   maxDocuments?: number;
   /** JWT_MAX_AGE_S and the other rules tokens are checked by beyond their signature. */
@@ -48,6 +50,7 @@ export async function createRequestContext(
     count: 0,
     deadline: deps.requestTimeoutMs ? Date.now() + deps.requestTimeoutMs : undefined,
     onBatch: deps.onBatch,
+    onCommand: deps.onCommand,
     maxDocuments: deps.maxDocuments,
   };
   const loaders = createLoaders(deps.db, reads);

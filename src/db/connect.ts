@@ -16,6 +16,13 @@ export interface Database {
 
 export interface ConnectOptions {
   /**
+   * The driver's command monitoring (`commandStarted` events): off by default, since it makes the
+   * driver decode every reply a second time for the events (issue 15). The gateway counts its reads
+   * where it issues them (src/loaders/query-options.ts); tests and the benchmark that watch the wire
+   * turn it on.
+   */
+  monitorCommands?: boolean;
+  /**
    * How long an operation waits for a reachable server before failing (the 503 path):
    * DB_SERVER_SELECTION_TIMEOUT_MS, default 5000. Also bounds a wait for a free pooled connection.
    */
@@ -54,7 +61,7 @@ export async function connectDatabase(uri: string, options: ConnectOptions = {})
   const connectTimeoutMS = Math.min(5000, serverSelectionTimeoutMS);
   const client = new MongoClient(uri, {
     appName: 'session-gateway',
-    monitorCommands: true,
+    monitorCommands: options.monitorCommands ?? false,
     serverSelectionTimeoutMS,
     connectTimeoutMS,
     heartbeatFrequencyMS: HEARTBEAT_FREQUENCY_MS,

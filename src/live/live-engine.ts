@@ -248,7 +248,7 @@ export class LiveEngine {
   private async tick(startedAt: number, delayMs: number): Promise<void> {
     const started = performance.now();
     this.ticks += 1;
-    const reads: RequestReads = { count: 0, byCollection: {}, deadline: this.deps.requestTimeoutMs ? startedAt + this.deps.requestTimeoutMs : undefined, onBatch: this.deps.onBatch };
+    const reads: RequestReads = { count: 0, byCollection: {}, deadline: this.deps.requestTimeoutMs ? startedAt + this.deps.requestTimeoutMs : undefined, onBatch: this.deps.onBatch, onCommand: this.deps.onCommand };
     const loaders = createLoaders(this.deps.db, reads);
     const watches = [...this.watches.values()];
     // The subscriptions the tick checks; those that start while it reads were checked at their

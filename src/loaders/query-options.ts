@@ -25,6 +25,8 @@ export interface RequestReads {
   count: number;
   /** The same, by collection, when asked for (the live engine's per-tick figures). */
   byCollection?: Record<string, number>;
+  /** Told of every database command a read issues (`find`, `getMore`): the metrics' command count. */
+  onCommand?: (command: 'find' | 'getMore') => void;
   /** Told of every DataLoader batch (the metrics' batch-size histogram); loaders stay free of metrics code. */
   onBatch?: BatchObserver;
   /** Documents received so far. */
@@ -78,8 +80,10 @@ export function requestReader(reads: RequestReads): RequestReader {
     async each<T extends Document>(collection: Collection<T>, filter: Filter<T>, options: FindOptions, onBatch: (docs: T[]) => void): Promise<void> {
       if (reads.exceeded) throw reads.exceeded;
       const cursor = collection.find(filter, { ...options, ...deadlineOptions() });
+      const counted = reads.count;
       try {
         while (await cursor.hasNext()) {
+          reads.onCommand?.(reads.count === counted ? 'find' : 'getMore');
           reads.count += 1; // the find, then each getMore
           if (reads.byCollection) reads.byCollection[collection.collectionName] = (reads.byCollection[collection.collectionName] ?? 0) + 1;
           await nextTurn(); // ./fair-turns.ts
@@ -95,6 +99,7 @@ export function requestReader(reads: RequestReads): RequestReader {
       if (reads.exceeded) throw reads.exceeded;
       const timing = deadlineOptions();
       reads.count += 1;
+      reads.onCommand?.('find');
       if (reads.byCollection) reads.byCollection[collection.collectionName] = (reads.byCollection[collection.collectionName] ?? 0) + 1;
       if (batch) reads.onBatch?.(batch.collection, batch.size);
       const docs = (await collection.find(filter, { ...options, ...timing }).toArray()) as T[];

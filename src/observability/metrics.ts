@@ -6,7 +6,6 @@
  * route matched), GraphQL operation names are checked and capped (below), error codes and collection
  * and command names come from the code, not from callers.
  */
-import type { MongoClient } from 'mongodb';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** A GraphQL operation name that may become a label; others are `invalid`. */
@@ -87,7 +86,7 @@ export class GatewayMetrics {
 
   readonly dbCommands = new Counter({
     name: 'db_commands_total',
-    help: 'Database commands started by the driver (command monitoring), by command name',
+    help: 'Database commands the gateway’s reads issued (find, getMore), by command name',
     labelNames: ['command'] as const,
     registers: [this.registry],
   });
@@ -127,7 +126,6 @@ export class GatewayMetrics {
 
   private readonly operationNames = new Set<string>();
   private readonly maxOperationNames: number;
-  private readonly detachers: Array<() => void> = [];
 
   constructor(options: GatewayMetricsOptions = {}) {
     this.maxOperationNames = options.maxOperationNames ?? DEFAULT_MAX_OPERATION_NAMES;
@@ -149,12 +147,10 @@ export class GatewayMetrics {
     this.dataloaderBatchSize.observe({ collection }, size);
   };
 
-  /** Counts the driver's commands (the client must have `monitorCommands: true`, as connectDatabase sets). */
-  countDriverCommands(client: MongoClient): void {
-    const listener = (event: { commandName: string }) => this.dbCommands.inc({ command: event.commandName });
-    client.on('commandStarted', listener);
-    this.detachers.push(() => client.off('commandStarted', listener));
-  }
+  /** For RequestReads.onCommand: one command a read issued (counted where it is issued, not by monitoring the driver). */
+  readonly observeCommand = (command: string): void => {
+    this.dbCommands.inc({ command });
+  };
 
   /** Gauges of the live engine and its connections, read when scraped. */
   observeLive(source: { subscriptions(): number; connections(): number }): void {
@@ -167,9 +163,8 @@ export class GatewayMetrics {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 
-  /** Stops listening to the driver and empties the registry. */
+  /** Empties the registry. */
   close(): void {
-    for (const detach of this.detachers.splice(0)) detach();
     this.registry.clear();
   }
 }

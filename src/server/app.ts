@@ -92,13 +92,13 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   const { db, logger } = options;
   // A registry per app: several gateways in one process (tests) keep their own counts.
   const metrics = (options.metricsEnabled ?? true) ? new GatewayMetrics() : undefined;
-  metrics?.countDriverCommands(db.client);
   const budgets: RequestBudgets = { ...DEFAULT_REQUEST_BUDGETS, ...options.budgets };
   const contextDeps: ContextDependencies = {
     db,
     jwtSecret: options.jwtSecret,
     requestTimeoutMs: options.requestTimeoutMs ?? TIME_LIMIT_DEFAULTS.requestTimeoutMs,
     onBatch: metrics?.observeBatch,
+    onCommand: metrics?.observeCommand,
     maxDocuments: budgets.maxDocuments,
     tokenRules: options.tokenRules,
   };

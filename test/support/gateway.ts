@@ -68,7 +68,7 @@ export interface TestGatewayOptions extends GenerateOptions {
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const { federation, ide, limits, logStream, logLevel, app, ...generateOptions } = options;
   const mongo = await startTestDatabase();
-  const database = await connectDatabase(mongo.uri);
+  const database = await connectDatabase(mongo.uri, { monitorCommands: true }); // the tests count commands on the wire
   const data = generateDemoData(generateOptions);
   await loadDemoData(database.db, data);
   const logger = logStream ? createLogger(logLevel ?? 'trace', logStream) : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
