@@ -146,9 +146,13 @@ export class LiveEngine {
     return this.count;
   }
 
-  /** Whether the process can take another subscription (LIVE_MAX_SUBSCRIPTIONS). */
-  get full(): boolean {
-    return this.count >= this.options.maxSubscriptions;
+  /** Why the process takes no further subscription now (shutting down, LIVE_MAX_SUBSCRIPTIONS); null when it does. */
+  refusal(): GatewayError | null {
+    if (this.stopped) return new GatewayError(ErrorCode.SERVICE_UNAVAILABLE, 'The gateway is shutting down; subscribe again shortly');
+    if (this.count >= this.options.maxSubscriptions) {
+      return new GatewayError(ErrorCode.SERVICE_UNAVAILABLE, `This gateway serves its most subscriptions (LIVE_MAX_SUBSCRIPTIONS, ${this.options.maxSubscriptions}); retry shortly`);
+    }
+    return null;
   }
 
   /** `sessionUpdated(_id)`: the session now, then whenever its stored document changes. */
@@ -197,10 +201,8 @@ export class LiveEngine {
   }
 
   private admit(sessionId: ObjectId): Watch {
-    if (this.stopped) throw new GatewayError(ErrorCode.SERVICE_UNAVAILABLE, 'The gateway is shutting down; subscribe again shortly');
-    if (this.full) {
-      throw new GatewayError(ErrorCode.SERVICE_UNAVAILABLE, `This gateway serves its most subscriptions (LIVE_MAX_SUBSCRIPTIONS, ${this.options.maxSubscriptions}); retry shortly`);
-    }
+    const refusal = this.refusal();
+    if (refusal) throw refusal;
     const key = sessionId.toHexString();
     let watch = this.watches.get(key);
     if (!watch) this.watches.set(key, (watch = { id: sessionId, subscriptions: new Set(), known: new Map() }));
@@ -280,7 +282,7 @@ export class LiveEngine {
         }));
       }
     }
-    const watchingMessages = present.filter(({ watch }) => [...watch.subscriptions].some((s) => s.kind === 'messages'));
+    const watchingMessages = present.filter(({ watch }) => watchesMessages(watch));
     const [changed] = await Promise.all([this.changedMessages(loaders, watchingMessages), ...checks]);
     const queries = { ...reads.byCollection };
     const contextOf = (subscription: Subscription) => (checked.has(subscription) ? contexts.get(subscription.caller.id) : undefined) ?? subscription.context;
@@ -363,6 +365,11 @@ export class LiveEngine {
       }
     }
   }
+}
+
+function watchesMessages(watch: Watch): boolean {
+  for (const subscription of watch.subscriptions) if (subscription.kind === 'messages') return true;
+  return false;
 }
 
 const isAfter = (id: ObjectId, cut: ObjectId | null) => cut === null || id.toHexString() > cut.toHexString();

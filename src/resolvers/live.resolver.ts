@@ -18,7 +18,10 @@ interface Subscribe<A> {
 export class LiveResolver {
   @Subscription(() => Session, {
     description: 'The session now, then whenever its stored document changes. Completes at once when it does not exist or the caller may not read it, and when the caller loses access.',
-    subscribe: ({ args, context }: Subscribe<{ _id: ObjectId }>) => liveOf(context).engine.watchSession(context, liveOf(context).caller, args._id),
+    subscribe: ({ args, context }: Subscribe<{ _id: ObjectId }>) => {
+      const { engine, caller } = liveOf(context);
+      return engine.watchSession(context, caller, args._id);
+    },
   })
   sessionUpdated(@Arg('_id', () => ObjectIdScalar, { description: 'The session’s id.' }) _id: ObjectId, @Root() session: SessionDoc): SessionDoc {
     return session;
@@ -26,7 +29,10 @@ export class LiveResolver {
 
   @Subscription(() => Message, {
     description: 'Every message of the session stored from now on, and a message again whenever its text changes (streamed pieces, an overwrite). Same access rules as `sessionUpdated`.',
-    subscribe: ({ args, context }: Subscribe<{ sessionId: ObjectId }>) => liveOf(context).engine.watchMessages(context, liveOf(context).caller, args.sessionId),
+    subscribe: ({ args, context }: Subscribe<{ sessionId: ObjectId }>) => {
+      const { engine, caller } = liveOf(context);
+      return engine.watchMessages(context, caller, args.sessionId);
+    },
   })
   messageAdded(@Arg('sessionId', () => ObjectIdScalar, { description: 'The session whose messages to follow.' }) sessionId: ObjectId, @Root() message: MessageDoc): MessageDoc {
     return reached(message, 'Message', sessionId);

@@ -22,7 +22,7 @@ import { verifyCredentials, viewerOf } from '../auth/identity';
 import { createRequestContext, type ContextDependencies, type RequestContext } from '../context/request-context';
 import { setupTurns } from './setup-turns';
 import { toGatewayError } from '../errors/classify';
-import { badUserInput, ErrorCode, GatewayError, unauthenticated } from '../errors/codes';
+import { badUserInput, ErrorCode, unauthenticated } from '../errors/codes';
 import { createLoaders } from '../loaders';
 import type { LiveCaller, LiveEngine, LiveEvent } from '../live/live-engine';
 import type { Logger } from '../observability/logger';
@@ -120,9 +120,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         const { document, operation } = checked as Exclude<ReturnType<typeof check>, readonly GraphQLError[]>;
         if (operation.operation !== 'subscription') return refuse(badUserInput('Only subscriptions are served over WebSocket; send queries to POST /graphql'));
         if ((ctx.extra.caller?.credentials?.validUntil ?? Infinity) <= Date.now()) return refuse(unauthenticated('The token has expired'));
-        if (engine.full) {
-          return refuse(new GatewayError(ErrorCode.SERVICE_UNAVAILABLE, `This gateway serves its most subscriptions (LIVE_MAX_SUBSCRIPTIONS, ${engine.options.maxSubscriptions}); retry shortly`));
-        }
+        const full = engine.refusal();
+        if (full) return refuse(full);
         // the context is made when the subscribe's turn comes (below): its reads wait for that
         const pending: PendingContext = { authorization: ctx.extra.authorization, caller: ctx.extra.caller! };
         const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: pending };

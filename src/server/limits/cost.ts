@@ -138,6 +138,23 @@ function valuesOf(key: string, args: Record<string, unknown>): number {
  * from coercion are the caller's (BAD_USER_INPUT); anything else thrown here is a defect, and refuses
  * the request as one.
  */
+/**
+ * Why the operation may not run: BAD_USER_INPUT when its cost cannot be computed from what the caller
+ * sent, QUERY_TOO_COMPLEX over `maxCost`; null when it may. Over HTTP (the plugin below) and over
+ * WebSocket (./operation-check.ts) alike.
+ */
+export function costRefusal(input: CostInput, maxCost: number): GatewayError | null {
+  let cost: number;
+  try {
+    cost = operationCost(input);
+  } catch (error) {
+    if (error instanceof GatewayError) return error;
+    if (error instanceof GraphQLError) return badUserInput(error.message);
+    throw error;
+  }
+  return cost > maxCost ? new GatewayError(ErrorCode.QUERY_TOO_COMPLEX, `Query cost ${cost} exceeds the limit of ${maxCost}`) : null;
+}
+
 export function costLimitPlugin<TContext extends object>(maxCost: number): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
@@ -145,15 +162,8 @@ export function costLimitPlugin<TContext extends object>(maxCost: number): Apoll
         async didResolveOperation({ schema, document, operation, request }) {
           // No operation chosen (several, none named): execution reports that.
           if (!operation) return;
-          let cost: number;
-          try {
-            cost = operationCost({ schema, document, operation, variables: request.variables });
-          } catch (error) {
-            if (error instanceof GatewayError) throw error.withHttp();
-            if (error instanceof GraphQLError) throw badUserInput(error.message).withHttp();
-            throw error;
-          }
-          if (cost > maxCost) throw new GatewayError(ErrorCode.QUERY_TOO_COMPLEX, `Query cost ${cost} exceeds the limit of ${maxCost}`).withHttp();
+          const refusal = costRefusal({ schema, document, operation, variables: request.variables }, maxCost);
+          if (refusal) throw refusal.withHttp();
         },
       };
     },

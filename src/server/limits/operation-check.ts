@@ -6,7 +6,7 @@
 import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { badUserInput, ErrorCode, GatewayError } from '../../errors/codes';
 import { armorValidationRules } from './armor';
-import { operationCost } from './cost';
+import { costRefusal } from './cost';
 import { rewriteLimitMessage } from './messages';
 import type { QueryLimits } from './settings';
 
@@ -46,14 +46,7 @@ export function operationChecker(schema: GraphQLSchema, limits: QueryLimits): (r
     }
     const operation = getOperationAST(document, request.operationName ?? undefined);
     if (!operation) return [badUserInput(request.operationName ? `Unknown operation named "${request.operationName}"` : 'Must provide an operation name when the document has several operations')];
-    try {
-      const cost = operationCost({ schema, document, operation, variables: request.variables ?? undefined });
-      if (cost > limits.maxCost) return [new GatewayError(ErrorCode.QUERY_TOO_COMPLEX, `Query cost ${cost} exceeds the limit of ${limits.maxCost}`)];
-    } catch (error) {
-      if (error instanceof GatewayError) return [error];
-      if (error instanceof GraphQLError) return [badUserInput(error.message)];
-      throw error;
-    }
-    return { document, operation };
+    const refusal = costRefusal({ schema, document, operation, variables: request.variables ?? undefined }, limits.maxCost);
+    return refusal ? [refusal] : { document, operation };
   };
 }
