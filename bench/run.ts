@@ -1,7 +1,9 @@
 /**
- * `npm run bench`: the gateway side by side with the webapp's way and a hand-written floor, on the same
- * data, the same connection count and the same server process. Prints a table and writes it as
- * markdown and JSON under bench/results/.
+ * `npm run bench`: the gateway side by side with the webapp's way and a hand-written floor (in the
+ * gateway's server process) and a peer GraphQL stack (Fastify + Mercurius + graphql-jit, its own
+ * process), on the same data and connection count. Every target runs once per round, compared pairs
+ * back to back, for BENCH_RUNS rounds; the table gives the median across rounds with the spread, and
+ * each ratio round by round. Prints it and writes it as markdown and JSON under bench/results/.
  *
  * Settings (environment): BENCH_DURATION seconds per target (10), BENCH_CONNECTIONS (10),
  * BENCH_SCALE generated crew apps per team (333: about 1,000 documents per collection), BENCH_MESSAGES
@@ -12,7 +14,7 @@
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { signLoginToken } from '../src/auth/tokens';
@@ -61,6 +63,8 @@ interface TargetResult {
   p99Ms: number;
   dbCommandsPerRequest: number;
   cpuMsPerRequest: number;
+  /** The database server's own CPU per request (jongodb or FerretDB; null on MONGODB_URI). */
+  dbCpuMsPerRequest: number | null;
   rssAfterMb: number;
   /** The process's peak RSS so far, after this target (it only grows: a rise is this target's). */
   peakRssMb: number;
@@ -76,16 +80,20 @@ async function main(): Promise<void> {
   const sessionIds = crewSessions(data, teamId);
   const conversation = conversationOf(data);
   await database.client.close();
-  const server = await startServer(uri);
+  const server = await startServer(uri, 'server.js');
+  const peer = await startServer(uri, 'peer-server.js');
+  const serverOf = (target: Target) => (target.server === 'peer' ? peer : server);
+  const dbPid = embedded?.pid;
   try {
     const chosen = targets(teamId, sessionIds, conversation).filter((t) => !settings.only || settings.only.includes(t.key));
     const token = signLoginToken(data.fixtures.accounts.owner, JWT_SECRET);
+    await assertSameAnswers(chosen, serverOf, token);
     // Warm-up: every handler's code is compiled and every connection opened before anything counts.
-    for (const target of chosen) await measure(server.url, target, token, 1);
+    for (const target of chosen) await measure(serverOf(target).url, target, token, dbPid, 1);
     const runs: TargetResult[][] = [];
     for (let run = 0; run < settings.runs; run++) {
       const results: TargetResult[] = [];
-      for (const target of chosen) results.push(await measure(server.url, target, token));
+      for (const target of chosen) results.push(await measure(serverOf(target).url, target, token, dbPid));
       runs.push(results);
       process.stderr.write(`run ${run + 1}/${settings.runs} done\n`);
     }
@@ -101,9 +109,10 @@ async function main(): Promise<void> {
     }
     const final = await stats(server.url);
     const commandCounts = settings.skipCounts ? { byCrewSize: [], byPageSize: [] } : await measureCommandCounts();
-    writeReport(runs, final, commandCounts, Date.now() - started, live);
+    writeReport(chosen, runs, final, await stats(peer.url), commandCounts, Date.now() - started, live);
   } finally {
     server.child.kill('SIGTERM');
+    peer.child.kill('SIGTERM');
     await embedded?.stop();
   }
 }
@@ -117,8 +126,8 @@ async function startDatabase(): Promise<{ uri: string; embedded?: DatabaseServer
   return { uri: embedded.uri, embedded };
 }
 
-function startServer(uri: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--expose-gc', path.join(__dirname, 'server.js')], {
+function startServer(uri: string, script: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--expose-gc', path.join(__dirname, script)], {
     env: { ...process.env, MONGODB_URI: uri, JWT_SECRET, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -151,10 +160,41 @@ async function stats(url: string): Promise<Stats> {
   return (await fetch(`${url}/__bench/stats`)).json() as Promise<Stats>;
 }
 
-async function measure(url: string, target: Target, token: string, duration = settings.duration): Promise<TargetResult> {
+/** The peer answers byte for byte what the gateway answers (else the two would not do the same work). */
+async function assertSameAnswers(chosen: Target[], serverOf: (target: Target) => { url: string }, token: string): Promise<void> {
+  for (const target of chosen) {
+    const peer = chosen.find((t) => t.key === target.against && t.server === 'peer');
+    if (!peer) continue;
+    const [mine, theirs] = await Promise.all([target, peer].map(async (t) => {
+      const { path: requestPath, body } = t.request(0);
+      const response = await fetch(serverOf(t).url + requestPath, { method: t.method, body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+      return (await response.text()).trimEnd(); // Apollo ends its body with a newline
+    }));
+    if (mine !== theirs || !mine.startsWith('{"data":{')) {
+      let at = 0;
+      while (mine[at] === theirs[at]) at++;
+      throw new Error(`${target.key} and ${peer.key} answer differently from character ${at}:\n…${mine.slice(at - 200, at + 300)}\n…${theirs.slice(at - 200, at + 300)}`);
+    }
+  }
+}
+
+/** CPU time (user + system) of a process so far, in microseconds, from /proc; null where there is none. */
+function processCpuMicros(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    // fields after the command's closing parenthesis: utime and stime are the 12th and 13th
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+async function measure(url: string, target: Target, token: string, dbPid: number | undefined, duration = settings.duration): Promise<TargetResult> {
   let i = 0;
   const headers: Record<string, string> = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const before = await stats(url);
+  const dbBefore = processCpuMicros(dbPid);
   const result = await autocannon({
     url,
     connections: settings.connections,
@@ -167,6 +207,7 @@ async function measure(url: string, target: Target, token: string, duration = se
   });
   await new Promise((resolve) => setTimeout(resolve, 100)); // let requests cut off by the deadline finish
   const after = await stats(url);
+  const dbAfter = processCpuMicros(dbPid);
   const requests = result.requests.total;
   const sent = result.requests.sent;
   return {
@@ -179,26 +220,40 @@ async function measure(url: string, target: Target, token: string, duration = se
     p99Ms: result.latency.p99,
     dbCommandsPerRequest: round((after.dbCommands - before.dbCommands) / Math.max(1, sent), 2),
     cpuMsPerRequest: round((after.cpuMicros - before.cpuMicros) / 1000 / Math.max(1, sent), 3),
+    dbCpuMsPerRequest: dbBefore === null || dbAfter === null ? null : round((dbAfter - dbBefore) / 1000 / Math.max(1, sent), 3),
     rssAfterMb: round(after.rss / 2 ** 20, 1),
     peakRssMb: round(after.maxRss / 2 ** 20, 1),
   };
 }
 
-function writeReport(runs: TargetResult[][], final: Stats, commandCounts: CommandCounts, elapsedMs: number, live?: LiveResult): void {
-  const last = runs[runs.length - 1];
-  const get = (key: string) => last.find((r) => r.key === key) ?? last[last.length - 1];
-  const floor = get('floor');
-  const webapp = get('webapp');
+function writeReport(chosen: Target[], runs: TargetResult[][], final: Stats, peerFinal: Stats, commandCounts: CommandCounts, elapsedMs: number, live?: LiveResult): void {
+  const rounds = (key: string) => runs.map((run) => run.find((r) => r.key === key)).filter((r): r is TargetResult => r !== undefined);
+  const summary = chosen.map((target) => {
+    const all = rounds(target.key);
+    const cpu = all.map((r) => r.cpuMsPerRequest);
+    const against = target.against ? rounds(target.against) : [];
+    // the ratio of each round's pair: both measured back to back, so each ratio sees one moment of the machine
+    const ratios = against.length === all.length ? all.map((r, i) => r.cpuMsPerRequest / Math.max(1e-9, against[i].cpuMsPerRequest)) : [];
+    const dbCpu = all.map((r) => r.dbCpuMsPerRequest).filter((v): v is number => v !== null);
+    return {
+      key: target.key, title: target.title, server: target.server, against: target.against ?? null,
+      cpuMsPerRequest: spread(cpu, 3), dbCpuMsPerRequest: dbCpu.length ? spread(dbCpu, 3) : null, cpuRatio: ratios.length ? spread(ratios, 2) : null,
+      requestsPerSecond: median(all.map((r) => r.requestsPerSecond)), p50Ms: median(all.map((r) => r.p50Ms)), p99Ms: median(all.map((r) => r.p99Ms)),
+      dbCommandsPerRequest: median(all.map((r) => r.dbCommandsPerRequest)), peakRssMb: Math.max(...all.map((r) => r.peakRssMb)), errors: all.reduce((n, r) => n + r.errors, 0),
+    };
+  });
+  const show = (s: Spread | null, unit = '') => (s ? `${s.median}${unit} (${s.min}–${s.max})` : '–');
+  const dbName = process.env.MONGODB_URI ? 'MONGODB_URI' : settings.database;
   const lines = [
     `# Benchmark`,
     '',
-    `${new Date().toISOString()} · Node ${process.version} · ${process.env.MONGODB_URI ? 'MONGODB_URI' : settings.database} · ${settings.connections} connections · ${settings.duration} s per target · scale ${settings.scale} · run ${runs.length} of ${runs.length} shown`,
+    `${new Date().toISOString()} · Node ${process.version} · ${dbName} · ${settings.connections} connections · ${settings.duration} s per target · scale ${settings.scale} · ${runs.length} interleaved rounds: median (min–max across rounds)`,
     '',
-    '| target | req/s | p50 ms | p99 ms | db commands/req | gateway CPU ms/req | peak RSS MB | errors | × floor | × webapp |',
+    `| target | server CPU ms/req | ${dbName} CPU ms/req | CPU ÷ compared target | db commands/req | req/s | p50 ms | p99 ms | peak RSS MB | errors |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...last.map((r) => `| ${r.title} | ${Math.round(r.requestsPerSecond)} | ${r.p50Ms} | ${r.p99Ms} | ${r.dbCommandsPerRequest} | ${r.cpuMsPerRequest} | ${r.peakRssMb} | ${r.errors} | ${ratio(r, floor)} | ${ratio(r, webapp)} |`),
+    ...summary.map((r) => `| ${r.title} | ${show(r.cpuMsPerRequest)} | ${show(r.dbCpuMsPerRequest)} | ${r.against ? `${show(r.cpuRatio, '×')} of ${r.against}` : '–'} | ${r.dbCommandsPerRequest} | ${Math.round(r.requestsPerSecond)} | ${r.p50Ms} | ${r.p99Ms} | ${r.peakRssMb} | ${r.errors} |`),
     '',
-    `Peak RSS of the server process: ${round(final.maxRss / 2 ** 20, 1)} MB. RSS after each run (after a GC): ${runs.map((run) => `${run[run.length - 1]?.rssAfterMb ?? '–'} MB`).join(', ')}.`,
+    `Peak RSS of the gateway's server process: ${round(final.maxRss / 2 ** 20, 1)} MB (the peer's: ${round(peerFinal.maxRss / 2 ** 20, 1)} MB). RSS of the gateway's process after each round (after a GC): ${runs.map((run) => `${run.filter((r) => chosen.find((t) => t.key === r.key)?.server === 'gateway').pop()?.rssAfterMb ?? '–'} MB`).join(', ')}.`,
     '',
     ...(live ? [
       '## Live: subscriptions',
@@ -226,11 +281,19 @@ function writeReport(runs: TargetResult[][], final: Stats, commandCounts: Comman
   process.stdout.write(markdown);
   mkdirSync(settings.out, { recursive: true });
   writeFileSync(path.join(settings.out, 'latest.md'), markdown);
-  writeFileSync(path.join(settings.out, 'latest.json'), JSON.stringify({ settings, runs, live, peakRssBytes: final.maxRss, commandCounts }, null, 2) + '\n');
+  writeFileSync(path.join(settings.out, 'latest.json'), JSON.stringify({ settings, summary, runs, live, peakRssBytes: final.maxRss, peerPeakRssBytes: peerFinal.maxRss, commandCounts }, null, 2) + '\n');
 }
 
-function ratio(result: TargetResult, against: TargetResult): string {
-  return round(result.requestsPerSecond / Math.max(1e-9, against.requestsPerSecond), 2).toFixed(2);
+interface Spread { median: number; min: number; max: number }
+
+function spread(values: number[], digits: number): Spread {
+  return { median: round(median(values), digits), min: round(Math.min(...values), digits), max: round(Math.max(...values), digits) };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function round(value: number, digits: number): number {

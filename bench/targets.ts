@@ -5,6 +5,10 @@ export interface Target {
   key: string;
   title: string;
   method: 'GET' | 'POST';
+  /** The process that serves it: the gateway's (with the baselines) or the peer's. */
+  server: 'gateway' | 'peer';
+  /** The target it is compared with: its CPU per request over that one's, round by round. */
+  against?: string;
   /** The path and body of the i-th request. */
   request(i: number): { path: string; body?: string };
 }
@@ -18,29 +22,28 @@ const FULL_GRAPH = `_id name status startDate tokensUsed sharingConfig { mode }
 export function targets(teamId: string, sessionIds: string[], conversation: Conversation = { sessionId: sessionIds[0], pageCursors: [''] }): Target[] {
   const pick = (i: number) => sessionIds[i % sessionIds.length];
   const graphql = (query: string, variables: Record<string, unknown>) => JSON.stringify({ query, variables });
+  const one = (i: number) => ({ path: '/graphql', body: graphql(`query($id: ObjectId!) { session(_id: $id) { ${FULL_GRAPH} } }`, { id: pick(i) }) });
+  const page = () => ({ path: '/graphql', body: graphql(`query($team: ObjectId!) { sessions(teamId: $team, first: 20) { edges { node { ${FULL_GRAPH} } } } }`, { team: teamId }) });
+  // each compared pair measured back to back, so that both see the same moment of a noisy machine
   return [
-    { key: 'rest', title: 'REST compat route', method: 'GET', request: (i) => ({ path: `/${teamId}/session/${pick(i)}.json` }) },
+    { key: 'rest', title: 'REST compat route', method: 'GET', server: 'gateway', against: 'floor', request: (i) => ({ path: `/${teamId}/session/${pick(i)}.json` }) },
+    { key: 'floor', title: 'Floor: hand-written batched handler', method: 'GET', server: 'gateway', request: (i) => ({ path: `/floor/${teamId}/session/${pick(i)}.json` }) },
+    { key: 'graphql-one', title: 'GraphQL: one session, full graph', method: 'POST', server: 'gateway', against: 'peer-one', request: one },
+    { key: 'peer-one', title: 'Peer (Fastify + Mercurius + graphql-jit): one session', method: 'POST', server: 'peer', request: one },
+    { key: 'graphql-page', title: 'GraphQL: sessions(first: 20), full graphs', method: 'POST', server: 'gateway', against: 'peer-page', request: page },
+    { key: 'peer-page', title: 'Peer: sessions(first: 20), full graphs', method: 'POST', server: 'peer', request: page },
     {
-      key: 'graphql-one', title: 'GraphQL: one session, full graph', method: 'POST',
-      request: (i) => ({ path: '/graphql', body: graphql(`query($id: ObjectId!) { session(_id: $id) { ${FULL_GRAPH} } }`, { id: pick(i) }) }),
-    },
-    {
-      key: 'graphql-page', title: 'GraphQL: sessions(first: 20), full graphs', method: 'POST',
-      request: () => ({ path: '/graphql', body: graphql(`query($team: ObjectId!) { sessions(teamId: $team, first: 20) { edges { node { ${FULL_GRAPH} } } } }`, { team: teamId }) }),
-    },
-    {
-      key: 'graphql-list', title: 'GraphQL: list view, sessions(first: 50) names and app names', method: 'POST',
+      key: 'graphql-list', title: 'GraphQL: list view, sessions(first: 50) names and app names', method: 'POST', server: 'gateway',
       request: () => ({ path: '/graphql', body: graphql(`query($team: ObjectId!) { sessions(teamId: $team, first: 50) { edges { node { _id name app { name } } } } }`, { team: teamId }) }),
     },
-    { key: 'webapp', title: 'Baseline: the webapp’s way', method: 'GET', request: (i) => ({ path: `/baseline/${teamId}/session/${pick(i)}.json` }) },
-    { key: 'floor', title: 'Floor: hand-written batched handler', method: 'GET', request: (i) => ({ path: `/floor/${teamId}/session/${pick(i)}.json` }) },
+    { key: 'webapp', title: 'Baseline: the webapp’s way', method: 'GET', server: 'gateway', request: (i) => ({ path: `/baseline/${teamId}/session/${pick(i)}.json` }) },
     // last: on the embedded database these take seconds per request, and would slow the targets after them
     {
-      key: 'messages-rest', title: 'REST: messages.json of a 10,000-message session', method: 'GET',
+      key: 'messages-rest', title: 'REST: messages.json of a 10,000-message session', method: 'GET', server: 'gateway',
       request: () => ({ path: `/${teamId}/session/${conversation.sessionId}/messages.json` }),
     },
     {
-      key: 'messages-graphql', title: 'GraphQL: messages(first: 100) pages of that session', method: 'POST',
+      key: 'messages-graphql', title: 'GraphQL: messages(first: 100) pages of that session', method: 'POST', server: 'gateway',
       request: (i) => {
         const after = conversation.pageCursors[i % conversation.pageCursors.length];
         return {

@@ -21,7 +21,14 @@ it('runs every target once with tiny settings and writes its report', async () =
   });
   const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8'));
   const results = report.runs[0];
-  expect(results.map((r: { key: string }) => r.key)).toEqual(['rest', 'graphql-one', 'graphql-page', 'graphql-list', 'webapp', 'floor', 'messages-rest', 'messages-graphql']);
+  expect(results.map((r: { key: string }) => r.key)).toEqual(['rest', 'floor', 'graphql-one', 'peer-one', 'graphql-page', 'peer-page', 'graphql-list', 'webapp', 'messages-rest', 'messages-graphql']);
+  // the compared pairs carry a CPU ratio; the database server's own CPU is reported too
+  const summary = Object.fromEntries(report.summary.map((r: { key: string }) => [r.key, r]));
+  for (const [key, against] of [['rest', 'floor'], ['graphql-one', 'peer-one'], ['graphql-page', 'peer-page']]) {
+    expect(summary[key].against).toBe(against);
+    expect(summary[key].cpuRatio.median).toBeGreaterThan(0);
+    expect(summary[key].dbCpuMsPerRequest.median).toBeGreaterThanOrEqual(0);
+  }
   // the list view reads what it shows (accounts, sessions, apps) and at most the policy's teams, orgs and apps
   expect(results.find((r: { key: string }) => r.key === 'graphql-list').dbCommandsPerRequest).toBeLessThanOrEqual(6);
   for (const result of results) {
