@@ -1,10 +1,18 @@
 /**
- * `npm run bench:profile -- <target>`: where the server's CPU goes for one benchmark target. Starts the
- * benchmark server under `--cpu-prof`, loads the target for BENCH_DURATION seconds (8), and prints the
- * heaviest packages and functions by self time. The .cpuprofile is kept (open it in Chrome DevTools).
+ * `npm run bench:profile -- <target> [--perf]`: where the server's CPU goes for one benchmark target.
+ * Loads the target for BENCH_DURATION seconds (8) after a warm-up, then prints the heaviest packages
+ * and functions.
+ *
+ * By default the server runs under V8's sampler (`--cpu-prof`; the .cpuprofile is kept, open it in
+ * Chrome DevTools). On these machines that sampler charges time the process spends descheduled in a
+ * socket write to `writeBuffer`, and it does not see GC threads. `--perf` samples the server with
+ * Linux perf instead (cpu-clock, every thread, call stacks; JS frames named through
+ * `--perf-basic-prof`), and charges each sample to: V8's garbage collector when any frame is GC work,
+ * V8's compilers, else the package of the nearest JS frame (native code a package calls, a memcpy
+ * or a builtin, counts as that package's), else the kernel or the native runtime.
  */
 import 'reflect-metadata';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +22,7 @@ import { connectDatabase } from '../src/db/connect';
 import { databaseKind, startDatabaseServer } from '../src/db/database-server';
 import { generateDemoData } from '../src/seed/generate';
 import { loadDemoData } from '../src/seed/load';
+import { perfShares, type PerfShares } from './perf-report';
 import { targets } from './targets';
 
 const SECRET = 'bench-profile-secret-bench-profile-secret';
@@ -25,14 +34,22 @@ interface CpuProfile {
 }
 
 async function main(): Promise<void> {
-  const key = process.argv[2] ?? 'graphql-one';
+  const args = process.argv.slice(2);
+  const key = args.find((arg) => !arg.startsWith('--')) ?? 'graphql-one';
+  const usePerf = args.includes('--perf');
+  if (usePerf && spawnSync('perf', ['--version']).status !== 0) throw new Error('--perf needs Linux perf (Debian: apt install linux-perf)');
   const mongo = await startDatabaseServer(databaseKind(process.env.BENCH_DATABASE));
   const database = await connectDatabase(mongo.uri);
   const data = generateDemoData({ scale: Number(process.env.BENCH_SCALE ?? 100) });
   await loadDemoData(database.db, data);
   await database.client.close();
+  const team = data.fixtures.teams.acmeMain.toHexString();
+  const target = targets(team, [data.fixtures.sessions.teamCrew.toHexString()]).find((t) => t.key === key);
+  if (!target) throw new Error(`no target ${key}`);
   const dir = mkdtempSync(path.join(tmpdir(), 'gateway-profile-'));
-  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, path.join(__dirname, 'server.js')], {
+  const flags = usePerf ? ['--perf-basic-prof', '--interpreted-frames-native-stack'] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+  const script = target.server === 'peer' ? 'peer-server.js' : 'server.js';
+  const child = spawn(process.execPath, [...flags, path.join(__dirname, script)], {
     env: { ...process.env, MONGODB_URI: mongo.uri, JWT_SECRET: SECRET, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -42,24 +59,42 @@ async function main(): Promise<void> {
       if (match) resolve(match[1]);
     });
   });
-  const team = data.fixtures.teams.acmeMain.toHexString();
-  const target = targets(team, [data.fixtures.sessions.teamCrew.toHexString()]).find((t) => t.key === key);
-  if (!target) throw new Error(`no target ${key}`);
   const request = target.request(0);
-  const result = await autocannon({
+  const load = (seconds: number) => autocannon({
     url: url + request.path,
     method: target.method,
     body: request.body,
     connections: 10,
-    duration: Number(process.env.BENCH_DURATION ?? 8),
+    duration: seconds,
     headers: { authorization: `Bearer ${signLoginToken(data.fixtures.accounts.owner, SECRET)}`, 'content-type': 'application/json' },
   });
+  await load(2); // warm-up: compiled code, open connections
+  const perfData = path.join(dir, 'perf.data');
+  const recorder = usePerf ? spawn('perf', ['record', '-e', 'cpu-clock', '-F', '999', '-g', '-p', String(child.pid), '-o', perfData], { stdio: 'ignore' }) : undefined;
+  if (recorder) await new Promise((resolve) => setTimeout(resolve, 500)); // perf attaches to every thread
+  const result = await load(Number(process.env.BENCH_DURATION ?? 8));
+  if (recorder) {
+    recorder.kill('SIGINT');
+    await new Promise((resolve) => recorder.once('exit', resolve));
+  }
   child.kill('SIGINT');
   await new Promise((resolve) => child.once('exit', resolve));
   await mongo.stop();
+  if (usePerf) {
+    const out = spawnSync('perf', ['script', '-i', perfData], { maxBuffer: 2 ** 30, encoding: 'utf8' });
+    console.log(`${target.title}: ${Math.round(result.requests.average)} req/s; perf data ${perfData}`);
+    reportPerf(perfShares(out.stdout));
+    return;
+  }
   const file = path.join(dir, readdirSync(dir).find((name) => name.endsWith('.cpuprofile'))!);
   console.log(`${target.title}: ${Math.round(result.requests.average)} req/s; profile ${file}`);
   report(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
+}
+
+function reportPerf({ samples, byPackage, byFunction }: PerfShares): void {
+  const top = (map: Map<string, number>, n: number) =>
+    [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, count]) => `  ${((count / samples) * 100).toFixed(1).padStart(5)}%  ${name}`).join('\n');
+  console.log(`${samples} samples (cpu-clock, ~1 ms each, every thread of the server)\nby package:\n${top(byPackage, 15)}\nby nearest JS function:\n${top(byFunction, 20)}`);
 }
 
 function report(profile: CpuProfile): void {

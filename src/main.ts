@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     const gateway = await createGatewayApp({
       db: database.db, jwtSecret: config.jwtSecret, logger, introspection: config.introspection, federation: config.federation, ide,
       limits: config.limits, requestTimeoutMs: config.requestTimeoutMs, metricsEnabled: config.metricsEnabled, hstsMaxAge: config.hstsMaxAge,
-      budgets: config.budgets, loadShedding: { maxConcurrent: config.maxConcurrentRequests }, federationTraces: config.federationTraces,
+      budgets: config.budgets, loadShedding: { maxConcurrent: config.maxConcurrentRequests }, federationTraces: config.federationTraces, jit: config.jit,
       tokenRules: { maxAgeS: config.jwtMaxAgeS }, corsOrigins: config.corsOrigins, live: config.live,
     });
     started.unshift({ name: 'graphql', close: () => gateway.stop() });

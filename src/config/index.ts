@@ -41,6 +41,8 @@ export interface GatewayConfig {
   metricsPort: number;
   /** Federation inline traces (`ftv1`) for routers that ask (GRAPHQL_FEDERATION_TRACES, default false). */
   federationTraces: boolean;
+  /** Queries executed by graphql-jit, compiled per document (GRAPHQL_JIT, default true). */
+  jit: boolean;
   /** MAX_DOCUMENTS_PER_REQUEST (20000) and MAX_RESPONSE_BYTES (5 MiB). */
   budgets: { maxDocuments: number; maxResponseBytes: number };
   /** MAX_CONCURRENT_REQUESTS (64). */
@@ -107,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     metricsHost: env.METRICS_HOST || '127.0.0.1',
     metricsPort: parsePort(env.METRICS_PORT ?? '9464', 'METRICS_PORT'),
     federationTraces: parseBoolean(env.GRAPHQL_FEDERATION_TRACES, false),
+    jit: parseBoolean(env.GRAPHQL_JIT, true),
     budgets: {
       maxDocuments: parseLimit(env, 'MAX_DOCUMENTS_PER_REQUEST') ?? 20_000,
       maxResponseBytes: parseLimit(env, 'MAX_RESPONSE_BYTES') ?? 5 * 1024 * 1024,

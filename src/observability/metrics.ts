@@ -28,6 +28,9 @@ export interface GatewayMetricsOptions {
   maxOperationNames?: number;
 }
 
+/** How a GraphQL operation was executed (graphql_executions_total). */
+export type ExecutionPath = 'jit' | 'interpreted' | 'rerun';
+
 export class GatewayMetrics {
   readonly registry = new Registry();
 
@@ -58,6 +61,13 @@ export class GatewayMetrics {
     help: 'Time to answer a GraphQL operation over HTTP, by operation name and outcome',
     labelNames: ['operation', 'outcome'] as const,
     buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly graphqlExecutions = new Counter({
+    name: 'graphql_executions_total',
+    help: 'GraphQL operations executed over HTTP, by how: jit (compiled), interpreted (graphql-js: not compiled yet, not a query, or not compilable), rerun (an answer with errors, computed again by graphql-js)',
+    labelNames: ['how'] as const,
     registers: [this.registry],
   });
 
@@ -145,6 +155,11 @@ export class GatewayMetrics {
   /** For RequestReads.onBatch: one DataLoader batch of `size` keys read from `collection`. */
   readonly observeBatch = (collection: string, size: number): void => {
     this.dataloaderBatchSize.observe({ collection }, size);
+  };
+
+  /** For the jit executor (src/server/jit): how one operation was executed. */
+  readonly observeExecution = (how: ExecutionPath): void => {
+    this.graphqlExecutions.inc({ how });
   };
 
   /** For RequestReads.onCommand: one command a read issued (counted where it is issued, not by monitoring the driver). */

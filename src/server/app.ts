@@ -27,6 +27,7 @@ import { corsMiddleware, type CorsOrigins } from './cors';
 import { nextTurn } from '../loaders/fair-turns';
 import { DEFAULT_REQUEST_BUDGETS, graphqlResponseBudget, type RequestBudgets } from './request-budget';
 import type { TokenRules } from '../auth/identity';
+import type { JitOptions } from './jit/jit-executor';
 import { DEFAULT_LIVE_OPTIONS, LiveEngine, type LiveOptions } from '../live/live-engine';
 import { createSubscriptionServer, type SubscriptionServer } from './subscriptions';
 
@@ -53,6 +54,8 @@ export interface GatewayAppOptions {
   loadShedding?: Partial<LoadSheddingOptions>;
   /** Federation inline traces (`ftv1`) for routers that ask (GRAPHQL_FEDERATION_TRACES; default false). */
   federationTraces?: boolean;
+  /** Queries executed by graphql-jit (GRAPHQL_JIT; default true), or its options (tests compile at once). */
+  jit?: boolean | Partial<JitOptions>;
   /** JWT_MAX_AGE_S and the other rules tokens are checked by beyond their signature. */
   tokenRules?: TokenRules;
   /** CORS_ORIGINS: the origins browsers may call the API from; none when unset. */
@@ -106,7 +109,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   const limits = resolveQueryLimits(options.limits);
   const apollo = createGraphQLServer({
     schema, logger, introspection: options.introspection ?? true, ide: options.ide, limits, metrics,
-    federationTraces: options.federation === true && options.federationTraces === true,
+    federationTraces: options.federation === true && options.federationTraces === true, jit: options.jit,
   });
   await apollo.start();
   const live: LiveSettings = { ...DEFAULT_LIVE_SETTINGS, ...options.live };

@@ -11,6 +11,7 @@ import { applicationJsonStatusPlugin } from './json-status-plugin';
 import { queryLimitOptions, type QueryLimits } from './limits';
 import type { RequestContext } from '../context/request-context';
 import { documentBudgetPlugin } from './request-budget';
+import { jitGateway, type JitOptions } from './jit/jit-executor';
 
 export interface GraphQLServerOptions {
   schema: GraphQLSchema;
@@ -24,12 +25,18 @@ export interface GraphQLServerOptions {
   metrics?: GatewayMetrics;
   /** Federation inline traces (`ftv1`) when a router asks; off unless GRAPHQL_FEDERATION_TRACES. */
   federationTraces?: boolean;
+  /** Queries executed by graphql-jit (./jit), with these options; graphql-js when false. */
+  jit?: boolean | Partial<JitOptions>;
 }
 
 export function createGraphQLServer(options: GraphQLServerOptions): ApolloServer<RequestContext> {
   const limits = queryLimitOptions<RequestContext>(options.limits);
+  // inline traces time each resolver through Apollo's schema instrumentation: kept on graphql-js
+  const jit = options.jit !== false && !options.federationTraces;
   return new ApolloServer<RequestContext>({
-    schema: options.schema,
+    ...(jit
+      ? { gateway: jitGateway(options.schema, { onExecute: options.metrics?.observeExecution, ...(typeof options.jit === 'object' ? options.jit : {}) }) }
+      : { schema: options.schema }),
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
     // Kept on: GETs and simple POSTs must show they are not cross-site form posts.

@@ -72,7 +72,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const data = generateDemoData(generateOptions);
   await loadDemoData(database.db, data);
   const logger = logStream ? createLogger(logLevel ?? 'trace', logStream) : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const gateway: GatewayApp = await createGatewayApp({ db: database.db, jwtSecret: TEST_JWT_SECRET, logger, federation, ide, limits, ...app });
+  // graphql-jit compiles every document at first sight here, so that every test's query runs compiled
+  const jit = process.env.TEST_JIT === '0' ? false : { compileAfter: 0 };
+  const gateway: GatewayApp = await createGatewayApp({ db: database.db, jwtSecret: TEST_JWT_SECRET, logger, federation, ide, limits, jit, ...app });
   const { server, url } = await listen(gateway.app, 0, '127.0.0.1');
   gateway.subscriptions.attach(server);
   const metrics = gateway.metricsApp ? await listen(gateway.metricsApp, 0, '127.0.0.1') : undefined;

@@ -1,0 +1,96 @@
+/**
+ * Queries executed by graphql-jit answer exactly what graphql-js answers: the same bytes and status
+ * for the session graph, pages, literal arguments of every kind (custom scalars included: jit would
+ * otherwise hand resolvers their JSON), fragments, aliases, and for answers with errors. A second
+ * gateway over the same database runs graphql-js alone as the reference. Also: a document is compiled
+ * only from its second sight (production's setting), and what was executed how is counted.
+ */
+import type { Server } from 'node:http';
+import { createLogger } from '../src/observability/logger';
+import { createGatewayApp } from '../src/server/app';
+import { listen } from '../src/server/listen';
+import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from './support/gateway';
+import { FULL_GRAPH } from './support/queries';
+
+let gw: TestGateway;
+const servers: Server[] = [];
+
+async function startApp(jit: false | { compileAfter?: number }): Promise<{ url: string; metricsUrl: string }> {
+  const app = await createGatewayApp({ db: gw.db, jwtSecret: TEST_JWT_SECRET, logger: createLogger('silent'), jit });
+  const api = await listen(app.app, 0, '127.0.0.1');
+  const metrics = await listen(app.metricsApp!, 0, '127.0.0.1');
+  servers.push(api.server, metrics.server);
+  return { url: api.url, metricsUrl: metrics.url };
+}
+
+async function post(url: string, query: string, variables: Record<string, unknown> | undefined, token: string | null): Promise<{ status: number; text: string }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  return { status: response.status, text: await response.text() };
+}
+
+async function executions(metricsUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+  return Object.fromEntries([...text.matchAll(/^graphql_executions_total\{how="(\w+)"\} (\d+)/gm)].map((m) => [m[1], Number(m[2])]));
+}
+
+beforeAll(async () => {
+  gw = await startTestGateway({ scale: 3 });
+}, 120_000);
+
+afterAll(async () => {
+  for (const server of servers) server.close();
+  await gw?.stop();
+});
+
+it('answers byte for byte what graphql-js answers, literals, fragments and errors included', async () => {
+  const jit = await startApp({ compileAfter: 0 });
+  const reference = await startApp(false);
+  const f = gw.fixtures;
+  const team = f.teams.acmeMain.toHexString();
+  const sessions = Object.values(f.sessions).map((id) => id.toHexString());
+  const cases: Array<{ query: string; variables?: Record<string, unknown> }> = [
+    ...sessions.map((id) => ({ query: `query($id: ObjectId!) { session(_id: $id) { ${FULL_GRAPH} } }`, variables: { id } })),
+    // literal arguments of a custom scalar, an Int, a String and in a fragment
+    ...sessions.map((id) => ({ query: `{ session(_id: "${id}") { ...S } } fragment S on Session { _id name messages(first: 2) { edges { node { text } } } }` })),
+    { query: `{ sessions(teamId: "${team}", first: 7) { edges { cursor node { ${FULL_GRAPH} } } pageInfo { hasNextPage endCursor } } }` },
+    { query: `query($t: ObjectId!, $n: Int!) { a: sessions(teamId: $t, first: $n) { nodes { _id } } b: sessions(teamId: $t, first: 1, appId: "${f.apps.crewApp.toHexString()}") { nodes { name } } }`, variables: { t: team, n: 3 } },
+    { query: `query($skip: Boolean!) { viewer { __typename } session(_id: "${sessions[1]}") { name @skip(if: $skip) status @include(if: true) } }`, variables: { skip: true } },
+    // errors: a malformed id in a variable, an argument past its bound, a team the caller is not in
+    { query: 'query($id: ObjectId!) { session(_id: $id) { name } }', variables: { id: 'nope' } },
+    { query: `{ sessions(teamId: "${team}", first: 1000) { nodes { _id } } }` },
+    { query: `{ sessions(teamId: "${f.teams.globexMain.toHexString()}") { nodes { _id } } }` },
+  ];
+  const callers = [gw.tokenFor('owner'), gw.tokenFor('member'), null];
+  let compared = 0;
+  let withErrors = 0;
+  for (const { query, variables } of cases) {
+    for (const token of callers) {
+      const [mine, theirs] = await Promise.all([post(jit.url, query, variables, token), post(reference.url, query, variables, token)]);
+      expect({ query, status: mine.status, text: mine.text }).toEqual({ query, status: theirs.status, text: theirs.text });
+      compared += 1;
+      if (mine.text.includes('"errors"')) withErrors += 1;
+    }
+  }
+  expect(compared).toBe(cases.length * callers.length);
+  expect(withErrors).toBeGreaterThan(5); // the comparison covers answers with errors, not only clean ones
+  const counted = await executions(jit.metricsUrl);
+  expect(counted.jit).toBeGreaterThan(20);
+  expect(counted.rerun).toBeGreaterThan(0);
+  expect(await executions(reference.metricsUrl)).toEqual({});
+}, 120_000);
+
+it('compiles a document the second time it is seen, and never a document seen once', async () => {
+  const app = await startApp({});
+  const token = gw.tokenFor('owner');
+  const once = (n: number) => `{ session(_id: "${gw.fixtures.sessions.teamCrew.toHexString()}") { name tokensUsed n${n}: status } }`;
+  for (let n = 0; n < 5; n++) expect((await post(app.url, once(n), undefined, token)).status).toBe(200);
+  expect(await executions(app.metricsUrl)).toEqual({ interpreted: 5 });
+  const twice = once(99);
+  const first = await post(app.url, twice, undefined, token);
+  const second = await post(app.url, twice, undefined, token);
+  expect(second).toEqual(first);
+  expect(JSON.parse(second.text).data.session.name).toBe('Team crew run');
+  expect(await executions(app.metricsUrl)).toEqual({ interpreted: 6, jit: 1 });
+}, 60_000);
