@@ -9,6 +9,10 @@
  * BENCH_SCALE generated crew apps per team (333: about 1,000 documents per collection), BENCH_MESSAGES
  * messages in the long conversation of the messages targets (10,000), BENCH_RUNS
  * back-to-back runs of all targets (3; RSS after each shows whether memory keeps growing),
+ * BENCH_VARIANT to measure a change interleaved with the gateway as it is: node flags and NAME=value
+ * settings for a second gateway process (`--max-semi-space-size=64`, `GRAPHQL_JIT=false`, or
+ * `DIST=/path/to/dist` for another build, e.g. the commit before a change), whose REST and GraphQL
+ * targets run after the gateway's own, with their CPU ratio round by round;
  * MONGODB_URI to use a real MongoDB (the data goes to its database `session_gateway_bench`), or
  * BENCH_DATABASE=ferretdb to start the FerretDB test server instead of jongodb.
  */
@@ -46,6 +50,8 @@ const settings = {
     seconds: Number(process.env.BENCH_LIVE_SECONDS ?? 20),
     intervalMs: Number(process.env.LIVE_POLL_INTERVAL_MS ?? 1000),
   },
+  /** Node flags and NAME=value settings of a gateway variant measured beside it (BENCH_VARIANT). */
+  variant: (process.env.BENCH_VARIANT ?? '').split(/\s+/).filter(Boolean),
   /** The server the benchmark starts when MONGODB_URI is unset: jongodb (default) or ferretdb. */
   database: databaseKind(process.env.BENCH_DATABASE),
 };
@@ -82,10 +88,11 @@ async function main(): Promise<void> {
   await database.client.close();
   const server = await startServer(uri, 'server.js');
   const peer = await startServer(uri, 'peer-server.js');
-  const serverOf = (target: Target) => (target.server === 'peer' ? peer : server);
+  const variant = settings.variant.length > 0 ? await startServer(uri, 'server.js', settings.variant) : undefined;
+  const serverOf = (target: Target) => (target.server === 'peer' ? peer : target.server === 'variant' ? variant! : server);
   const dbPid = embedded?.pid;
   try {
-    const chosen = targets(teamId, sessionIds, conversation).filter((t) => !settings.only || settings.only.includes(t.key));
+    const chosen = targets(teamId, sessionIds, conversation, variant !== undefined).filter((t) => !settings.only || settings.only.includes(t.key));
     const token = signLoginToken(data.fixtures.accounts.owner, JWT_SECRET);
     await assertSameAnswers(chosen, serverOf, token);
     // Warm-up: every handler's code is compiled and every connection opened before anything counts.
@@ -113,6 +120,7 @@ async function main(): Promise<void> {
   } finally {
     server.child.kill('SIGTERM');
     peer.child.kill('SIGTERM');
+    variant?.child.kill('SIGTERM');
     await embedded?.stop();
   }
 }
@@ -126,9 +134,11 @@ async function startDatabase(): Promise<{ uri: string; embedded?: DatabaseServer
   return { uri: embedded.uri, embedded };
 }
 
-function startServer(uri: string, script: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--expose-gc', path.join(__dirname, script)], {
-    env: { ...process.env, MONGODB_URI: uri, JWT_SECRET, NODE_ENV: 'production' },
+function startServer(uri: string, script: string, variant: string[] = []): Promise<{ url: string; child: ChildProcess }> {
+  const flags = variant.filter((part) => part.startsWith('--'));
+  const { DIST: dist, ...env } = Object.fromEntries(variant.filter((part) => !part.startsWith('--')).map((part) => [part.slice(0, part.indexOf('=')), part.slice(part.indexOf('=') + 1)]));
+  const child = spawn(process.execPath, ['--expose-gc', ...flags, dist ? path.join(dist, 'bench', script) : path.join(__dirname, script)], {
+    env: { ...process.env, MONGODB_URI: uri, JWT_SECRET, NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -249,6 +259,7 @@ function writeReport(chosen: Target[], runs: TargetResult[][], final: Stats, pee
     '',
     `${new Date().toISOString()} · Node ${process.version} · ${dbName} · ${settings.connections} connections · ${settings.duration} s per target · scale ${settings.scale} · ${runs.length} interleaved rounds: median (min–max across rounds)`,
     '',
+    ...(settings.variant.length ? [`Variant: a second gateway process with \`${settings.variant.join(' ')}\`.`, ''] : []),
     `| target | server CPU ms/req | ${dbName} CPU ms/req | CPU ÷ compared target | db commands/req | req/s | p50 ms | p99 ms | peak RSS MB | errors |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...summary.map((r) => `| ${r.title} | ${show(r.cpuMsPerRequest)} | ${show(r.dbCpuMsPerRequest)} | ${r.against ? `${show(r.cpuRatio, '×')} of ${r.against}` : '–'} | ${r.dbCommandsPerRequest} | ${Math.round(r.requestsPerSecond)} | ${r.p50Ms} | ${r.p99Ms} | ${r.peakRssMb} | ${r.errors} |`),

@@ -5,8 +5,8 @@ export interface Target {
   key: string;
   title: string;
   method: 'GET' | 'POST';
-  /** The process that serves it: the gateway's (with the baselines) or the peer's. */
-  server: 'gateway' | 'peer';
+  /** The process that serves it: the gateway's (with the baselines), the peer's, or the gateway's variant (BENCH_VARIANT). */
+  server: 'gateway' | 'peer' | 'variant';
   /** The target it is compared with: its CPU per request over that one's, round by round. */
   against?: string;
   /** The path and body of the i-th request. */
@@ -19,7 +19,16 @@ const FULL_GRAPH = `_id name status startDate tokensUsed sharingConfig { mode }
   agents { _id name role model { name } tools { name } variables { name } }
   tools { _id name type datasource { name } } models { _id name model } datasources { _id name }`;
 
-export function targets(teamId: string, sessionIds: string[], conversation: Conversation = { sessionId: sessionIds[0], pageCursors: [''] }): Target[] {
+/** With `variant`, the gateway's REST and GraphQL targets again on the variant's process, each after its own. */
+export function targets(teamId: string, sessionIds: string[], conversation: Conversation = { sessionId: sessionIds[0], pageCursors: [''] }, variant = false): Target[] {
+  const all = baseTargets(teamId, sessionIds, conversation);
+  if (!variant) return all;
+  return all.flatMap((target) => ['rest', 'graphql-one', 'graphql-page'].includes(target.key)
+    ? [target, { ...target, key: `variant-${target.key}`, title: `Variant (BENCH_VARIANT): ${target.title}`, server: 'variant' as const, against: target.key }]
+    : [target]);
+}
+
+function baseTargets(teamId: string, sessionIds: string[], conversation: Conversation): Target[] {
   const pick = (i: number) => sessionIds[i % sessionIds.length];
   const graphql = (query: string, variables: Record<string, unknown>) => JSON.stringify({ query, variables });
   const one = (i: number) => ({ path: '/graphql', body: graphql(`query($id: ObjectId!) { session(_id: $id) { ${FULL_GRAPH} } }`, { id: pick(i) }) });

@@ -42,9 +42,11 @@ interface ReferenceSource {
   relations: readonly Relation[];
 }
 
-function loadReferenced(loaders: Loaders, sources: readonly ReferenceSource[]): Promise<Document[]> {
+function loadReferenced(loaders: Loaders, sources: readonly ReferenceSource[]): Document[] | Promise<Document[]> {
   const seen = new Set<string>();
-  const pending: Promise<Document | null>[] = [];
+  // documents the request has read already are taken as they are: a promise only for those it has not
+  const found: Array<Document | null | Promise<Document | null>> = [];
+  let waiting = false;
   for (const { docs, relations } of sources) {
     for (const doc of docs) {
       const teamId = teamOf(doc);
@@ -55,12 +57,15 @@ function loadReferenced(loaders: Loaders, sources: readonly ReferenceSource[]): 
           const key = `${relation.to}:${id.toHexString()}`;
           if (seen.has(key)) continue;
           seen.add(key);
-          pending.push(loader.load({ teamId, id }));
+          const settled = loader.settled({ teamId, id });
+          if (settled === undefined) waiting = true;
+          found.push(settled === undefined ? loader.load({ teamId, id }) : settled);
         }
       }
     }
   }
-  return Promise.all(pending).then((found) => found.filter((doc): doc is Document => doc !== null));
+  const present = (all: Array<Document | null>) => all.filter((doc): doc is Document => doc !== null);
+  return waiting ? Promise.all(found).then(present) : present(found as Array<Document | null>);
 }
 
 const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));

@@ -15,11 +15,41 @@ export interface TeamScopedKey {
   id: ObjectId;
 }
 
-export type TeamScopedLoader<T> = DataLoader<TeamScopedKey, T | null, string>;
+const keyOf = (key: TeamScopedKey) => `${key.teamId.toHexString()}:${key.id.toHexString()}`;
+
+/**
+ * Also remembers what its batches have answered, so that a relation whose documents the request
+ * already read resolves without a promise per reference (`settled`): most of a session graph's
+ * nested fields, once the load plan has read its stages.
+ */
+export class TeamScopedLoader<T> extends DataLoader<TeamScopedKey, T | null, string> {
+  private readonly answered = new Map<string, T | null>();
+
+  constructor(batch: (keys: readonly TeamScopedKey[]) => Promise<Array<T | null>>) {
+    super(async (keys) => {
+      const values = await batch(keys);
+      keys.forEach((key, i) => this.answered.set(keyOf(key), values[i]));
+      return values;
+    }, { cacheKeyFn: keyOf });
+  }
+
+  /** The document a batch (or a prime) gave for this key; undefined when none has yet. */
+  settled(key: TeamScopedKey): T | null | undefined {
+    return this.answered.get(keyOf(key));
+  }
+
+  override prime(key: TeamScopedKey, value: T | null | PromiseLike<T | null> | Error): this {
+    // as DataLoader's own prime, a key already known keeps its document
+    if (!(value instanceof Error) && !isPromiseLike(value) && !this.answered.has(keyOf(key))) this.answered.set(keyOf(key), value);
+    return super.prime(key, value as T | null | Error);
+  }
+}
+
+const isPromiseLike = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 
 export function createTeamScopedLoader<T extends Document>(db: Db, collection: RelatedCollection, reader: RequestReader): TeamScopedLoader<T> {
   const includeBuiltins = COLLECTIONS[collection].tenancy === 'team-or-builtin';
-  return new DataLoader<TeamScopedKey, T | null, string>(
+  return new TeamScopedLoader<T>(
     async (keys) => {
       const ids = uniqueById(keys.map((key) => key.id));
       const ownedByTeam: Filter<Document> = { teamId: { $in: uniqueById(keys.map((key) => key.teamId)) } };
@@ -41,7 +71,6 @@ export function createTeamScopedLoader<T extends Document>(db: Db, collection: R
         return visible ? (doc as T) : null;
       });
     },
-    { cacheKeyFn: (key) => `${key.teamId.toHexString()}:${key.id.toHexString()}` },
   );
 }
 
