@@ -21,6 +21,7 @@ import { RELATIONS, referencesOf, teamOf, type Relation } from '../data-model/re
 import { SESSION_GRAPH, type StageName, type StageValues } from '../data-model/session-graph';
 import type { Loaders } from './index';
 import type { TeamScopedLoader } from './team-scoped-loader';
+import { isPromise, present } from './follow';
 
 export interface LoadPlan {
   /** Identifies the plan among the request's plans (its relations' names, sorted). */
@@ -46,7 +47,6 @@ function loadReferenced(loaders: Loaders, sources: readonly ReferenceSource[]): 
   const seen = new Set<string>();
   // documents the request has read already are taken as they are: a promise only for those it has not
   const found: Array<Document | null | Promise<Document | null>> = [];
-  let waiting = false;
   for (const { docs, relations } of sources) {
     for (const doc of docs) {
       const teamId = teamOf(doc);
@@ -57,15 +57,12 @@ function loadReferenced(loaders: Loaders, sources: readonly ReferenceSource[]): 
           const key = `${relation.to}:${id.toHexString()}`;
           if (seen.has(key)) continue;
           seen.add(key);
-          const settled = loader.settled({ teamId, id });
-          if (settled === undefined) waiting = true;
-          found.push(settled === undefined ? loader.load({ teamId, id }) : settled);
+          found.push(loader.current({ teamId, id }));
         }
       }
     }
   }
-  const present = (all: Array<Document | null>) => all.filter((doc): doc is Document => doc !== null);
-  return waiting ? Promise.all(found).then(present) : present(found as Array<Document | null>);
+  return found.some(isPromise) ? Promise.all(found).then(present) : present(found as Array<Document | null>);
 }
 
 const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));

@@ -19,7 +19,7 @@ const keyOf = (key: TeamScopedKey) => `${key.teamId.toHexString()}:${key.id.toHe
 
 /**
  * Also remembers what its batches have answered, so that a relation whose documents the request
- * already read resolves without a promise per reference (`settled`): most of a session graph's
+ * already read resolves without a promise per reference (`current`): most of a session graph's
  * nested fields, once the load plan has read its stages.
  */
 export class TeamScopedLoader<T> extends DataLoader<TeamScopedKey, T | null, string> {
@@ -33,9 +33,10 @@ export class TeamScopedLoader<T> extends DataLoader<TeamScopedKey, T | null, str
     }, { cacheKeyFn: keyOf });
   }
 
-  /** The document a batch (or a prime) gave for this key; undefined when none has yet. */
-  settled(key: TeamScopedKey): T | null | undefined {
-    return this.answered.get(keyOf(key));
+  /** The document itself when a batch (or a prime) has given it, else its load. */
+  current(key: TeamScopedKey): T | null | Promise<T | null> {
+    const settled = this.answered.get(keyOf(key));
+    return settled !== undefined ? settled : this.load(key);
   }
 
   override prime(key: TeamScopedKey, value: T | null | PromiseLike<T | null> | Error): this {
