@@ -13,7 +13,7 @@
  */
 import 'reflect-metadata';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -48,11 +48,14 @@ async function main(): Promise<void> {
   if (!target) throw new Error(`no target ${key}`);
   const dir = mkdtempSync(path.join(tmpdir(), 'gateway-profile-'));
   const flags = usePerf ? ['--perf-basic-prof', '--interpreted-frames-native-stack'] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+  // BENCH_NODE_FLAGS: more V8 flags for the server (say --trace-deopt); its output is kept in server.out
+  flags.push(...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean));
   const script = target.server === 'peer' ? 'peer-server.js' : 'server.js';
   const child = spawn(process.execPath, [...flags, path.join(__dirname, script)], {
     env: { ...process.env, MONGODB_URI: mongo.uri, JWT_SECRET: SECRET, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  child.stdout!.pipe(createWriteStream(path.join(dir, 'server.out')));
   const url = await new Promise<string>((resolve) => {
     child.stdout!.on('data', (chunk) => {
       const match = /BENCH_SERVER_URL=(\S+)/.exec(String(chunk));
@@ -82,12 +85,12 @@ async function main(): Promise<void> {
   await mongo.stop();
   if (usePerf) {
     const out = spawnSync('perf', ['script', '-i', perfData], { maxBuffer: 2 ** 30, encoding: 'utf8' });
-    console.log(`${target.title}: ${Math.round(result.requests.average)} req/s; perf data ${perfData}`);
+    console.log(`${target.title}: ${Math.round(result.requests.average)} req/s; perf data ${perfData}; server output ${path.join(dir, 'server.out')}`);
     reportPerf(perfShares(out.stdout));
     return;
   }
   const file = path.join(dir, readdirSync(dir).find((name) => name.endsWith('.cpuprofile'))!);
-  console.log(`${target.title}: ${Math.round(result.requests.average)} req/s; profile ${file}`);
+  console.log(`${target.title}: ${Math.round(result.requests.average)} req/s; profile ${file}; server output ${path.join(dir, 'server.out')}`);
   report(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
 }
 

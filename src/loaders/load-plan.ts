@@ -44,7 +44,8 @@ interface ReferenceSource {
 }
 
 function loadReferenced(loaders: Loaders, sources: readonly ReferenceSource[]): Document[] | Promise<Document[]> {
-  const seen = new Set<string>();
+  // ids met, by collection (a relation from two sources can reach the same document twice)
+  const seen = new Map<RelatedCollection, Set<string>>();
   // documents the request has read already are taken as they are: a promise only for those it has not
   const found: Array<Document | null | Promise<Document | null>> = [];
   for (const { docs, relations } of sources) {
@@ -53,10 +54,12 @@ function loadReferenced(loaders: Loaders, sources: readonly ReferenceSource[]): 
       if (!teamId) continue;
       for (const relation of relations) {
         const loader = loaders[relation.to] as TeamScopedLoader<Document>;
+        let met = seen.get(relation.to);
+        if (!met) seen.set(relation.to, (met = new Set()));
         for (const id of referencesOf(relation, doc as never)) {
-          const key = `${relation.to}:${id.toHexString()}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
+          const hex = id.toHexString();
+          if (met.has(hex)) continue;
+          met.add(hex);
           found.push(loader.current({ teamId, id }));
         }
       }
@@ -77,15 +80,20 @@ function perSession<T>(fn: () => Promise<T> | T | Error): Promise<T | Error> {
 }
 
 export interface SessionGraphLoader {
-  /** Resolves when everything the plan reaches from the session is loaded. */
-  ready(plan: LoadPlan, session: SessionDoc): Promise<void>;
-  /** A stage of the session graph (CONTRACT §4.5), made from loaded documents (loading those that are not). */
-  stage<S extends StageName>(stage: S, session: SessionDoc): Promise<StageValues[S]>;
+  /** Resolves when everything the plan reaches from the session is loaded; nothing once it is. */
+  ready(plan: LoadPlan, session: SessionDoc): Promise<void> | undefined;
+  /**
+   * A stage of the session graph (CONTRACT §4.5), made from loaded documents (loading those that are
+   * not): the value itself when they all are.
+   */
+  stage<S extends StageName>(stage: S, session: SessionDoc): StageValues[S] | Promise<StageValues[S]>;
 }
 
 export function createSessionGraphLoader(loaders: Loaders): SessionGraphLoader {
   const plans = new Map<string, Map<CollectionName, DataLoader<SessionDoc, Document[], string>>>();
-  const stages = new Map<string, Promise<Document[]>>();
+  const stages = new Map<string, Document[] | Promise<Document[]>>();
+  // each session's plan: the promise of its loading, null once loaded
+  const loading = new Map<string, Promise<void> | null>();
   const sessionKey = { cacheKeyFn: (session: SessionDoc) => session._id.toHexString() };
 
   function collectionLoader(plan: LoadPlan, collection: CollectionName): DataLoader<SessionDoc, Document[], string> {
@@ -123,27 +131,45 @@ export function createSessionGraphLoader(loaders: Loaders): SessionGraphLoader {
     );
   }
 
-  function stageList(stage: StageName, session: SessionDoc): Promise<Document[]> {
+  // A stage's list, or the promise of it until it is made; kept for the request.
+  function stageList(stage: StageName, session: SessionDoc): Document[] | Promise<Document[]> {
     const key = `${stage}:${session._id.toHexString()}`;
-    let list = stages.get(key);
-    if (!list) {
-      const spec = SESSION_GRAPH[stage];
-      list = Promise.all(spec.sources.map((source) => (source.from === 'session' ? [session] : stageList(source.from, session))))
-        .then((docs) => loadReferenced(loaders, spec.sources.map((source, s) => ({ docs: docs[s], relations: source.relations }))))
-        .then((found) => (spec.many ? found : found.slice(0, 1)));
-      stages.set(key, list);
-    }
+    const known = stages.get(key);
+    if (known) return known;
+    const spec = SESSION_GRAPH[stage];
+    const make = (inputs: Document[][]): Document[] | Promise<Document[]> => {
+      const found = loadReferenced(loaders, spec.sources.map((source, s) => ({ docs: inputs[s], relations: source.relations })));
+      const cut = (docs: Document[]) => {
+        const list = spec.many ? docs : docs.slice(0, 1);
+        stages.set(key, list);
+        return list;
+      };
+      return isPromise(found) ? found.then(cut) : cut(found);
+    };
+    const inputs = spec.sources.map((source) => (source.from === 'session' ? [session] : stageList(source.from, session)));
+    const list = inputs.some(isPromise) ? Promise.all(inputs).then(make) : make(inputs as Document[][]);
+    if (isPromise(list)) stages.set(key, list);
     return list;
   }
 
+  const readyKey = (plan: LoadPlan, session: SessionDoc) => `${plan.key}|${session._id.toHexString()}`;
+
   return {
-    async ready(plan, session) {
+    ready(plan, session) {
+      const key = readyKey(plan, session);
+      const known = loading.get(key);
+      if (known !== undefined) return known ?? undefined;
       const collections = new Set(plan.relations.map((relation) => relation.to));
-      await Promise.all([...collections].map((collection) => collectionLoader(plan, collection).load(session)));
+      const loaded = Promise.all([...collections].map((collection) => collectionLoader(plan, collection).load(session))).then(() => {
+        loading.set(key, null);
+      });
+      loading.set(key, loaded);
+      return loaded;
     },
-    async stage(stage, session) {
-      const list = await stageList(stage, session);
-      return (SESSION_GRAPH[stage].many ? list : (list[0] ?? null)) as StageValues[typeof stage];
+    stage(stage, session) {
+      const list = stageList(stage, session);
+      const value = (docs: Document[]) => (SESSION_GRAPH[stage].many ? docs : (docs[0] ?? null)) as StageValues[typeof stage];
+      return isPromise(list) ? list.then(value) : value(list);
     },
   };
 }

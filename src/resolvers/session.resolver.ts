@@ -4,6 +4,7 @@ import { ObjectId } from 'mongodb';
 import type { SessionDoc } from '../data-model/documents';
 import { SESSION_GRAPH, stageCollection, type StageName, type StageValues } from '../data-model/session-graph';
 import { markAll } from './related';
+import { isPromise } from '../loaders/follow';
 import { sessionPlan } from './selection-plan';
 import { badUserInput } from '../errors/codes';
 import { readableSession, readableSessionPage } from '../policy/readable-sessions';
@@ -89,8 +90,12 @@ export class SessionResolver {
   }
 }
 
-async function sessionStage<S extends StageName>(ctx: RequestContext, info: GraphQLResolveInfo, session: SessionDoc, stage: S): Promise<StageValues[S]> {
-  await ctx.sessionGraph.ready(sessionPlan(info), session);
-  const value = await ctx.sessionGraph.stage(stage, session);
-  return markAll(value as object | object[] | null, stageCollection(stage), session._id) as StageValues[S];
+function sessionStage<S extends StageName>(ctx: RequestContext, info: GraphQLResolveInfo, session: SessionDoc, stage: S): StageValues[S] | Promise<StageValues[S]> {
+  const mark = (value: StageValues[S]) => markAll(value as object | object[] | null, stageCollection(stage), session._id) as StageValues[S];
+  const shown = () => {
+    const value = ctx.sessionGraph.stage(stage, session);
+    return isPromise(value) ? value.then(mark) : mark(value);
+  };
+  const ready = ctx.sessionGraph.ready(sessionPlan(info), session);
+  return ready ? ready.then(shown) : shown();
 }

@@ -2,8 +2,9 @@
  * Documents as GraphQL shows them: each one below a Session carries the session it was reached
  * through, which its Relay id records (CONTRACT §5: the same agent seen in two sessions has two ids),
  * and the GraphQL type it is shown as. The loaders' documents are shared by every path of a request,
- * so the marks go on a view of the document (an object whose prototype is the document), never on the
- * document itself.
+ * so the marks go on a view of the document, never on the document itself. The view is a shallow copy:
+ * a document made the prototype of a view gets a map of its own in V8, which turns every property read
+ * of the graph's documents megamorphic and kept the optimizing compiler busy on every request.
  */
 import type { ObjectId } from 'mongodb';
 
@@ -17,10 +18,7 @@ interface Marks {
 
 /** A view of `doc` as a `typeName` reached through the session `via`. */
 export function reached<T extends object>(doc: T, typeName: string, via: ObjectId): T {
-  const view = Object.create(doc) as T & Marks;
-  view[VIA] = via;
-  view[TYPE] = typeName;
-  return view;
+  return { ...doc, [VIA]: via, [TYPE]: typeName };
 }
 
 export const viaOf = (value: unknown): ObjectId | undefined => (value as Marks | null)?.[VIA];
