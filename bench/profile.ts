@@ -1,5 +1,6 @@
 /**
- * `npm run bench:profile -- <target> [--perf]`: where the server's CPU goes for one benchmark target.
+ * `npm run bench:profile -- <target> [--perf|--alloc]`: where the server's CPU (or memory) goes for one
+ * benchmark target.
  * Loads the target for BENCH_DURATION seconds (8) after a warm-up, then prints the heaviest packages
  * and functions.
  *
@@ -9,11 +10,12 @@
  * Linux perf instead (cpu-clock, every thread, call stacks; JS frames named through
  * `--perf-basic-prof`), and charges each sample to: V8's garbage collector when any frame is GC work,
  * V8's compilers, else the package of the nearest JS frame (native code a package calls, a memcpy
- * or a builtin, counts as that package's), else the kernel or the native runtime.
+ * or a builtin, counts as that package's), else the kernel or the native runtime. `--alloc` reports the
+ * bytes allocated per request by package and function instead (./heap-sampling.ts).
  */
 import 'reflect-metadata';
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -23,6 +25,7 @@ import { databaseKind, startDatabaseServer } from '../src/db/database-server';
 import { generateDemoData } from '../src/seed/generate';
 import { loadDemoData } from '../src/seed/load';
 import { perfShares, type PerfShares } from './perf-report';
+import { startHeapSampling, type Allocation } from './heap-sampling';
 import { targets } from './targets';
 
 const SECRET = 'bench-profile-secret-bench-profile-secret';
@@ -37,6 +40,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const key = args.find((arg) => !arg.startsWith('--')) ?? 'graphql-one';
   const usePerf = args.includes('--perf');
+  const useAlloc = args.includes('--alloc');
   if (usePerf && spawnSync('perf', ['--version']).status !== 0) throw new Error('--perf needs Linux perf (Debian: apt install linux-perf)');
   const mongo = await startDatabaseServer(databaseKind(process.env.BENCH_DATABASE));
   const database = await connectDatabase(mongo.uri);
@@ -47,14 +51,26 @@ async function main(): Promise<void> {
   const target = targets(team, [data.fixtures.sessions.teamCrew.toHexString()]).find((t) => t.key === key);
   if (!target) throw new Error(`no target ${key}`);
   const dir = mkdtempSync(path.join(tmpdir(), 'gateway-profile-'));
-  const flags = usePerf ? ['--perf-basic-prof', '--interpreted-frames-native-stack'] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+  const flags = usePerf
+    ? ['--perf-basic-prof', '--interpreted-frames-native-stack']
+    : useAlloc
+      ? ['--inspect=127.0.0.1:0']
+      : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
   // BENCH_NODE_FLAGS: more V8 flags for the server (say --trace-deopt); its output is kept in server.out
   flags.push(...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean));
   const script = target.server === 'peer' ? 'peer-server.js' : 'server.js';
   const child = spawn(process.execPath, [...flags, path.join(__dirname, script)], {
     env: { ...process.env, MONGODB_URI: mongo.uri, JWT_SECRET: SECRET, NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', useAlloc ? 'pipe' : 'inherit'],
   });
+  const inspector = useAlloc
+    ? new Promise<string>((resolve) => {
+        child.stderr!.on('data', (chunk) => {
+          const match = /Debugger listening on (ws:\/\/\S+)/.exec(String(chunk));
+          if (match) resolve(match[1]);
+        });
+      })
+    : undefined;
   child.stdout!.pipe(createWriteStream(path.join(dir, 'server.out')));
   const url = await new Promise<string>((resolve) => {
     child.stdout!.on('data', (chunk) => {
@@ -75,7 +91,9 @@ async function main(): Promise<void> {
   const perfData = path.join(dir, 'perf.data');
   const recorder = usePerf ? spawn('perf', ['record', '-e', 'cpu-clock', '-F', '999', '-g', '-p', String(child.pid), '-o', perfData], { stdio: 'ignore' }) : undefined;
   if (recorder) await new Promise((resolve) => setTimeout(resolve, 500)); // perf attaches to every thread
+  const sampling = inspector ? await startHeapSampling(await inspector) : undefined;
   const result = await load(Number(process.env.BENCH_DURATION ?? 8));
+  const allocation = await sampling?.stop();
   if (recorder) {
     recorder.kill('SIGINT');
     await new Promise((resolve) => recorder.once('exit', resolve));
@@ -83,6 +101,13 @@ async function main(): Promise<void> {
   child.kill('SIGINT');
   await new Promise((resolve) => child.once('exit', resolve));
   await mongo.stop();
+  if (allocation) {
+    const file = path.join(dir, 'allocation.heapprofile');
+    writeFileSync(file, JSON.stringify(allocation.profile));
+    console.log(`${target.title}: ${Math.round(result.requests.average)} req/s; profile ${file}`);
+    reportAllocation(allocation, result.requests.total);
+    return;
+  }
   if (usePerf) {
     const out = spawnSync('perf', ['script', '-i', perfData], { maxBuffer: 2 ** 30, encoding: 'utf8' });
     console.log(`${target.title}: ${Math.round(result.requests.average)} req/s; perf data ${perfData}; server output ${path.join(dir, 'server.out')}`);
@@ -98,6 +123,13 @@ function reportPerf({ samples, byPackage, byFunction }: PerfShares): void {
   const top = (map: Map<string, number>, n: number) =>
     [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, count]) => `  ${((count / samples) * 100).toFixed(1).padStart(5)}%  ${name}`).join('\n');
   console.log(`${samples} samples (cpu-clock, ~1 ms each, every thread of the server)\nby package:\n${top(byPackage, 15)}\nby nearest JS function:\n${top(byFunction, 20)}`);
+}
+
+function reportAllocation({ total, byPackage, byFunction }: Allocation, requests: number): void {
+  const mb = (bytes: number) => (bytes / requests / 1e6).toFixed(2);
+  const top = (map: Map<string, number>, n: number) =>
+    [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, bytes]) => `  ${mb(bytes).padStart(6)} MB  ${((bytes / total) * 100).toFixed(1).padStart(5)}%  ${name}`).join('\n');
+  console.log(`${mb(total)} MB allocated per request (${requests} requests; sampled, freed objects included)\nby package:\n${top(byPackage, 15)}\nby function (self):\n${top(byFunction, 25)}`);
 }
 
 function report(profile: CpuProfile): void {
