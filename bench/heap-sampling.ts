@@ -5,6 +5,7 @@
  * not only what is still alive when the profile stops.
  */
 import WebSocket from 'ws';
+import { packageOf, shortPath } from './perf-report';
 
 interface SamplingNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -57,14 +58,12 @@ function summarize(head: SamplingNode): Omit<Allocation, 'profile'> {
     const { functionName, url, lineNumber } = node.callFrame;
     if (node.selfSize > 0) {
       found.total += node.selfSize;
-      add(found.byPackage, packageOf(url, functionName), node.selfSize);
-      add(found.byFunction, `${functionName || '(anonymous)'} ${url.replace(/.*node_modules\//, '').replace(/.*\/dist\//, '')}:${lineNumber + 1}`, node.selfSize);
+      // builtins (Array.prototype.sort, Map) have no script: named by themselves
+      add(found.byPackage, url ? packageOf(url) : functionName || '(V8)', node.selfSize);
+      add(found.byFunction, `${functionName || '(anonymous)'} ${shortPath(url)}:${lineNumber + 1}`, node.selfSize);
     }
     for (const child of node.children) visit(child);
   };
   visit(head);
   return found;
 }
-
-const packageOf = (url: string, functionName: string) =>
-  /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes('/dist/') ? 'session-gateway' : url.startsWith('node:') ? 'node core' : url || functionName || '(V8)');

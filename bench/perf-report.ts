@@ -40,17 +40,21 @@ function charge(frames: string[]): { pkg: string; fn: string } {
   if (js) {
     const where = /^JS:\S?(\S*) (\S+?):\d+(?::\d+)?\+/.exec(js);
     const file = where?.[2] ?? '';
-    return { pkg: packageOf(file), fn: `${where?.[1] || '(anonymous)'} ${file.replace(/.*node_modules\//, '').replace(/.*\/dist\//, '')}` };
+    return { pkg: packageOf(file), fn: `${where?.[1] || '(anonymous)'} ${shortPath(file)}` };
   }
   const top = symbols[0];
   if (top.includes('[kernel.kallsyms]')) return { pkg: 'kernel (no JS caller)', fn: top.replace(/\+0x.*/, '') };
   return { pkg: 'native runtime (no JS caller: libuv, V8, node)', fn: top.replace(/\+0x.*/, '') };
 }
 
-function packageOf(file: string): string {
+/** The package a script belongs to: a dependency, the gateway's own build, node core. */
+export function packageOf(file: string): string {
   const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(file)?.[1];
   if (pkg) return pkg;
   if (file.includes('/dist/')) return 'session-gateway (its own code)';
   if (file.startsWith('node:')) return 'node core (JS)';
   return file || 'JS without a file';
 }
+
+/** A script's path from its package (`graphql/execution/execute.js`, `src/loaders/follow.js`). */
+export const shortPath = (file: string) => file.replace(/.*node_modules\//, '').replace(/.*\/dist\//, '');

@@ -24,7 +24,7 @@ import { connectDatabase } from '../src/db/connect';
 import { databaseKind, startDatabaseServer } from '../src/db/database-server';
 import { generateDemoData } from '../src/seed/generate';
 import { loadDemoData } from '../src/seed/load';
-import { perfShares, type PerfShares } from './perf-report';
+import { packageOf, perfShares, shortPath, type PerfShares } from './perf-report';
 import { startHeapSampling, type Allocation } from './heap-sampling';
 import { targets } from './targets';
 
@@ -119,17 +119,23 @@ async function main(): Promise<void> {
   report(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
 }
 
+/** The `n` heaviest entries, one line each, with their share of `total`. */
+function heaviest(map: Map<string, number>, n: number, total: number, amount: (value: number) => string = () => ''): string {
+  return [...map.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, value]) => `  ${amount(value)}${((value / total) * 100).toFixed(1).padStart(5)}%  ${name}`)
+    .join('\n');
+}
+
 function reportPerf({ samples, byPackage, byFunction }: PerfShares): void {
-  const top = (map: Map<string, number>, n: number) =>
-    [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, count]) => `  ${((count / samples) * 100).toFixed(1).padStart(5)}%  ${name}`).join('\n');
-  console.log(`${samples} samples (cpu-clock, ~1 ms each, every thread of the server)\nby package:\n${top(byPackage, 15)}\nby nearest JS function:\n${top(byFunction, 20)}`);
+  console.log(`${samples} samples (cpu-clock, ~1 ms each, every thread of the server)\nby package:\n${heaviest(byPackage, 15, samples)}\nby nearest JS function:\n${heaviest(byFunction, 20, samples)}`);
 }
 
 function reportAllocation({ total, byPackage, byFunction }: Allocation, requests: number): void {
   const mb = (bytes: number) => (bytes / requests / 1e6).toFixed(2);
-  const top = (map: Map<string, number>, n: number) =>
-    [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, bytes]) => `  ${mb(bytes).padStart(6)} MB  ${((bytes / total) * 100).toFixed(1).padStart(5)}%  ${name}`).join('\n');
-  console.log(`${mb(total)} MB allocated per request (${requests} requests; sampled, freed objects included)\nby package:\n${top(byPackage, 15)}\nby function (self):\n${top(byFunction, 25)}`);
+  const perRequest = (bytes: number) => `${mb(bytes).padStart(6)} MB  `;
+  console.log(`${mb(total)} MB allocated per request (${requests} requests; sampled, freed objects included)\nby package:\n${heaviest(byPackage, 15, total, perRequest)}\nby function (self):\n${heaviest(byFunction, 25, total, perRequest)}`);
 }
 
 function report(profile: CpuProfile): void {
@@ -141,14 +147,12 @@ function report(profile: CpuProfile): void {
     const { functionName, url, lineNumber } = byId.get(sample)!.callFrame;
     const dt = profile.timeDeltas[i];
     total += dt;
-    const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes('/dist/') ? 'session-gateway' : url || functionName);
+    const pkg = url ? packageOf(url) : functionName;
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + dt);
-    const fn = `${functionName || '(anonymous)'} ${url.replace(/.*node_modules\//, '').replace(/.*\/dist\//, '')}:${lineNumber}`;
+    const fn = `${functionName || '(anonymous)'} ${shortPath(url)}:${lineNumber}`;
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + dt);
   });
-  const top = (map: Map<string, number>, n: number) =>
-    [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, t]) => `  ${((t / total) * 100).toFixed(1).padStart(5)}%  ${name}`).join('\n');
-  console.log(`by package:\n${top(byPackage, 15)}\nby function (self time):\n${top(byFunction, 20)}`);
+  console.log(`by package:\n${heaviest(byPackage, 15, total)}\nby function (self time):\n${heaviest(byFunction, 20, total)}`);
 }
 
 main().catch((error: unknown) => {

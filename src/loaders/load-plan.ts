@@ -21,7 +21,7 @@ import { RELATIONS, referencesOf, teamOf, type Relation } from '../data-model/re
 import { SESSION_GRAPH, type StageName, type StageValues } from '../data-model/session-graph';
 import type { Loaders } from './index';
 import type { TeamScopedLoader } from './team-scoped-loader';
-import { isPromise, present } from './follow';
+import { allOf, andThen, isPromise, present, type MaybePromise } from './maybe-promise';
 
 export interface LoadPlan {
   /** Identifies the plan among the request's plans (its relations' names, sorted). */
@@ -43,11 +43,11 @@ interface ReferenceSource {
   relations: readonly Relation[];
 }
 
-function loadReferenced(loaders: Loaders, sources: readonly ReferenceSource[]): Document[] | Promise<Document[]> {
+function loadReferenced(loaders: Loaders, sources: readonly ReferenceSource[]): MaybePromise<Document[]> {
   // ids met, by collection (a relation from two sources can reach the same document twice)
   const seen = new Map<RelatedCollection, Set<string>>();
   // documents the request has read already are taken as they are: a promise only for those it has not
-  const found: Array<Document | null | Promise<Document | null>> = [];
+  const found: Array<MaybePromise<Document | null>> = [];
   for (const { docs, relations } of sources) {
     for (const doc of docs) {
       const teamId = teamOf(doc);
@@ -65,7 +65,7 @@ function loadReferenced(loaders: Loaders, sources: readonly ReferenceSource[]): 
       }
     }
   }
-  return found.some(isPromise) ? Promise.all(found).then(present) : present(found as Array<Document | null>);
+  return andThen(allOf(found), present);
 }
 
 const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
@@ -86,12 +86,12 @@ export interface SessionGraphLoader {
    * A stage of the session graph (CONTRACT §4.5), made from loaded documents (loading those that are
    * not): the value itself when they all are.
    */
-  stage<S extends StageName>(stage: S, session: SessionDoc): StageValues[S] | Promise<StageValues[S]>;
+  stage<S extends StageName>(stage: S, session: SessionDoc): MaybePromise<StageValues[S]>;
 }
 
 export function createSessionGraphLoader(loaders: Loaders): SessionGraphLoader {
   const plans = new Map<string, Map<CollectionName, DataLoader<SessionDoc, Document[], string>>>();
-  const stages = new Map<string, Document[] | Promise<Document[]>>();
+  const stages = new Map<string, MaybePromise<Document[]>>();
   // each session's plan: the promise of its loading, null once loaded
   const loading = new Map<string, Promise<void> | null>();
   const sessionKey = { cacheKeyFn: (session: SessionDoc) => session._id.toHexString() };
@@ -132,31 +132,26 @@ export function createSessionGraphLoader(loaders: Loaders): SessionGraphLoader {
   }
 
   // A stage's list, or the promise of it until it is made; kept for the request.
-  function stageList(stage: StageName, session: SessionDoc): Document[] | Promise<Document[]> {
+  function stageList(stage: StageName, session: SessionDoc): MaybePromise<Document[]> {
     const key = `${stage}:${session._id.toHexString()}`;
     const known = stages.get(key);
     if (known) return known;
     const spec = SESSION_GRAPH[stage];
-    const make = (inputs: Document[][]): Document[] | Promise<Document[]> => {
-      const found = loadReferenced(loaders, spec.sources.map((source, s) => ({ docs: inputs[s], relations: source.relations })));
-      const cut = (docs: Document[]) => {
-        const list = spec.many ? docs : docs.slice(0, 1);
-        stages.set(key, list);
-        return list;
-      };
-      return isPromise(found) ? found.then(cut) : cut(found);
-    };
-    const inputs = spec.sources.map((source) => (source.from === 'session' ? [session] : stageList(source.from, session)));
-    const list = inputs.some(isPromise) ? Promise.all(inputs).then(make) : make(inputs as Document[][]);
+    const inputs = allOf(spec.sources.map((source) => (source.from === 'session' ? [session] : stageList(source.from, session))));
+    const found = andThen(inputs, (docs) => loadReferenced(loaders, spec.sources.map((source, s) => ({ docs: docs[s], relations: source.relations }))));
+    // the promise until the list is made, then the list itself
+    const list = andThen(found, (docs) => {
+      const made = spec.many ? docs : docs.slice(0, 1);
+      stages.set(key, made);
+      return made;
+    });
     if (isPromise(list)) stages.set(key, list);
     return list;
   }
 
-  const readyKey = (plan: LoadPlan, session: SessionDoc) => `${plan.key}|${session._id.toHexString()}`;
-
   return {
     ready(plan, session) {
-      const key = readyKey(plan, session);
+      const key = `${plan.key}|${session._id.toHexString()}`;
       const known = loading.get(key);
       if (known !== undefined) return known ?? undefined;
       const collections = new Set(plan.relations.map((relation) => relation.to));
@@ -167,9 +162,7 @@ export function createSessionGraphLoader(loaders: Loaders): SessionGraphLoader {
       return loaded;
     },
     stage(stage, session) {
-      const list = stageList(stage, session);
-      const value = (docs: Document[]) => (SESSION_GRAPH[stage].many ? docs : (docs[0] ?? null)) as StageValues[typeof stage];
-      return isPromise(list) ? list.then(value) : value(list);
+      return andThen(stageList(stage, session), (docs) => (SESSION_GRAPH[stage].many ? docs : (docs[0] ?? null)) as StageValues[typeof stage]);
     },
   };
 }

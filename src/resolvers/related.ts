@@ -3,7 +3,8 @@ import type { ObjectId } from 'mongodb';
 import { typeNameOf, type RelatedCollection } from '../data-model/collections';
 import type { Followed, Relation } from '../data-model/relations';
 import type { RequestContext } from '../context/request-context';
-import { follow, isPromise } from '../loaders/follow';
+import { follow } from '../loaders/follow';
+import { andThen, type MaybePromise } from '../loaders/maybe-promise';
 import { reached, viaOf } from '../schema/marks';
 
 /** Marks what a relation gives with the session its source was reached through. */
@@ -14,8 +15,6 @@ export function markAll<T extends object>(found: T | T[] | null, collection: Rel
 }
 
 /** The relation's documents, at once when the request has read them all (most nested fields of a graph). */
-export function related<R extends Relation>(ctx: RequestContext, relation: R, parent: object): Followed<R> | Promise<Followed<R>> {
-  const mark = (found: Followed<R>) => markAll(found as object | object[] | null, relation.to, viaOf(parent)) as Followed<R>;
-  const found = follow(ctx.loaders, relation, parent as never);
-  return isPromise(found) ? found.then(mark) : mark(found);
+export function related<R extends Relation>(ctx: RequestContext, relation: R, parent: object): MaybePromise<Followed<R>> {
+  return andThen(follow(ctx.loaders, relation, parent as never), (found) => markAll(found as object | object[] | null, relation.to, viaOf(parent)) as Followed<R>);
 }

@@ -4,7 +4,7 @@ import { ObjectId } from 'mongodb';
 import type { SessionDoc } from '../data-model/documents';
 import { SESSION_GRAPH, stageCollection, type StageName, type StageValues } from '../data-model/session-graph';
 import { markAll } from './related';
-import { isPromise } from '../loaders/follow';
+import { andThen, type MaybePromise } from '../loaders/maybe-promise';
 import { sessionPlan } from './selection-plan';
 import { badUserInput } from '../errors/codes';
 import { readableSession, readableSessionPage } from '../policy/readable-sessions';
@@ -90,12 +90,9 @@ export class SessionResolver {
   }
 }
 
-function sessionStage<S extends StageName>(ctx: RequestContext, info: GraphQLResolveInfo, session: SessionDoc, stage: S): StageValues[S] | Promise<StageValues[S]> {
-  const mark = (value: StageValues[S]) => markAll(value as object | object[] | null, stageCollection(stage), session._id) as StageValues[S];
-  const shown = () => {
-    const value = ctx.sessionGraph.stage(stage, session);
-    return isPromise(value) ? value.then(mark) : mark(value);
-  };
+function sessionStage<S extends StageName>(ctx: RequestContext, info: GraphQLResolveInfo, session: SessionDoc, stage: S): MaybePromise<StageValues[S]> {
+  const shown = () =>
+    andThen(ctx.sessionGraph.stage(stage, session), (value) => markAll(value as object | object[] | null, stageCollection(stage), session._id) as StageValues[S]);
   const ready = ctx.sessionGraph.ready(sessionPlan(info), session);
   return ready ? ready.then(shown) : shown();
 }
