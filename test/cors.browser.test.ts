@@ -97,3 +97,79 @@ it('the preflight: 204 with the allowed headers for a listed origin, and no CORS
     await closed.stop();
   }
 });
+
+/** Opens a graphql-transport-ws socket from a page of `origin` and says how far it got. */
+async function socketFrom(origin: string): Promise<{ opened: boolean; acked: boolean; events: number; closeCode?: number }> {
+  const page = await browser.newPage();
+  try {
+    await page.goto(origin);
+    return await page.evaluate(async ({ ws, session }) => {
+      const outcome = { opened: false, acked: false, events: 0, closeCode: undefined as number | undefined };
+      await new Promise<void>((resolve) => {
+        const socket = new WebSocket(ws, 'graphql-transport-ws');
+        const done = setTimeout(() => { socket.close(); resolve(); }, 3000);
+        socket.onopen = () => {
+          outcome.opened = true;
+          socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+        };
+        socket.onmessage = (event) => {
+          const message = JSON.parse(String(event.data));
+          if (message.type === 'connection_ack') {
+            outcome.acked = true;
+            socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `subscription { sessionUpdated(_id: "${session}") { name } }` } }));
+          }
+          if (message.type === 'next') {
+            outcome.events += 1;
+            clearTimeout(done);
+            socket.close();
+            resolve();
+          }
+        };
+        socket.onclose = (event) => {
+          outcome.closeCode ??= event.code;
+          clearTimeout(done);
+          resolve();
+        };
+      });
+      return outcome;
+    }, { ws: `${gw.url.replace(/^http/, 'ws')}/graphql`, session: gw.fixtures.sessions.publicChat.toHexString() });
+  } finally {
+    await page.close();
+  }
+}
+
+it('WebSocket: a page of an allowed origin subscribes and receives events; one of another origin is refused at the handshake', async () => {
+  expect(await socketFrom(allowed.origin)).toMatchObject({ opened: true, acked: true, events: 1 });
+  expect(await socketFrom(other.origin)).toEqual({ opened: false, acked: false, events: 0, closeCode: 1006 });
+}, 30_000);
+
+it('WebSocket handshakes: 403 for an Origin that is neither listed nor the gateway’s own; no Origin (not a browser) and the gateway’s own pass', async () => {
+  const { default: WebSocket } = await import('ws');
+  const handshake = (headers: Record<string, string>, url = gw.url) =>
+    new Promise<number>((resolve) => {
+      const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { headers });
+      socket.on('open', () => {
+        socket.close();
+        resolve(101);
+      });
+      socket.on('unexpected-response', (_req, res) => {
+        resolve(res.statusCode ?? 0);
+        socket.terminate();
+      });
+      socket.on('error', () => undefined);
+    });
+  expect(await handshake({ origin: other.origin })).toBe(403);
+  expect(await handshake({ origin: 'null' })).toBe(403);
+  expect(await handshake({ origin: allowed.origin })).toBe(101);
+  expect(await handshake({ origin: gw.url })).toBe(101);
+  expect(await handshake({})).toBe(101);
+  // unset: the gateway's own origin only
+  const closed = await startTestGateway();
+  try {
+    expect(await handshake({ origin: allowed.origin }, closed.url)).toBe(403);
+    expect(await handshake({ origin: closed.url }, closed.url)).toBe(101);
+    expect(await handshake({}, closed.url)).toBe(101);
+  } finally {
+    await closed.stop();
+  }
+}, 30_000);

@@ -81,6 +81,46 @@ it('answers byte for byte what graphql-js answers, literals, fragments and error
   expect(await executions(reference.metricsUrl)).toEqual({});
 }, 120_000);
 
+/** Introspection, and conditions the caller may get wrong in it: answered alike on every path. */
+const INTROSPECTION_CORPUS: Array<{ query: string; variables?: Record<string, unknown>; refused?: true }> = [
+  { query: '{ __typename }' },
+  { query: '{ __type(name: "Query") { name description fields { name args { name type { name kind ofType { name } } } } } }' },
+  { query: '{ __schema { queryType { name description } subscriptionType { name } types { name kind } } }' },
+  { query: 'query($v: Boolean = true) { __type(name: "Query") { name @include(if: $v) } }', variables: { v: true } },
+  { query: 'query($v: Boolean = true) { __type(name: "Query") { name @include(if: $v) } }', variables: { v: false } },
+  { query: 'query($n: String!) { __type(name: $n) { name kind enumValues { name description } } }', variables: { n: 'SessionStatus' } },
+  { query: 'query($n: String!) { __type(name: $n) { name } }', variables: { n: 'NoSuchType' } },
+  { query: '{ __type(name: "Session") { fields(includeDeprecated: true) { name isDeprecated } ...T } } fragment T on __Type { interfaces { name } }' },
+  // a null condition, a null name: the caller's mistakes, refused before anything runs
+  { query: 'query($v: Boolean = true) { __type(name: "Query") { name @include(if: $v) } }', variables: { v: null }, refused: true },
+  { query: 'query($v: Boolean = false) { __schema { types { name @skip(if: $v) } } }', variables: { v: null }, refused: true },
+  { query: 'query($v: Boolean = true) { __schema { types { ...N } } } fragment N on __Type { fields { name @include(if: $v) } }', variables: { v: null }, refused: true },
+  { query: 'query($v: Boolean = true) { __type(name: "Session") { ... on __Type @include(if: $v) { name } } }', variables: { v: null }, refused: true },
+  { query: 'query($n: String = "Query") { __type(name: $n) { name } }', variables: { n: null }, refused: true },
+];
+
+it('answers introspection alike compiled and interpreted, and refuses a null condition inside it as BAD_USER_INPUT on every path', async () => {
+  const compiledAtOnce = await startApp({ compileAfter: 0 });
+  const compiledLater = await startApp({});
+  const reference = await startApp(false);
+  for (const { query, variables, refused } of INTROSPECTION_CORPUS) {
+    // three sights: the production setting interprets the first and compiles from the second
+    for (let sight = 0; sight < 3; sight++) {
+      const token = sight === 1 ? null : gw.tokenFor('member');
+      const [now, later, theirs] = await Promise.all([compiledAtOnce, compiledLater, reference].map((app) => post(app.url, query, variables, token)));
+      expect({ query, sight, status: now.status, text: now.text }).toEqual({ query, sight, status: theirs.status, text: theirs.text });
+      expect({ query, sight, status: later.status, text: later.text }).toEqual({ query, sight, status: theirs.status, text: theirs.text });
+      const body = JSON.parse(theirs.text);
+      if (refused) {
+        expect({ query, status: theirs.status, data: body.data ?? null, codes: body.errors.map((e: { extensions: { code: string } }) => e.extensions.code) }).toEqual({ query, status: 400, data: null, codes: ['BAD_USER_INPUT'] });
+      } else {
+        expect({ query, errors: body.errors }).toEqual({ query, errors: undefined });
+      }
+    }
+  }
+  expect((await executions(compiledAtOnce.metricsUrl)).jit).toBeGreaterThan(0);
+}, 120_000);
+
 it('compiles a document the second time it is seen, and never a document seen once', async () => {
   const app = await startApp({});
   const token = gw.tokenFor('owner');

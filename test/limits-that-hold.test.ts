@@ -171,6 +171,28 @@ describe('a runtime budget that no query shape escapes', () => {
     expect(result.text.length).toBeLessThan(300);
   });
 
+  it('both refusals are 400 whatever the Accept header (they happen during execution), while a request error under application/json is 200', async () => {
+    const post = async (query: string, accept?: string) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${open.tokenFor('owner')}` };
+      if (accept) headers.accept = accept;
+      const response = await fetch(`${open.url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query }) });
+      return { status: response.status, body: (await response.json()) as { data?: unknown; errors: Array<{ message: string; extensions?: { code?: string } }> } };
+    };
+    const id = open.fixtures.sessions.teamCrew.toHexString();
+    const documents = `{ sessions(teamId: "${open.fixtures.teams.acmeMain.toHexString()}", first: 100) { nodes { ${FULL_GRAPH} } } }`;
+    const bytes = `fragment F on Session { ${FULL_GRAPH} } { ${Array.from({ length: 15 }, (_, i) => `s${i}: session(_id: "${id}") { ...F }`).join(' ')} }`;
+    for (const accept of ['application/json', 'application/json, application/graphql-response+json;q=0.9', 'application/graphql-response+json', '*/*', undefined]) {
+      for (const [query, budget] of [[documents, /MAX_DOCUMENTS_PER_REQUEST/], [bytes, /MAX_RESPONSE_BYTES/]] as const) {
+        const { status, body } = await post(query, accept);
+        expect({ accept, status, code: body.errors?.[0]?.extensions?.code, data: body.data ?? null }).toEqual({ accept, status: 400, code: 'QUERY_TOO_COMPLEX', data: null });
+        expect(body.errors[0].message).toMatch(budget);
+      }
+    }
+    // a control: a document that does not validate is a request error, 200 under application/json
+    expect((await post('{ nope }', 'application/json')).status).toBe(200);
+    expect((await post('{ nope }', 'application/graphql-response+json')).status).toBe(400);
+  });
+
   it('holds for REST too', async () => {
     const tight = await startTestGateway({ app: { budgets: { maxDocuments: 5, maxResponseBytes: 100_000 } } });
     try {
@@ -232,6 +254,28 @@ describe('nothing is learnt about other tenants', () => {
     expect((await gw.get('/metrics')).status).toBe(404);
     expect(gw.metricsUrl).toBeDefined();
     expect((await fetch(`${gw.metricsUrl}/metrics`)).status).toBe(200);
+  });
+
+  it('session(_id) does the same reads, in the same round trips, for a session the caller may not read and for one that does not exist', async () => {
+    const f = gw.fixtures;
+    const reads = async (id: string, token: string | null) => {
+      const { result, byName } = await gw.countCommands(() => gw.graphql(`{ session(_id: "${id}") { _id name } }`, {}, token));
+      expect(result.text).toBe('{"data":{"session":null}}\n');
+      return byName;
+    };
+    const missing = new ObjectId().toHexString();
+    // the outsider is in Globex only; the member is in Acme: each asks for the other team's sessions
+    for (const [token, unreadable] of [
+      [gw.tokenFor('outsider'), [f.sessions.teamCrew, f.sessions.restricted, f.sessions.noMode, f.sessions.unknownMode]],
+      [member(), [f.sessions.globexSession]],
+    ] as const) {
+      const expected = await reads(missing, token);
+      expect(expected).toEqual({ 'find accounts': 1, 'find sessions': 1, 'find teams': 1, 'find orgs': 1 });
+      for (const id of unreadable) expect({ id: id.toHexString(), reads: await reads(id.toHexString(), token) }).toEqual({ id: id.toHexString(), reads: expected });
+    }
+    // anonymous callers: no admin to check, so neither answer reads more than the session
+    expect(await reads(missing, null)).toEqual({ 'find sessions': 1 });
+    expect(await reads(f.sessions.teamCrew.toHexString(), null)).toEqual({ 'find sessions': 1 });
   });
 });
 

@@ -224,8 +224,28 @@ describe('connections and limits', () => {
     for (const params of [{ Authorization: 'Bearer not-a-token' }, { Authorization: 'Basic abc' }, { Authorization: `Bearer ${gw.tokenForId(new ObjectId())}` }]) {
       const client = open(undefined, params);
       const sub = client.subscribe(SESSION_UPDATED, { id: hex(gw.fixtures.sessions.publicChat) });
-      expect(await client.closed).toEqual({ code: 4403, reason: 'Forbidden' });
+      expect(await client.closed).toEqual({ code: 4403, reason: 'Invalid, expired or unknown credentials' });
       expect(sub.events).toEqual([]);
+    }
+  });
+
+  it('refuses an Authorization of the wrong type (an object, a number, a list) as an invalid token: 4403, nothing logged as an error', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logged = await startTestGateway({ logStream: { write: (chunk: string) => void lines.push(...chunk.split('\n').filter(Boolean).map((line) => JSON.parse(line))) }, logLevel: 'info' });
+    try {
+      for (const params of [{ Authorization: { toString: 1 } }, { Authorization: { toString: () => 'Bearer x' } }, { authorization: 42 }, { AUTHORIZATION: ['Bearer x'] }, { Authorization: true }]) {
+        const client = open(undefined, params as Record<string, unknown>, logged);
+        const sub = client.subscribe(SESSION_UPDATED, { id: hex(logged.fixtures.sessions.publicChat) });
+        expect({ params: String(Object.keys(params)), closed: await client.closed }).toEqual({ params: String(Object.keys(params)), closed: { code: 4403, reason: 'Invalid, expired or unknown credentials' } });
+        expect(sub.events).toEqual([]);
+      }
+      // a control: null and a missing key are anonymous, and served
+      const anonymous = open(undefined, { Authorization: null }, logged).subscribe(SESSION_UPDATED, { id: hex(logged.fixtures.sessions.publicChat) });
+      expect((await anonymous.next(1))[0].data.sessionUpdated._id).toBe(hex(logged.fixtures.sessions.publicChat));
+      expect(lines.filter((line) => (line.level as number) >= 50)).toEqual([]);
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.dispose()));
+      await logged.stop();
     }
   });
 
@@ -244,6 +264,18 @@ describe('connections and limits', () => {
       });
       expect(refused.result.errors).toEqual([[expect.objectContaining({ extensions: { code: 'QUERY_TOO_COMPLEX' }, message: expect.stringMatching(/^Query cost \d+ exceeds the limit of 50$/) })]]);
       expect(refused.total).toBe(0);
+      // the same refusal carries the same code over WebSocket and HTTP: depth, aliases, directives
+      const deep = `subscription { sessionUpdated(_id: "${session}") { app { crew { tasks { context { context { context { context { context { context { context { context { name } } } } } } } } } } } } }`;
+      const aliased = `subscription { sessionUpdated(_id: "${session}") { ${Array.from({ length: 16 }, (_, i) => `a${i}: name`).join(' ')} } }`;
+      const directed = `subscription { sessionUpdated(_id: "${session}") { ${Array.from({ length: 51 }, () => 'name @include(if: true)').join(' ')} } }`;
+      for (const document of [deep, aliased, directed]) {
+        const overWs = client.subscribe(document);
+        await overWs.ended();
+        const overHttp = await strict.graphql(document, {}, strict.tokenFor('member'));
+        const [wsError] = overWs.errors[0] as Array<{ message: string; extensions: { code: string } }>;
+        expect(wsError).toEqual(expect.objectContaining({ message: overHttp.body.errors![0].message, extensions: { code: 'QUERY_TOO_COMPLEX' } }));
+        expect(overHttp.body.errors![0].extensions?.code).toBe('QUERY_TOO_COMPLEX');
+      }
       const query = client.subscribe('{ viewer { name } }');
       await query.ended();
       expect(query.errors).toEqual([[expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' }, message: 'Only subscriptions are served over WebSocket; send queries to POST /graphql' })]]);
@@ -289,6 +321,37 @@ describe('connections and limits', () => {
     } finally {
       await Promise.all(clients.splice(0).map((c) => c.dispose()));
       await small.stop();
+    }
+  });
+
+  it('logs subscribes refused at LIVE_MAX_SUBSCRIPTIONS once per cause and interval, with a count and no stack', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const capped = await startTestGateway({
+      logStream: { write: (chunk: string) => void lines.push(...chunk.split('\n').filter(Boolean).map((line) => JSON.parse(line))) },
+      logLevel: 'info',
+      app: { live: { intervalMs: INTERVAL_MS, maxSubscriptions: 2, refusalLogIntervalMs: 1500 } },
+    });
+    try {
+      const id = hex(capped.fixtures.sessions.publicChat);
+      const client = open(null, undefined, capped);
+      await Promise.all([1, 2].map(() => client.subscribe(SESSION_UPDATED, { id }).next(1)));
+      const refusedAt = Date.now();
+      const refused = Array.from({ length: 40 }, () => open(null, undefined, capped).subscribe(SESSION_UPDATED, { id }));
+      await Promise.all(refused.map((sub) => sub.ended()));
+      expect(refused.every((sub) => (sub.errors[0] as Array<{ extensions: { code: string } }>)[0].extensions.code === 'SERVICE_UNAVAILABLE')).toBe(true);
+      const refusalLines = () => lines.filter((line) => line.msg === 'subscriptions refused');
+      // the first at once; the rest of the interval as one line with their count, when it ends
+      const deadline = Date.now() + 10_000;
+      while (refusalLines().length < 2 && Date.now() < deadline) await sleep(100);
+      const [first, summary] = refusalLines();
+      expect(first).toMatchObject({ level: 40, count: 1, cause: expect.stringContaining('LIVE_MAX_SUBSCRIPTIONS, 2') });
+      expect(summary).toMatchObject({ level: 40, count: 39, cause: first.cause, intervalS: 1.5 });
+      expect(Date.now() - refusedAt).toBeGreaterThanOrEqual(1400);
+      expect(refusalLines()).toHaveLength(2);
+      for (const line of refusalLines()) expect(JSON.stringify(line)).not.toMatch(/"stack"|"err"|at .*\.ts:\d+/);
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.dispose()));
+      await capped.stop();
     }
   });
 

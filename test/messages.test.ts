@@ -98,6 +98,57 @@ describe('Session.messages', () => {
     expect(node.body.data.node).toEqual({ text: 'GraphQL lets clients ask for exactly what they need.' });
     expect((await gw.graphql('query($id: ID!) { node(id: $id) { id } }', { id }, gw.tokenFor('outsider'))).body.data.node).toBeNull();
   });
+
+  describe('stored shapes the seed does not have', () => {
+    const f = () => gw.fixtures;
+    const written: ObjectId[] = [];
+    /** A message of teamCrew as a writer stores it, with `shape` merged over a plain finished one. */
+    const write = async (shape: (doc: Document) => Document) => {
+      const _id = new ObjectId();
+      const doc: Document = {
+        _id, orgId: f().orgs.acme, teamId: f().teams.acmeMain, sessionId: f().sessions.teamCrew, authorId: null, authorName: 'Writer', ts: Date.now(), isFeedback: false, chunkId: `c-${hex(_id)}`,
+        message: { room: hex(f().sessions.teamCrew), event: 'message', incoming: false, ts: Date.now(), message: { text: `text of ${hex(_id)}`, type: 'text', displayType: 'bubble' } },
+      };
+      await gw.db.collection('chat').insertOne(shape(doc));
+      written.push(_id);
+      return hex(_id);
+    };
+    afterEach(async () => {
+      await gw.db.collection('chat').deleteMany({ _id: { $in: written.splice(0) } });
+    });
+    const readAll = () =>
+      gw.graphql('query($id: ObjectId!) { session(_id: $id) { messages(first: 20) { nodes { _id completed text } } } }', { id: hex(f().sessions.teamCrew) }, gw.tokenFor('member'));
+
+    it('completed is the stored flag (`completed` or `message.completed`), false when neither is stored', async () => {
+      const none = await write((doc) => doc);
+      const top = await write((doc) => ({ ...doc, completed: true }));
+      const inner = await write((doc) => ({ ...doc, message: { ...doc.message, completed: true } }));
+      const streaming = await write((doc) => ({ ...doc, chunks: [{ ts: 1, chunk: 'still ', tokens: 1 }, { ts: 2, chunk: 'going', tokens: 1 }] }));
+      const storedFalse = await write((doc) => ({ ...doc, completed: false }));
+      const { body } = await readAll();
+      expect(body.errors).toBeUndefined();
+      const completed = Object.fromEntries(body.data.session.messages.nodes.map((n: { _id: string; completed: boolean }) => [n._id, n.completed]));
+      expect([none, top, inner, streaming, storedFalse].map((id) => completed[id])).toEqual([false, true, true, false, false]);
+    });
+
+    it('a text stored as an object or a number is null with an error at that field, the other messages intact', async () => {
+      const object = await write((doc) => ({ ...doc, message: { ...doc.message, message: { ...doc.message.message, text: { toString: 'x' } } } }));
+      const number = await write((doc) => ({ ...doc, message: { ...doc.message, message: { ...doc.message.message, text: 42 } } }));
+      const fine = await write((doc) => doc);
+      const { status, body } = await readAll();
+      expect(status).toBe(200);
+      const nodes: Array<{ _id: string; text: string | null }> = body.data.session.messages.nodes;
+      const at = (id: string) => nodes.findIndex((n) => n._id === id);
+      expect(nodes[at(object)].text).toBeNull();
+      expect(nodes[at(number)].text).toBeNull();
+      expect(nodes[at(fine)].text).toBe(`text of ${fine}`);
+      expect(nodes.filter((n) => n.text !== null)).toHaveLength(nodes.length - 2);
+      expect(body.errors!.map((e) => [e.path, e.extensions?.code])).toEqual([
+        [['session', 'messages', 'nodes', at(object), 'text'], 'INVALID_STORED_DATA'],
+        [['session', 'messages', 'nodes', at(number), 'text'], 'INVALID_STORED_DATA'],
+      ]);
+    });
+  });
 });
 
 describe('GET /{resourceSlug}/session/{sessionId}/messages.json', () => {

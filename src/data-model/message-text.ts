@@ -1,4 +1,5 @@
-/** What a reader sees of a stored message (CONTRACT §5): shared by `Message.text` and the live engine's diff. */
+/** What a reader sees of a stored message (docs/api.md, Message): shared by `Message` and the live engine. */
+import { ErrorCode, GatewayError } from '../errors/codes';
 import type { MessageDoc } from './documents';
 
 /** Still streaming: pieces are stored, and no overwrite has replaced them. */
@@ -6,11 +7,34 @@ export function isStreaming(doc: MessageDoc): boolean {
   return Array.isArray(doc.chunks) && doc.chunks.length > 0 && doc.message?.message?.overwrite !== true;
 }
 
-/** The stored text, or, while a reply streams, its pieces joined in the order of their time. */
+/** The stored flag (`completed`, or `message.completed`); a message that stores neither is not completed. */
+export function isCompleted(doc: MessageDoc): boolean {
+  return doc.completed === true || doc.message?.completed === true;
+}
+
+/**
+ * The stored text, or, while a reply streams, its pieces joined in the order of their time. A text or
+ * piece stored as something other than a string cannot be shown: INVALID_STORED_DATA, at the field.
+ */
 export function messageText(doc: MessageDoc): string | null {
   if (isStreaming(doc)) {
-    return [...doc.chunks!].sort((a, b) => (a.ts ?? 0) - (b.ts ?? 0)).map((piece) => (typeof piece.chunk === 'string' ? piece.chunk : '')).join('');
+    const pieces = [...doc.chunks!].sort((a, b) => (a.ts ?? 0) - (b.ts ?? 0));
+    return pieces.map((piece) => (piece.chunk == null ? '' : asText(piece.chunk, 'a piece of the message'))).join('');
   }
-  const text = doc.message?.message?.text;
-  return typeof text === 'string' ? text : null;
+  const text: unknown = doc.message?.message?.text;
+  return text == null ? null : asText(text, 'the message’s text');
+}
+
+/** What the live engine compares between ticks: the text as a reader sees it, an unshowable one as null. */
+export function seenText(doc: MessageDoc): string | null {
+  try {
+    return messageText(doc);
+  } catch {
+    return null;
+  }
+}
+
+function asText(value: unknown, what: string): string {
+  if (typeof value === 'string') return value;
+  throw new GatewayError(ErrorCode.INVALID_STORED_DATA, `Stored value not shown: ${what} is stored as ${Array.isArray(value) ? 'an array' : typeof value}, not a string`);
 }

@@ -22,7 +22,7 @@ import { ObjectId } from 'mongodb';
 import { viewerOf, type Credentials } from '../auth/identity';
 import type { ContextDependencies, RequestContext } from '../context/request-context';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
-import { isStreaming, messageText } from '../data-model/message-text';
+import { isCompleted, isStreaming, seenText } from '../data-model/message-text';
 import { badUserInput, ErrorCode, GatewayError } from '../errors/codes';
 import { createLoaders, type Loaders, type RequestReads } from '../loaders';
 import { createSessionGraphLoader } from '../loaders/load-plan';
@@ -122,7 +122,7 @@ interface Watch {
 }
 
 const sessionJson = (doc: SessionDoc) => JSON.stringify(doc);
-const messageSeen = (doc: MessageDoc) => `${isStreaming(doc) ? 's' : 'c'}:${messageText(doc) ?? ''}`;
+const messageSeen = (doc: MessageDoc) => `${isStreaming(doc) ? 's' : 'w'}${isCompleted(doc) ? 'c' : '-'}:${seenText(doc) ?? ''}`;
 
 export class LiveEngine {
   private readonly watches = new Map<string, Watch>();

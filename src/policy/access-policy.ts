@@ -13,6 +13,9 @@ import type { Loaders } from '../loaders';
 import { follow } from '../loaders/follow';
 import { effectiveSharingMode, LISTED_MODES, OWNER_MODE, storedSharing } from './sharing-mode';
 
+/** Ids no team or org has (all zero: a time of 1970 no writer makes), for the reads of a denial. */
+const NO_TEAM = new ObjectId('000000000000000000000000');
+const NO_ORG = new ObjectId('000000000000000000000000');
 
 export class AccessPolicy {
   private readonly adminOf = new Map<string, Promise<boolean>>();
@@ -34,11 +37,11 @@ export class AccessPolicy {
    * Admin of a team: the ROOT bit, owner of the team or of its org, TEAM_ADMIN in the team's
    * permissions, or ORG_ADMIN in its org's permissions.
    */
-  isAdmin(teamId: ObjectId): Promise<boolean> {
+  isAdmin(teamId: ObjectId, orgHint?: unknown): Promise<boolean> {
     const key = teamId.toHexString();
     let answer = this.adminOf.get(key);
     if (!answer) {
-      answer = this.computeIsAdmin(teamId);
+      answer = this.computeIsAdmin(teamId, orgHint instanceof ObjectId ? orgHint : undefined);
       this.adminOf.set(key, answer);
       void answer.then((known) => this.adminKnown.set(key, known), () => undefined);
     }
@@ -77,12 +80,23 @@ export class AccessPolicy {
     return answer;
   }
 
-  private async computeIsAdmin(teamId: ObjectId): Promise<boolean> {
+  /**
+   * What a denial costs, spent for a session that does not exist: the admin check's reads, of a team and
+   * an org that no one has. `session(_id)` and the other lookups by id then answer a missing session and
+   * one the caller may not read in the same reads and round trips (docs/security.md).
+   */
+  async spendDenialReads(): Promise<void> {
+    await this.isAdmin(NO_TEAM, NO_ORG);
+  }
+
+  // The org is read beside the team when its id is known (the session's `orgId`), so that the check
+  // takes one round trip; the team's own `orgId` decides, and a different one is read after.
+  private async computeIsAdmin(teamId: ObjectId, orgHint: ObjectId | undefined): Promise<boolean> {
     const viewer = this.viewer;
     if (!viewer) return false;
     if (viewer.isRoot) return true;
     const accountHex = viewer.accountId.toHexString();
-    const team = await this.loaders.teams.load(teamId);
+    const [team] = await Promise.all([this.loaders.teams.load(teamId), orgHint && this.loaders.orgs.load(orgHint)]);
     if (!team) return false;
     if (idHex(team.ownerId) === accountHex || hasBit(team.permissions?.[accountHex], Permission.TEAM_ADMIN)) return true;
     const org = team.orgId ? await this.loaders.orgs.load(team.orgId) : null;
@@ -95,7 +109,7 @@ export class AccessPolicy {
   private async computeCanReadSession(session: SessionDoc): Promise<boolean> {
     if (!(session.teamId instanceof ObjectId)) return false; // anomalous: readable by nobody
     if (this.adminKnown.get(session.teamId.toHexString()) === true) return true;
-    return (await this.sharingAllows(session)) || this.isAdmin(session.teamId);
+    return (await this.sharingAllows(session)) || this.isAdmin(session.teamId, session.orgId);
   }
 
   private async sharingAllows(session: SessionDoc): Promise<boolean> {

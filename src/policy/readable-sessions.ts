@@ -18,10 +18,17 @@ export interface ReadScope {
   anonymousPolicy: AccessPolicy;
 }
 
-/** The session if it exists and the caller may read it; null otherwise, whatever the reason. */
+/**
+ * The session if it exists and the caller may read it; null otherwise, whatever the reason, and after
+ * the same reads either way, so that its timing does not tell a missing session from a denied one.
+ */
 export async function readableSession(ctx: ReadScope, id: ObjectId): Promise<SessionDoc | null> {
   const session = await ctx.loaders.sessions.load(id);
-  return session && (await ctx.policy.canReadSession(session)) ? session : null;
+  if (!session) {
+    await ctx.policy.spendDenialReads();
+    return null;
+  }
+  return (await ctx.policy.canReadSession(session)) ? session : null;
 }
 
 export type TeamSessionLookup =

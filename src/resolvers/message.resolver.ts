@@ -1,6 +1,6 @@
 import { Args, ArgsType, Ctx, Field, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
-import { isStreaming, messageText } from '../data-model/message-text';
+import { isCompleted, messageText } from '../data-model/message-text';
 import type { RequestContext } from '../context/request-context';
 import { badUserInput } from '../errors/codes';
 import { MessageDisplayType, MessageType } from '../schema/enums';
@@ -60,14 +60,16 @@ export class MessageResolver {
     return doc.message?.message?.language ?? null;
   }
 
-  @FieldResolver(() => Boolean, { description: 'Whether a streamed reply has ended (by an overwrite); true for a message sent whole.' })
+  @FieldResolver(() => Boolean, {
+    description: 'Whether the writer marked the message complete (the stored `completed`, or `message.completed`); false when neither is stored. What the webapp shows its spinner by.',
+  })
   completed(@Root() doc: MessageDoc): boolean {
-    return doc.completed === true || doc.message?.completed === true || !isStreaming(doc);
+    return isCompleted(doc);
   }
 
   @FieldResolver(() => String, {
     nullable: true,
-    description: 'The text as a reader sees it: the stored text, or, while a reply streams and no overwrite has happened, its pieces joined in the order of their time.',
+    description: 'The text as a reader sees it: the stored text, or, while a reply streams and no overwrite has happened, its pieces joined in the order of their time. Null, with an error at this field, when what is stored is not a string.',
   })
   text(@Root() doc: MessageDoc): string | null {
     return messageText(doc);

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchemaSync, type PubSub } from 'type-graphql';
 import { resolvers } from '../resolvers';
+import { describeRootTypes } from './root-types';
 import { reportStoredValueErrors } from './stored-values';
 
 let cached: GraphQLSchema | undefined;
@@ -19,6 +20,6 @@ const NO_TOPICS: PubSub = {
 };
 
 export function buildGatewaySchema(): GraphQLSchema {
-  cached ??= reportStoredValueErrors(buildSchemaSync({ resolvers, validate: false, emitSchemaFile: false, pubSub: NO_TOPICS }));
+  cached ??= reportStoredValueErrors(describeRootTypes(buildSchemaSync({ resolvers, validate: false, emitSchemaFile: false, pubSub: NO_TOPICS })));
   return cached;
 }

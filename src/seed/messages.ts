@@ -109,6 +109,8 @@ function messageDoc(id: ObjectId, scope: TeamScope, m: MessageInput): Document {
       incoming: !m.agent, ts, message: inner, ...(m.overwritten ? { completed: true } : {}),
     },
     tokens: m.text.length,
+    // a message sent whole is stored completed; a streamed reply is marked by its overwrite
+    ...(m.chunks ? {} : { completed: true }),
   };
   // stored out of order, as chunks that arrive late are appended: readers sort them by ts
   if (streaming) doc.chunks = m.chunks!.map((chunk, i) => ({ ts: ts + 10 * (i + 1), chunk, tokens: chunk.length })).reverse();

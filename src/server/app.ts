@@ -70,9 +70,11 @@ export interface LiveSettings extends LiveOptions {
   maxPerConnection: number;
   /** LIVE_MAX_BUFFERED_BYTES (1 MiB): unsent bytes past which a connection is too slow. */
   maxBufferedBytes: number;
+  /** Refused subscribes are logged once per cause and this interval, with a count (10 s). */
+  refusalLogIntervalMs: number;
 }
 
-export const DEFAULT_LIVE_SETTINGS: LiveSettings = { ...DEFAULT_LIVE_OPTIONS, maxPerConnection: 100, maxBufferedBytes: 1024 * 1024 };
+export const DEFAULT_LIVE_SETTINGS: LiveSettings = { ...DEFAULT_LIVE_OPTIONS, maxPerConnection: 100, maxBufferedBytes: 1024 * 1024, refusalLogIntervalMs: 10_000 };
 
 export interface GatewayApp {
   app: express.Express;
@@ -123,7 +125,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   });
   const subscriptions = createSubscriptionServer({
     schema, contextDeps, limits, engine, logger, metrics, maxPerConnection: live.maxPerConnection, maxBufferedBytes: live.maxBufferedBytes,
-    maxConcurrentSetups: { ...DEFAULT_LOAD_SHEDDING, ...options.loadShedding }.maxConcurrent,
+    maxConcurrentSetups: { ...DEFAULT_LOAD_SHEDDING, ...options.loadShedding }.maxConcurrent, corsOrigins: options.corsOrigins, refusalLogIntervalMs: live.refusalLogIntervalMs,
   });
   metrics?.observeLive({ subscriptions: () => engine.size, connections: () => subscriptions.connections });
 

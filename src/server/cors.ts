@@ -36,3 +36,15 @@ export function parseCorsOrigins(value: string | undefined): CorsOrigins | undef
   }
   return origins;
 }
+
+/**
+ * Whether a WebSocket handshake may go on: no `Origin` (not a browser), the gateway's own origin (the
+ * `Host` the browser connected to), or an origin `CORS_ORIGINS` allows. Anything else is a page on
+ * another origin, refused as its `fetch` would be.
+ */
+export function handshakeOriginAllowed(origins: CorsOrigins | undefined, origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined) return true;
+  if (origins === '*') return true;
+  if (host !== undefined && URL.canParse(origin) && new URL(origin).host === host.toLowerCase()) return true;
+  return origins !== undefined && origins.includes(origin);
+}

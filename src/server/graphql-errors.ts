@@ -10,6 +10,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { badUserInput, ErrorCode, GatewayError } from '../errors/codes';
 import { toGatewayError } from '../errors/classify';
 import type { Logger } from '../observability/logger';
+import type { RefusalLog } from '../observability/refusal-log';
 import type { RequestContext } from '../context/request-context';
 
 /** Apollo's request-level codes that all mean "the request itself is wrong". */
@@ -111,17 +112,19 @@ function innermostError(error: unknown): unknown {
 
 /**
  * The errors of an operation that Apollo does not answer (a subscription's events over WebSocket),
- * formatted and reported as Apollo's are: the same codes and messages, the same log lines.
+ * formatted as Apollo's are: the same codes and messages. Defects are logged in full under the request
+ * id; the refusals a flood of subscribers would repeat (SERVICE_UNAVAILABLE: a cap, an outage) once
+ * per cause and interval.
  */
-export function formatOperationErrors(errors: readonly GraphQLError[], requestId: string, logger: Logger): GraphQLFormattedError[] {
+export function formatOperationErrors(errors: readonly GraphQLError[], requestId: string, report: { logger: Logger; refusals: RefusalLog }): GraphQLFormattedError[] {
   return errors.map((error) => {
     const formatted = formatGraphQLError(error.toJSON(), error);
     const code = formatted.extensions?.code;
     if (code === ErrorCode.INTERNAL_SERVER_ERROR) {
-      logger.error({ err: innermostError(error), path: error.path, requestId }, 'unexpected error while serving a subscription');
+      report.logger.error({ err: innermostError(error), path: error.path, requestId }, 'unexpected error while serving a subscription');
       return { ...formatted, extensions: { ...formatted.extensions, requestId } };
     }
-    if (code === ErrorCode.SERVICE_UNAVAILABLE) logger.warn({ err: innermostError(error), requestId }, 'database unreachable');
+    if (code === ErrorCode.SERVICE_UNAVAILABLE) report.refusals.note(formatted.message);
     return formatted;
   });
 }

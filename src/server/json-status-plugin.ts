@@ -3,6 +3,9 @@
  * or validate, no operation can be chosen, variables do not coerce) SHOULD be answered with 200 when
  * the client asked for `application/json` by name; Apollo answers 400 whatever was asked. Clients that
  * accept `application/graphql-response+json`, `*` or nothing keep the 400, as the spec prefers.
+ *
+ * Only request errors: a refusal made once execution has started (a runtime budget) keeps its 400
+ * whatever was asked, so this plugin notes when execution starts and leaves those answers alone.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import Negotiator from 'negotiator';
@@ -18,10 +21,15 @@ export function applicationJsonStatusPlugin<TContext extends object>(): ApolloSe
       const chosen = negotiator.mediaType(MEDIA_TYPES);
       const named = negotiator.mediaTypes().some((type) => type.toLowerCase() === 'application/json');
       if (chosen !== 'application/json' || !named) return;
+      let executed = false;
       return {
+        // without a chosen operation graphql-js refuses before running anything: still a request error
+        async executionDidStart({ operation }) {
+          executed = operation !== undefined;
+        },
         async willSendResponse({ response }) {
           const body = response.body;
-          if (response.http.status === 400 && body.kind === 'single' && body.singleResult.data === undefined) {
+          if (!executed && response.http.status === 400 && body.kind === 'single' && body.singleResult.data === undefined) {
             response.http.status = 200;
           }
         },

@@ -27,6 +27,8 @@ import { createLoaders } from '../loaders';
 import type { LiveCaller, LiveEngine, LiveEvent } from '../live/live-engine';
 import type { Logger } from '../observability/logger';
 import type { GatewayMetrics } from '../observability/metrics';
+import { RefusalLog } from '../observability/refusal-log';
+import { handshakeOriginAllowed, type CorsOrigins } from './cors';
 import { formatOperationErrors } from './graphql-errors';
 import { operationChecker } from './limits/operation-check';
 import type { QueryLimits } from './limits';
@@ -44,6 +46,10 @@ export interface SubscriptionServerOptions {
   maxBufferedBytes: number;
   /** Subscribes set up at once (their reads); the others wait their turn. MAX_CONCURRENT_REQUESTS. */
   maxConcurrentSetups: number;
+  /** CORS_ORIGINS: the browser origins whose pages may open a socket, besides the gateway's own. */
+  corsOrigins?: CorsOrigins;
+  /** Refused subscribes are logged once per cause and this interval. */
+  refusalLogIntervalMs?: number;
 }
 
 export interface SubscriptionServer {
@@ -69,10 +75,15 @@ interface PendingContext {
 /** A slow consumer's close frame waits behind what it does not read: past this, its socket is dropped. */
 const SLOW_CONSUMER_GRACE_MS = 1000;
 
+/** The reason sent with 4403: what is wrong, without saying which account or key it concerns. */
+const INVALID_CREDENTIALS_REASON = 'Invalid, expired or unknown credentials';
+
 export function createSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
   const { schema, engine, logger, metrics, contextDeps } = options;
   const check = operationChecker(schema, options.limits);
   const turn = setupTurns(options.maxConcurrentSetups);
+  const refusals = new RefusalLog(logger, 'subscriptions refused', options.refusalLogIntervalMs);
+  const report = { logger, refusals };
   const servers: Array<{ dispose: () => unknown }> = [];
   let connections = 0;
   let closing: Promise<void> | undefined;
@@ -88,9 +99,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   const serverOptions: ServerOptions<Record<string, unknown>, Extra & Partial<ConnectionState>> = {
     schema,
     async onConnect(ctx) {
-      const authorization = authorizationOf(ctx.connectionParams);
       const socket = ctx.extra.socket;
       try {
+        const authorization = authorizationOf(ctx.connectionParams);
         const credentials = verifyCredentials(authorization, contextDeps.jwtSecret, contextDeps.tokenRules);
         // the account (and API key) must exist now, as for a request
         if (credentials) await viewerOf(credentials, createLoaders(contextDeps.db, { count: 0, deadline: Date.now() + (contextDeps.requestTimeoutMs ?? 10_000) }));
@@ -103,7 +114,11 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         return true;
       } catch (error) {
         const safe = toGatewayError(error);
-        if (safe.code === ErrorCode.UNAUTHENTICATED) return false; // 4403
+        if (safe.code === ErrorCode.UNAUTHENTICATED) {
+          // closed here, for the reason; graphql-ws's own close (4403 "Forbidden") then finds it closing
+          socket.close(CloseCode.Forbidden, INVALID_CREDENTIALS_REASON);
+          return false;
+        }
         if (safe.code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error({ err: error }, 'unexpected error while authenticating a WebSocket connection');
         socket.close(CloseCode.InternalServerError, safe.message);
         return false;
@@ -147,16 +162,23 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       if (socket.bufferedAmount > options.maxBufferedBytes) disconnectSlow(socket, `more than ${options.maxBufferedBytes} bytes unsent`);
       if (!result.errors) return undefined;
       const requestId = (args.contextValue as { requestId?: string } | undefined)?.requestId ?? 'ws';
-      return { ...result, errors: formatOperationErrors(result.errors, requestId, logger) };
+      return { ...result, errors: formatOperationErrors(result.errors, requestId, report) };
     },
     onError(_ctx, _id, _payload, errors) {
-      return formatOperationErrors(errors, 'ws', logger);
+      return formatOperationErrors(errors, 'ws', report);
     },
   };
 
   return {
     attach(server) {
-      const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: options.limits.maxBodyBytes });
+      const wss = new WebSocketServer({
+        server,
+        path: '/graphql',
+        maxPayload: options.limits.maxBodyBytes,
+        // a page of another origin may not subscribe where its fetch may not read: 403 before any subscription
+        verifyClient: ({ origin, req }, done) =>
+          handshakeOriginAllowed(options.corsOrigins, origin || undefined, req.headers.host) ? done(true) : done(false, 403, 'Origin not allowed'),
+      });
       wss.on('connection', (socket) => {
         connections += 1;
         socket.once('close', () => (connections -= 1));
@@ -168,6 +190,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       closing ??= (async () => {
         await engine.stop();
         await Promise.all(servers.map(async ({ dispose }) => dispose()));
+        refusals.flush();
       })();
       return closing;
     },
@@ -177,12 +200,17 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   };
 }
 
-/** `Authorization` from the connection's parameters, as a header would carry it (any case of the key). */
+/**
+ * `Authorization` from the connection's parameters, as a header would carry it (any case of the key).
+ * A header is always text: any other value (an object, a number) is an invalid token, not anonymous.
+ */
 function authorizationOf(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
   if (!params) return undefined;
   const key = Object.keys(params).find((name) => name.toLowerCase() === 'authorization');
   const value = key === undefined ? undefined : params[key];
-  return typeof value === 'string' ? value : value === undefined || value === null ? undefined : String(value);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw unauthenticated('Authorization in connectionParams must be a string ("Bearer <token>")');
+  return value;
 }
 
 /**

@@ -1,18 +1,18 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Session } from './session';
 
-@ObjectType({ simpleResolvers: true, description: 'Relay page information.' })
+@ObjectType({ simpleResolvers: true, description: 'Where a page of a connection is (Relay), for sessions and messages alike.' })
 export class PageInfo {
-  @Field({ description: 'Whether more sessions follow.' })
+  @Field({ description: 'Whether more items follow this page.' })
   hasNextPage!: boolean;
 
-  @Field({ description: 'Always false: pages only go forward, from the newest session.' })
+  @Field({ description: 'Always false: pages only go forward (sessions from the newest, messages from the oldest).' })
   hasPreviousPage!: boolean;
 
-  @Field(() => String, { nullable: true, description: 'The cursor of the first session of the page (`after` when the page is empty).' })
+  @Field(() => String, { nullable: true, description: 'The cursor of the first item of the page (`after` when the page is empty).' })
   startCursor!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Pass as `after` to get the next page.' })
+  @Field(() => String, { nullable: true, description: 'The cursor of the last item of the page: pass it as `after` to get the next page.' })
   endCursor!: string | null;
 }
 

@@ -23,7 +23,13 @@ import {
   isInterfaceType,
   isObjectType,
   Kind,
+  SchemaMetaFieldDef,
+  TypeMetaFieldDef,
+  TypeNameMetaFieldDef,
   type DocumentNode,
+  type GraphQLField,
+  type GraphQLInterfaceType,
+  type GraphQLObjectType,
   type FragmentDefinitionNode,
   type GraphQLNamedType,
   type GraphQLSchema,
@@ -79,8 +85,9 @@ export function operationCost({ schema, document, operation, variables }: CostIn
         continue;
       }
       if (!isObjectType(type) && !isInterfaceType(type)) continue;
-      const field = type.getFields()[selection.name.value];
-      if (!field) continue; // __typename, and introspection, which costs nothing here
+      // introspection is walked too, at no cost: its arguments and conditions are the caller's as well
+      const field = fieldDefinition(schema, type, selection.name.value);
+      if (!field) continue; // validation has refused unknown fields; nothing below one to compute
       const args = getArgumentValues(field, selection, values);
       const named = getNamedType(field.type);
       const own = isDocument(named) ? 1 : 0;
@@ -92,6 +99,16 @@ export function operationCost({ schema, document, operation, variables }: CostIn
 
   const root = schema.getRootType(operation.operation);
   return root ? selectionCost(operation.selectionSet, root) : 0;
+}
+
+/** The field a selection names, the introspection fields included, as execution finds it. */
+function fieldDefinition(schema: GraphQLSchema, type: GraphQLObjectType | GraphQLInterfaceType, name: string): GraphQLField<unknown, unknown> | undefined {
+  if (name === TypeNameMetaFieldDef.name) return TypeNameMetaFieldDef;
+  if (type === schema.getQueryType()) {
+    if (name === SchemaMetaFieldDef.name) return SchemaMetaFieldDef;
+    if (name === TypeMetaFieldDef.name) return TypeMetaFieldDef;
+  }
+  return type.getFields()[name];
 }
 
 /**

@@ -40,7 +40,7 @@ export function operationChecker(schema: GraphQLSchema, limits: QueryLimits): (r
         return [error.extensions.code === ErrorCode.QUERY_TOO_COMPLEX ? new GatewayError(ErrorCode.QUERY_TOO_COMPLEX, error.message) : badUserInput(error.message)];
       }
       const invalid = validate(schema, document, rules, { hideSuggestions: true });
-      if (invalid.length > 0) return invalid.map((error) => (error.originalError instanceof GatewayError ? error.originalError : badUserInput(error.message)));
+      if (invalid.length > 0) return invalid.map(validationRefusal);
       if (valid.size >= MAX_CACHED_DOCUMENTS) valid.delete(valid.keys().next().value!);
       valid.set(request.query, document);
     }
@@ -49,4 +49,14 @@ export function operationChecker(schema: GraphQLSchema, limits: QueryLimits): (r
     const refusal = costRefusal({ schema, document, operation, variables: request.variables ?? undefined }, limits.maxCost);
     return refusal ? [refusal] : { document, operation };
   };
+}
+
+/**
+ * A validation error as Apollo's pipeline shows it: the GatewayError a limit's rule reported (depth,
+ * aliases, directives: QUERY_TOO_COMPLEX), else the caller's document is wrong (BAD_USER_INPUT).
+ */
+function validationRefusal(error: GraphQLError): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (error.originalError instanceof GatewayError) return error.originalError;
+  return badUserInput(error.message);
 }
