@@ -65,3 +65,19 @@ export async function createRequestContext(
     sessionGraph: createSessionGraphLoader(loaders),
   };
 }
+
+/**
+ * A context over reads already set up (the live engine's event loaders, shared by the events of a
+ * tick), for a caller already checked.
+ */
+export function createEventContext(scope: { requestId: string; reads: RequestReads; loaders: Loaders; viewer: Viewer | null }): RequestContext {
+  return {
+    requestId: scope.requestId,
+    reads: scope.reads,
+    loaders: scope.loaders,
+    viewer: scope.viewer,
+    policy: new AccessPolicy(scope.loaders, scope.viewer),
+    anonymousPolicy: new AccessPolicy(scope.loaders, null),
+    sessionGraph: createSessionGraphLoader(scope.loaders),
+  };
+}

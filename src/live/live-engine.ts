@@ -1,31 +1,40 @@
 /**
- * The live engine (CONTRACT §7): one per process, for all its subscriptions, by multiplexed polling.
+ * The live engine: one per process, for all its subscriptions, by multiplexed polling.
  *
- * Every `intervalMs` one tick reads, with one set of loaders for all subscriptions together:
+ * Every `intervalMs` one tick reads, for all subscriptions together:
  * - the watched sessions: one `find` by `$in` of their ids;
  * - the callers, checked again: one read of `accounts` and, when API keys are among them, one of
  *   `apikeys` (a deleted, rotated or expired key, or an expired token, ends the caller's subscriptions);
- * - the sessions' access, asked of the policy for each caller as for any request (sharing changed,
- *   membership gone): the reads the policy needs (teams, orgs, apps), batched across callers;
+ * - the sessions' access, asked of the policy once per caller and session (sharing changed, membership
+ *   gone); most answers need no read, and those that do (the admin check, owner mode) are batched;
  * - when messages are watched: one `find` of `chat` over the watched sessions, for the messages stored
- *   since shortly before the previous tick (a margin for writers whose clocks or ids lag) and the replies
- *   still streaming, whose text may change.
+ *   since shortly before the previous tick (the look-back, for writers whose ids lag) and the messages
+ *   still followed (not completed), whose text may change.
  * So what a tick reads depends on which collections are involved, never on how many subscriptions
- * there are. It then compares what it read with what each subscriber last received and pushes only
- * what changed; the events of one tick are resolved together, through the tick's loaders (one read
- * per collection for the fields all of them select).
+ * there are. It compares what it read with what each subscriber holds and pushes only what differs;
+ * the events of one tick are resolved together, in contexts that share the tick's event loaders and a
+ * document budget of MAX_DOCUMENTS_PER_REQUEST per event.
+ *
+ * A message subscription holds a floor (`after`, or the newest message when it started) and the
+ * version it was sent of each message the engine still reads: it is sent every message above its
+ * floor, and any message it holds again when its text or `completed` changes. A subscription that
+ * resumes (`after`) is first replayed, oldest first, page by page under the consumer's pace: the
+ * messages at or before `after` that are not completed, then those after it; ticks leave it alone
+ * meanwhile, and when the replay ends it is reconciled with what the ticks read, so that nothing falls
+ * between the replay and the live part and nothing is sent twice.
  *
  * Ticks never overlap: the next is planned `intervalMs` after the previous one started, and a tick
  * that runs longer delays the next (reported as the tick's delay).
  */
+import DataLoader from 'dataloader';
 import { ObjectId } from 'mongodb';
-import { viewerOf, type Credentials } from '../auth/identity';
-import type { ContextDependencies, RequestContext } from '../context/request-context';
+import { viewerOf, type Credentials, type Viewer } from '../auth/identity';
+import { createEventContext, type ContextDependencies, type RequestContext } from '../context/request-context';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
 import { isCompleted, isStreaming, seenText } from '../data-model/message-text';
 import { badUserInput, ErrorCode, GatewayError } from '../errors/codes';
 import { createLoaders, type Loaders, type RequestReads } from '../loaders';
-import { createSessionGraphLoader } from '../loaders/load-plan';
+import type { ReplayKey, ReplayPage } from '../loaders/session-messages';
 import { AccessPolicy } from '../policy/access-policy';
 import { readableSession } from '../policy/readable-sessions';
 import { LiveStream } from './live-stream';
@@ -58,8 +67,12 @@ export interface LiveOptions {
   maxSubscriptions: number;
   /** Events a subscription may have waiting for its consumer before the connection counts as too slow. */
   maxQueuedEvents: number;
-  /** Seconds before the previous tick that a message's id may lag its write (clock skew between writers). */
+  /** The look-back: seconds before the previous tick that a message's id may lag its write (writers' clocks). */
   lateWriteMarginS: number;
+  /** Messages a replay reads per page and subscription (at most MAX_DOCUMENTS_PER_REQUEST together). */
+  replayPageSize: number;
+  /** Messages not completed that a watched session keeps re-reading each tick, newest first. */
+  maxFollowedPerSession: number;
 }
 
 export const DEFAULT_LIVE_OPTIONS: LiveOptions = {
@@ -67,6 +80,8 @@ export const DEFAULT_LIVE_OPTIONS: LiveOptions = {
   maxSubscriptions: 20_000,
   maxQueuedEvents: 1000,
   lateWriteMarginS: 5,
+  replayPageSize: 200,
+  maxFollowedPerSession: 20,
 };
 
 export interface TickStats {
@@ -83,49 +98,72 @@ export interface LiveObserver {
   tick?(stats: TickStats): void;
   /** A tick that failed (the database unreachable): the subscriptions stay, the next tick tries again. */
   tickFailed?(error: unknown): void;
+  /** A replay that failed (the database unreachable, past its budget): its subscription ends with the error. */
+  replayFailed?(error: unknown): void;
 }
 
-interface SessionSubscription {
+interface SubscriptionBase {
+  caller: LiveCaller;
+  /** The tick during which it was added: that tick leaves it to the next (it was checked at subscribe). */
+  addedAt: number;
+}
+
+interface SessionSubscription extends SubscriptionBase {
   kind: 'session';
-  caller: LiveCaller;
-  /** The subscribe's context: for events of a tick that started before the subscription. */
-  context: RequestContext;
   stream: LiveStream<LiveEvent<SessionDoc>>;
-  /** The stored document as last sent (its JSON). */
-  lastSent: string;
+  /** The watch's version of the session it was sent last. */
+  version: number;
+  /** What it was sent, when that is not a version the watch had (it read the session itself at subscribe). */
+  sentJson?: string;
 }
 
-interface MessageSubscription {
+interface MessageSubscription extends SubscriptionBase {
   kind: 'messages';
-  caller: LiveCaller;
-  /** The subscribe's context: for events of a tick that started before the subscription. */
-  context: RequestContext;
   stream: LiveStream<LiveEvent<MessageDoc>>;
-  /** The session's newest message when the subscription started: every later one is sent. */
-  cut: ObjectId | null;
+  /** Every message above it is sent (the client's `after`, or the newest when the subscription started). */
+  floor: string;
+  /** The version it was sent of each message the engine still reads (`_id` hex → what a reader sees). */
+  sent: Map<string, string>;
+  /** Being replayed: ticks leave it alone until the replay hands it over. */
+  replaying: boolean;
 }
 
 type Subscription = SessionSubscription | MessageSubscription;
 
 interface KnownMessage {
   doc: MessageDoc;
-  /** What a reader sees of it, as last sent. */
+  /** What a reader sees of it, as the engine last read it. */
   seen: string;
 }
 
 /** Everything watched of one session. */
 interface Watch {
   id: ObjectId;
+  key: string;
   subscriptions: Set<Subscription>;
-  /** Messages read by recent ticks (or still streaming), to tell new and changed ones from repeats. */
+  messageSubscriptions: number;
+  /** The session's stored document as last read (its JSON), and a number that changes with it. */
+  json: string | undefined;
+  version: number;
+  /** Messages read by recent ticks, or followed until completed: to tell new and changed ones from repeats. */
   known: Map<string, KnownMessage>;
 }
 
+/** A caller as checked at a tick: its viewer, or null when its credentials no longer hold. */
+interface CheckedCaller {
+  viewer: Viewer | null;
+  policy: AccessPolicy;
+}
+
 const sessionJson = (doc: SessionDoc) => JSON.stringify(doc);
-const messageSeen = (doc: MessageDoc) => `${isStreaming(doc) ? 's' : 'w'}${isCompleted(doc) ? 'c' : '-'}:${seenText(doc) ?? ''}`;
+/** What a subscriber holds of a message: whether it is complete, and its text. */
+const messageSeen = (doc: MessageDoc) => `${isCompleted(doc) ? 'c' : isStreaming(doc) ? 's' : 'w'}:${seenText(doc) ?? ''}`;
+const ZERO_ID = '000000000000000000000000';
 
 export class LiveEngine {
   private readonly watches = new Map<string, Watch>();
+  /** The connections that have subscriptions, checked once per tick each. */
+  private readonly callers = new Map<string, { caller: LiveCaller; subscriptions: number }>();
   private count = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -134,12 +172,23 @@ export class LiveEngine {
   /** When the previous tick started: messages are read from shortly before it. */
   private previousTickAt = 0;
   private ticks = 0;
+  /** Replay pages of all resuming subscriptions, batched into few reads (a reconnect storm is one). */
+  private readonly replayPages: DataLoader<ReplayKey, ReplayPage>;
 
   constructor(
     private readonly deps: ContextDependencies,
     readonly options: LiveOptions = DEFAULT_LIVE_OPTIONS,
     private readonly observer: LiveObserver = {},
-  ) {}
+  ) {
+    // each batch is one budget: at most MAX_DOCUMENTS_PER_REQUEST documents, so as many pages as fit
+    const pagesPerBatch = Math.max(1, Math.floor((deps.maxDocuments ?? 20_000) / (options.replayPageSize + 1)));
+    this.replayPages = new DataLoader((keys) => this.readReplayPages(keys), {
+      cache: false,
+      maxBatchSize: pagesPerBatch,
+      // the subscribes of a reconnecting fleet arrive over a few milliseconds: read their pages together
+      batchScheduleFn: (callback) => setTimeout(callback, 5),
+    });
+  }
 
   /** Active subscriptions. */
   get size(): number {
@@ -160,27 +209,43 @@ export class LiveEngine {
     const session = await readableSession(ctx, id);
     if (!session) return this.ended<SessionDoc>();
     const watch = this.admit(session._id);
-    const subscription: SessionSubscription = { kind: 'session', caller, context: ctx, stream: this.stream(watch, () => subscription, caller), lastSent: sessionJson(session) };
+    const json = sessionJson(session);
+    const current = watch.json === json;
+    const subscription: SessionSubscription = {
+      kind: 'session', caller, addedAt: this.ticks, stream: this.stream(watch, () => subscription, caller),
+      version: current ? watch.version : -1, sentJson: current ? undefined : json,
+    };
     this.add(watch, subscription);
     subscription.stream.push({ payload: session, context: ctx });
     return subscription.stream;
   }
 
-  /** `messageAdded(sessionId)`: every message stored from now on, and again whenever its text changes. */
-  async watchMessages(ctx: RequestContext, caller: LiveCaller, sessionId: ObjectId): Promise<AsyncIterableIterator<LiveEvent<MessageDoc>>> {
+  /**
+   * `messageAdded(sessionId, after)`: with `after`, the replay (the messages at or before it that are
+   * not completed, then every message after it), then live; without, every message stored from now
+   * on. Either way a message again whenever what a reader sees of it changes, until it is completed.
+   */
+  async watchMessages(ctx: RequestContext, caller: LiveCaller, sessionId: ObjectId, after?: ObjectId): Promise<AsyncIterableIterator<LiveEvent<MessageDoc>>> {
     const session = await readableSession(ctx, sessionId);
     if (!session) return this.ended<MessageDoc>();
-    const newest = await ctx.loaders.messages.newest(session);
+    const newest = after ? null : await ctx.loaders.messages.newest(session);
     const watch = this.admit(session._id);
-    const subscription: MessageSubscription = { kind: 'messages', caller, context: ctx, stream: this.stream(watch, () => subscription, caller), cut: newest?._id ?? null };
+    const subscription: MessageSubscription = {
+      kind: 'messages', caller, addedAt: this.ticks, stream: this.stream(watch, () => subscription, caller),
+      floor: (after ?? newest?._id)?.toHexString() ?? ZERO_ID, sent: new Map(), replaying: after !== undefined,
+    };
     this.add(watch, subscription);
-    // a reply still streaming when the subscription starts: its next pieces are sent
-    if (newest && isStreaming(newest) && !watch.known.has(newest._id.toHexString())) {
+    if (after) {
+      void this.replay(subscription, watch, session, after, ctx);
+      return subscription.stream;
+    }
+    // a reply in progress when the subscription starts: its next versions are sent
+    if (newest && !isCompleted(newest) && !watch.known.has(newest._id.toHexString())) {
       watch.known.set(newest._id.toHexString(), { doc: newest, seen: messageSeen(newest) });
     }
-    // messages a tick read while this subscription was being set up
-    for (const known of watch.known.values()) {
-      if (isAfter(known.doc._id, subscription.cut)) subscription.stream.push({ payload: known.doc, context: ctx });
+    for (const [key, known] of watch.known) {
+      if (key > subscription.floor) subscription.stream.push({ payload: known.doc, context: ctx }); // read by a tick meanwhile
+      if (key > subscription.floor || !isCompleted(known.doc)) subscription.sent.set(key, known.seen);
     }
     return subscription.stream;
   }
@@ -205,7 +270,10 @@ export class LiveEngine {
     if (refusal) throw refusal;
     const key = sessionId.toHexString();
     let watch = this.watches.get(key);
-    if (!watch) this.watches.set(key, (watch = { id: sessionId, subscriptions: new Set(), known: new Map() }));
+    if (!watch) {
+      watch = { id: sessionId, key, subscriptions: new Set(), messageSubscriptions: 0, json: undefined, version: 0, known: new Map() };
+      this.watches.set(key, watch);
+    }
     return watch;
   }
 
@@ -215,7 +283,11 @@ export class LiveEngine {
 
   private add(watch: Watch, subscription: Subscription): void {
     watch.subscriptions.add(subscription);
+    if (subscription.kind === 'messages') watch.messageSubscriptions += 1;
     this.count += 1;
+    const caller = this.callers.get(subscription.caller.id);
+    if (caller) caller.subscriptions += 1;
+    else this.callers.set(subscription.caller.id, { caller: subscription.caller, subscriptions: 1 });
     if (!this.timer && !this.running) {
       // from idle: the first tick one interval from now, reading messages from one interval before
       const now = Date.now();
@@ -227,8 +299,11 @@ export class LiveEngine {
 
   private remove(watch: Watch, subscription: Subscription): void {
     if (!watch.subscriptions.delete(subscription)) return;
+    if (subscription.kind === 'messages') watch.messageSubscriptions -= 1;
     this.count -= 1;
-    if (watch.subscriptions.size === 0) this.watches.delete(watch.id.toHexString());
+    if (watch.subscriptions.size === 0) this.watches.delete(watch.key);
+    const caller = this.callers.get(subscription.caller.id);
+    if (caller && --caller.subscriptions === 0) this.callers.delete(subscription.caller.id);
   }
 
   private schedule(): void {
@@ -247,132 +322,254 @@ export class LiveEngine {
     }, Math.max(0, this.nextAt - Date.now()));
   }
 
+  private pollReads(startedAt: number): RequestReads {
+    return { count: 0, byCollection: {}, deadline: this.deps.requestTimeoutMs ? startedAt + this.deps.requestTimeoutMs : undefined, onBatch: this.deps.onBatch, onCommand: this.deps.onCommand };
+  }
+
   private async tick(startedAt: number, delayMs: number): Promise<void> {
     const started = performance.now();
-    this.ticks += 1;
-    const reads: RequestReads = { count: 0, byCollection: {}, deadline: this.deps.requestTimeoutMs ? startedAt + this.deps.requestTimeoutMs : undefined, onBatch: this.deps.onBatch, onCommand: this.deps.onCommand };
+    const tick = ++this.ticks;
+    const reads = this.pollReads(startedAt);
     const loaders = createLoaders(this.deps.db, reads);
     const watches = [...this.watches.values()];
-    // The subscriptions the tick checks; those that start while it reads were checked at their
-    // subscribe and are compared from the next tick on (messages new to them are sent at once).
-    const checked = new Set(watches.flatMap((watch) => [...watch.subscriptions]));
     const sessions = await loaders.sessions.loadMany(watches.map((watch) => watch.id));
-    const contexts = await this.callerContexts(checked, loaders, reads);
+    const callers = await this.checkCallers(loaders);
 
-    const present: Array<{ watch: Watch; session: SessionDoc }> = [];
+    // who still may read what: once per caller and session, most answers without a read
+    const present: Array<{ watch: Watch; session: SessionDoc; allowed: Map<string, boolean | Promise<boolean>> }> = [];
+    const pending: Array<Promise<unknown>> = [];
     watches.forEach((watch, i) => {
       const session = sessions[i];
       if (session instanceof Error) throw session;
-      if (session) present.push({ watch, session });
-      else for (const subscription of [...watch.subscriptions]) subscription.stream.complete(); // deleted
-    });
-
-    // who still may read what (the same policy as every request)
-    const checks: Array<Promise<void>> = [];
-    for (const { watch, session } of present) {
+      if (!session) {
+        for (const subscription of watch.subscriptions) subscription.stream.complete(); // deleted
+        return;
+      }
+      const allowed = new Map<string, boolean | Promise<boolean>>();
       for (const subscription of watch.subscriptions) {
-        if (!checked.has(subscription)) continue;
-        const ctx = contexts.get(subscription.caller.id);
-        if (!ctx) {
-          subscription.stream.complete(); // the token expired, the key or the account is gone
+        if (subscription.addedAt === tick) continue;
+        const id = subscription.caller.id;
+        if (allowed.has(id)) continue;
+        const caller = callers.get(id);
+        if (!caller) continue; // no longer valid: completed below
+        const now = caller.policy.readableNow(session);
+        if (now !== undefined) allowed.set(id, now);
+        else {
+          const answer = caller.policy.canReadSession(session);
+          allowed.set(id, answer);
+          pending.push(answer.then((value) => allowed.set(id, value)));
+        }
+      }
+      present.push({ watch, session, allowed });
+    });
+    const watchingMessages = present.filter(({ watch }) => watch.messageSubscriptions > 0);
+    const [changed] = await Promise.all([this.changedMessages(loaders, watchingMessages), ...pending]);
+    const queries = { ...reads.byCollection };
+
+    // what differs from what each subscriber holds: pushed together, so that the events' reads are batched
+    const events: Array<{ subscription: Subscription; payload: SessionDoc | MessageDoc }> = [];
+    const changedBySession = groupBySession(changed);
+    for (const { watch, session, allowed } of present) {
+      const json = sessionJson(session);
+      if (json !== watch.json) {
+        watch.json = json;
+        watch.version += 1;
+      }
+      const messages = this.absorb(watch, changedBySession.get(watch.key) ?? []);
+      // (completing one removes it from the set: a Set's iteration allows that)
+      for (const subscription of watch.subscriptions) {
+        if (subscription.addedAt === tick || subscription.stream.done) continue;
+        if (allowed.get(subscription.caller.id) !== true) {
+          subscription.stream.complete(); // access lost, or the caller's credentials no longer hold
           continue;
         }
-        checks.push(ctx.policy.canReadSession(session).then((allowed) => {
-          if (!allowed) subscription.stream.complete();
-        }));
+        if (subscription.kind === 'session') {
+          if (subscription.version === watch.version) continue;
+          subscription.version = watch.version;
+          const seen = subscription.sentJson === json;
+          subscription.sentJson = undefined;
+          if (!seen) events.push({ subscription, payload: session });
+        } else if (!subscription.replaying) {
+          for (const { key, doc, seen } of messages) {
+            if (subscription.sent.get(key) === seen || (key <= subscription.floor && !subscription.sent.has(key))) continue;
+            subscription.sent.set(key, seen);
+            events.push({ subscription, payload: doc });
+          }
+        }
       }
     }
-    const watchingMessages = present.filter(({ watch }) => watchesMessages(watch));
-    const [changed] = await Promise.all([this.changedMessages(loaders, watchingMessages), ...checks]);
-    const queries = { ...reads.byCollection };
-    const contextOf = (subscription: Subscription) => (checked.has(subscription) ? contexts.get(subscription.caller.id) : undefined) ?? subscription.context;
-
-    // what changed, for whom: pushed together, so that the events' reads are batched
-    const events: Array<() => void> = [];
-    for (const { watch, session } of present) {
-      const json = sessionJson(session);
-      for (const subscription of watch.subscriptions) {
-        if (subscription.kind !== 'session' || !checked.has(subscription) || subscription.stream.done || subscription.lastSent === json) continue;
-        subscription.lastSent = json;
-        const context = contextOf(subscription);
-        events.push(() => subscription.stream.push({ payload: session, context }));
-      }
-    }
-    const watchOf = new Map(watchingMessages.map(({ watch }) => [watch.id.toHexString(), watch]));
-    for (const doc of changed) {
-      const watch = watchOf.get(doc.sessionId!.toHexString())!;
-      const key = doc._id.toHexString();
-      const before = watch.known.get(key);
-      const seen = messageSeen(doc);
-      watch.known.set(key, { doc, seen });
-      if (before?.seen === seen) continue;
-      for (const subscription of watch.subscriptions) {
-        // new: for those who started before it; changed: for everyone
-        if (subscription.kind !== 'messages' || subscription.stream.done || (!before && !isAfter(doc._id, subscription.cut))) continue;
-        const context = contextOf(subscription);
-        events.push(() => subscription.stream.push({ payload: doc, context }));
-      }
-    }
-    for (const push of events) push();
-    // from now on, the subscribe's own loaders are let go: the tick's are shared by all
-    for (const subscription of checked) {
-      const context = contexts.get(subscription.caller.id);
-      if (context) subscription.context = context;
-    }
-
+    this.publish(events, callers, tick, startedAt);
     this.forgetOldMessages(startedAt);
     this.previousTickAt = startedAt;
     this.observer.tick?.({ durationMs: performance.now() - started, delayMs, queries, events: events.length, subscriptions: this.count });
   }
 
   /**
-   * Each caller checked again, once per tick however many subscriptions it has, and its context for the
-   * tick (the tick's loaders, its own policy). Missing from the map: the caller is no longer valid.
+   * Each caller checked again, once per tick however many subscriptions it has: its viewer (the account
+   * and API key read again) and a policy on the tick's loaders. Missing from the map: no longer valid.
    */
-  private async callerContexts(subscriptions: ReadonlySet<Subscription>, loaders: Loaders, reads: RequestReads): Promise<Map<string, RequestContext>> {
-    const callers = new Map<string, LiveCaller>();
-    for (const subscription of subscriptions) callers.set(subscription.caller.id, subscription.caller);
-    const sessionGraph = createSessionGraphLoader(loaders);
-    const anonymousPolicy = new AccessPolicy(loaders, null);
-    const requestId = `live-tick-${this.ticks}`;
-    const contexts = new Map<string, RequestContext>();
-    await Promise.all([...callers.values()].map(async (caller) => {
+  private async checkCallers(loaders: Loaders): Promise<Map<string, CheckedCaller>> {
+    const anonymous: CheckedCaller = { viewer: null, policy: new AccessPolicy(loaders, null) };
+    const checked = new Map<string, CheckedCaller>();
+    await Promise.all([...this.callers.values()].map(async ({ caller }) => {
+      if (!caller.credentials) {
+        checked.set(caller.id, anonymous);
+        return;
+      }
       try {
-        const viewer = caller.credentials ? await viewerOf(caller.credentials, loaders) : null;
-        const policy = viewer ? new AccessPolicy(loaders, viewer) : anonymousPolicy;
-        contexts.set(caller.id, { requestId, reads, loaders, viewer, policy, anonymousPolicy, sessionGraph });
+        const viewer = await viewerOf(caller.credentials, loaders);
+        checked.set(caller.id, { viewer, policy: new AccessPolicy(loaders, viewer) });
       } catch (error) {
         // no longer valid: left out; anything else (the database) fails the tick
         if (!(error instanceof GatewayError && error.code === ErrorCode.UNAUTHENTICATED)) throw error;
       }
     }));
-    return contexts;
+    return checked;
+  }
+
+  /**
+   * The tick's events, each resolved in a context of its caller on the event loaders of this tick
+   * (one read per collection for all the events' fields), under a document budget per event.
+   */
+  private publish(events: ReadonlyArray<{ subscription: Subscription; payload: SessionDoc | MessageDoc }>, callers: Map<string, CheckedCaller>, tick: number, startedAt: number): void {
+    if (events.length === 0) return;
+    const reads: RequestReads = {
+      ...this.pollReads(startedAt),
+      byCollection: undefined,
+      maxDocuments: this.deps.maxDocuments === undefined ? undefined : this.deps.maxDocuments * events.length,
+    };
+    const loaders = createLoaders(this.deps.db, reads);
+    const contexts = new Map<string, RequestContext>();
+    for (const { subscription, payload } of events) {
+      // every subscription with an event was allowed at this tick, so its caller was checked
+      const caller = callers.get(subscription.caller.id)!;
+      let context = contexts.get(subscription.caller.id);
+      if (!context) contexts.set(subscription.caller.id, (context = createEventContext({ requestId: `live-tick-${tick}`, reads, loaders, viewer: caller.viewer })));
+      (subscription.stream as LiveStream<LiveEvent<unknown>>).push({ payload, context });
+    }
   }
 
   private async changedMessages(loaders: Loaders, watching: ReadonlyArray<{ watch: Watch; session: SessionDoc }>): Promise<MessageDoc[]> {
     if (watching.length === 0) return [];
     const after = ObjectId.createFromTime(Math.max(0, Math.floor(this.previousTickAt / 1000) - this.options.lateWriteMarginS));
-    const streaming = watching.flatMap(({ watch }) => [...watch.known.values()].filter((known) => isStreaming(known.doc)).map((known) => known.doc._id));
-    return loaders.messages.changed(watching.map(({ session }) => session), after, streaming);
+    const followed = watching.flatMap(({ watch }) => [...watch.known.values()].filter((known) => !isCompleted(known.doc)).map((known) => known.doc._id));
+    return loaders.messages.changed(watching.map(({ session }) => session), after, followed);
   }
 
-  /** Messages older than the next tick's read and no longer streaming cannot come back: forgotten. */
+  /** The messages a tick read of one watch, remembered; returns them with what a reader sees of each. */
+  private absorb(watch: Watch, docs: readonly MessageDoc[]): Array<{ key: string; doc: MessageDoc; seen: string }> {
+    return docs.map((doc) => {
+      const key = doc._id.toHexString();
+      const seen = messageSeen(doc);
+      watch.known.set(key, { doc, seen });
+      return { key, doc, seen };
+    });
+  }
+
+  /**
+   * Messages older than the next tick's read and completed cannot come back: forgotten, by the watch and
+   * its subscribers. Of those not completed, the newest `maxFollowedPerSession` stay followed.
+   */
   private forgetOldMessages(tickAt: number): void {
-    const horizon = Math.floor(tickAt / 1000) - this.options.lateWriteMarginS;
+    const horizon = ObjectId.createFromTime(Math.max(0, Math.floor(tickAt / 1000) - this.options.lateWriteMarginS)).toHexString();
     for (const watch of this.watches.values()) {
+      const forgotten: string[] = [];
+      const followed: string[] = [];
       for (const [key, known] of watch.known) {
-        if (known.doc._id.getTimestamp().getTime() / 1000 < horizon && !isStreaming(known.doc)) watch.known.delete(key);
+        if (key >= horizon) continue;
+        if (isCompleted(known.doc)) forgotten.push(key);
+        else followed.push(key);
+      }
+      if (followed.length > this.options.maxFollowedPerSession) forgotten.push(...followed.sort().slice(0, followed.length - this.options.maxFollowedPerSession));
+      for (const key of forgotten) watch.known.delete(key);
+      for (const subscription of watch.subscriptions) {
+        if (subscription.kind !== 'messages') continue;
+        for (const key of forgotten) subscription.sent.delete(key);
+        // what a replay sent that no tick read, and that is past the look-back now
+        if (subscription.sent.size > watch.known.size) for (const key of subscription.sent.keys()) if (key < horizon && !watch.known.has(key)) subscription.sent.delete(key);
       }
     }
   }
+
+  /**
+   * The replay of a resuming subscription, page by page as its consumer takes them: the messages at
+   * or before `after` that are not completed, then those after it, oldest first; then the hand-over.
+   */
+  private async replay(subscription: MessageSubscription, watch: Watch, session: SessionDoc, after: ObjectId, ctx: RequestContext): Promise<void> {
+    const first = this.options.replayPageSize;
+    const send = (doc: MessageDoc) => {
+      const key = doc._id.toHexString();
+      const seen = messageSeen(doc);
+      // followed from now on when it may still change, so that the ticks read it again; what a tick may
+      // read again is remembered as sent, what no tick will read is not (a long replay holds nothing)
+      const completed = isCompleted(doc);
+      if (!completed && !watch.known.has(key)) watch.known.set(key, { doc, seen });
+      if (!completed || key >= this.lookBack()) subscription.sent.set(key, seen);
+      subscription.stream.push({ payload: doc, context: ctx });
+    };
+    try {
+      for (const part of ['unfinished', 'newer'] as const) {
+        let cursor: ObjectId | undefined;
+        for (;;) {
+          await subscription.stream.room(first);
+          if (subscription.stream.done) return;
+          const key: ReplayKey = part === 'newer' ? { session, part, after: cursor ?? after, first } : { session, part, after, from: cursor, first };
+          const page = await this.replayPages.load(key);
+          if (subscription.stream.done) return;
+          for (const doc of page.messages) send(doc);
+          cursor = page.cursor;
+          if (!page.more) break;
+        }
+      }
+    } catch (error) {
+      this.observer.replayFailed?.(error);
+      subscription.stream.complete();
+      return;
+    }
+    this.handOver(subscription, watch, ctx);
+  }
+
+  /** Where the next tick's read of new messages starts (its look-back), as an `_id` hex. */
+  private lookBack(): string {
+    return ObjectId.createFromTime(Math.max(0, Math.floor(this.previousTickAt / 1000) - this.options.lateWriteMarginS)).toHexString();
+  }
+
+  /**
+   * The replay is over: what the ticks read meanwhile is sent where the subscriber lacks it (messages
+   * the replay did not reach, and final versions), in `_id` order; the next ticks go on from there.
+   * A version that is not final is left to the next tick, which reads it again, fresher than both.
+   */
+  private handOver(subscription: MessageSubscription, watch: Watch, ctx: RequestContext): void {
+    subscription.replaying = false;
+    const keys = [...watch.known.keys()].sort();
+    for (const key of keys) {
+      const known = watch.known.get(key)!;
+      const held = subscription.sent.get(key);
+      if (held === known.seen) continue;
+      const missing = held === undefined && key > subscription.floor;
+      const final = held !== undefined && isCompleted(known.doc);
+      if (!missing && !final) continue;
+      subscription.sent.set(key, known.seen);
+      subscription.stream.push({ payload: known.doc, context: ctx });
+    }
+  }
+
+  private async readReplayPages(keys: readonly ReplayKey[]): Promise<ReplayPage[]> {
+    const reads: RequestReads = { ...this.pollReads(Date.now()), byCollection: undefined, maxDocuments: this.deps.maxDocuments };
+    return createLoaders(this.deps.db, reads).messages.replay(keys);
+  }
 }
 
-function watchesMessages(watch: Watch): boolean {
-  for (const subscription of watch.subscriptions) if (subscription.kind === 'messages') return true;
-  return false;
+function groupBySession(docs: readonly MessageDoc[]): Map<string, MessageDoc[]> {
+  const groups = new Map<string, MessageDoc[]>();
+  for (const doc of docs) {
+    const key = doc.sessionId!.toHexString();
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(doc);
+  }
+  return groups;
 }
-
-const isAfter = (id: ObjectId, cut: ObjectId | null) => cut === null || id.toHexString() > cut.toHexString();
 
 /** The engine of an operation's context; subscriptions exist only over WebSocket. */
 export function liveOf(ctx: RequestContext): LiveHandle {

@@ -8,6 +8,8 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
   private readonly queue: T[] = [];
   private waiting: ((result: IteratorResult<T>) => void) | undefined;
   private ended = false;
+  /** Producers waiting for the queue to shrink (a replay pushing page by page). */
+  private roomWaiters: Array<{ below: number; resolve: () => void }> = [];
 
   constructor(
     private readonly maxQueued: number,
@@ -18,6 +20,17 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
 
   get done(): boolean {
     return this.ended;
+  }
+
+  /** Events waiting for the consumer. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Resolves once fewer than `below` events wait, or the stream has ended: a producer's backpressure. */
+  room(below: number): Promise<void> {
+    if (this.ended || this.queue.length < below) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push({ below, resolve }));
   }
 
   push(value: T): void {
@@ -42,7 +55,11 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.queue.length > 0) return Promise.resolve({ value: this.queue.shift()!, done: false });
+    if (this.queue.length > 0) {
+      const value = this.queue.shift()!;
+      if (this.roomWaiters.length > 0) this.wakeProducers();
+      return Promise.resolve({ value, done: false });
+    }
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => (this.waiting = resolve));
   }
@@ -64,9 +81,16 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     return this;
   }
 
+  private wakeProducers(): void {
+    const still: typeof this.roomWaiters = [];
+    for (const waiter of this.roomWaiters) (this.ended || this.queue.length < waiter.below ? waiter.resolve() : still.push(waiter));
+    this.roomWaiters = still;
+  }
+
   private end(): void {
     if (this.ended) return;
     this.ended = true;
+    this.wakeProducers();
     const waiting = this.waiting;
     this.waiting = undefined;
     if (waiting && this.queue.length === 0) waiting({ value: undefined, done: true });

@@ -23,6 +23,22 @@ export interface MessagePageKey {
   first: number;
 }
 
+/** One page of a resumed subscription's replay (`messageAdded(after:)`). */
+export interface ReplayKey {
+  session: SessionDoc;
+  /** The client's cursor, or where the previous page ended. */
+  after: ObjectId;
+  /** `newer`: messages with a greater `_id`; `unfinished`: those at or before it that are not completed. */
+  part: 'newer' | 'unfinished';
+  /** `unfinished` pages after the first: only messages after this one. */
+  from?: ObjectId;
+  /** Messages per page. */
+  first: number;
+}
+
+/** Replay keys read by one `find` at most: each is a clause of its `$or`. */
+const MAX_REPLAY_CLAUSES = 100;
+
 export interface SessionMessages {
   /** Up to `first + 1` messages of the session after `after`, oldest first. */
   page: DataLoader<MessagePageKey, MessageDoc[], string>;
@@ -38,6 +54,19 @@ export interface SessionMessages {
    * and the messages `ids` (replies still streaming, whose text may change), oldest first.
    */
   changed(sessions: readonly SessionDoc[], after: ObjectId, ids: readonly ObjectId[]): Promise<MessageDoc[]>;
+  /**
+   * Pages of resumed subscriptions, oldest first, many keys (sessions, cursors) per `find`: one clause
+   * each, sorted by session then `_id` and limited to what the pages hold together; keys the limit cut
+   * into are read again in a next round.
+   */
+  replay(keys: readonly ReplayKey[]): Promise<ReplayPage[]>;
+}
+
+/** A page of a replay: its usable messages, whether more follow, and where the next page starts. */
+export interface ReplayPage {
+  messages: MessageDoc[];
+  more: boolean;
+  cursor: ObjectId;
 }
 
 export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamScopedLoader<MessageDoc>): SessionMessages {
@@ -84,7 +113,49 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
     return keys.map((key) => results.get(key.session._id.toHexString()) ?? []);
   }
 
+  async function replay(keys: readonly ReplayKey[]): Promise<ReplayPage[]> {
+    const results = new Map<string, ReplayPage>();
+    const keyOf = (key: ReplayKey) => `${key.part}:${key.session._id.toHexString()}:${key.after.toHexString()}:${key.from?.toHexString() ?? ''}:${key.first}`;
+    const unique = [...new Map(keys.map((key) => [keyOf(key), key])).values()];
+    const groups = new Map<string, ReplayKey[]>();
+    for (const key of unique) groups.set(`${key.part}:${key.first}`, [...(groups.get(`${key.part}:${key.first}`) ?? []), key]);
+    const rounds: ReplayKey[][] = [];
+    for (const group of groups.values()) for (let i = 0; i < group.length; i += MAX_REPLAY_CLAUSES) rounds.push(group.slice(i, i + MAX_REPLAY_CLAUSES));
+    await Promise.all(rounds.map(async (round) => {
+      let pending = round;
+      while (pending.length > 0) {
+        const { part, first } = pending[0];
+        const limit = pending.length * (first + 1);
+        const range = (key: ReplayKey) => (part === 'newer' ? { $gt: key.after } : { $lte: key.after, ...(key.from ? { $gt: key.from } : {}) });
+        const clauses = pending.map((key) => ({ teamId: key.session.teamId, sessionId: key.session._id, _id: range(key) }));
+        const unfinished = part === 'unfinished' ? { completed: { $ne: true }, 'message.completed': { $ne: true } } : {};
+        const docs = await reader.find(collection, { $or: clauses, ...unfinished } as Filter<MessageDoc>, { sort: { sessionId: 1, _id: 1 }, limit, ...wholeBatch(limit) });
+        // The limit cut the result at its last document: keys of sessions sorted after it may not have had
+        // their turn. Each round completes at least one key (on the first session, the cursor that matches
+        // every document of it), so the rounds end.
+        const lastSession = docs.length === limit ? docs[docs.length - 1].sessionId?.toHexString() : undefined;
+        const next: ReplayKey[] = [];
+        for (const key of pending) {
+          const hex = key.session._id.toHexString();
+          const after = key.after.toHexString();
+          const from = key.from?.toHexString() ?? '';
+          const inRange = (id: string) => (part === 'newer' ? id > after : id <= after && id > from);
+          const matched = docs.filter((doc) => doc.sessionId?.toHexString() === hex && inRange(doc._id.toHexString()));
+          if (lastSession !== undefined && matched.length <= first && hex >= lastSession) {
+            next.push(key);
+            continue;
+          }
+          const page = matched.slice(0, first);
+          results.set(keyOf(key), { messages: usable(page, key.session, false), more: matched.length > first, cursor: page.length > 0 ? page[page.length - 1]._id : (key.from ?? key.after) });
+        }
+        pending = next;
+      }
+    }));
+    return keys.map((key) => results.get(keyOf(key))!);
+  }
+
   return {
+    replay,
     page: new DataLoader(pages, { cacheKeyFn: (key) => `${key.session._id.toHexString()}:${key.after?.toHexString() ?? ''}:${key.first}` }),
     each(session, after, onBatch) {
       return reader.each(collection, filterOf([session], after), { sort: { _id: 1 }, batchSize: 1000 }, (docs) => onBatch(usable(docs, session, false)));

@@ -22,6 +22,8 @@ export class AccessPolicy {
   /** The admin answers already settled, so that the per-session guard of a list needs no read. */
   private readonly adminKnown = new Map<string, boolean>();
   private readonly readable = new Map<string, Promise<boolean>>();
+  /** The read answers already settled, for `readableNow`. */
+  private readonly readableKnown = new Map<string, boolean>();
 
   constructor(
     private readonly loaders: Loaders,
@@ -74,9 +76,33 @@ export class AccessPolicy {
     const key = session._id.toHexString();
     let answer = this.readable.get(key);
     if (!answer) {
-      answer = this.computeCanReadSession(session);
+      const now = this.readableNow(session);
+      answer = now === undefined ? this.computeCanReadSession(session) : Promise.resolve(now);
       this.readable.set(key, answer);
+      if (now === undefined) void answer.then((known) => this.readableKnown.set(key, known), () => undefined);
     }
+    return answer;
+  }
+
+  /**
+   * The same answer when it needs no read (the sharing rules allow, the caller is anonymous, or it is
+   * already known); undefined when it does (the admin check, owner mode). The live engine asks this of
+   * thousands of subscriptions per tick and waits only for the few that need a read.
+   */
+  readableNow(session: SessionDoc): boolean | undefined {
+    const key = session._id.toHexString();
+    const known = this.readableKnown.get(key);
+    if (known !== undefined) return known;
+    if (!(session.teamId instanceof ObjectId)) return this.settle(key, false); // anomalous: readable by nobody
+    if (this.adminKnown.get(session.teamId.toHexString()) === true) return this.settle(key, true);
+    if (this.sharingAllowsNow(session) === true) return this.settle(key, true);
+    if (!this.viewer) return this.settle(key, false); // anonymous: no admin to check
+    if (this.viewer.isRoot) return this.settle(key, true);
+    return undefined;
+  }
+
+  private settle(key: string, answer: boolean): boolean {
+    this.readableKnown.set(key, answer);
     return answer;
   }
 
@@ -104,35 +130,37 @@ export class AccessPolicy {
     return idHex(org.ownerId) === accountHex || hasBit(org.permissions?.[accountHex], Permission.ORG_ADMIN);
   }
 
-  // The sharing rules are checked before the admin rule: they are cheaper (mostly no reads), and an
-  // admin is allowed either way, so the answer is the same.
+  // Reached when `readableNow` has no answer: the sharing rules do not allow without a read (owner mode
+  // asks the session's app), so the admin rule decides; an admin is allowed whatever the mode.
   private async computeCanReadSession(session: SessionDoc): Promise<boolean> {
-    if (!(session.teamId instanceof ObjectId)) return false; // anomalous: readable by nobody
-    if (this.adminKnown.get(session.teamId.toHexString()) === true) return true;
-    return (await this.sharingAllows(session)) || this.isAdmin(session.teamId, session.orgId);
+    if (effectiveSharingMode(session.sharingConfig) === OWNER_MODE && (await this.createdSessionApp(session))) return true;
+    return this.isAdmin(session.teamId as ObjectId, session.orgId);
   }
 
-  private async sharingAllows(session: SessionDoc): Promise<boolean> {
+  /** The sharing rules of §3.2 that need no read: true or false, or undefined for owner mode (its app decides). */
+  private sharingAllowsNow(session: SessionDoc): boolean | undefined {
     const viewer = this.viewer;
-    const sharing = storedSharing(session.sharingConfig);
     switch (effectiveSharingMode(session.sharingConfig)) {
       case 'public':
         return true;
       case 'restricted':
       case 'whitelist': {
         if (!viewer) return false;
-        const keys = Object.keys(sharing.permissions ?? {});
+        const keys = Object.keys(storedSharing(session.sharingConfig).permissions ?? {});
         const accountHex = viewer.accountId.toHexString();
         return keys.some((key) => key === accountHex || viewer.teamIds.has(key) || viewer.orgIds.has(key));
       }
-      case 'owner': {
-        if (!viewer) return false;
-        const app = await follow(this.loaders, RELATIONS.appOfSession, session);
-        return app !== null && idHex(app.createdBy) === viewer.accountId.toHexString();
-      }
+      case 'owner':
+        return viewer ? undefined : false;
       case 'team':
         // also a missing or unknown mode, which the contract reads as 'team'
-        return this.isMember(session.teamId);
+        return this.isMember(session.teamId as ObjectId);
     }
+  }
+
+  /** Owner mode: the caller created the session's app. */
+  private async createdSessionApp(session: SessionDoc): Promise<boolean> {
+    const app = await follow(this.loaders, RELATIONS.appOfSession, session);
+    return app !== null && idHex(app.createdBy) === this.viewer?.accountId.toHexString();
   }
 }

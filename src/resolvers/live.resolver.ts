@@ -28,13 +28,18 @@ export class LiveResolver {
   }
 
   @Subscription(() => Message, {
-    description: 'Every message of the session stored from now on, and a message again whenever its text changes (streamed pieces, an overwrite). Same access rules as `sessionUpdated`.',
-    subscribe: ({ args, context }: Subscribe<{ sessionId: ObjectId }>) => {
+    description:
+      'The session’s messages as they are written, and a message again whenever what a reader sees of it changes (streamed pieces, an overwrite, `completed`). With `after` (the `_id` of the last message the client holds), it first replays, oldest first, the messages at or before `after` that are not completed and every message after it, then goes on live with no gap and no repeat: resubscribe with it after a reconnect. Same access rules as `sessionUpdated`.',
+    subscribe: ({ args, context }: Subscribe<{ sessionId: ObjectId; after?: ObjectId | null }>) => {
       const { engine, caller } = liveOf(context);
-      return engine.watchMessages(context, caller, args.sessionId);
+      return engine.watchMessages(context, caller, args.sessionId, args.after ?? undefined);
     },
   })
-  messageAdded(@Arg('sessionId', () => ObjectIdScalar, { description: 'The session whose messages to follow.' }) sessionId: ObjectId, @Root() message: MessageDoc): MessageDoc {
+  messageAdded(
+    @Arg('sessionId', () => ObjectIdScalar, { description: 'The session whose messages to follow.' }) sessionId: ObjectId,
+    @Arg('after', () => ObjectIdScalar, { nullable: true, description: 'The `_id` of the last message the client holds (from `Session.messages` or an earlier event): resume from there.' }) _after: ObjectId | null,
+    @Root() message: MessageDoc,
+  ): MessageDoc {
     return reached(message, 'Message', sessionId);
   }
 }
