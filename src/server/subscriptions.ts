@@ -229,7 +229,11 @@ async function subscribeWithEventContexts(args: ExecutionArgs): Promise<AsyncIte
     async next() {
       const event = await events.next();
       if (event.done) return { value: undefined, done: true };
-      return { value: await execute({ ...eventArgs, rootValue: event.value.payload, contextValue: event.value.context }), done: false };
+      const context = event.value.context;
+      const result = (await execute({ ...eventArgs, rootValue: event.value.payload, contextValue: context })) as ExecutionResult;
+      // past the document budget an event is that error alone, as a request is: no partial data
+      if (result.errors && context.reads.exceeded) return { value: { errors: [context.reads.exceeded] }, done: false };
+      return { value: result, done: false };
     },
     async return() {
       await events.return?.();

@@ -1,0 +1,269 @@
+/**
+ * Resumable message streams: `messageAdded(sessionId, after)` replays what the client missed (the
+ * messages at or before `after` that are not completed, then every message after it, oldest first),
+ * then goes on live with no gap and no repeat. Real sockets, a real gateway and database; the writes
+ * made with the driver, as the webapp makes them.
+ */
+import { ObjectId, type Document } from 'mongodb';
+import { startTestGateway, type TestGateway } from './support/gateway';
+import { liveClient, type LiveClient, type Recorded } from './support/live-client';
+
+const INTERVAL_MS = 300;
+let gw: TestGateway;
+const clients: LiveClient[] = [];
+beforeAll(async () => {
+  gw = await startTestGateway({ scale: 4, app: { live: { intervalMs: INTERVAL_MS } } });
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.dispose()));
+});
+afterAll(() => gw.stop());
+
+const hex = (id: ObjectId) => id.toHexString();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const chat = () => gw.db.collection('chat');
+const RESUME = 'subscription($id: ObjectId!, $after: ObjectId) { messageAdded(sessionId: $id, after: $after) { _id text completed } }';
+
+const open = (token: string | null = gw.tokenFor('member')) => {
+  const client = liveClient(gw.url, token);
+  clients.push(client);
+  return client;
+};
+
+/** A generated Acme session of its own for each test, so that the tests do not see each other's messages. */
+let nextSession = 0;
+async function freshSession(): Promise<ObjectId> {
+  const sessions = await gw.db.collection('sessions').find({ teamId: gw.fixtures.teams.acmeMain, name: /^Run / }).sort({ _id: 1 }).toArray();
+  return sessions[nextSession++]._id;
+}
+
+/** A message as the webapp stores it: whole and completed, or streaming (pieces, not completed). */
+function message(sessionId: ObjectId, text: string, shape: { streaming?: string[]; completed?: boolean; id?: ObjectId } = {}): Document {
+  const _id = shape.id ?? new ObjectId();
+  return {
+    _id, orgId: gw.fixtures.orgs.acme, teamId: gw.fixtures.teams.acmeMain, sessionId, authorId: null, authorName: 'Writer', ts: Date.now(), isFeedback: false, chunkId: `c-${hex(_id)}`,
+    message: { room: hex(sessionId), event: 'message', incoming: false, message: { text: shape.streaming ? '' : text, type: 'text', displayType: 'bubble', overwrite: false } },
+    ...(shape.streaming ? { chunks: shape.streaming.map((chunk, i) => ({ ts: i + 1, chunk, tokens: 1 })) } : {}),
+    ...(shape.completed ?? !shape.streaming ? { completed: true } : {}),
+  };
+}
+
+/** Streams one more piece into a reply (set whole: the test database has no $push). */
+async function streamInto(id: ObjectId, pieces: string[]): Promise<void> {
+  await chat().updateOne({ _id: id }, { $set: { chunks: pieces.map((chunk, i) => ({ ts: i + 1, chunk, tokens: 1 })) } });
+}
+
+/** Ends a streamed reply as the webapp does: the overwrite, completed, the pieces gone. */
+async function complete(id: ObjectId, text: string): Promise<void> {
+  await chat().updateOne({ _id: id }, { $set: { 'message.message.text': text, 'message.message.overwrite': true, completed: true }, $unset: { chunks: '' } });
+}
+
+type View = Map<string, { text: string | null; completed: boolean }>;
+
+/** What a client holds after its events: each message by `_id`, the last version wins. */
+function viewOf(...subscriptions: Recorded[]): View {
+  const view: View = new Map();
+  for (const sub of subscriptions) for (const event of sub.events) view.set(event.data.messageAdded._id, { text: event.data.messageAdded.text, completed: event.data.messageAdded.completed });
+  return view;
+}
+
+/** What is stored, as the gateway shows it (every page of `Session.messages`). */
+async function storedView(session: ObjectId): Promise<View> {
+  const view: View = new Map();
+  let cursor: string | null = null;
+  for (;;) {
+    const { body } = await gw.graphql('query($id: ObjectId!, $after: String) { session(_id: $id) { messages(first: 100, after: $after) { nodes { _id text completed } pageInfo { hasNextPage endCursor } } } }', { id: hex(session), after: cursor }, gw.tokenFor('member'));
+    const page = body.data.session.messages;
+    for (const node of page.nodes) view.set(node._id, { text: node.text, completed: node.completed });
+    if (!page.pageInfo.hasNextPage) return view;
+    cursor = page.pageInfo.endCursor;
+  }
+}
+
+/** No event repeats the version the client already holds of a message. */
+function expectNoRepeats(sub: Recorded): void {
+  const held = new Map<string, string>();
+  const repeats: string[] = [];
+  for (const event of sub.events) {
+    const m = event.data.messageAdded;
+    const version = `${m.completed}:${m.text}`;
+    if (held.get(m._id) === version) repeats.push(`${m._id} ${version}`);
+    held.set(m._id, version);
+  }
+  expect(repeats).toEqual([]);
+}
+
+
+/** Waits until the client's view equals what is stored after `after`; says how they differ if it never does. */
+async function expectSameView(session: ObjectId, sub: Recorded, after?: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stored = await storedView(session);
+    const view = viewOf(sub);
+    // every message after `after`, and the unfinished ones at or before it that the replay sent
+    const differences = [...new Set([...[...stored.keys()].filter((id) => after === undefined || id > after), ...view.keys()])].filter((id) => JSON.stringify(view.get(id)) !== JSON.stringify(stored.get(id)));
+    if (differences.length === 0) return;
+    if (Date.now() > deadline) {
+      expect(differences.map((id) => ({ id, client: view.get(id), stored: stored.get(id) }))).toEqual([]);
+    }
+    await sleep(100);
+  }
+}
+
+describe('messageAdded(sessionId, after)', () => {
+  it('replays what was written while the client was away, oldest first and once each, then goes on live', async () => {
+    const session = await freshSession();
+    const written: ObjectId[] = [];
+    const write = async (...docs: Document[]) => {
+      await chat().insertMany(docs);
+      written.push(...docs.map((doc) => doc._id));
+      return docs.map((doc) => doc._id as ObjectId);
+    };
+    // before: a reply still streaming, then two whole messages; the client holds them all
+    const [streaming] = await write(message(session, '', { streaming: ['Once '] }));
+    const held = await write(message(session, 'first'), message(session, 'second'));
+    const last = hex(held[1]);
+    // while it is away: the reply grows, five messages arrive, one of them streaming
+    await streamInto(streaming, ['Once ', 'upon ']);
+    const newer = await write(message(session, 'a'), message(session, 'b'), message(session, '', { streaming: ['c1'] }), message(session, 'd'), message(session, 'e'));
+    const sub = open().subscribe(RESUME, { id: hex(session), after: last });
+    await sub.next(6);
+    // the unfinished one at or before `after` first, with its text now; then each newer one, in _id order
+    expect(sub.events.map((e) => e.data.messageAdded._id)).toEqual([hex(streaming), ...newer.map(hex)]);
+    expect(sub.events[0].data.messageAdded).toEqual({ _id: hex(streaming), text: 'Once upon ', completed: false });
+    expect(sub.events.map((e) => e.data.messageAdded.text)).toEqual(['Once upon ', 'a', 'b', 'c1', 'd', 'e']);
+    // then live: the replayed replies go on, and new messages come
+    await complete(streaming, 'Once upon a time.');
+    await streamInto(newer[2], ['c1', 'c2']);
+    const [fresh] = await write(message(session, 'f'));
+    await expectSameView(session, sub, last);
+    expectNoRepeats(sub);
+    expect(viewOf(sub).get(hex(streaming))).toEqual({ text: 'Once upon a time.', completed: true });
+    expect(viewOf(sub).get(hex(fresh))).toEqual({ text: 'f', completed: true });
+    await chat().deleteMany({ _id: { $in: written } });
+  });
+
+  it('has no gap and no repeat at the seam, whatever moment of the tick the subscribe falls in', async () => {
+    const session = await freshSession();
+    const written: ObjectId[] = [];
+    let writing = true;
+    let streamingReply: ObjectId | undefined;
+    let pieces: string[] = [];
+    // a writer: a message every 25 ms, and a reply streaming a piece every 60 ms, for about 3 s
+    const writer = (async () => {
+      for (let i = 0; writing && i < 120; i++) {
+        const doc = i % 10 === 3 ? message(session, '', { streaming: (pieces = [`p${i}`]) }) : message(session, `m${i}`);
+        if (i % 10 === 3) streamingReply = doc._id;
+        await chat().insertOne(doc);
+        written.push(doc._id);
+        if (streamingReply && i % 2 === 0) await streamInto(streamingReply, (pieces = [...pieces, `+${i}`]));
+        if (streamingReply && i % 10 === 9) await complete(streamingReply, `done ${i}`);
+        await sleep(25);
+      }
+    })();
+    // subscribers resume at several points of the ticks, each from the last message written then
+    const subs: Array<{ sub: Recorded; after: string }> = [];
+    for (let k = 0; k < 6; k++) {
+      await sleep(170 + 37 * k);
+      const after = hex(written[written.length - 1]);
+      subs.push({ sub: open().subscribe(RESUME, { id: hex(session), after }), after });
+    }
+    await writer;
+    writing = false;
+    for (const { sub, after } of subs) {
+      await expectSameView(session, sub, after);
+      expectNoRepeats(sub);
+      // new messages first appear in _id order
+      const firsts: string[] = [];
+      for (const event of sub.events) if (!firsts.includes(event.data.messageAdded._id)) firsts.push(event.data.messageAdded._id);
+      expect(firsts.filter((id) => id > after)).toEqual([...firsts.filter((id) => id > after)].sort());
+    }
+    await chat().deleteMany({ _id: { $in: written } });
+  }, 30_000);
+
+  it('a client away for 10,000 messages gets them all, read page by page as it takes them', async () => {
+    const session = await freshSession();
+    const start = new ObjectId();
+    const docs = Array.from({ length: 10_000 }, (_, i) => message(session, `message ${i}`, { id: ObjectId.createFromTime(Math.floor(Date.now() / 1000) - 20_000 + i) }));
+    await chat().insertMany(docs);
+    try {
+      const after = hex(ObjectId.createFromTime(Math.floor(Date.now() / 1000) - 30_000));
+      const { result: sub, byName } = await gw.countCommands(async () => {
+        const recorded = open().subscribe(RESUME, { id: hex(session), after });
+        await recorded.next(10_000, 60_000);
+        await sleep(1000);
+        return recorded;
+      });
+      const ids = sub.events.map((e) => e.data.messageAdded._id);
+      // the 10,000, then the session's own two, which the seed wrote now
+      const own = (await chat().find({ sessionId: session, _id: { $gt: docs[docs.length - 1]._id } }).sort({ _id: 1 }).toArray()).map((doc) => hex(doc._id));
+      expect(ids.slice(0, 3)).toEqual(docs.slice(0, 3).map((doc) => hex(doc._id)));
+      expect(ids.slice(-3)).toEqual([...docs.slice(-3).map((doc) => hex(doc._id)), ...own].slice(-3));
+      expect(ids).toEqual([...docs.map((doc) => hex(doc._id)), ...own]);
+      expect(new Set(ids).size).toBe(10_000);
+      // pages of 200, batched with nobody else here: at least 50 reads of the conversation
+      expect(byName['find chat']).toBeGreaterThanOrEqual(50);
+      void start;
+    } finally {
+      await chat().deleteMany({ _id: { $in: docs.map((doc) => doc._id) } });
+    }
+  }, 120_000);
+
+  it('refuses a malformed after as BAD_USER_INPUT, and completes with no event for a session the caller may not read', async () => {
+    const client = open();
+    for (const after of ['nope', 'ABCDEFABCDEFABCDEFABCDEF', 12, { $gt: '' }]) {
+      const sub = client.subscribe(RESUME, { id: hex(gw.fixtures.sessions.teamCrew), after });
+      await sub.ended();
+      expect(sub.events).toEqual([]);
+      expect((sub.errors[0] as Array<{ extensions: { code: string } }>)[0].extensions.code).toBe('BAD_USER_INPUT');
+    }
+    for (const id of [gw.fixtures.sessions.globexSession, gw.fixtures.sessions.restricted, new ObjectId()]) {
+      const sub = client.subscribe(RESUME, { id: hex(id), after: hex(ObjectId.createFromTime(0)) });
+      await sub.ended();
+      expect({ id: hex(id), events: sub.events, errors: sub.errors }).toEqual({ id: hex(id), events: [], errors: [] });
+    }
+  });
+
+  it('the first subscription after a Session.messages query: from its last node, no race', async () => {
+    const session = await freshSession();
+    const before = await storedView(session);
+    const last = [...before.keys()].sort().pop()!;
+    const early = message(session, 'written between the query and the subscribe');
+    await chat().insertOne(early);
+    const sub = open().subscribe(RESUME, { id: hex(session), after: last });
+    await sub.next(1);
+    expect(sub.events[0].data.messageAdded).toEqual({ _id: hex(early._id), text: 'written between the query and the subscribe', completed: true });
+    const late = message(session, 'after the subscribe');
+    await chat().insertOne(late);
+    await sub.next(2);
+    expect(sub.events.map((e) => e.data.messageAdded._id)).toEqual([hex(early._id), hex(late._id)]);
+    await chat().deleteMany({ _id: { $in: [early._id, late._id] } });
+  });
+});
+
+describe('the document budget of an event', () => {
+  it('an event whose selection reads past MAX_DOCUMENTS_PER_REQUEST is refused as QUERY_TOO_COMPLEX, with no partial data', async () => {
+    const tight = await startTestGateway({ app: { live: { intervalMs: INTERVAL_MS }, budgets: { maxDocuments: 3, maxResponseBytes: 1_000_000 } } });
+    try {
+      const client = liveClient(tight.url, tight.tokenFor('member'));
+      clients.push(client);
+      const id = tight.fixtures.sessions.teamCrew;
+      const sub = client.subscribe('subscription($id: ObjectId!) { sessionUpdated(_id: $id) { name tasks { name agent { name tools { name } } } agents { name } } }', { id: hex(id) });
+      await sub.next(1);
+      await tight.db.collection('sessions').updateOne({ _id: id }, { $set: { tokensUsed: 12_345 } });
+      await sub.next(2, 5000);
+      const event = sub.events[1];
+      expect(event.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+      expect(event.errors[0].message).toMatch(/MAX_DOCUMENTS_PER_REQUEST/);
+      // a selection within the budget is served at the same tick
+      const light = client.subscribe('subscription($id: ObjectId!) { sessionUpdated(_id: $id) { name tokensUsed } }', { id: hex(id) });
+      await light.next(1);
+      await tight.db.collection('sessions').updateOne({ _id: id }, { $set: { tokensUsed: 54_321 } });
+      await light.next(2, 5000);
+      expect(light.events[1]).toEqual({ data: { sessionUpdated: { name: 'Team crew run', tokensUsed: 54_321 } } });
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.dispose()));
+      await tight.stop();
+    }
+  });
+});
