@@ -51,8 +51,8 @@ export interface GatewayConfig {
   jwtMaxAgeS: number | undefined;
   /** CORS_ORIGINS: comma-separated origins (or `*`) browsers may call the API from; unset, none. */
   corsOrigins: CorsOrigins | undefined;
-  /** Subscriptions: LIVE_POLL_INTERVAL_MS (1000), LIVE_MAX_SUBSCRIPTIONS (20000), LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION (100), LIVE_MAX_BUFFERED_BYTES (1 MiB); unset ones take their defaults. */
-  live: { intervalMs?: number; maxSubscriptions?: number; maxPerConnection?: number; maxBufferedBytes?: number };
+  /** Subscriptions: LIVE_POLL_INTERVAL_MS (1000), LIVE_MAX_SUBSCRIPTIONS (20000), LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION (100), LIVE_MAX_BUFFERED_BYTES (1 MiB), LIVE_RESUME_WINDOW_S (300); unset ones take their defaults. */
+  live: { intervalMs?: number; maxSubscriptions?: number; maxPerConnection?: number; maxBufferedBytes?: number; resumeWindowS?: number };
 }
 
 /** Defaults of the time limits (README, "Resilience"). */
@@ -122,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       maxSubscriptions: parseLimit(env, 'LIVE_MAX_SUBSCRIPTIONS'),
       maxPerConnection: parseLimit(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION'),
       maxBufferedBytes: parseLimit(env, 'LIVE_MAX_BUFFERED_BYTES'),
+      resumeWindowS: parseLimit(env, 'LIVE_RESUME_WINDOW_S'),
     }),
   };
 }

@@ -19,7 +19,8 @@
  * version it was sent of each message the engine still reads: it is sent every message above its
  * floor, and any message it holds again when its text or `completed` changes. A subscription that
  * resumes (`after`) is first replayed, oldest first, page by page under the consumer's pace: the
- * messages at or before `after` that are not completed, then those after it; ticks leave it alone
+ * messages at or before `after` that are not completed or were written shortly before it (the resume
+ * window: a reply may have ended while the client was away), then those after it; ticks leave it alone
  * meanwhile, and when the replay ends it is reconciled with what the ticks read, so that nothing falls
  * between the replay and the live part and nothing is sent twice.
  *
@@ -69,8 +70,13 @@ export interface LiveOptions {
   maxQueuedEvents: number;
   /** The look-back: seconds before the previous tick that a message's id may lag its write (writers' clocks). */
   lateWriteMarginS: number;
-  /** Messages a replay reads per page and subscription (at most MAX_DOCUMENTS_PER_REQUEST together). */
+  /** Messages a replay reads per page and subscription (at most MAX_DOCUMENTS_PER_REQUEST together; below `maxQueuedEvents`). */
   replayPageSize: number;
+  /**
+   * LIVE_RESUME_WINDOW_S: a resume also sends again every message written in this many seconds before
+   * `after`, completed or not, so that a reply that ended while the client was away arrives final.
+   */
+  resumeWindowS: number;
   /** Messages not completed that a watched session keeps re-reading each tick, newest first. */
   maxFollowedPerSession: number;
 }
@@ -80,7 +86,8 @@ export const DEFAULT_LIVE_OPTIONS: LiveOptions = {
   maxSubscriptions: 20_000,
   maxQueuedEvents: 1000,
   lateWriteMarginS: 5,
-  replayPageSize: 200,
+  replayPageSize: 400,
+  resumeWindowS: 300,
   maxFollowedPerSession: 20,
 };
 
@@ -496,7 +503,7 @@ export class LiveEngine {
    * or before `after` that are not completed, then those after it, oldest first; then the hand-over.
    */
   private async replay(subscription: MessageSubscription, watch: Watch, session: SessionDoc, after: ObjectId, ctx: RequestContext): Promise<void> {
-    const first = this.options.replayPageSize;
+    const first = Math.max(1, Math.min(this.options.replayPageSize, Math.floor(this.options.maxQueuedEvents / 2)));
     const send = (doc: MessageDoc) => {
       const key = doc._id.toHexString();
       const seen = messageSeen(doc);
@@ -508,12 +515,14 @@ export class LiveEngine {
       subscription.stream.push({ payload: doc, context: ctx });
     };
     try {
-      for (const part of ['unfinished', 'newer'] as const) {
+      const since = ObjectId.createFromTime(Math.max(0, after.getTimestamp().getTime() / 1000 - this.options.resumeWindowS));
+      for (const part of ['held', 'newer'] as const) {
         let cursor: ObjectId | undefined;
         for (;;) {
-          await subscription.stream.room(first);
+          // a page is pushed when it fits under the bound of waiting events
+          await subscription.stream.room(this.options.maxQueuedEvents - first);
           if (subscription.stream.done) return;
-          const key: ReplayKey = part === 'newer' ? { session, part, after: cursor ?? after, first } : { session, part, after, from: cursor, first };
+          const key: ReplayKey = part === 'newer' ? { session, part, after: cursor ?? after, first } : { session, part, after, since, from: cursor, first };
           const page = await this.replayPages.load(key);
           if (subscription.stream.done) return;
           for (const doc of page.messages) send(doc);

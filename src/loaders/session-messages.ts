@@ -12,6 +12,7 @@ import DataLoader from 'dataloader';
 import type { Db, Filter, ObjectId } from 'mongodb';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
 import { isUsableDocument } from '../data-model/collections';
+import { isCompleted } from '../data-model/message-text';
 import { wholeBatch, type RequestReader } from './query-options';
 import type { TeamScopedLoader } from './team-scoped-loader';
 
@@ -28,9 +29,14 @@ export interface ReplayKey {
   session: SessionDoc;
   /** The client's cursor, or where the previous page ended. */
   after: ObjectId;
-  /** `newer`: messages with a greater `_id`; `unfinished`: those at or before it that are not completed. */
-  part: 'newer' | 'unfinished';
-  /** `unfinished` pages after the first: only messages after this one. */
+  /**
+   * `newer`: messages with a greater `_id`; `held`: those at or before it that the client may hold in
+   * an older version: not completed, or written after `since` (a reply that ended while it was away).
+   */
+  part: 'newer' | 'held';
+  /** `held`: the start of the look-back before `after`. */
+  since?: ObjectId;
+  /** `held` pages after the first: only messages after this one. */
   from?: ObjectId;
   /** Messages per page. */
   first: number;
@@ -115,7 +121,7 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
 
   async function replay(keys: readonly ReplayKey[]): Promise<ReplayPage[]> {
     const results = new Map<string, ReplayPage>();
-    const keyOf = (key: ReplayKey) => `${key.part}:${key.session._id.toHexString()}:${key.after.toHexString()}:${key.from?.toHexString() ?? ''}:${key.first}`;
+    const keyOf = (key: ReplayKey) => `${key.part}:${key.session._id.toHexString()}:${key.after.toHexString()}:${key.since?.toHexString() ?? ''}:${key.from?.toHexString() ?? ''}:${key.first}`;
     const unique = [...new Map(keys.map((key) => [keyOf(key), key])).values()];
     const groups = new Map<string, ReplayKey[]>();
     for (const key of unique) groups.set(`${key.part}:${key.first}`, [...(groups.get(`${key.part}:${key.first}`) ?? []), key]);
@@ -126,10 +132,13 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
       while (pending.length > 0) {
         const { part, first } = pending[0];
         const limit = pending.length * (first + 1);
-        const range = (key: ReplayKey) => (part === 'newer' ? { $gt: key.after } : { $lte: key.after, ...(key.from ? { $gt: key.from } : {}) });
-        const clauses = pending.map((key) => ({ teamId: key.session.teamId, sessionId: key.session._id, _id: range(key) }));
-        const unfinished = part === 'unfinished' ? { completed: { $ne: true }, 'message.completed': { $ne: true } } : {};
-        const docs = await reader.find(collection, { $or: clauses, ...unfinished } as Filter<MessageDoc>, { sort: { sessionId: 1, _id: 1 }, limit, ...wholeBatch(limit) });
+        const clauses = pending.map((key): Filter<MessageDoc> => {
+          const scope = { teamId: key.session.teamId, sessionId: key.session._id };
+          if (part === 'newer') return { ...scope, _id: { $gt: key.after } };
+          const held = [{ completed: { $ne: true }, 'message.completed': { $ne: true } }, ...(key.since ? [{ _id: { $gt: key.since } }] : [])];
+          return { ...scope, _id: { $lte: key.after, ...(key.from ? { $gt: key.from } : {}) }, $or: held };
+        });
+        const docs = await reader.find(collection, { $or: clauses } as Filter<MessageDoc>, { sort: { sessionId: 1, _id: 1 }, limit, ...wholeBatch(limit) });
         // The limit cut the result at its last document: keys of sessions sorted after it may not have had
         // their turn. Each round completes at least one key (on the first session, the cursor that matches
         // every document of it), so the rounds end.
@@ -139,8 +148,13 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
           const hex = key.session._id.toHexString();
           const after = key.after.toHexString();
           const from = key.from?.toHexString() ?? '';
-          const inRange = (id: string) => (part === 'newer' ? id > after : id <= after && id > from);
-          const matched = docs.filter((doc) => doc.sessionId?.toHexString() === hex && inRange(doc._id.toHexString()));
+          const since = key.since?.toHexString();
+          const inRange = (doc: MessageDoc) => {
+            const id = doc._id.toHexString();
+            if (part === 'newer') return id > after;
+            return id <= after && id > from && ((since !== undefined && id > since) || !isCompleted(doc));
+          };
+          const matched = docs.filter((doc) => doc.sessionId?.toHexString() === hex && inRange(doc));
           if (lastSession !== undefined && matched.length <= first && hex >= lastSession) {
             next.push(key);
             continue;
