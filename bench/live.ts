@@ -1,11 +1,19 @@
 /**
- * The benchmark's live target (issue 14): `subscriptions` sessionUpdated subscriptions over
- * `connections` WebSocket connections, spread over the team's sessions; each second 1 % of the watched
- * sessions are written (their `lastUpdatedDate` set to the write's time). Reports the server's CPU per
- * tick (all of the process's CPU over the measured window, divided by its ticks), its database
- * commands per tick, RSS per subscription, and the latency from each write to each client's event.
+ * The benchmark's live target: `subscriptions` over `connections` WebSocket connections (half
+ * `sessionUpdated`, half `messageAdded`), spread over the team's sessions. Each second 1 % of the
+ * watched sessions are written and 1 % get a new message. Reports the server's CPU per tick (all of
+ * the process's CPU over the measured window, divided by its ticks), its database commands per tick,
+ * RSS and heap per subscription, and the latency from each write to each client's event.
+ *
+ * Then the reconnect storm: every connection dropped at once, one new message written into every
+ * watched session meanwhile, and every connection back at once with each `messageAdded` resumed from
+ * the last `_id` it held. Reports how long until every subscription has caught up (its session's
+ * state, or the message it missed), the subscriptions that failed (a refusal, a deadline), and the
+ * slowest `/healthz` answer seen throughout by a prober in a process of its own.
+ *
  * The clients run in this process, not the server's: their CPU is not charged to the gateway.
  */
+import { spawn } from 'node:child_process';
 import { createClient, type Client } from 'graphql-ws';
 import { ObjectId, type Db } from 'mongodb';
 import WebSocket from 'ws';
@@ -36,71 +44,117 @@ export interface LiveResult {
   eventP50Ms: number;
   eventP99Ms: number;
   eventMaxMs: number;
+  /** All connections back at once, resuming: until every subscription caught up. */
+  stormSeconds: number;
+  stormFailures: number;
+  /** The slowest `/healthz` answer seen by the prober, during the subscribes, the measured window and the storm. */
+  healthzMaxMs: number;
+  healthzProbes: number;
 }
 
 interface ServerStats { cpuMicros: number; rss: number; heapUsed?: number; dbCommands: number }
 
+const SESSION_UPDATED = 'subscription($id: ObjectId!) { sessionUpdated(_id: $id) { _id name status tokensUsed lastUpdatedDate app { name } } }';
+const MESSAGE_ADDED = 'subscription($id: ObjectId!, $after: ObjectId) { messageAdded(sessionId: $id, after: $after) { id _id authorName text completed } }';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One subscription as the bench's clients hold it. */
+interface Held {
+  kind: 'session' | 'messages';
+  id: string;
+  /** The greatest message `_id` received (messageAdded): where a resume starts. */
+  last: string | null;
+  /** Since the last (re)subscribe: caught up. */
+  ready: boolean;
+  /** The message it must receive to count as caught up after the storm. */
+  awaiting?: string;
+}
+
 export async function measureLive(url: string, db: Db, token: string, sessionIds: string[], settings: LiveSettings, stats: () => Promise<ServerStats>): Promise<LiveResult> {
-  const query = 'subscription($id: ObjectId!) { sessionUpdated(_id: $id) { _id name status tokensUsed lastUpdatedDate app { name } } }';
   const latencies: number[] = [];
   const writtenAt = new Map<string, number>();
-  let firstEvents = 0;
+  const prober = probeHealth(url);
   const before = await stats();
   const subscribeStarted = Date.now();
-  const clients: Client[] = Array.from({ length: settings.connections }, () => createClient({
-    url: `${url.replace(/^http/, 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams: { Authorization: `Bearer ${token}` },
-    retryAttempts: 0,
-    lazy: false,
-    onNonLazyError: () => undefined,
-  }));
   const perConnection = Math.ceil(settings.subscriptions / settings.connections);
+  const held: Held[] = Array.from({ length: settings.subscriptions }, (_, i) => ({ kind: i % 2 === 0 ? 'session' : 'messages', id: sessionIds[Math.floor(i / 2) % sessionIds.length], last: null, ready: false }));
   let failures = 0;
-  for (let i = 0; i < settings.subscriptions; i++) {
-    const id = sessionIds[i % sessionIds.length];
-    const seen = { first: false };
-    clients[Math.floor(i / perConnection)].subscribe({ query, variables: { id } }, {
-      next: (result) => {
-        if (!seen.first) {
-          seen.first = true;
-          firstEvents += 1;
-          return;
-        }
-        const at = writtenAt.get(id);
-        const stamp = (result.data as { sessionUpdated?: { lastUpdatedDate?: string } } | undefined)?.sessionUpdated?.lastUpdatedDate;
-        if (at !== undefined && stamp && new Date(stamp).getTime() === at) latencies.push(Date.now() - at);
-      },
-      error: () => (failures += 1),
-      complete: () => undefined,
-    });
-  }
-  while (firstEvents + failures < settings.subscriptions) await new Promise((resolve) => setTimeout(resolve, 100));
+  let measuring = false;
+
+  const open = (resume: boolean): Client[] => Array.from({ length: settings.connections }, (_, c) => {
+    const client = createClient({ url: `${url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined });
+    for (const subscription of held.slice(c * perConnection, (c + 1) * perConnection)) {
+      subscription.ready = false;
+      const variables = subscription.kind === 'session' ? { id: subscription.id } : { id: subscription.id, after: resume ? subscription.last : null };
+      client.subscribe({ query: subscription.kind === 'session' ? SESSION_UPDATED : MESSAGE_ADDED, variables }, {
+        next: (result) => {
+          if (result.errors) failures += 1;
+          const data = result.data as { sessionUpdated?: { lastUpdatedDate?: string }; messageAdded?: { _id: string } } | undefined;
+          if (subscription.kind === 'session') {
+            subscription.ready = true;
+            const at = writtenAt.get(subscription.id);
+            const stamp = data?.sessionUpdated?.lastUpdatedDate;
+            if (measuring && at !== undefined && stamp && new Date(stamp).getTime() === at) latencies.push(Date.now() - at);
+            return;
+          }
+          const id = data?.messageAdded?._id;
+          if (!id) return;
+          if (subscription.last === null || id > subscription.last) subscription.last = id;
+          if (subscription.awaiting === undefined || id === subscription.awaiting) subscription.ready = true;
+        },
+        error: () => (failures += 1),
+        complete: () => undefined,
+      });
+    }
+    return client;
+  });
+
+  // messageAdded has nothing to send at first: it counts as up once subscribed, i.e. once the connection's sessionUpdated answered
+  let clients = open(false);
+  while (held.filter((s) => s.kind === 'session' && !s.ready).length + failures > 0 && failures === 0) await sleep(100);
   if (failures > 0) throw new Error(`${failures} of ${settings.subscriptions} subscriptions failed`);
   const subscribeSeconds = (Date.now() - subscribeStarted) / 1000;
-  await new Promise((resolve) => setTimeout(resolve, 3 * settings.intervalMs)); // settled: ticks without the subscribes
+  process.stderr.write(`live: ${settings.subscriptions} subscribed in ${subscribeSeconds} s\n`);
+  await sleep(3 * settings.intervalMs); // settled: ticks without the subscribes
   const subscribed = await stats();
 
-  const watched = [...new Set(sessionIds.slice(0, settings.subscriptions))];
+  const watched = [...new Set(held.map((s) => s.id))];
   const perSecond = Math.max(1, Math.round(watched.length / 100));
   const start = await stats();
   const started = Date.now();
+  measuring = true;
   for (let second = 0; second < settings.seconds; second++) {
     const next = started + (second + 1) * 1000;
-    // spread over the second, as writes arrive
+    // spread over the second, as writes arrive: a session written, and another one's new message
     for (let w = 0; w < perSecond; w++) {
       const id = watched[(second * perSecond + w) % watched.length];
       const at = Date.now();
       writtenAt.set(id, at);
       await db.collection('sessions').updateOne({ _id: new ObjectId(id) }, { $set: { lastUpdatedDate: new Date(at) }, $inc: { tokensUsed: 1 } });
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, (next - Date.now()) / (perSecond - w + 1))));
+      await writeMessage(db, watched[(second * perSecond + w + 37) % watched.length], `bench message ${second}.${w}`);
+      await sleep(Math.max(0, (next - Date.now()) / (perSecond - w + 1)));
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now())));
+    await sleep(Math.max(0, next - Date.now()));
   }
-  await new Promise((resolve) => setTimeout(resolve, settings.intervalMs + 500)); // the last writes' events
+  await sleep(settings.intervalMs + 500); // the last writes' events
   const end = await stats();
   const elapsedMs = Date.now() - started;
+  measuring = false;
+
+  process.stderr.write(`live: measured ${elapsedMs} ms\n`);
+  // the storm: every connection gone at once, a message missed in every watched session, all back at once
   await Promise.all(clients.map((client) => client.dispose()));
+  const missed = new Map<string, string>();
+  for (const id of watched) missed.set(id, await writeMessage(db, id, 'missed while away'));
+  for (const subscription of held) subscription.awaiting = subscription.kind === 'messages' ? missed.get(subscription.id) : undefined;
+  const failuresBefore = failures;
+  const stormStarted = Date.now();
+  clients = open(true);
+  while (held.some((s) => !s.ready) && Date.now() - stormStarted < 120_000) await sleep(100);
+  const stormSeconds = (Date.now() - stormStarted) / 1000;
+  const stormFailures = failures - failuresBefore + held.filter((s) => !s.ready).length;
+  await Promise.all(clients.map((client) => client.dispose()));
+  const health = await prober.stop();
 
   const ticks = elapsedMs / settings.intervalMs;
   const sorted = latencies.sort((a, b) => a - b);
@@ -122,6 +176,44 @@ export async function measureLive(url: string, db: Db, token: string, sessionIds
     eventP50Ms: at(0.5),
     eventP99Ms: at(0.99),
     eventMaxMs: sorted.length ? sorted[sorted.length - 1] : NaN,
+    stormSeconds: round(stormSeconds, 1),
+    stormFailures,
+    healthzMaxMs: health.maxMs,
+    healthzProbes: health.probes,
+  };
+}
+
+/** A message as the webapp stores it, whole and completed; returns its `_id`. */
+async function writeMessage(db: Db, sessionId: string, text: string): Promise<string> {
+  const session = await db.collection('sessions').findOne({ _id: new ObjectId(sessionId) });
+  const _id = new ObjectId();
+  await db.collection('chat').insertOne({
+    _id, orgId: session!.orgId, teamId: session!.teamId, sessionId: session!._id, authorId: null, authorName: 'Bench', ts: Date.now(), isFeedback: false, chunkId: `b-${_id.toHexString()}`,
+    message: { room: sessionId, event: 'message', incoming: false, message: { text, type: 'text', displayType: 'bubble', overwrite: false } }, completed: true,
+  });
+  return _id.toHexString();
+}
+
+/** Probes `/healthz` every 50 ms from a process of its own (this one is busy with the clients). */
+function probeHealth(url: string): { stop(): Promise<{ maxMs: number; probes: number }> } {
+  const script = `
+    let max = 0, probes = 0, stopping = false;
+    process.on('message', () => { stopping = true; });
+    (async () => {
+      while (!stopping) {
+        const started = performance.now();
+        try { await (await fetch(${JSON.stringify(`${url}/healthz`)})).text(); } catch {}
+        max = Math.max(max, performance.now() - started); probes += 1;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      process.send({ maxMs: Math.round(max), probes }, () => process.exit(0));
+    })();`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return {
+    stop: () => new Promise((resolve) => {
+      child.once('message', (result) => resolve(result as { maxMs: number; probes: number }));
+      child.send('stop');
+    }),
   };
 }
 

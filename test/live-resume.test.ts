@@ -205,6 +205,30 @@ describe('messageAdded(sessionId, after)', () => {
     }
   });
 
+  it('a message whose _id lags its write by more than the look-back is missed live, and reaches the client when it resumes', async () => {
+    const session = await freshSession();
+    const client = open();
+    const live = client.subscribe(RESUME, { id: hex(session), after: null });
+    await sleep(2 * INTERVAL_MS);
+    const recent = message(session, 'a message of now');
+    await chat().insertOne(recent);
+    await live.next(1);
+    // a writer whose clock is a minute behind: its id is older than the live window's look-back (5 s)
+    const lagging = message(session, 'from a lagging clock', { id: ObjectId.createFromTime(Math.floor(Date.now() / 1000) - 60) });
+    await chat().insertOne(lagging);
+    try {
+      await sleep(4 * INTERVAL_MS);
+      expect(live.events.map((e) => e.data.messageAdded._id)).toEqual([hex(recent._id)]);
+      live.stop();
+      // resumed from the last _id it holds: the lagging message is within the resume window before it
+      const resumed = client.subscribe(RESUME, { id: hex(session), after: hex(recent._id) });
+      await resumed.next(2);
+      expect(resumed.events.map((e) => e.data.messageAdded._id)).toContain(hex(lagging._id));
+    } finally {
+      await chat().deleteMany({ _id: { $in: [recent._id, lagging._id] } });
+    }
+  });
+
   it('a client away for 10,000 messages gets them all, read page by page as it takes them', async () => {
     const session = await freshSession();
     const start = new ObjectId();

@@ -154,6 +154,8 @@ interface Watch {
   version: number;
   /** Messages read by recent ticks, or followed until completed: to tell new and changed ones from repeats. */
   known: Map<string, KnownMessage>;
+  /** A tick has read its messages: `known` holds every message since the look-back, and those followed. */
+  ticked: boolean;
 }
 
 /** A caller as checked at a tick: its viewer, or null when its credentials no longer hold. */
@@ -181,6 +183,8 @@ export class LiveEngine {
   private ticks = 0;
   /** Replay pages of all resuming subscriptions, batched into few reads (a reconnect storm is one). */
   private readonly replayPages: DataLoader<ReplayKey, ReplayPage>;
+  /** A session's newest message being read for the first subscriptions of a watch: one read for all of them. */
+  private readonly newestReads = new Map<string, Promise<MessageDoc | null>>();
 
   constructor(
     private readonly deps: ContextDependencies,
@@ -235,11 +239,11 @@ export class LiveEngine {
   async watchMessages(ctx: RequestContext, caller: LiveCaller, sessionId: ObjectId, after?: ObjectId): Promise<AsyncIterableIterator<LiveEvent<MessageDoc>>> {
     const session = await readableSession(ctx, sessionId);
     if (!session) return this.ended<MessageDoc>();
-    const newest = after ? null : await ctx.loaders.messages.newest(session);
+    const start = after ? { floor: after.toHexString() } : await this.newestMessage(ctx, session);
     const watch = this.admit(session._id);
     const subscription: MessageSubscription = {
       kind: 'messages', caller, addedAt: this.ticks, stream: this.stream(watch, () => subscription, caller),
-      floor: (after ?? newest?._id)?.toHexString() ?? ZERO_ID, sent: new Map(), replaying: after !== undefined,
+      floor: start.floor, sent: new Map(), replaying: after !== undefined,
     };
     this.add(watch, subscription);
     if (after) {
@@ -247,14 +251,37 @@ export class LiveEngine {
       return subscription.stream;
     }
     // a reply in progress when the subscription starts: its next versions are sent
-    if (newest && !isCompleted(newest) && !watch.known.has(newest._id.toHexString())) {
-      watch.known.set(newest._id.toHexString(), { doc: newest, seen: messageSeen(newest) });
-    }
+    const inProgress = start.inProgress;
+    if (inProgress && !watch.known.has(start.floor)) watch.known.set(start.floor, { doc: inProgress, seen: messageSeen(inProgress) });
     for (const [key, known] of watch.known) {
       if (key > subscription.floor) subscription.stream.push({ payload: known.doc, context: ctx }); // read by a tick meanwhile
       if (key > subscription.floor || !isCompleted(known.doc)) subscription.sent.set(key, known.seen);
     }
     return subscription.stream;
+  }
+
+  /**
+   * Where a subscription without `after` starts: the session's newest message. A watch that a tick has
+   * read knows it without a read (its newest known message, or the look-back when none is that recent:
+   * every later one is read by the next tick). Otherwise one read, shared by the subscriptions that
+   * start the watch together; a reply in progress found there is followed.
+   */
+  private async newestMessage(ctx: RequestContext, session: SessionDoc): Promise<{ floor: string; inProgress?: MessageDoc }> {
+    const key = session._id.toHexString();
+    const watch = this.watches.get(key);
+    if (watch?.ticked) {
+      let floor = this.lookBack();
+      for (const known of watch.known.keys()) if (known > floor) floor = known;
+      return { floor };
+    }
+    let read = this.newestReads.get(key);
+    if (!read) {
+      read = ctx.loaders.messages.newest(session).finally(() => this.newestReads.delete(key));
+      this.newestReads.set(key, read);
+    }
+    const newest = await read;
+    if (!newest) return { floor: ZERO_ID };
+    return { floor: newest._id.toHexString(), inProgress: isCompleted(newest) ? undefined : newest };
   }
 
   /** Ends every subscription (they complete) and stops ticking; waits for a tick under way. */
@@ -278,7 +305,7 @@ export class LiveEngine {
     const key = sessionId.toHexString();
     let watch = this.watches.get(key);
     if (!watch) {
-      watch = { id: sessionId, key, subscriptions: new Set(), messageSubscriptions: 0, json: undefined, version: 0, known: new Map() };
+      watch = { id: sessionId, key, subscriptions: new Set(), messageSubscriptions: 0, json: undefined, version: 0, known: new Map(), ticked: false };
       this.watches.set(key, watch);
     }
     return watch;
@@ -306,7 +333,11 @@ export class LiveEngine {
 
   private remove(watch: Watch, subscription: Subscription): void {
     if (!watch.subscriptions.delete(subscription)) return;
-    if (subscription.kind === 'messages') watch.messageSubscriptions -= 1;
+    if (subscription.kind === 'messages' && --watch.messageSubscriptions === 0) {
+      // no tick reads its messages any more: what it knows goes stale
+      watch.ticked = false;
+      watch.known.clear();
+    }
     this.count -= 1;
     if (watch.subscriptions.size === 0) this.watches.delete(watch.key);
     const caller = this.callers.get(subscription.caller.id);
@@ -371,6 +402,7 @@ export class LiveEngine {
     });
     const watchingMessages = present.filter(({ watch }) => watch.messageSubscriptions > 0);
     const [changed] = await Promise.all([this.changedMessages(loaders, watchingMessages), ...pending]);
+    for (const { watch } of watchingMessages) watch.ticked = true;
     const queries = { ...reads.byCollection };
 
     // what differs from what each subscriber holds: pushed together, so that the events' reads are batched

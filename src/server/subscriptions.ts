@@ -64,12 +64,26 @@ export interface SubscriptionServer {
 type ConnectionState = {
   caller: LiveCaller;
   authorization: string | undefined;
+  setup?: SetupContext;
 };
+
+/**
+ * The context a connection's subscribes are set up in while it is fresh: a client opens its
+ * subscriptions together (a page, a reconnect), and so they share the caller's read and batch their
+ * sessions' reads, as the fields of one request do. Each subscription lives on in the engine's ticks,
+ * which check the caller and its access again.
+ */
+interface SetupContext {
+  context: Promise<RequestContext>;
+  until: number;
+}
+
+/** How long a connection's setup context is shared by its subscribes. */
+const SETUP_CONTEXT_MS = 1000;
 
 /** What a checked subscribe carries until its turn comes to make its context. */
 interface PendingContext {
-  authorization: string | undefined;
-  caller: LiveCaller;
+  connection: Partial<ConnectionState>;
 }
 
 /** A slow consumer's close frame waits behind what it does not read: past this, its socket is dropped. */
@@ -138,7 +152,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         const full = engine.refusal();
         if (full) return refuse(full);
         // the context is made when the subscribe's turn comes (below): its reads wait for that
-        const pending: PendingContext = { authorization: ctx.extra.authorization, caller: ctx.extra.caller! };
+        const pending: PendingContext = { connection: ctx.extra };
         const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: pending };
         return args;
       } catch (error) {
@@ -147,14 +161,20 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     },
     subscribe: (args) =>
       turn(async () => {
-        const { authorization, caller } = args.contextValue as PendingContext;
+        const { connection } = args.contextValue as PendingContext;
+        const now = Date.now();
+        if (!connection.setup || connection.setup.until <= now) {
+          const context = createRequestContext(contextDeps, { requestId: `ws-${randomUUID()}`, authorization: connection.authorization });
+          connection.setup = { context, until: now + SETUP_CONTEXT_MS };
+          context.catch(() => undefined);
+        }
         let context: RequestContext;
         try {
-          context = await createRequestContext(contextDeps, { requestId: `ws-${randomUUID()}`, authorization });
+          context = await connection.setup.context;
         } catch (error) {
           return { errors: [toGatewayError(error)] };
         }
-        return subscribeWithEventContexts({ ...args, contextValue: { ...context, live: { engine, caller } } });
+        return subscribeWithEventContexts({ ...args, contextValue: { ...context, live: { engine, caller: connection.caller! } } });
       }),
     onNext(ctx, _id, _payload, args, result) {
       metrics?.liveEvents.inc();
