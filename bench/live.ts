@@ -15,7 +15,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createClient, type Client } from 'graphql-ws';
-import { ObjectId, type Db } from 'mongodb';
+import { ObjectId, type Db, type Document } from 'mongodb';
 import WebSocket from 'ws';
 
 export interface LiveSettings {
@@ -77,15 +77,24 @@ export async function measureLive(url: string, db: Db, token: string, sessionIds
   const before = await stats();
   const subscribeStarted = Date.now();
   const perConnection = Math.ceil(settings.subscriptions / settings.connections);
-  const held: Held[] = Array.from({ length: settings.subscriptions }, (_, i) => ({ kind: i % 2 === 0 ? 'session' : 'messages', id: sessionIds[Math.floor(i / 2) % sessionIds.length], last: null, ready: false }));
+  // a client loads the conversation before it follows it: its last message is where it resumes from
+  const newest = new Map<string, string>();
+  for (const doc of await db.collection('chat').find({ sessionId: { $in: sessionIds.map((id) => new ObjectId(id)) } }).project({ _id: 1, sessionId: 1 }).toArray()) {
+    const key = String(doc.sessionId);
+    if (!newest.has(key) || doc._id.toHexString() > newest.get(key)!) newest.set(key, doc._id.toHexString());
+  }
+  const held: Held[] = Array.from({ length: settings.subscriptions }, (_, i) => {
+    const id = sessionIds[Math.floor(i / 2) % sessionIds.length];
+    return { kind: i % 2 === 0 ? 'session' : 'messages', id, last: newest.get(id) ?? null, ready: false };
+  });
   let failures = 0;
   let measuring = false;
 
-  const open = (resume: boolean): Client[] => Array.from({ length: settings.connections }, (_, c) => {
+  const open = (): Client[] => Array.from({ length: settings.connections }, (_, c) => {
     const client = createClient({ url: `${url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined });
     for (const subscription of held.slice(c * perConnection, (c + 1) * perConnection)) {
       subscription.ready = false;
-      const variables = subscription.kind === 'session' ? { id: subscription.id } : { id: subscription.id, after: resume ? subscription.last : null };
+      const variables = subscription.kind === 'session' ? { id: subscription.id } : { id: subscription.id, after: subscription.last };
       client.subscribe({ query: subscription.kind === 'session' ? SESSION_UPDATED : MESSAGE_ADDED, variables }, {
         next: (result) => {
           if (result.errors) failures += 1;
@@ -110,7 +119,7 @@ export async function measureLive(url: string, db: Db, token: string, sessionIds
   });
 
   // messageAdded has nothing to send at first: it counts as up once subscribed, i.e. once the connection's sessionUpdated answered
-  let clients = open(false);
+  let clients = open();
   while (held.filter((s) => s.kind === 'session' && !s.ready).length + failures > 0 && failures === 0) await sleep(100);
   if (failures > 0) throw new Error(`${failures} of ${settings.subscriptions} subscriptions failed`);
   const subscribeSeconds = (Date.now() - subscribeStarted) / 1000;
@@ -145,11 +154,13 @@ export async function measureLive(url: string, db: Db, token: string, sessionIds
   // the storm: every connection gone at once, a message missed in every watched session, all back at once
   await Promise.all(clients.map((client) => client.dispose()));
   const missed = new Map<string, string>();
-  for (const id of watched) missed.set(id, await writeMessage(db, id, 'missed while away'));
+  const away = await Promise.all(watched.map((id) => messageFor(db, id, 'missed while away')));
+  await db.collection('chat').insertMany(away); // one write (jongodb's writes cost the square of the collection's size)
+  away.forEach((doc, i) => missed.set(watched[i], doc._id.toHexString()));
   for (const subscription of held) subscription.awaiting = subscription.kind === 'messages' ? missed.get(subscription.id) : undefined;
   const failuresBefore = failures;
   const stormStarted = Date.now();
-  clients = open(true);
+  clients = open();
   while (held.some((s) => !s.ready) && Date.now() - stormStarted < 120_000) await sleep(100);
   const stormSeconds = (Date.now() - stormStarted) / 1000;
   const stormFailures = failures - failuresBefore + held.filter((s) => !s.ready).length;
@@ -183,15 +194,18 @@ export async function measureLive(url: string, db: Db, token: string, sessionIds
   };
 }
 
-/** A message as the webapp stores it, whole and completed; returns its `_id`. */
-async function writeMessage(db: Db, sessionId: string, text: string): Promise<string> {
+/** A message as the webapp stores it, whole and completed. */
+async function messageFor(db: Db, sessionId: string, text: string): Promise<Document & { _id: ObjectId }> {
   const session = await db.collection('sessions').findOne({ _id: new ObjectId(sessionId) });
   const _id = new ObjectId();
-  await db.collection('chat').insertOne({
+  return {
     _id, orgId: session!.orgId, teamId: session!.teamId, sessionId: session!._id, authorId: null, authorName: 'Bench', ts: Date.now(), isFeedback: false, chunkId: `b-${_id.toHexString()}`,
     message: { room: sessionId, event: 'message', incoming: false, message: { text, type: 'text', displayType: 'bubble', overwrite: false } }, completed: true,
-  });
-  return _id.toHexString();
+  };
+}
+
+async function writeMessage(db: Db, sessionId: string, text: string): Promise<void> {
+  await db.collection('chat').insertOne(await messageFor(db, sessionId, text));
 }
 
 /** Probes `/healthz` every 50 ms from a process of its own (this one is busy with the clients). */

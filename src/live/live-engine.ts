@@ -35,6 +35,7 @@ import type { MessageDoc, SessionDoc } from '../data-model/documents';
 import { isCompleted, isStreaming, seenText } from '../data-model/message-text';
 import { badUserInput, ErrorCode, GatewayError } from '../errors/codes';
 import { createLoaders, type Loaders, type RequestReads } from '../loaders';
+import { nextTurn } from '../loaders/fair-turns';
 import type { ReplayKey, ReplayPage } from '../loaders/session-messages';
 import { AccessPolicy } from '../policy/access-policy';
 import { readableSession } from '../policy/readable-sessions';
@@ -183,6 +184,8 @@ export class LiveEngine {
   private ticks = 0;
   /** Replay pages of all resuming subscriptions, batched into few reads (a reconnect storm is one). */
   private readonly replayPages: DataLoader<ReplayKey, ReplayPage>;
+  /** Replay pages being read, by what they ask for. */
+  private readonly replayReads = new Map<string, Promise<ReplayPage>>();
   /** A session's newest message being read for the first subscriptions of a watch: one read for all of them. */
   private readonly newestReads = new Map<string, Promise<MessageDoc | null>>();
 
@@ -376,12 +379,14 @@ export class LiveEngine {
     // who still may read what: once per caller and session, most answers without a read
     const present: Array<{ watch: Watch; session: SessionDoc; allowed: Map<string, boolean | Promise<boolean>> }> = [];
     const pending: Array<Promise<unknown>> = [];
-    watches.forEach((watch, i) => {
+    const slice = timeSlicer();
+    for (const [i, watch] of watches.entries()) {
+      await slice();
       const session = sessions[i];
       if (session instanceof Error) throw session;
       if (!session) {
         for (const subscription of watch.subscriptions) subscription.stream.complete(); // deleted
-        return;
+        continue;
       }
       const allowed = new Map<string, boolean | Promise<boolean>>();
       for (const subscription of watch.subscriptions) {
@@ -399,7 +404,7 @@ export class LiveEngine {
         }
       }
       present.push({ watch, session, allowed });
-    });
+    }
     const watchingMessages = present.filter(({ watch }) => watch.messageSubscriptions > 0);
     const [changed] = await Promise.all([this.changedMessages(loaders, watchingMessages), ...pending]);
     for (const { watch } of watchingMessages) watch.ticked = true;
@@ -409,6 +414,7 @@ export class LiveEngine {
     const events: Array<{ subscription: Subscription; payload: SessionDoc | MessageDoc }> = [];
     const changedBySession = groupBySession(changed);
     for (const { watch, session, allowed } of present) {
+      await slice();
       const json = sessionJson(session);
       if (json !== watch.json) {
         watch.json = json;
@@ -555,7 +561,7 @@ export class LiveEngine {
           await subscription.stream.room(this.options.maxQueuedEvents - first);
           if (subscription.stream.done) return;
           const key: ReplayKey = part === 'newer' ? { session, part, after: cursor ?? after, first } : { session, part, after, since, from: cursor, first };
-          const page = await this.replayPages.load(key);
+          const page = await this.replayPage(key);
           if (subscription.stream.done) return;
           for (const doc of page.messages) send(doc);
           cursor = page.cursor;
@@ -595,10 +601,36 @@ export class LiveEngine {
     }
   }
 
+  /** A page of a replay; the subscriptions of a session that resume from the same place share one. */
+  private replayPage(key: ReplayKey): Promise<ReplayPage> {
+    const id = [key.part, key.session._id.toHexString(), key.after.toHexString(), key.since?.toHexString(), key.from?.toHexString(), key.first].join(':');
+    let page = this.replayReads.get(id);
+    if (!page) {
+      page = this.replayPages.load(key).finally(() => this.replayReads.delete(id));
+      this.replayReads.set(id, page);
+    }
+    return page;
+  }
+
   private async readReplayPages(keys: readonly ReplayKey[]): Promise<ReplayPage[]> {
     const reads: RequestReads = { ...this.pollReads(Date.now()), byCollection: undefined, maxDocuments: this.deps.maxDocuments };
     return createLoaders(this.deps.db, reads).messages.replay(keys);
   }
+}
+
+/**
+ * A tick's work on tens of thousands of subscriptions runs in slices of a few milliseconds, each in a
+ * turn of the event loop of its own (src/loaders/fair-turns.ts), so that `/healthz` and requests are
+ * served in between rather than after the whole tick.
+ */
+function timeSlicer(sliceMs = 5): () => Promise<void> | undefined {
+  let sliceStarted = performance.now();
+  return () => {
+    if (performance.now() - sliceStarted < sliceMs) return undefined;
+    return nextTurn().then(() => {
+      sliceStarted = performance.now();
+    });
+  };
 }
 
 function groupBySession(docs: readonly MessageDoc[]): Map<string, MessageDoc[]> {

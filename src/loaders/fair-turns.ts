@@ -27,3 +27,16 @@ export function nextTurn(): Promise<void> {
     }
   });
 }
+
+let shared: Promise<void> | undefined;
+
+/**
+ * One turn for everyone who asks before it comes: work queued together (the events of a live tick)
+ * still runs together, and batches its reads, but after the I/O waiting before it.
+ */
+export function nextSharedTurn(): Promise<void> {
+  shared ??= nextTurn().then(() => {
+    shared = undefined;
+  });
+  return shared;
+}

@@ -64,8 +64,9 @@ export function requestReader(reads: RequestReads): RequestReader {
     if (left <= 0) throw deadlineExceeded();
     if (!signal) {
       signal = AbortSignal.timeout(left);
-      // every read of the request listens to it while it runs (a dozen at once is normal, not a leak)
-      setMaxListeners(100, signal);
+      // every read of the request listens to it while it runs: a dozen at once is normal, and the
+      // subscribes of a connection set up together share one context (hundreds), not a leak
+      setMaxListeners(1000, signal);
     }
     return { maxTimeMS: left, signal };
   };

@@ -24,6 +24,7 @@ import { setupTurns } from './setup-turns';
 import { toGatewayError } from '../errors/classify';
 import { badUserInput, ErrorCode, unauthenticated } from '../errors/codes';
 import { createLoaders } from '../loaders';
+import { nextSharedTurn } from '../loaders/fair-turns';
 import type { LiveCaller, LiveEngine, LiveEvent } from '../live/live-engine';
 import type { Logger } from '../observability/logger';
 import type { GatewayMetrics } from '../observability/metrics';
@@ -250,6 +251,8 @@ async function subscribeWithEventContexts(args: ExecutionArgs): Promise<AsyncIte
       const event = await events.next();
       if (event.done) return { value: undefined, done: true };
       const context = event.value.context;
+      // after the I/O waiting (a probe, a request), and together with the other events of its tick
+      await nextSharedTurn();
       const result = (await execute({ ...eventArgs, rootValue: event.value.payload, contextValue: context })) as ExecutionResult;
       // past the document budget an event is that error alone, as a request is: no partial data
       if (result.errors && context.reads.exceeded) return { value: { errors: [context.reads.exceeded] }, done: false };
