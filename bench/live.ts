@@ -50,12 +50,17 @@ export interface LiveResult {
   /** The slowest `/healthz` answer seen by the prober, during the subscribes, the measured window and the storm. */
   healthzMaxMs: number;
   healthzProbes: number;
+  /** The slowest `/healthz` answer in each phase, and the server's own event-loop delay (max, p99) in each. */
+  healthzByPhase: Record<string, number>;
+  loopDelayByPhase: Record<string, { maxMs: number; p99Ms: number }>;
 }
 
 interface ServerStats { cpuMicros: number; rss: number; heapUsed?: number; dbCommands: number }
 
 const SESSION_UPDATED = 'subscription($id: ObjectId!) { sessionUpdated(_id: $id) { _id name status tokensUsed lastUpdatedDate app { name } } }';
 const MESSAGE_ADDED = 'subscription($id: ObjectId!, $after: ObjectId) { messageAdded(sessionId: $id, after: $after) { id _id authorName text completed } }';
+/** The cursor of a client that holds no message yet: everything is after it. */
+const NO_MESSAGE = '000000000000000000000000';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One subscription as the bench's clients hold it. */
@@ -94,7 +99,7 @@ export async function measureLive(url: string, db: Db, token: string, sessionIds
     const client = createClient({ url: `${url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined });
     for (const subscription of held.slice(c * perConnection, (c + 1) * perConnection)) {
       subscription.ready = false;
-      const variables = subscription.kind === 'session' ? { id: subscription.id } : { id: subscription.id, after: subscription.last };
+      const variables = subscription.kind === 'session' ? { id: subscription.id } : { id: subscription.id, after: subscription.last ?? NO_MESSAGE };
       client.subscribe({ query: subscription.kind === 'session' ? SESSION_UPDATED : MESSAGE_ADDED, variables }, {
         next: (result) => {
           if (result.errors) failures += 1;
@@ -119,17 +124,38 @@ export async function measureLive(url: string, db: Db, token: string, sessionIds
   });
 
   // messageAdded has nothing to send at first: it counts as up once subscribed, i.e. once the connection's sessionUpdated answered
+  // Phases of the probes and of the server's event-loop delay. The bench's own stats force a full GC in
+  // the server (for the heap per subscription): a stall of its making, kept out of every phase.
+  const loops: Record<string, { maxMs: number; p99Ms: number }> = {};
+  let phase = 'start';
+  const enter = async (name: string) => {
+    const seen = await loopDelay(url);
+    const before = loops[phase];
+    loops[phase] = before ? { maxMs: Math.max(before.maxMs, seen.maxMs), p99Ms: Math.max(before.p99Ms, seen.p99Ms) } : seen;
+    phase = name;
+    prober.phase(name);
+  };
+  const quietStats = async () => {
+    const current = phase;
+    await enter('forced GC');
+    const result = await stats();
+    await sleep(500); // the stall's probes and delay samples land in this phase
+    await enter(current);
+    return result;
+  };
+  await enter('subscribe');
   let clients = open();
   while (held.filter((s) => s.kind === 'session' && !s.ready).length + failures > 0 && failures === 0) await sleep(100);
   if (failures > 0) throw new Error(`${failures} of ${settings.subscriptions} subscriptions failed`);
   const subscribeSeconds = (Date.now() - subscribeStarted) / 1000;
   process.stderr.write(`live: ${settings.subscriptions} subscribed in ${subscribeSeconds} s\n`);
   await sleep(3 * settings.intervalMs); // settled: ticks without the subscribes
-  const subscribed = await stats();
+  const subscribed = await quietStats();
 
   const watched = [...new Set(held.map((s) => s.id))];
   const perSecond = Math.max(1, Math.round(watched.length / 100));
-  const start = await stats();
+  await enter('measure');
+  const start = await quietStats();
   const started = Date.now();
   measuring = true;
   for (let second = 0; second < settings.seconds; second++) {
@@ -146,7 +172,7 @@ export async function measureLive(url: string, db: Db, token: string, sessionIds
     await sleep(Math.max(0, next - Date.now()));
   }
   await sleep(settings.intervalMs + 500); // the last writes' events
-  const end = await stats();
+  const end = await quietStats();
   const elapsedMs = Date.now() - started;
   measuring = false;
 
@@ -159,13 +185,24 @@ export async function measureLive(url: string, db: Db, token: string, sessionIds
   away.forEach((doc, i) => missed.set(watched[i], doc._id.toHexString()));
   for (const subscription of held) subscription.awaiting = subscription.kind === 'messages' ? missed.get(subscription.id) : undefined;
   const failuresBefore = failures;
+  await enter('storm');
   const stormStarted = Date.now();
   clients = open();
   while (held.some((s) => !s.ready) && Date.now() - stormStarted < 120_000) await sleep(100);
   const stormSeconds = (Date.now() - stormStarted) / 1000;
+  const behind = held.filter((s) => !s.ready);
+  if (behind.length > 0) process.stderr.write(`live: not caught up after the storm: ${behind.length}, e.g. ${JSON.stringify(behind.slice(0, 5))}\n`);
   const stormFailures = failures - failuresBefore + held.filter((s) => !s.ready).length;
   await Promise.all(clients.map((client) => client.dispose()));
+  await enter('end');
   const health = await prober.stop();
+  for (const name of ['start', 'forced GC', 'end']) {
+    delete loops[name];
+    delete health.phases[name];
+  }
+  health.maxMs = Math.max(0, ...Object.values(health.phases));
+  process.stderr.write(`live: the server's event-loop delay by phase (ms): ${JSON.stringify(loops)}\n`);
+  process.stderr.write(`live: slowest /healthz by phase (ms): ${JSON.stringify(health.phases)}\n`);
 
   const ticks = elapsedMs / settings.intervalMs;
   const sorted = latencies.sort((a, b) => a - b);
@@ -191,6 +228,8 @@ export async function measureLive(url: string, db: Db, token: string, sessionIds
     stormFailures,
     healthzMaxMs: health.maxMs,
     healthzProbes: health.probes,
+    healthzByPhase: health.phases,
+    loopDelayByPhase: loops,
   };
 }
 
@@ -209,23 +248,33 @@ async function writeMessage(db: Db, sessionId: string, text: string): Promise<vo
 }
 
 /** Probes `/healthz` every 50 ms from a process of its own (this one is busy with the clients). */
-function probeHealth(url: string): { stop(): Promise<{ maxMs: number; probes: number }> } {
+/** The server's own event-loop delay since the last call (max and p99, ms). */
+async function loopDelay(url: string): Promise<{ maxMs: number; p99Ms: number }> {
+  return (await fetch(`${url}/__bench/loop`)).json() as Promise<{ maxMs: number; p99Ms: number }>;
+}
+
+function probeHealth(url: string): { phase(name: string): void; stop(): Promise<{ maxMs: number; probes: number; phases: Record<string, number> }> } {
   const script = `
-    let max = 0, probes = 0, stopping = false;
-    process.on('message', () => { stopping = true; });
+    let max = 0, probes = 0, stopping = false, phase = 'start';
+    const phases = {};
+    process.on('message', (m) => { if (m === 'stop') stopping = true; else phase = m; });
     (async () => {
       while (!stopping) {
         const started = performance.now();
+        const startPhase = phase;
         try { await (await fetch(${JSON.stringify(`${url}/healthz`)})).text(); } catch {}
-        max = Math.max(max, performance.now() - started); probes += 1;
+        const took = performance.now() - started;
+        const at = startPhase === 'forced GC' ? startPhase : phase;
+        max = Math.max(max, took); probes += 1; phases[at] = Math.max(phases[at] || 0, Math.round(took));
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      process.send({ maxMs: Math.round(max), probes }, () => process.exit(0));
+      process.send({ maxMs: Math.round(max), probes, phases }, () => process.exit(0));
     })();`;
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return {
+    phase: (name) => child.send(name),
     stop: () => new Promise((resolve) => {
-      child.once('message', (result) => resolve(result as { maxMs: number; probes: number }));
+      child.once('message', (result) => resolve(result as { maxMs: number; probes: number; phases: Record<string, number> }));
       child.send('stop');
     }),
   };

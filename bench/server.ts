@@ -5,6 +5,7 @@
  */
 import 'reflect-metadata';
 import { createSecretKey } from 'node:crypto';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import jwt from 'jsonwebtoken';
 import { connectDatabase } from '../src/db/connect';
@@ -44,6 +45,19 @@ async function main(): Promise<void> {
   };
 
   const app = express();
+  // BENCH_TRACE_GC=1: the collector's pauses past 50 ms, on stderr (is a stall of the event loop a GC?)
+  if (process.env.BENCH_TRACE_GC === '1') {
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) if (entry.duration > 50) process.stderr.write(`gc: ${Math.round(entry.duration)} ms (${JSON.stringify((entry as { detail?: unknown }).detail)})\n`);
+    }).observe({ entryTypes: ['gc'] });
+  }
+  // the server's own event-loop delay: what holds up /healthz here, apart from the machine's other processes
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  app.get('/__bench/loop', (_req, res) => {
+    res.json({ maxMs: Math.round(loop.max / 1e6), p99Ms: Math.round(loop.percentile(99) / 1e6) });
+    loop.reset();
+  });
   app.get('/__bench/stats', (_req, res) => {
     (globalThis as { gc?: () => void }).gc?.();
     const cpu = process.cpuUsage();

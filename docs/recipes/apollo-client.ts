@@ -19,6 +19,9 @@ export const MESSAGE_ADDED = `subscription MessageAdded($sessionId: ObjectId!, $
   messageAdded(sessionId: $sessionId, after: $after) { id _id authorName text completed }
 }`;
 
+/** The cursor of a client that holds no message yet: every message is after it (a conversation that was empty). */
+export const NO_MESSAGE = '000000000000000000000000';
+
 type Message = NonNullable<ConversationData['session']>['messages']['nodes'][number];
 
 /** The query's list with one message added or replaced, in `_id` order. */
@@ -37,7 +40,7 @@ export function liveConversation(apollo: ApolloCore.ApolloClient<unknown>, gql: 
   const follow = () => {
     stopFollowing();
     const nodes = query.getCurrentResult().data?.session?.messages.nodes ?? [];
-    const after = nodes.length > 0 ? nodes[nodes.length - 1]._id : null;
+    const after = nodes.length > 0 ? nodes[nodes.length - 1]._id : NO_MESSAGE;
     stopFollowing = query.subscribeToMore<{ messageAdded: Message }>({
       document: gql(MESSAGE_ADDED),
       variables: { sessionId, after },

@@ -10,6 +10,9 @@ export const MESSAGE_ADDED = `subscription MessageAdded($sessionId: ObjectId!, $
   messageAdded(sessionId: $sessionId, after: $after) { id _id authorName text completed }
 }`;
 
+/** The cursor of a client that holds no message yet: every message is after it (a conversation that was empty). */
+export const NO_MESSAGE = '000000000000000000000000';
+
 export interface LiveMessage {
   id: string;
   _id: string;
@@ -25,7 +28,7 @@ export function followConversation(client: Client, sessionId: string, after: str
   let unsubscribe = () => {};
   const subscribe = () => {
     unsubscribe = client.subscribe<{ messageAdded: LiveMessage }>(
-      { query: MESSAGE_ADDED, variables: { sessionId, after: last } },
+      { query: MESSAGE_ADDED, variables: { sessionId, after: last ?? NO_MESSAGE } },
       {
         next: ({ data }) => {
           if (!data) return;

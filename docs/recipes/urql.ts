@@ -13,6 +13,9 @@ export const MESSAGE_ADDED = `subscription MessageAdded($sessionId: ObjectId!, $
   messageAdded(sessionId: $sessionId, after: $after) { id _id authorName text completed }
 }`;
 
+/** The cursor of a client that holds no message yet: every message is after it (a conversation that was empty). */
+export const NO_MESSAGE = '000000000000000000000000';
+
 export interface Message {
   id: string;
   _id: string;
@@ -45,7 +48,7 @@ export async function liveConversation(client: Client, ws: WsClient, sessionId: 
   let subscription = { unsubscribe: () => {} };
   const follow = () => {
     subscription.unsubscribe();
-    subscription = client.subscription<{ messageAdded: Message }>(MESSAGE_ADDED, { sessionId, after: last }).subscribe((result) => {
+    subscription = client.subscription<{ messageAdded: Message }>(MESSAGE_ADDED, { sessionId, after: last ?? NO_MESSAGE }).subscribe((result) => {
       const message = result.data?.messageAdded;
       if (!message) return;
       if (last === null || message._id > last) last = message._id;

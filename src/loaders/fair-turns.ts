@@ -29,14 +29,23 @@ export function nextTurn(): Promise<void> {
 }
 
 let shared: Promise<void> | undefined;
+let sharing = 0;
+/** Most waiters one shared turn resumes: a flood (a reconnect storm's replays) is spread over turns. */
+const MOST_SHARING_A_TURN = 200;
 
 /**
- * One turn for everyone who asks before it comes: work queued together (the events of a live tick)
- * still runs together, and batches its reads, but after the I/O waiting before it.
+ * One turn for everyone who asks before it comes (at most MOST_SHARING_A_TURN): work queued together
+ * (the events of a live tick) still runs together, and batches its reads, but after the I/O waiting
+ * before it.
  */
 export function nextSharedTurn(): Promise<void> {
-  shared ??= nextTurn().then(() => {
-    shared = undefined;
-  });
+  if (!shared || sharing >= MOST_SHARING_A_TURN) {
+    sharing = 0;
+    const turn: Promise<void> = nextTurn().then(() => {
+      if (shared === turn) shared = undefined;
+    });
+    shared = turn;
+  }
+  sharing += 1;
   return shared;
 }
