@@ -87,7 +87,8 @@ async function main(): Promise<void> {
   const sessionIds = crewSessions(data, teamId);
   const conversation = conversationOf(data);
   await database.client.close();
-  const server = await startServer(uri, 'server.js');
+  // BENCH_SERVER_NODE_FLAGS: node flags for the gateway's server process (`--cpu-prof`, `--trace-gc`)
+  const server = await startServer(uri, 'server.js', (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean));
   const peer = await startServer(uri, 'peer-server.js');
   const variant = settings.variant.length > 0 ? await startServer(uri, 'server.js', settings.variant) : undefined;
   const serverOf = (target: Target) => (target.server === 'peer' ? peer : target.server === 'variant' ? variant! : server);

@@ -5,11 +5,21 @@
  */
 export function setupTurns(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
   let running = 0;
-  const waiting: Array<() => void> = [];
+  // a queue read from its head (a reconnect storm queues tens of thousands: no shift of the whole array)
+  let waiting: Array<() => void> = [];
+  let head = 0;
   const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else running -= 1;
+    const next = waiting[head];
+    if (!next) {
+      running -= 1;
+      return;
+    }
+    waiting[head++] = undefined as unknown as () => void;
+    if (head > 1024 && head * 2 > waiting.length) {
+      waiting = waiting.slice(head);
+      head = 0;
+    }
+    next();
   };
   return async (task) => {
     if (running < concurrency) running += 1;

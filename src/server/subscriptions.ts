@@ -141,6 +141,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     },
     async onSubscribe(ctx, id, payload) {
       const refuse = (error: GraphQLError) => [error];
+      // A client's subscribes arrive together in one read of its socket: checked in shared turns, with
+      // I/O served between them, rather than all of them (and every other socket's) in one pass.
+      await nextSharedTurn();
       try {
         if (Object.keys(ctx.subscriptions).length > options.maxPerConnection) {
           return refuse(badUserInput(`At most ${options.maxPerConnection} subscriptions per connection (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one or open another connection`));
