@@ -48,6 +48,11 @@ export interface LiveCaller {
   readonly credentials: Credentials | null;
   /** One of its subscriptions has more events waiting than the bound: the connection is too slow. */
   overflow(): void;
+  /**
+   * A replay could not be read (the database unreachable): the connection is closed for the client to
+   * reconnect and resume from the last message it holds, rather than its subscription ending quietly.
+   */
+  retryLater(): void;
 }
 
 /** An event and the context its selection is resolved in (the tick's loaders, the caller as checked then). */
@@ -236,8 +241,8 @@ export class LiveEngine {
 
   /**
    * `messageAdded(sessionId, after)`: with `after`, the replay (the messages at or before it that are
-   * not completed, then every message after it), then live; without, every message stored from now
-   * on. Either way a message again whenever what a reader sees of it changes, until it is completed.
+   * not completed or within the resume window, then every message after it), then live; without,
+   * every message stored from now on. Either way a message again whenever what a reader sees of it changes, until it is completed.
    */
   async watchMessages(ctx: RequestContext, caller: LiveCaller, sessionId: ObjectId, after?: ObjectId): Promise<AsyncIterableIterator<LiveEvent<MessageDoc>>> {
     const session = await readableSession(ctx, sessionId);
@@ -541,7 +546,8 @@ export class LiveEngine {
    * or before `after` that are not completed, then those after it, oldest first; then the hand-over.
    */
   private async replay(subscription: MessageSubscription, watch: Watch, session: SessionDoc, after: ObjectId, ctx: RequestContext): Promise<void> {
-    const first = Math.max(1, Math.min(this.options.replayPageSize, Math.floor(this.options.maxQueuedEvents / 2)));
+    // a page fits under the bound of waiting events, and in one read's document budget
+    const first = Math.max(1, Math.min(this.options.replayPageSize, Math.floor(this.options.maxQueuedEvents / 2), (this.deps.maxDocuments ?? Infinity) - 1));
     const send = (doc: MessageDoc) => {
       const key = doc._id.toHexString();
       const seen = messageSeen(doc);
@@ -570,6 +576,7 @@ export class LiveEngine {
       }
     } catch (error) {
       this.observer.replayFailed?.(error);
+      subscription.caller.retryLater();
       subscription.stream.complete();
       return;
     }

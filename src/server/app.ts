@@ -30,6 +30,7 @@ import type { TokenRules } from '../auth/identity';
 import type { JitOptions } from './jit/jit-executor';
 import { DEFAULT_LIVE_OPTIONS, LiveEngine, type LiveOptions } from '../live/live-engine';
 import { createSubscriptionServer, type SubscriptionServer } from './subscriptions';
+import { RefusalLog } from '../observability/refusal-log';
 
 export interface GatewayAppOptions {
   db: Db;
@@ -115,6 +116,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   });
   await apollo.start();
   const live: LiveSettings = { ...DEFAULT_LIVE_SETTINGS, ...options.live };
+  const replayFailures = new RefusalLog(logger, 'live replays failed; their clients were asked to reconnect and resume', live.refusalLogIntervalMs);
   const engine = new LiveEngine(contextDeps, live, {
     tick: (stats) => {
       metrics?.liveTickDuration.observe(stats.durationMs / 1000);
@@ -122,6 +124,8 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
       for (const [collection, count] of Object.entries(stats.queries)) metrics?.liveTickQueries.inc({ collection }, count);
     },
     tickFailed: (error) => logger.warn({ err: error }, 'live tick failed; the next one tries again'),
+    // one line per cause and interval: an outage fails every replay under way at once
+    replayFailed: (error) => replayFailures.note(toGatewayError(error).message),
   });
   const subscriptions = createSubscriptionServer({
     schema, contextDeps, limits, engine, logger, metrics, maxPerConnection: live.maxPerConnection, maxBufferedBytes: live.maxBufferedBytes,

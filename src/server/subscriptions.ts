@@ -125,6 +125,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
           id: randomUUID(),
           credentials,
           overflow: () => disconnectSlow(socket, `more than ${engine.options.maxQueuedEvents} events waiting`),
+          // 1013 (try again later): graphql-ws clients reconnect, and the recipes resume from their last _id
+          retryLater: () => socket.readyState === socket.OPEN && socket.close(1013, 'The database did not answer; reconnect and resume'),
         };
         return true;
       } catch (error) {
