@@ -55,8 +55,10 @@ interface Copy {
 }
 
 async function startCopy(port: number): Promise<Copy> {
-  const main = startMain(mainEnv({ MONGODB_URI: database.uri, JWT_SECRET: SECRET, PORT: String(port), LIVE_POLL_INTERVAL_MS: String(INTERVAL_MS), SHUTDOWN_READY_DELAY_MS: '1000', LOG_LEVEL: 'warn' }));
-  await until(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.status === 200, 20_000, `copy on ${port} ready`);
+  const main = startMain(mainEnv({ MONGODB_URI: database.uri, JWT_SECRET: SECRET, PORT: String(port), LIVE_POLL_INTERVAL_MS: String(INTERVAL_MS), SHUTDOWN_READY_DELAY_MS: '1000', LOG_LEVEL: 'info' }));
+  // listening (or its output, if it exited), then ready; generous bounds: the suite has just run on two cores
+  await main.listening(60_000);
+  await until(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.status === 200, 30_000, `copy on ${port} ready:\n${main.stdout()}\n${main.stderr()}`);
   return { port, main };
 }
 
