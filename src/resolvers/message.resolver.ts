@@ -5,16 +5,17 @@ import type { RequestContext } from '../context/request-context';
 import { badUserInput } from '../errors/codes';
 import { MessageDisplayType, MessageType } from '../schema/enums';
 import { reached } from '../schema/marks';
+import { PAGES } from '../schema/page-size';
 import { DateTimeScalar } from '../schema/scalars/date-time';
 import { Message, MessageConnection } from '../schema/types/message';
 import { Session } from '../schema/types/session';
 import { connectionOf, decodeCursor } from './cursor';
 
-export const MAX_MESSAGES_PAGE = 100;
+const { max: MAX_MESSAGES_PAGE, default: DEFAULT_MESSAGES_PAGE } = PAGES.messages;
 
 @ArgsType()
 class MessagesArgs {
-  @Field(() => Int, { defaultValue: 20, description: `How many messages, from 0 to ${MAX_MESSAGES_PAGE}.` })
+  @Field(() => Int, { defaultValue: DEFAULT_MESSAGES_PAGE, description: `How many messages, from 0 to ${MAX_MESSAGES_PAGE}.` })
   first!: number;
 
   @Field(() => String, { nullable: true, description: 'The `endCursor` of the previous page.' })

@@ -8,7 +8,7 @@
 import { COLLECTION_NAMES, typeNameOf } from '../data-model/collections';
 import { RELATION_LIST } from '../data-model/relations';
 import { SESSION_GRAPH, SESSION_LIST_FIELDS } from '../data-model/session-graph';
-import { MAX_PAGE_SIZE } from './page-size';
+import { PAGES } from './page-size';
 
 /** The GraphQL types whose values are stored documents. */
 export const DOCUMENT_TYPES: ReadonlySet<string> = new Set(COLLECTION_NAMES.map(typeNameOf).filter((name): name is string => name !== undefined));
@@ -25,7 +25,9 @@ export const LIST_SIZES: ReadonlyMap<string, number> = new Map([
 export const ARGUMENT_SIZES: ReadonlyMap<string, string> = new Map([['Query.nodes', 'ids']]);
 
 /** `Type.field` of a paged connection → the argument that sizes the page, and its most. */
-export const PAGE_SIZES: ReadonlyMap<string, { argument: string; max: number }> = new Map([
-  ['Query.sessions', { argument: 'first', max: MAX_PAGE_SIZE }],
-  ['Session.messages', { argument: 'first', max: MAX_PAGE_SIZE }],
-]);
+export const PAGE_SIZES: ReadonlyMap<string, { argument: string; max: number }> = new Map(
+  Object.values(PAGES).map((page): [string, { argument: string; max: number }] => [page.field, { argument: 'first', max: page.max }]),
+);
+
+/** The lists of one page (`edges`, `nodes`): one value each, the page's size counted on its field. */
+export const PAGE_ITEM_LISTS: ReadonlySet<string> = new Set(Object.values(PAGES).flatMap((page) => [`${page.connection}.edges`, `${page.connection}.nodes`]));

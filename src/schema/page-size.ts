@@ -1,3 +1,17 @@
-/** The sizes of a page of sessions (`sessions(first)`), shared by its argument and the query cost. */
-export const MAX_PAGE_SIZE = 100;
-export const DEFAULT_PAGE_SIZE = 20;
+/** The paged fields, each declared once: its argument's default and most (the argument, the resolver and the query cost read it). */
+export interface PageSpec {
+  /** `Type.field` of the paged field. */
+  field: string;
+  /** The type of its page, whose `edges` and `nodes` hold one page. */
+  connection: string;
+  max: number;
+  default: number;
+}
+
+export const PAGES = {
+  sessions: { field: 'Query.sessions', connection: 'SessionConnection', max: 100, default: 20 },
+  messages: { field: 'Session.messages', connection: 'MessageConnection', max: 100, default: 20 },
+} as const satisfies Record<string, PageSpec>;
+
+export const MAX_PAGE_SIZE = PAGES.sessions.max;
+export const DEFAULT_PAGE_SIZE = PAGES.sessions.default;

@@ -12,7 +12,9 @@ import { failedOperation } from '../observability/graphql-metrics';
 import { createRequestObserver } from '../observability/http-observer';
 import type { Logger } from '../observability/logger';
 import { GatewayMetrics, UNMATCHED_ROUTE } from '../observability/metrics';
+import type { GraphQLSchema } from 'graphql';
 import { buildGatewaySchema } from '../schema/build';
+import { checkSchemaAgainstModel } from '../schema/model-conformance';
 import { buildSubgraphGatewaySchema } from '../federation/subgraph-schema';
 import { restCompatRouter } from '../rest-compat/routes';
 import { IDE_ASSET_PREFIX, ideAssetsRouter, type IdeOptions } from '../ide';
@@ -37,6 +39,8 @@ export interface GatewayAppOptions {
   jwtSecret: string;
   logger: Logger;
   introspection?: boolean;
+  /** The schema to serve; built from the resolvers when not given. */
+  schema?: GraphQLSchema;
   /** Serve the Apollo Federation 2 subgraph schema (GRAPHQL_FEDERATION). */
   federation?: boolean;
   /** Time budget of one request in ms, carried to MongoDB as maxTimeMS (REQUEST_TIMEOUT_MS; default 10000). */
@@ -108,7 +112,8 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     maxDocuments: budgets.maxDocuments,
     tokenRules: options.tokenRules,
   };
-  const schema = options.federation ? buildSubgraphGatewaySchema() : buildGatewaySchema();
+  // the model's fields, types and list sizes must be the schema's: a start-up error otherwise
+  const schema = checkSchemaAgainstModel(options.schema ?? (options.federation ? buildSubgraphGatewaySchema() : buildGatewaySchema()));
   const limits = resolveQueryLimits(options.limits);
   const apollo = createGraphQLServer({
     schema, logger, introspection: options.introspection ?? true, ide: options.ide, limits, metrics,
