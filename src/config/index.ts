@@ -2,8 +2,8 @@
  * Settings read from the environment, once, at start-up. Everything the gateway can be told lives here.
  */
 import { randomBytes } from 'node:crypto';
-import { resolveQueryLimits, type QueryLimits } from '../server/limits/settings';
-import { parseCorsOrigins, type CorsOrigins } from '../server/cors';
+import { resolveQueryLimits, type QueryLimits } from './query-limits';
+import { parseCorsOrigins, type CorsOrigins } from './cors-origins';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 

@@ -1,14 +1,14 @@
 /**
- * What one request carries: its id, its own loaders, the caller, the access policy and the session
- * graph loader. Every surface builds it with `createRequestContext`, so all of them authenticate and
- * decide access the same way.
+ * What one unit of work carries (a request, a subscribe, a live event): its id, its reads under a
+ * deadline and a document budget, its own loaders, the caller, the access policy and the session
+ * graph loader. Every surface gets it from one ContextFactory, so all of them authenticate, decide
+ * access and bound their reads the same way.
  */
 import type { Db } from 'mongodb';
 import { authenticate, type TokenRules, type Viewer } from '../auth/identity';
 import { createLoaders, type BatchObserver, type Loaders, type RequestReads } from '../loaders';
 import { createSessionGraphLoader, type SessionGraphLoader } from '../loaders/load-plan';
 import { AccessPolicy } from '../policy/access-policy';
-import type { LiveHandle } from '../live/live-engine';
 
 export interface RequestContext {
   requestId: string;
@@ -21,8 +21,6 @@ export interface RequestContext {
   anonymousPolicy: AccessPolicy;
   /** What the request reads below its sessions, batched across them. */
   sessionGraph: SessionGraphLoader;
-  /** Operations over WebSocket: the live engine and the connection they subscribe for. */
-  live?: LiveHandle;
 }
 
 export interface ContextDependencies {
@@ -30,54 +28,66 @@ export interface ContextDependencies {
   jwtSecret: string;
   /** Server secret the csrf tokens derive from; the JWT secret when unset. */
   csrfSecret?: string;
-  /** Time budget of one request in ms, carried to MongoDB as maxTimeMS. */
-  requestTimeoutMs?: number;
+  /** Time budget of one unit of work in ms (REQUEST_TIMEOUT_MS), carried to MongoDB as maxTimeMS. */
+  requestTimeoutMs: number;
   /** Told of each DataLoader batch (the batch-size metric). */
   onBatch?: BatchObserver;
   /** Told of each database command the reads issue (the command-count metric). */
   onCommand?: RequestReads['onCommand'];
-  /** Most documents one request may read (MAX_DOCUMENTS_PER_REQUEST); unset: no bound. */
+  /** Most documents one unit of work may read (MAX_DOCUMENTS_PER_REQUEST); unset: no bound. */
   maxDocuments?: number;
   /** JWT_MAX_AGE_S and the other rules tokens are checked by beyond their signature. */
   tokenRules?: TokenRules;
 }
 
-export async function createRequestContext(
-  deps: ContextDependencies,
-  request: { requestId: string; authorization: string | undefined },
-): Promise<RequestContext> {
-  const reads: RequestReads = {
-    count: 0,
-    deadline: deps.requestTimeoutMs ? Date.now() + deps.requestTimeoutMs : undefined,
-    onBatch: deps.onBatch,
-    onCommand: deps.onCommand,
-    maxDocuments: deps.maxDocuments,
-  };
-  const loaders = createLoaders(deps.db, reads);
-  const viewer = await authenticate(request.authorization, deps.jwtSecret, loaders, deps.tokenRules);
-  return {
-    requestId: request.requestId,
-    reads,
-    loaders,
-    viewer,
-    policy: new AccessPolicy(loaders, viewer),
-    anonymousPolicy: new AccessPolicy(loaders, null),
-    sessionGraph: createSessionGraphLoader(loaders),
-  };
+export interface ReadsOptions {
+  /** When the work started: its deadline runs from here (now by default). */
+  startedAt?: number;
+  /** Its document budget: MAX_DOCUMENTS_PER_REQUEST by default; `unbounded` for work bounded otherwise. */
+  maxDocuments?: number | 'unbounded';
+  /** Count its reads by collection too. */
+  byCollection?: boolean;
 }
 
-/**
- * A context over reads already set up (the live engine's event loaders, shared by the events of a
- * tick), for a caller already checked.
- */
-export function createEventContext(scope: { requestId: string; reads: RequestReads; loaders: Loaders; viewer: Viewer | null }): RequestContext {
-  return {
-    requestId: scope.requestId,
-    reads: scope.reads,
-    loaders: scope.loaders,
-    viewer: scope.viewer,
-    policy: new AccessPolicy(scope.loaders, scope.viewer),
-    anonymousPolicy: new AccessPolicy(scope.loaders, null),
-    sessionGraph: createSessionGraphLoader(scope.loaders),
-  };
+export class ContextFactory {
+  constructor(readonly deps: ContextDependencies) {}
+
+  /** The reads of one unit of work: its deadline, its budget, and the metrics' observers. */
+  reads(options: ReadsOptions = {}): RequestReads {
+    const { startedAt = Date.now(), maxDocuments = this.deps.maxDocuments } = options;
+    return {
+      count: 0,
+      byCollection: options.byCollection ? {} : undefined,
+      deadline: startedAt + this.deps.requestTimeoutMs,
+      onBatch: this.deps.onBatch,
+      onCommand: this.deps.onCommand,
+      maxDocuments: maxDocuments === 'unbounded' ? undefined : maxDocuments,
+    };
+  }
+
+  /** Loaders over `reads` (a fresh unit of work's by default). */
+  loaders(reads: RequestReads = this.reads()): Loaders {
+    return createLoaders(this.deps.db, reads);
+  }
+
+  /** A request's context: its caller authenticated from the Authorization it came with. */
+  async forRequest(request: { requestId: string; authorization: string | undefined }): Promise<RequestContext> {
+    const reads = this.reads();
+    const loaders = this.loaders(reads);
+    const viewer = await authenticate(request.authorization, this.deps.jwtSecret, loaders, this.deps.tokenRules);
+    return this.forCaller({ requestId: request.requestId, reads, loaders, viewer });
+  }
+
+  /** A context over reads already set up (a live tick's, shared by its events), for a caller already checked. */
+  forCaller(scope: { requestId: string; reads: RequestReads; loaders: Loaders; viewer: Viewer | null }): RequestContext {
+    return {
+      requestId: scope.requestId,
+      reads: scope.reads,
+      loaders: scope.loaders,
+      viewer: scope.viewer,
+      policy: new AccessPolicy(scope.loaders, scope.viewer),
+      anonymousPolicy: new AccessPolicy(scope.loaders, null),
+      sessionGraph: createSessionGraphLoader(scope.loaders),
+    };
+  }
 }

@@ -4,7 +4,7 @@
  * federation entities and the policy's document checks are derived from this table.
  */
 import { ObjectId, type Document } from 'mongodb';
-import type { CollectionName } from './documents';
+import type { CollectionName, MessageDoc } from './documents';
 
 /**
  * - `team`: every document has the `teamId` (and `orgId`) of the team that owns it, and is read only
@@ -61,6 +61,20 @@ export type RelatedCollection = Exclude<TenantCollection, 'sessions'>;
 
 export const COLLECTION_NAMES = Object.keys(COLLECTIONS) as CollectionName[];
 
+
+/** Collections whose documents GraphQL shows as a type of their own (a Relay node, a federation entity). */
+export type NodeCollection = { [C in CollectionName]: Collections[C] extends { typeName: string } ? C : never }[CollectionName];
+
+/** The GraphQL type a node collection's documents are shown as. */
+export function nodeTypeName(collection: NodeCollection): string {
+  return (COLLECTIONS[collection] as { typeName: string }).typeName;
+}
+
+/** A session's conversation: the collection of its messages, and the field of each that names the session. */
+export const CONVERSATION = { collection: 'chat', sessionKey: COLLECTIONS.chat.sessionKey } as const;
+
+/** The session a message belongs to, as stored. */
+export const sessionOfMessage = (doc: MessageDoc): ObjectId | undefined => doc[CONVERSATION.sessionKey];
 
 /** The GraphQL type name of a collection's documents. */
 export function typeNameOf(collection: CollectionName): string | undefined {

@@ -30,11 +30,12 @@
 import DataLoader from 'dataloader';
 import { ObjectId } from 'mongodb';
 import { viewerOf, type Credentials, type Viewer } from '../auth/identity';
-import { createEventContext, type ContextDependencies, type RequestContext } from '../context/request-context';
+import type { ContextFactory, RequestContext } from '../context/request-context';
+import { sessionOfMessage } from '../data-model/collections';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
 import { isCompleted, isStreaming, seenText } from '../data-model/message-text';
 import { badUserInput, ErrorCode, GatewayError } from '../errors/codes';
-import { createLoaders, type Loaders, type RequestReads } from '../loaders';
+import type { Loaders } from '../loaders';
 import { nextTurn } from '../loaders/fair-turns';
 import type { ReplayKey, ReplayPage } from '../loaders/session-messages';
 import { AccessPolicy } from '../policy/access-policy';
@@ -65,6 +66,11 @@ export interface LiveEvent<T> {
 export interface LiveHandle {
   engine: LiveEngine;
   caller: LiveCaller;
+}
+
+/** An operation's context over WebSocket: a request's, with the engine and the connection. */
+export interface SubscriptionContext extends RequestContext {
+  live: LiveHandle;
 }
 
 export interface LiveOptions {
@@ -195,12 +201,12 @@ export class LiveEngine {
   private readonly newestReads = new Map<string, Promise<MessageDoc | null>>();
 
   constructor(
-    private readonly deps: ContextDependencies,
+    private readonly contexts: ContextFactory,
     readonly options: LiveOptions = DEFAULT_LIVE_OPTIONS,
     private readonly observer: LiveObserver = {},
   ) {
     // each batch is one budget: at most MAX_DOCUMENTS_PER_REQUEST documents, so as many pages as fit
-    const pagesPerBatch = Math.max(1, Math.floor((deps.maxDocuments ?? 20_000) / (options.replayPageSize + 1)));
+    const pagesPerBatch = Math.max(1, Math.floor((contexts.deps.maxDocuments ?? 20_000) / (options.replayPageSize + 1)));
     this.replayPages = new DataLoader((keys) => this.readReplayPages(keys), {
       cache: false,
       maxBatchSize: pagesPerBatch,
@@ -368,15 +374,12 @@ export class LiveEngine {
     }, Math.max(0, this.nextAt - Date.now()));
   }
 
-  private pollReads(startedAt: number): RequestReads {
-    return { count: 0, byCollection: {}, deadline: this.deps.requestTimeoutMs ? startedAt + this.deps.requestTimeoutMs : undefined, onBatch: this.deps.onBatch, onCommand: this.deps.onCommand };
-  }
-
   private async tick(startedAt: number, delayMs: number): Promise<void> {
     const started = performance.now();
     const tick = ++this.ticks;
-    const reads = this.pollReads(startedAt);
-    const loaders = createLoaders(this.deps.db, reads);
+    // a tick reads about one document per watched session, bounded by LIVE_MAX_SUBSCRIPTIONS, not by a request's budget
+    const reads = this.contexts.reads({ startedAt, maxDocuments: 'unbounded', byCollection: true });
+    const loaders = this.contexts.loaders(reads);
     const watches = [...this.watches.values()];
     const sessions = await loaders.sessions.loadMany(watches.map((watch) => watch.id));
     const callers = await this.checkCallers(loaders);
@@ -483,18 +486,15 @@ export class LiveEngine {
    */
   private publish(events: ReadonlyArray<{ subscription: Subscription; payload: SessionDoc | MessageDoc }>, callers: Map<string, CheckedCaller>, tick: number, startedAt: number): void {
     if (events.length === 0) return;
-    const reads: RequestReads = {
-      ...this.pollReads(startedAt),
-      byCollection: undefined,
-      maxDocuments: this.deps.maxDocuments === undefined ? undefined : this.deps.maxDocuments * events.length,
-    };
-    const loaders = createLoaders(this.deps.db, reads);
+    const { maxDocuments } = this.contexts.deps;
+    const reads = this.contexts.reads({ startedAt, maxDocuments: maxDocuments === undefined ? undefined : maxDocuments * events.length });
+    const loaders = this.contexts.loaders(reads);
     const contexts = new Map<string, RequestContext>();
     for (const { subscription, payload } of events) {
       // every subscription with an event was allowed at this tick, so its caller was checked
       const caller = callers.get(subscription.caller.id)!;
       let context = contexts.get(subscription.caller.id);
-      if (!context) contexts.set(subscription.caller.id, (context = createEventContext({ requestId: `live-tick-${tick}`, reads, loaders, viewer: caller.viewer })));
+      if (!context) contexts.set(subscription.caller.id, (context = this.contexts.forCaller({ requestId: `live-tick-${tick}`, reads, loaders, viewer: caller.viewer })));
       (subscription.stream as LiveStream<LiveEvent<unknown>>).push({ payload, context });
     }
   }
@@ -547,7 +547,7 @@ export class LiveEngine {
    */
   private async replay(subscription: MessageSubscription, watch: Watch, session: SessionDoc, after: ObjectId, ctx: RequestContext): Promise<void> {
     // a page fits under the bound of waiting events, and in one read's document budget
-    const first = Math.max(1, Math.min(this.options.replayPageSize, Math.floor(this.options.maxQueuedEvents / 2), (this.deps.maxDocuments ?? Infinity) - 1));
+    const first = Math.max(1, Math.min(this.options.replayPageSize, Math.floor(this.options.maxQueuedEvents / 2), (this.contexts.deps.maxDocuments ?? Infinity) - 1));
     const send = (doc: MessageDoc) => {
       const key = doc._id.toHexString();
       const seen = messageSeen(doc);
@@ -620,8 +620,7 @@ export class LiveEngine {
   }
 
   private async readReplayPages(keys: readonly ReplayKey[]): Promise<ReplayPage[]> {
-    const reads: RequestReads = { ...this.pollReads(Date.now()), byCollection: undefined, maxDocuments: this.deps.maxDocuments };
-    return createLoaders(this.deps.db, reads).messages.replay(keys);
+    return this.contexts.loaders().messages.replay(keys);
   }
 }
 
@@ -643,7 +642,7 @@ function timeSlicer(sliceMs = 5): () => Promise<void> | undefined {
 function groupBySession(docs: readonly MessageDoc[]): Map<string, MessageDoc[]> {
   const groups = new Map<string, MessageDoc[]>();
   for (const doc of docs) {
-    const key = doc.sessionId!.toHexString();
+    const key = sessionOfMessage(doc)!.toHexString();
     let group = groups.get(key);
     if (!group) groups.set(key, (group = []));
     group.push(doc);
@@ -653,6 +652,7 @@ function groupBySession(docs: readonly MessageDoc[]): Map<string, MessageDoc[]> 
 
 /** The engine of an operation's context; subscriptions exist only over WebSocket. */
 export function liveOf(ctx: RequestContext): LiveHandle {
-  if (!ctx.live) throw badUserInput('Subscriptions are served over WebSocket at /graphql (the graphql-transport-ws protocol)');
-  return ctx.live;
+  const { live } = ctx as Partial<SubscriptionContext>;
+  if (!live) throw badUserInput('Subscriptions are served over WebSocket at /graphql (the graphql-transport-ws protocol)');
+  return live;
 }

@@ -1,5 +1,5 @@
 /**
- * A session's messages (collection `chat`), oldest first (`_id` ascending), filtered by the session's
+ * A session's messages (its conversation, data-model/collections.ts), oldest first (`_id` ascending), filtered by the session's
  * team as well as its id: another team's message that names the session is never one of them.
  *
  * Pages of many sessions are read together: one `find` over all their ids, sorted by session then
@@ -11,7 +11,7 @@
 import DataLoader from 'dataloader';
 import type { Db, Filter, ObjectId } from 'mongodb';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
-import { isUsableDocument } from '../data-model/collections';
+import { CONVERSATION, isUsableDocument, sessionOfMessage } from '../data-model/collections';
 import { isCompleted } from '../data-model/message-text';
 import { wholeBatch, type RequestReader } from './query-options';
 import type { TeamScopedLoader } from './team-scoped-loader';
@@ -41,6 +41,10 @@ export interface ReplayKey {
   /** Messages per page. */
   first: number;
 }
+
+const SESSION_KEY = CONVERSATION.sessionKey;
+/** The order of the conversation index: by session, then oldest first. */
+const BY_SESSION_THEN_ID = { [SESSION_KEY]: 1, _id: 1 } as const;
 
 /** Replay keys read by one `find` at most: each is a clause of its `$or`. */
 const MAX_REPLAY_CLAUSES = 100;
@@ -76,16 +80,16 @@ export interface ReplayPage {
 }
 
 export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamScopedLoader<MessageDoc>): SessionMessages {
-  const collection = db.collection<MessageDoc>('chat');
+  const collection = db.collection<MessageDoc>(CONVERSATION.collection);
   // `prime`: keep them in the request's cache too (pages: fields below may ask again; not a whole conversation)
   const usable = (docs: MessageDoc[], session: SessionDoc, prime = true) => {
-    const mine = docs.filter((doc) => isUsableDocument('chat', doc) && doc.teamId.equals(session.teamId) && doc.sessionId?.equals(session._id));
+    const mine = docs.filter((doc) => isUsableDocument(CONVERSATION.collection, doc) && doc.teamId.equals(session.teamId) && sessionOfMessage(doc)?.equals(session._id));
     if (prime) for (const doc of mine) chat.prime({ teamId: doc.teamId, id: doc._id }, doc);
     return mine;
   };
   const filterOf = (sessions: readonly SessionDoc[], after?: ObjectId): Filter<MessageDoc> => ({
     teamId: { $in: uniqueIds(sessions.map((s) => s.teamId)) },
-    sessionId: { $in: sessions.map((s) => s._id) },
+    [SESSION_KEY]: { $in: sessions.map((s) => s._id) },
     ...(after ? { _id: { $gt: after } } : {}),
   });
 
@@ -102,12 +106,12 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
       while (pending.length > 0) {
         pending.sort((a, b) => a.session._id.toHexString().localeCompare(b.session._id.toHexString()));
         const limit = pending.length * (group[0].first + 1);
-        const docs = await reader.find(collection, filterOf(pending.map((key) => key.session), group[0].after), { sort: { sessionId: 1, _id: 1 }, limit, ...wholeBatch(limit) });
-        const last = docs.length === limit ? docs[docs.length - 1].sessionId?.toHexString() : undefined;
+        const docs = await reader.find(collection, filterOf(pending.map((key) => key.session), group[0].after), { sort: BY_SESSION_THEN_ID, limit, ...wholeBatch(limit) });
+        const last = docs.length === limit ? sessionOfMessage(docs[docs.length - 1])?.toHexString() : undefined;
         const next: MessagePageKey[] = [];
         for (const key of pending) {
           const hex = key.session._id.toHexString();
-          const mine = usable(docs.filter((doc) => doc.sessionId?.toHexString() === hex), key.session).slice(0, key.first + 1);
+          const mine = usable(docs.filter((doc) => sessionOfMessage(doc)?.toHexString() === hex), key.session).slice(0, key.first + 1);
           // sessions sorted after the one the limit cut into may not have had their turn
           const complete = last === undefined || hex < last || mine.length > key.first;
           if (complete) results.set(hex, mine);
@@ -133,16 +137,16 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
         const { part, first } = pending[0];
         const limit = pending.length * (first + 1);
         const clauses = pending.map((key): Filter<MessageDoc> => {
-          const scope = { teamId: key.session.teamId, sessionId: key.session._id };
+          const scope = { teamId: key.session.teamId, [SESSION_KEY]: key.session._id };
           if (part === 'newer') return { ...scope, _id: { $gt: key.after } };
           const held = [{ completed: { $ne: true }, 'message.completed': { $ne: true } }, ...(key.since ? [{ _id: { $gt: key.since } }] : [])];
           return { ...scope, _id: { $lte: key.after, ...(key.from ? { $gt: key.from } : {}) }, $or: held };
         });
-        const docs = await reader.find(collection, { $or: clauses } as Filter<MessageDoc>, { sort: { sessionId: 1, _id: 1 }, limit, ...wholeBatch(limit) });
+        const docs = await reader.find(collection, { $or: clauses } as Filter<MessageDoc>, { sort: BY_SESSION_THEN_ID, limit, ...wholeBatch(limit) });
         // The limit cut the result at its last document: keys of sessions sorted after it may not have had
         // their turn. Each round completes at least one key (on the first session, the cursor that matches
         // every document of it), so the rounds end.
-        const lastSession = docs.length === limit ? docs[docs.length - 1].sessionId?.toHexString() : undefined;
+        const lastSession = docs.length === limit ? sessionOfMessage(docs[docs.length - 1])?.toHexString() : undefined;
         const next: ReplayKey[] = [];
         for (const key of pending) {
           const hex = key.session._id.toHexString();
@@ -154,7 +158,7 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
             if (part === 'newer') return id > after;
             return id <= after && id > from && ((since !== undefined && id > since) || !isCompleted(doc));
           };
-          const matched = docs.filter((doc) => doc.sessionId?.toHexString() === hex && inRange(doc));
+          const matched = docs.filter((doc) => sessionOfMessage(doc)?.toHexString() === hex && inRange(doc));
           if (lastSession !== undefined && matched.length <= first && hex >= lastSession) {
             next.push(key);
             continue;
@@ -186,7 +190,8 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
       // one reply for what a tick ordinarily finds, so that the tick's commands do not depend on it
       const docs = await reader.find(collection, filter, { sort: { _id: 1 }, batchSize: 5000 });
       return docs.filter((doc) => {
-        const session = doc.sessionId && bySession.get(doc.sessionId.toHexString());
+        const sessionId = sessionOfMessage(doc);
+        const session = sessionId && bySession.get(sessionId.toHexString());
         return session !== undefined && usable([doc], session, false).length === 1;
       });
     },

@@ -11,7 +11,7 @@ import { RELATIONS } from '../data-model/relations';
 import { idHex } from '../db/object-id';
 import type { Loaders } from '../loaders';
 import { follow } from '../loaders/follow';
-import { effectiveSharingMode, LISTED_MODES, OWNER_MODE, storedSharing } from './sharing-mode';
+import { effectiveSharingMode, LISTED_MODES, OWNER_MODE, storedSharing } from '../data-model/sharing-mode';
 
 /** Ids no team or org has (all zero: a time of 1970 no writer makes), for the reads of a denial. */
 const NO_TEAM = new ObjectId('000000000000000000000000');

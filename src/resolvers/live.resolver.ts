@@ -2,12 +2,15 @@
 import { Arg, Resolver, Root, Subscription } from 'type-graphql';
 import type { ObjectId } from 'mongodb';
 import type { RequestContext } from '../context/request-context';
+import { CONVERSATION, nodeTypeName } from '../data-model/collections';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
 import { liveOf } from '../live/live-engine';
 import { reached } from '../schema/marks';
 import { ObjectIdScalar } from '../schema/scalars/object-id';
 import { Message } from '../schema/types/message';
 import { Session } from '../schema/types/session';
+
+const MESSAGE_TYPE = nodeTypeName(CONVERSATION.collection);
 
 interface Subscribe<A> {
   args: A;
@@ -40,6 +43,6 @@ export class LiveResolver {
     @Arg('after', () => ObjectIdScalar, { nullable: true, description: 'The `_id` of the last message the client holds (from `Session.messages` or an earlier event): resume from there.' }) _after: ObjectId | null,
     @Root() message: MessageDoc,
   ): MessageDoc {
-    return reached(message, 'Message', sessionId);
+    return reached(message, MESSAGE_TYPE, sessionId);
   }
 }

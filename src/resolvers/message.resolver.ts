@@ -1,4 +1,5 @@
 import { Args, ArgsType, Ctx, Field, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import { CONVERSATION, nodeTypeName } from '../data-model/collections';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
 import { isCompleted, messageText } from '../data-model/message-text';
 import type { RequestContext } from '../context/request-context';
@@ -11,6 +12,7 @@ import { Message, MessageConnection } from '../schema/types/message';
 import { Session } from '../schema/types/session';
 import { connectionOf, decodeCursor } from './cursor';
 
+const MESSAGE_TYPE = nodeTypeName(CONVERSATION.collection);
 const { max: MAX_MESSAGES_PAGE, default: DEFAULT_MESSAGES_PAGE } = PAGES.messages;
 
 @ArgsType()
@@ -29,7 +31,7 @@ export class SessionMessagesResolver {
     if (first < 0 || first > MAX_MESSAGES_PAGE) throw badUserInput(`first must be between 0 and ${MAX_MESSAGES_PAGE}; got ${first}`);
     const afterId = after == null ? undefined : decodeCursor('message', after);
     const found = await ctx.loaders.messages.page.load({ session, after: afterId, first });
-    const page = found.slice(0, first).map((doc) => reached(doc, 'Message', session._id));
+    const page = found.slice(0, first).map((doc) => reached(doc, MESSAGE_TYPE, session._id));
     return connectionOf('message', page, found.length > first, after);
   }
 }

@@ -1,11 +1,12 @@
 import { FieldResolver, ID, Resolver, Root } from 'type-graphql';
+import { nodeTypeName } from '../data-model/collections';
 import type { AppDoc, SessionDoc } from '../data-model/documents';
 import { viaOf } from '../schema/marks';
 import { App } from '../schema/types/app';
 import { Session } from '../schema/types/session';
 import { encodeGlobalId } from './global-id';
 import { Binary } from 'mongodb';
-import { effectiveSharingMode, storedSharing } from '../policy/sharing-mode';
+import { effectiveSharingMode, storedSharing } from '../data-model/sharing-mode';
 import { SharingMode } from '../schema/enums';
 import { Icon, SharingConfig, SharingPermission } from '../schema/types/common';
 
@@ -22,7 +23,7 @@ function sharingOf(stored: unknown, owner: string): object {
 export class SessionSharingResolver {
   @FieldResolver(() => SharingConfig, { nullable: true, description: 'Who may read the session besides its team’s admins.' })
   sharingConfig(@Root() session: SessionDoc): object | null {
-    return session.sharingConfig === undefined ? null : sharingOf(session.sharingConfig, encodeGlobalId('Session', session._id, session._id));
+    return session.sharingConfig === undefined ? null : sharingOf(session.sharingConfig, encodeGlobalId(nodeTypeName('sessions'), session._id, session._id));
   }
 }
 
@@ -31,7 +32,7 @@ export class AppSharingResolver {
   @FieldResolver(() => SharingConfig, { nullable: true, description: 'Who the app is shared with.' })
   sharingConfig(@Root() app: AppDoc): object | null {
     const via = viaOf(app);
-    return app.sharingConfig === undefined || !via ? null : sharingOf(app.sharingConfig, encodeGlobalId('App', app._id, via));
+    return app.sharingConfig === undefined || !via ? null : sharingOf(app.sharingConfig, encodeGlobalId(nodeTypeName('apps'), app._id, via));
   }
 }
 

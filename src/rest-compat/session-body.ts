@@ -6,7 +6,7 @@
  */
 import type { Document } from 'mongodb';
 import type { AgentDoc, AppDoc, CrewDoc, SessionDoc, TaskDoc, VariableDoc } from '../data-model/documents';
-import { isChatApp, isCrewApp, RELATIONS, referencesOf } from '../data-model/relations';
+import { isChatApp, isCrewApp, RELATIONS } from '../data-model/relations';
 import { SESSION_LIST_FIELDS, stageRelations } from '../data-model/session-graph';
 import type { Loaders } from '../loaders';
 import { follow } from '../loaders/follow';
@@ -55,31 +55,33 @@ export async function sessionBodyData(loaders: Loaders, graph: SessionGraphLoade
   ]);
   let appBody: Document | null = null;
   if (app) {
-    // A copy, so the request's cached document stays as stored.
-    appBody = { ...app };
-    if (crew) appBody.crew = crew;
+    appBody = appWithCrew(app, crew);
     const variables = await appVariables(loaders, app, crew, tasks, agents);
     if (variables) appBody.variables = variables.map(variableEntry);
   }
   return { session, app: appBody, avatarMap: avatarMap(agents), tasks, tools, agents, models, datasources };
 }
 
+/** The app as the webapp sends it: a copy (the request's cached document stays as stored), with its crew when it has one. */
+export function appWithCrew(app: AppDoc, crew: CrewDoc | null): Document {
+  return crew ? { ...app, crew } : { ...app };
+}
+
 /**
- * `app.variables` (CONTRACT §4.3), or undefined when the key is not set: a chat app whose agent exists
+ * `app.variables` (docs/api-reference.md), or undefined when the key is not set: a chat app whose agent exists
  * always gets its agent's variables; a crew app whose crew exists gets its tasks' variables (each
  * once) then its agents' (repeats kept), when there are any.
  */
 async function appVariables(loaders: Loaders, app: AppDoc, crew: CrewDoc | null, tasks: TaskDoc[], agents: AgentDoc[]): Promise<VariableDoc[] | undefined> {
   if (isChatApp(app)) return agents[0] ? follow(loaders, RELATIONS.variablesOfAgent, agents[0]) : undefined;
   if (!isCrewApp(app) || !crew) return undefined;
-  const seen = new Set<string>();
-  const fromTasks = tasks.flatMap((task) => referencesOf(RELATIONS.variablesOfTask, task).map((id) => ({ task, id })));
-  const taskVariables = fromTasks.filter(({ id }) => !seen.has(id.toHexString()) && seen.add(id.toHexString()));
-  const loaded = await Promise.all([
-    ...taskVariables.map(({ task, id }) => loaders.variables.load({ teamId: task.teamId, id })),
-    ...agents.flatMap((agent) => referencesOf(RELATIONS.variablesOfAgent, agent).map((id) => loaders.variables.load({ teamId: agent.teamId, id }))),
+  const [ofTasks, ofAgents] = await Promise.all([
+    Promise.all(tasks.map((task) => follow(loaders, RELATIONS.variablesOfTask, task))),
+    Promise.all(agents.map((agent) => follow(loaders, RELATIONS.variablesOfAgent, agent))),
   ]);
-  const variables = loaded.filter((variable): variable is VariableDoc => variable !== null);
+  const seen = new Set<string>();
+  const taskVariables = ofTasks.flat().filter((variable) => !seen.has(variable._id.toHexString()) && seen.add(variable._id.toHexString()));
+  const variables = [...taskVariables, ...ofAgents.flat()];
   return variables.length > 0 ? variables : undefined;
 }
 

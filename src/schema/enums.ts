@@ -3,6 +3,7 @@
  * error at its path, and the rest of the response still arrives (graphql-js does this for enums).
  */
 import { registerEnumType } from 'type-graphql';
+import { SHARING_MODES, type EffectiveSharingMode } from '../data-model/sharing-mode';
 
 export enum SessionStatus {
   STARTED = 'started',
@@ -13,13 +14,9 @@ export enum SessionStatus {
   TERMINATED = 'terminated',
 }
 
-export enum SharingMode {
-  PUBLIC = 'public',
-  TEAM = 'team',
-  RESTRICTED = 'restricted',
-  WHITELIST = 'whitelist',
-  OWNER = 'owner',
-}
+/** The sharing modes of the data model, by their GraphQL names (PUBLIC ↔ 'public'). */
+export const SharingMode = Object.fromEntries(SHARING_MODES.map((mode) => [mode.toUpperCase(), mode])) as { readonly [M in EffectiveSharingMode as Uppercase<M>]: M };
+export type SharingMode = EffectiveSharingMode;
 
 export enum AppType {
   CHAT = 'chat',

@@ -6,7 +6,7 @@ import { MongoClient } from 'mongodb';
 import { databaseNameFromUri } from '../db/database-name';
 import { generateDemoData } from './generate';
 import { loadDemoData } from './load';
-import { COLLECTION_NAMES } from './types';
+import { COLLECTION_NAMES } from '../data-model/collections';
 
 function parseScale(raw: string | undefined): number {
   if (raw === undefined || raw.trim() === '') {

@@ -1,6 +1,7 @@
 import type { Document, ObjectId } from 'mongodb';
 import type { IdFactory } from './ids';
-import { COLLECTION_NAMES, type CollectionName } from './types';
+import { COLLECTION_NAMES } from '../data-model/collections';
+import type { CollectionName } from './types';
 
 /** The tenant of a document: every team-owned document starts with these two ids. */
 export interface TeamScope {

@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import type { DemoData } from './types';
-import { COLLECTION_NAMES } from './types';
+import { COLLECTION_NAMES } from '../data-model/collections';
 
 /**
  * Replaces the content of every demo collection with `data`. Collections are emptied with

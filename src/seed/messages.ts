@@ -8,11 +8,8 @@ import type { Document, ObjectId } from 'mongodb';
 import type { SeedContext, TeamScope } from './context';
 import type { NamedFixtures } from './named';
 import { teamScope } from './named';
+import type { MessageKey } from './types';
 
-export type MessageKey =
-  | 'crewQuestion' | 'crewAnswer' | 'crewStreaming' | 'crewCode' | 'crewFeedback'
-  | 'chatHello' | 'chatReply' | 'chatOverwritten'
-  | 'globexOwn' | 'globexNamesAcmeSession';
 
 interface MessageInput {
   sessionId: ObjectId;

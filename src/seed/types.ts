@@ -1,27 +1,8 @@
 import type { Document, ObjectId } from 'mongodb';
 
 import type { CollectionName } from '../data-model/documents';
-import type { MessageKey } from './messages';
 
 export type { CollectionName };
-
-/** Every collection name, in the order the loader writes them. */
-export const COLLECTION_NAMES: readonly CollectionName[] = [
-  'orgs',
-  'teams',
-  'accounts',
-  'apikeys',
-  'sessions',
-  'apps',
-  'crews',
-  'agents',
-  'tasks',
-  'tools',
-  'models',
-  'datasources',
-  'variables',
-  'chat',
-];
 
 export interface GenerateOptions {
   /** Extra crew apps per team (each with its own crew and sessions). Default 0. */
@@ -55,6 +36,10 @@ export type AgentKey = 'chatAgent' | 'researcher' | 'writer' | 'legacyAgent' | '
 export type TaskKey = 'research' | 'draft' | 'review' | 'globexTask';
 export type CrewKey = 'contentCrew' | 'brokenCrew' | 'globexCrew';
 export type AppKey = 'chatApp' | 'crewApp' | 'brokenCrewApp' | 'missingCrewApp' | 'globexApp';
+export type MessageKey =
+  | 'crewQuestion' | 'crewAnswer' | 'crewStreaming' | 'crewCode' | 'crewFeedback'
+  | 'chatHello' | 'chatReply' | 'chatOverwritten'
+  | 'globexOwn' | 'globexNamesAcmeSession';
 export type SessionKey =
   | 'publicChat'
   | 'teamCrew'

@@ -22,7 +22,7 @@ import { createGraphQLServer } from './graphql';
 import { resolveQueryLimits, type QueryLimits } from './limits';
 import { healthz, readyz } from './health';
 import { TIME_LIMIT_DEFAULTS } from '../config';
-import { createRequestContext, type ContextDependencies } from '../context/request-context';
+import { ContextFactory } from '../context/request-context';
 import { securityHeaders } from './security-headers';
 import { DEFAULT_LOAD_SHEDDING, loadShedding, type LoadSheddingOptions } from './load-shedding';
 import { corsMiddleware, type CorsOrigins } from './cors';
@@ -47,7 +47,7 @@ export interface GatewayAppOptions {
   requestTimeoutMs?: number;
   /** What the GraphQL IDE starts with (the embedded demo fills in its token and a query). */
   ide?: IdeOptions;
-  /** Query and body size limits; defaults for those not given (./limits/settings.ts). */
+  /** Query and body size limits; defaults for those not given (src/config/query-limits.ts). */
   limits?: Partial<QueryLimits>;
   /** Serve GET /metrics and keep the metrics (METRICS_ENABLED, default true). */
   metricsEnabled?: boolean;
@@ -103,7 +103,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   // A registry per app: several gateways in one process (tests) keep their own counts.
   const metrics = (options.metricsEnabled ?? true) ? new GatewayMetrics() : undefined;
   const budgets: RequestBudgets = { ...DEFAULT_REQUEST_BUDGETS, ...options.budgets };
-  const contextDeps: ContextDependencies = {
+  const contexts = new ContextFactory({
     db,
     jwtSecret: options.jwtSecret,
     requestTimeoutMs: options.requestTimeoutMs ?? TIME_LIMIT_DEFAULTS.requestTimeoutMs,
@@ -111,7 +111,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     onCommand: metrics?.observeCommand,
     maxDocuments: budgets.maxDocuments,
     tokenRules: options.tokenRules,
-  };
+  });
   // the model's fields, types and list sizes must be the schema's: a start-up error otherwise
   const schema = checkSchemaAgainstModel(options.schema ?? (options.federation ? buildSubgraphGatewaySchema() : buildGatewaySchema()));
   const limits = resolveQueryLimits(options.limits);
@@ -122,7 +122,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   await apollo.start();
   const live: LiveSettings = { ...DEFAULT_LIVE_SETTINGS, ...options.live };
   const replayFailures = new RefusalLog(logger, 'live replays failed; their clients were asked to reconnect and resume', live.refusalLogIntervalMs);
-  const engine = new LiveEngine(contextDeps, live, {
+  const engine = new LiveEngine(contexts, live, {
     tick: (stats) => {
       metrics?.liveTickDuration.observe(stats.durationMs / 1000);
       metrics?.liveTickDelay.observe(stats.delayMs / 1000);
@@ -133,7 +133,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     replayFailed: (error) => replayFailures.note(toGatewayError(error).message),
   });
   const subscriptions = createSubscriptionServer({
-    schema, contextDeps, limits, engine, logger, metrics, maxPerConnection: live.maxPerConnection, maxBufferedBytes: live.maxBufferedBytes,
+    schema, contexts, limits, engine, logger, metrics, maxPerConnection: live.maxPerConnection, maxBufferedBytes: live.maxBufferedBytes,
     maxConcurrentSetups: { ...DEFAULT_LOAD_SHEDDING, ...options.loadShedding }.maxConcurrent, corsOrigins: options.corsOrigins, refusalLogIntervalMs: live.refusalLogIntervalMs,
   });
   metrics?.observeLive({ subscriptions: () => engine.size, connections: () => subscriptions.connections });
@@ -194,7 +194,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     counted(expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         try {
-          const ctx = await createRequestContext(contextDeps, {
+          const ctx = await contexts.forRequest({
             requestId: res.locals.requestId,
             authorization: req.headers.authorization,
           });
@@ -210,7 +210,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     })),
   );
 
-  app.use(restCompatRouter(contextDeps, logger, budgets.maxResponseBytes));
+  app.use(restCompatRouter(contexts, logger, budgets.maxResponseBytes));
 
   app.use((_req: Request, res: Response) => {
     res.locals.route = UNMATCHED_ROUTE;

@@ -8,7 +8,9 @@
 import cors from 'cors';
 import type { RequestHandler } from 'express';
 
-export type CorsOrigins = readonly string[] | '*';
+import type { CorsOrigins } from '../config/cors-origins';
+
+export type { CorsOrigins };
 
 export function corsMiddleware(origins: CorsOrigins | undefined): RequestHandler | undefined {
   if (!origins || (Array.isArray(origins) && origins.length === 0)) return undefined;
@@ -22,19 +24,6 @@ export function corsMiddleware(origins: CorsOrigins | undefined): RequestHandler
     maxAge: 600,
     optionsSuccessStatus: 204,
   });
-}
-
-/** `CORS_ORIGINS`: comma-separated origins, or `*`. */
-export function parseCorsOrigins(value: string | undefined): CorsOrigins | undefined {
-  const text = value?.trim();
-  if (!text) return undefined;
-  if (text === '*') return '*';
-  const origins = text.split(',').map((origin) => origin.trim()).filter(Boolean);
-  for (const origin of origins) {
-    const url = URL.canParse(origin) ? new URL(origin) : null;
-    if (!url || url.origin !== origin) throw new Error(`CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no path)`);
-  }
-  return origins;
 }
 
 /**

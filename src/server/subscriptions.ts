@@ -19,13 +19,12 @@ import { CloseCode, type ServerOptions } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { verifyCredentials, viewerOf } from '../auth/identity';
-import { createRequestContext, type ContextDependencies, type RequestContext } from '../context/request-context';
+import type { ContextFactory, RequestContext } from '../context/request-context';
 import { setupTurns } from './setup-turns';
 import { toGatewayError } from '../errors/classify';
 import { badUserInput, ErrorCode, unauthenticated } from '../errors/codes';
-import { createLoaders } from '../loaders';
 import { nextSharedTurn } from '../loaders/fair-turns';
-import type { LiveCaller, LiveEngine, LiveEvent } from '../live/live-engine';
+import type { LiveCaller, LiveEngine, LiveEvent, SubscriptionContext } from '../live/live-engine';
 import type { Logger } from '../observability/logger';
 import type { GatewayMetrics } from '../observability/metrics';
 import { RefusalLog } from '../observability/refusal-log';
@@ -36,7 +35,7 @@ import type { QueryLimits } from './limits';
 
 export interface SubscriptionServerOptions {
   schema: GraphQLSchema;
-  contextDeps: ContextDependencies;
+  contexts: ContextFactory;
   limits: QueryLimits;
   engine: LiveEngine;
   logger: Logger;
@@ -94,7 +93,7 @@ const SLOW_CONSUMER_GRACE_MS = 1000;
 const INVALID_CREDENTIALS_REASON = 'Invalid, expired or unknown credentials';
 
 export function createSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
-  const { schema, engine, logger, metrics, contextDeps } = options;
+  const { schema, engine, logger, metrics, contexts } = options;
   const check = operationChecker(schema, options.limits);
   const turn = setupTurns(options.maxConcurrentSetups);
   const refusals = new RefusalLog(logger, 'subscriptions refused', options.refusalLogIntervalMs);
@@ -117,9 +116,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       const socket = ctx.extra.socket;
       try {
         const authorization = authorizationOf(ctx.connectionParams);
-        const credentials = verifyCredentials(authorization, contextDeps.jwtSecret, contextDeps.tokenRules);
+        const credentials = verifyCredentials(authorization, contexts.deps.jwtSecret, contexts.deps.tokenRules);
         // the account (and API key) must exist now, as for a request
-        if (credentials) await viewerOf(credentials, createLoaders(contextDeps.db, { count: 0, deadline: Date.now() + (contextDeps.requestTimeoutMs ?? 10_000) }));
+        if (credentials) await viewerOf(credentials, contexts.loaders());
         ctx.extra.authorization = authorization;
         ctx.extra.caller = {
           id: randomUUID(),
@@ -170,7 +169,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         const { connection } = args.contextValue as PendingContext;
         const now = Date.now();
         if (!connection.setup || connection.setup.until <= now) {
-          const context = createRequestContext(contextDeps, { requestId: `ws-${randomUUID()}`, authorization: connection.authorization });
+          const context = contexts.forRequest({ requestId: `ws-${randomUUID()}`, authorization: connection.authorization });
           connection.setup = { context, until: now + SETUP_CONTEXT_MS };
           context.catch(() => undefined);
         }
@@ -180,7 +179,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         } catch (error) {
           return { errors: [toGatewayError(error)] };
         }
-        return subscribeWithEventContexts({ ...args, contextValue: { ...context, live: { engine, caller: connection.caller! } } });
+        const operation: SubscriptionContext = { ...context, live: { engine, caller: connection.caller! } };
+        return subscribeWithEventContexts({ ...args, contextValue: operation });
       }),
     onNext(ctx, _id, _payload, args, result) {
       metrics?.liveEvents.inc();

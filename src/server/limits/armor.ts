@@ -14,7 +14,7 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { GraphQLError, ValidationContext, ValidationRule } from 'graphql';
 import { ErrorCode, GatewayError } from '../../errors/codes';
-import type { QueryLimits } from './settings';
+import type { QueryLimits } from '../../config/query-limits';
 
 type Reject = (context: ValidationContext | null, error: GraphQLError) => void;
 

@@ -18,9 +18,9 @@ import type { ParseOptions, ValidationRule } from 'graphql';
 import { armorValidationRules } from './armor';
 import { costLimitPlugin } from './cost';
 import { limitMessagesPlugin } from './messages';
-import type { QueryLimits } from './settings';
+import type { QueryLimits } from '../../config/query-limits';
 
-export { DEFAULT_QUERY_LIMITS, resolveQueryLimits, type QueryLimits } from './settings';
+export { DEFAULT_QUERY_LIMITS, resolveQueryLimits, type QueryLimits } from '../../config/query-limits';
 
 export interface QueryLimitOptions<TContext extends object> {
   parseOptions: ParseOptions;

@@ -8,7 +8,7 @@ import { badUserInput, ErrorCode, GatewayError } from '../../errors/codes';
 import { armorValidationRules } from './armor';
 import { costRefusal } from './cost';
 import { rewriteLimitMessage } from './messages';
-import type { QueryLimits } from './settings';
+import type { QueryLimits } from '../../config/query-limits';
 
 /** Distinct valid documents kept (the oldest goes first). */
 const MAX_CACHED_DOCUMENTS = 500;

@@ -1,7 +1,7 @@
 /**
- * The sharing mode the policy applies (CONTRACT §3.2): the stored one when it is one of the five,
- * `team` when it is missing or anything else. GraphQL shows this effective mode, and the stored value
- * beside it.
+ * The sharing modes, declared once: the stored one applies when it is one of the five, `team` when it
+ * is missing or anything else (docs/access.md). The policy decides by this effective mode; GraphQL's
+ * `SharingMode` enum is made from the same list and shows it, with the stored value beside it.
  */
 export const SHARING_MODES = ['public', 'team', 'restricted', 'whitelist', 'owner'] as const;
 export type EffectiveSharingMode = (typeof SHARING_MODES)[number];

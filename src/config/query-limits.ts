@@ -1,11 +1,11 @@
 /**
- * The query limits (issue 6): what a single request to /graphql may ask for. On by default; each can
- * be changed through the environment (src/config) or the `limits` option of `createGatewayApp`.
+ * The query limits: what a single GraphQL operation may ask for. On by default; each can be changed
+ * through the environment (./index.ts) or the `limits` option of `createGatewayApp`.
  */
 export interface QueryLimits {
   /** Deepest field nesting, counted in fields (`{ a { b } }` is 2); fragments add no depth. GRAPHQL_MAX_DEPTH. */
   maxDepth: number;
-  /** Highest query cost (src/schema/complexity.ts). GRAPHQL_MAX_COST. */
+  /** Highest query cost (src/server/limits/cost.ts). GRAPHQL_MAX_COST. */
   maxCost: number;
   /** Most aliased fields in an operation, fragments included. GRAPHQL_MAX_ALIASES. */
   maxAliases: number;
@@ -19,10 +19,10 @@ export interface QueryLimits {
 
 /**
  * Chosen so that the queries frontends write pass with room to spare: the deepest is 7 fields deep and
- * the longest 180 tokens (GraphiQL's introspection query too). Cost counts documents (./cost.ts): one
+ * the longest 180 tokens (GraphiQL's introspection query too). Cost counts documents (src/server/limits/cost.ts): one
  * session with its full graph, every field, about 500, so a page of 20 about 10,000 and of 40 about the
  * limit, which is MAX_DOCUMENTS_PER_REQUEST's default too; deep `context { context { … } }` chains
- * (×5 a level) over pages of 100 are refused (README, "Limits").
+ * (×5 a level) over pages of 100 are refused (docs/limits.md).
  */
 export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxDepth: 12,
