@@ -11,12 +11,13 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..');
+const LIVE_INTERVAL_MS = 250;
 
 it('runs every target once with tiny settings and writes its report', async () => {
   const out = mkdtempSync(path.join(tmpdir(), 'bench-'));
   await run(process.execPath, [path.join(ROOT, 'dist', 'bench', 'run.js')], {
     env: { ...process.env, BENCH_DURATION: '1', BENCH_RUNS: '1', BENCH_SCALE: '3', BENCH_MESSAGES: '300', BENCH_CONNECTIONS: '2', BENCH_OUT: out, MONGODB_URI: '',
-      BENCH_LIVE_SUBSCRIPTIONS: '200', BENCH_LIVE_CONNECTIONS: '4', BENCH_LIVE_SECONDS: '3', LIVE_POLL_INTERVAL_MS: '250' },
+      BENCH_LIVE_SUBSCRIPTIONS: '200', BENCH_LIVE_CONNECTIONS: '4', BENCH_LIVE_SECONDS: '3', LIVE_POLL_INTERVAL_MS: String(LIVE_INTERVAL_MS) },
     timeout: 110_000,
   });
   const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8'));
@@ -27,7 +28,9 @@ it('runs every target once with tiny settings and writes its report', async () =
   for (const [key, against] of [['rest', 'floor'], ['graphql-one', 'peer-one'], ['graphql-page', 'peer-page']]) {
     expect(summary[key].against).toBe(against);
     expect(summary[key].cpuRatio.median).toBeGreaterThan(0);
-    expect(summary[key].dbCpuMsPerRequest.median).toBeGreaterThanOrEqual(0);
+    // every one of these reads the database: its server's CPU was measured, and is some
+    expect({ key, dbCpuMsPerRequest: summary[key].dbCpuMsPerRequest?.median }).toEqual({ key, dbCpuMsPerRequest: expect.any(Number) });
+    expect(summary[key].dbCpuMsPerRequest.median).toBeGreaterThan(0);
   }
   // the list view reads what it shows (accounts, sessions, apps) and at most the policy's teams, orgs and apps
   expect(results.find((r: { key: string }) => r.key === 'graphql-list').dbCommandsPerRequest).toBeLessThanOrEqual(6);
@@ -45,6 +48,7 @@ it('runs every target once with tiny settings and writes its report', async () =
   // the live target: its subscriptions served, the writes' events received
   expect(report.live).toMatchObject({ subscriptions: 200, connections: 4 });
   expect(report.live.events).toBeGreaterThan(0);
-  expect(report.live.eventP99Ms).toBeLessThan(250 + 500 + 1000); // the contract's bound, with room for a busy machine
+  // a few ticks, not never: the contract's bound (a tick + 500 ms) is held alone by live-latency.solo.test.ts
+  expect(report.live.eventP99Ms).toBeLessThan(10 * LIVE_INTERVAL_MS);
   expect(report.live.cpuMsPerTick).toBeGreaterThan(0);
 }, 120_000);

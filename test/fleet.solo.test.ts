@@ -14,14 +14,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
-import { MongoClient, ObjectId, type Db, type Document } from 'mongodb';
+import { MongoClient, type Db, type ObjectId } from 'mongodb';
 import WebSocket from 'ws';
 import { followConversation, type LiveMessage } from '../docs/recipes/graphql-ws';
 import { signLoginToken } from '../src/auth/tokens';
 import { databaseNameFromUri } from '../src/db/database-name';
 import { generateDemoData } from '../src/seed/generate';
 import { startSeededDatabase, type DatabaseServer } from './support/database';
-import { ensureBuilt, freePort, killChildren, mainEnv, sleep, startMain, type StartedMain } from './support/resilience';
+import { chatMessage, chunksOf } from './support/chat';
+import { ensureBuilt, freePort, killChildren, mainEnv, startMain, type StartedMain } from './support/resilience';
+import { sleep, waitFor } from './support/wait';
 
 const SECRET = 'fleet-test-secret-that-is-long-enough';
 const INTERVAL_MS = 500;
@@ -58,7 +60,7 @@ async function startCopy(port: number): Promise<Copy> {
   const main = startMain(mainEnv({ MONGODB_URI: database.uri, JWT_SECRET: SECRET, PORT: String(port), LIVE_POLL_INTERVAL_MS: String(INTERVAL_MS), SHUTDOWN_READY_DELAY_MS: '1000', LOG_LEVEL: 'info' }));
   // listening (or its output, if it exited), then ready; generous bounds: the suite has just run on two cores
   await main.listening(60_000);
-  await until(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.status === 200, 30_000, `copy on ${port} ready:\n${main.stdout()}\n${main.stderr()}`);
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.status === 200, 30_000, `copy on ${port} ready:\n${main.stdout()}\n${main.stderr()}`, 100);
   return { port, main };
 }
 
@@ -75,24 +77,7 @@ async function startBalancer(port: number, copies: number[]): Promise<void> {
   ].join('\n');
   writeFileSync(path.join(dir, 'haproxy.cfg'), config);
   haproxy = spawn('haproxy', ['-db', '-f', path.join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status === 200, 10_000, 'haproxy up');
-}
-
-async function until(condition: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await sleep(100);
-  }
-}
-
-function message(sessionId: ObjectId, text: string, streaming?: string[]): Document {
-  const _id = new ObjectId();
-  return {
-    _id, orgId: data.fixtures.orgs.acme, teamId: data.fixtures.teams.acmeMain, sessionId, authorId: null, authorName: 'Writer', ts: Date.now(), isFeedback: false, chunkId: `c-${_id.toHexString()}`,
-    message: { room: sessionId.toHexString(), event: 'message', incoming: false, message: { text: streaming ? '' : text, type: 'text', displayType: 'bubble', overwrite: false } },
-    ...(streaming ? { chunks: streaming.map((chunk, i) => ({ ts: i + 1, chunk, tokens: 1 })) } : { completed: true }),
-  };
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status === 200, 10_000, 'haproxy up', 100);
 }
 
 type View = Map<string, string>;
@@ -162,12 +147,12 @@ it('100 subscribers over three copies behind HAProxy lose nothing through a SIGK
     const open = streaming.get(key);
     if (open && writes % 3 === 0) {
       open.pieces.push(` piece ${writes}`);
-      await db.collection('chat').updateOne({ _id: open.id }, { $set: { chunks: open.pieces.map((chunk, n) => ({ ts: n + 1, chunk, tokens: 1 })) } });
+      await db.collection('chat').updateOne({ _id: open.id }, { $set: { chunks: chunksOf(open.pieces) } });
     } else if (open && writes % 7 === 0) {
       await db.collection('chat').updateOne({ _id: open.id }, { $set: { 'message.message.text': `final ${writes}`, 'message.message.overwrite': true, completed: true }, $unset: { chunks: '' } });
       streaming.delete(key);
     } else {
-      const doc = writes % 5 === 0 ? message(session, '', [`reply ${writes}`]) : message(session, `message ${writes}`);
+      const doc = writes % 5 === 0 ? chatMessage(data.fixtures, session, '', { streaming: [`reply ${writes}`] }) : chatMessage(data.fixtures, session, `message ${writes}`);
       if (writes % 5 === 0) streaming.set(key, { id: doc._id, pieces: [`reply ${writes}`] });
       await db.collection('chat').insertOne(doc);
     }

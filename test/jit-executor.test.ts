@@ -5,22 +5,17 @@
  * gateway over the same database runs graphql-js alone as the reference. Also: a document is compiled
  * only from its second sight (production's setting), and what was executed how is counted.
  */
-import type { Server } from 'node:http';
-import { createLogger } from '../src/observability/logger';
-import { createGatewayApp } from '../src/server/app';
-import { listen } from '../src/server/listen';
-import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from './support/gateway';
+import { startGatewayApp, startTestGateway, type ServedApp, type TestGateway } from './support/gateway';
 import { FULL_GRAPH } from './support/queries';
 
 let gw: TestGateway;
-const servers: Server[] = [];
+const apps: ServedApp[] = [];
 
+/** Another gateway on the test gateway's database, with its own executor settings. */
 async function startApp(jit: false | { compileAfter?: number }): Promise<{ url: string; metricsUrl: string }> {
-  const app = await createGatewayApp({ db: gw.db, jwtSecret: TEST_JWT_SECRET, logger: createLogger('silent'), jit });
-  const api = await listen(app.app, 0, '127.0.0.1');
-  const metrics = await listen(app.metricsApp!, 0, '127.0.0.1');
-  servers.push(api.server, metrics.server);
-  return { url: api.url, metricsUrl: metrics.url };
+  const app = await startGatewayApp({ db: gw.db, jit });
+  apps.push(app);
+  return { url: app.url, metricsUrl: app.metricsUrl! };
 }
 
 async function post(url: string, query: string, variables: Record<string, unknown> | undefined, token: string | null): Promise<{ status: number; text: string }> {
@@ -40,7 +35,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const server of servers) server.close();
+  await Promise.all(apps.splice(0).map((app) => app.stop()));
   await gw?.stop();
 });
 

@@ -10,6 +10,7 @@ import { ObjectId } from 'mongodb';
 import { Writable } from 'node:stream';
 import { startTestGateway, TEST_JWT_SECRET, type GraphQLResult, type TestGateway } from './support/gateway';
 import { FULL_GRAPH } from './support/queries';
+import { waitFor } from './support/wait';
 import { parse } from 'graphql';
 import { buildGatewaySchema } from '../src/schema/build';
 import { operationCost } from '../src/server/limits/cost';
@@ -293,7 +294,8 @@ describe('bad input is BAD_USER_INPUT, logged once', () => {
     const { result, total } = await fed.countCommands(() => fed.graphql('query($r: [_Any!]!) { _entities(representations: $r) { __typename } }', { r: representations }, null));
     expectRefused(result, 'BAD_USER_INPUT', /^representations\[0\] has an id that is not the id of a Crew from this API$/);
     expect(total).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // the access line is written as the response ends: whatever was logged for the request is there by then
+    await waitFor(() => fedLog.some((line) => line.msg === 'request'), 5000, 'the access line');
     expect(fedLog.map((line) => line.msg)).toEqual(['request']);
   });
 
@@ -324,7 +326,8 @@ describe('bad input is BAD_USER_INPUT, logged once', () => {
     await gw.db.collection('accounts').insertMany([{ _id: id, name: 'Corrupt', orgs: 5 }]);
     const result = await gw.graphql('{ viewer { name } }', undefined, gw.tokenForId(id));
     expect(result.status).toBe(500);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // the access line is written as the response ends: the request's error lines are there by then
+    await waitFor(() => logLines.some((line) => line.msg === 'request' && line.status === 500), 5000, 'the access line');
     expect(logLines.filter((line) => line.level >= 50)).toHaveLength(1);
     await gw.db.collection('accounts').deleteMany({ _id: id });
   });

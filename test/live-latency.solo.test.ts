@@ -6,6 +6,7 @@
 import { ObjectId } from 'mongodb';
 import { startTestGateway, type TestGateway } from './support/gateway';
 import { liveClient, type LiveClient } from './support/live-client';
+import { sleep } from './support/wait';
 
 const BOUND_MS = 1000 + 500;
 let gw: TestGateway;
@@ -32,7 +33,7 @@ it('every status change and every new message reaches its subscriber within one 
   try {
     for (let i = 1; i <= 8; i++) {
       // writes at varied points of the tick
-      await new Promise((resolve) => setTimeout(resolve, 137 * i));
+      await sleep(137 * i);
       const written = Date.now();
       const message = { ...template, _id: new ObjectId(), chunkId: `latency-${i}`, message: { ...template.message, message: { ...template.message.message, text: `Latency ${i}` } } };
       added.push(message._id);

@@ -7,17 +7,16 @@
 import type * as ApolloCore from '@apollo/client/core' with { 'resolution-mode': 'import' };
 import type * as ApolloSubscriptions from '@apollo/client/link/subscriptions' with { 'resolution-mode': 'import' };
 import type * as ApolloUtilities from '@apollo/client/utilities' with { 'resolution-mode': 'import' };
-import type { Server } from 'node:http';
 import { createClient, type Client as WsClient } from 'graphql-ws';
-import { ObjectId, type Document } from 'mongodb';
+import type { ObjectId } from 'mongodb';
 import WebSocket from 'ws';
 import { liveConversation as apolloConversation, type ConversationData } from '../docs/recipes/apollo-client';
 import { followConversation, type LiveMessage } from '../docs/recipes/graphql-ws';
 import { liveConversation as urqlConversation, urqlClient } from '../docs/recipes/urql';
-import { createLogger } from '../src/observability/logger';
-import { createGatewayApp, type GatewayApp } from '../src/server/app';
-import { listen } from '../src/server/listen';
-import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from './support/gateway';
+import { chatMessage, chunksOf } from './support/chat';
+import { startGatewayApp, type ServedApp, type TestGateway } from './support/gateway';
+import { liveSuite } from './support/live-suite';
+import { sleep } from './support/wait';
 
 // Apollo Client's types are those of its ES module; at run time its CommonJS build is loaded.
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -27,28 +26,17 @@ const { getMainDefinition } = require('@apollo/client/utilities') as typeof Apol
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const INTERVAL_MS = 300;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const hex = (id: ObjectId) => id.toHexString();
 
+const suite = liveSuite(INTERVAL_MS, { scale: 2 });
 let gw: TestGateway;
-beforeAll(async () => {
-  gw = await startTestGateway({ scale: 2, app: { live: { intervalMs: INTERVAL_MS } } });
+beforeAll(() => {
+  gw = suite.gw;
 });
-afterAll(() => gw.stop());
 
-/** A copy of the gateway on the shared database, at a port that the next copy takes over. */
-async function startCopy(port: number): Promise<{ app: GatewayApp; server: Server; port: number }> {
-  const app = await createGatewayApp({ db: gw.db, jwtSecret: TEST_JWT_SECRET, logger: createLogger('silent'), live: { intervalMs: INTERVAL_MS } });
-  const { server, url } = await listen(app.app, port, '127.0.0.1');
-  app.subscriptions.attach(server);
-  return { app, server, port: Number(new URL(url).port) };
-}
-
-async function stopCopy(copy: { app: GatewayApp; server: Server }): Promise<void> {
-  await copy.app.subscriptions.close(); // every socket closed with 1001, as on SIGTERM
-  copy.server.closeAllConnections();
-  await new Promise<void>((resolve) => copy.server.close(() => resolve()));
-  await copy.app.stop();
+/** A copy of the gateway on the shared database, at a port that the next copy takes over (stopped: every socket closed with 1001, as on SIGTERM). */
+function startCopy(port: number): Promise<ServedApp> {
+  return startGatewayApp({ db: gw.db, live: { intervalMs: INTERVAL_MS } }, { port });
 }
 
 function wsClient(port: number, token: string): WsClient {
@@ -64,15 +52,6 @@ function wsClient(port: number, token: string): WsClient {
     },
     onNonLazyError: () => undefined,
   });
-}
-
-function message(sessionId: ObjectId, text: string, streaming?: string[]): Document {
-  const _id = new ObjectId();
-  return {
-    _id, orgId: gw.fixtures.orgs.acme, teamId: gw.fixtures.teams.acmeMain, sessionId, authorId: null, authorName: 'Writer', ts: Date.now(), isFeedback: false, chunkId: `c-${hex(_id)}`,
-    message: { room: hex(sessionId), event: 'message', incoming: false, message: { text: streaming ? '' : text, type: 'text', displayType: 'bubble', overwrite: false } },
-    ...(streaming ? { chunks: streaming.map((chunk, i) => ({ ts: i + 1, chunk, tokens: 1 })) } : { completed: true }),
-  };
 }
 
 type View = Record<string, { text: string | null; completed: boolean }>;
@@ -117,14 +96,14 @@ it('Apollo Client, urql and graphql-ws each end with what is stored, across a re
     let pieces: string[] = [];
     for (let i = 0; i < 60; i++) {
       if (i === 20) {
-        await stopCopy(copy);
+        await copy.stop();
       }
       if (i === 26) copy = await startCopy(port);
-      const doc = i % 12 === 5 ? message(session, '', (pieces = [`r${i}`])) : message(session, `m${i}`);
+      const doc = i % 12 === 5 ? chatMessage(gw.fixtures, session, '', { streaming: (pieces = [`r${i}`]) }) : chatMessage(gw.fixtures, session, `m${i}`);
       if (i % 12 === 5) reply = doc._id;
       await gw.db.collection('chat').insertOne(doc);
       written.push(doc._id);
-      if (reply && i % 3 === 0) await gw.db.collection('chat').updateOne({ _id: reply }, { $set: { chunks: (pieces = [...pieces, `+${i}`]).map((chunk, n) => ({ ts: n + 1, chunk, tokens: 1 })) } });
+      if (reply && i % 3 === 0) await gw.db.collection('chat').updateOne({ _id: reply }, { $set: { chunks: chunksOf((pieces = [...pieces, `+${i}`])) } });
       if (reply && i % 12 === 10) await gw.db.collection('chat').updateOne({ _id: reply }, { $set: { 'message.message.text': `final ${i}`, 'message.message.overwrite': true, completed: true }, $unset: { chunks: '' } });
       await sleep(40);
     }
@@ -142,7 +121,7 @@ it('Apollo Client, urql and graphql-ws each end with what is stored, across a re
   } finally {
     for (const stop of stops) stop();
     await Promise.all(sockets.map((socket) => socket.dispose()));
-    await stopCopy(copy).catch(() => undefined);
+    await copy.stop().catch(() => undefined);
     await gw.db.collection('chat').deleteMany({ _id: { $in: written } });
   }
 }, 60_000);

@@ -5,30 +5,25 @@
  * made with the driver, as the webapp makes them.
  */
 import { ObjectId, type Document } from 'mongodb';
+import { chatMessage, chunksOf } from './support/chat';
 import { startTestGateway, type TestGateway } from './support/gateway';
-import { liveClient, type LiveClient, type Recorded } from './support/live-client';
+import type { Recorded } from './support/live-client';
+import { liveSuite } from './support/live-suite';
+import { sleep } from './support/wait';
 
 const INTERVAL_MS = 300;
+const suite = liveSuite(INTERVAL_MS, { scale: 4 });
 let gw: TestGateway;
-const clients: LiveClient[] = [];
-beforeAll(async () => {
-  gw = await startTestGateway({ scale: 4, app: { live: { intervalMs: INTERVAL_MS } } });
+beforeAll(() => {
+  gw = suite.gw;
 });
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.dispose()));
-});
-afterAll(() => gw.stop());
 
 const hex = (id: ObjectId) => id.toHexString();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const chat = () => gw.db.collection('chat');
 const RESUME = 'subscription($id: ObjectId!, $after: ObjectId) { messageAdded(sessionId: $id, after: $after) { _id text completed } }';
 
-const open = (token: string | null = gw.tokenFor('member')) => {
-  const client = liveClient(gw.url, token);
-  clients.push(client);
-  return client;
-};
+/** A client of the file's gateway, as a member by default. */
+const open = (token: string | null = gw.tokenFor('member')) => suite.open(token);
 
 /** A generated Acme session of its own for each test, so that the tests do not see each other's messages. */
 let nextSession = 0;
@@ -39,18 +34,12 @@ async function freshSession(): Promise<ObjectId> {
 
 /** A message as the webapp stores it: whole and completed, or streaming (pieces, not completed). */
 function message(sessionId: ObjectId, text: string, shape: { streaming?: string[]; completed?: boolean; id?: ObjectId } = {}): Document {
-  const _id = shape.id ?? new ObjectId();
-  return {
-    _id, orgId: gw.fixtures.orgs.acme, teamId: gw.fixtures.teams.acmeMain, sessionId, authorId: null, authorName: 'Writer', ts: Date.now(), isFeedback: false, chunkId: `c-${hex(_id)}`,
-    message: { room: hex(sessionId), event: 'message', incoming: false, message: { text: shape.streaming ? '' : text, type: 'text', displayType: 'bubble', overwrite: false } },
-    ...(shape.streaming ? { chunks: shape.streaming.map((chunk, i) => ({ ts: i + 1, chunk, tokens: 1 })) } : {}),
-    ...(shape.completed ?? !shape.streaming ? { completed: true } : {}),
-  };
+  return chatMessage(gw.fixtures, sessionId, text, shape);
 }
 
 /** Streams one more piece into a reply (set whole: the test database has no $push). */
 async function streamInto(id: ObjectId, pieces: string[]): Promise<void> {
-  await chat().updateOne({ _id: id }, { $set: { chunks: pieces.map((chunk, i) => ({ ts: i + 1, chunk, tokens: 1 })) } });
+  await chat().updateOne({ _id: id }, { $set: { chunks: chunksOf(pieces) } });
 }
 
 /** Ends a streamed reply as the webapp does: the overwrite, completed, the pieces gone. */
@@ -194,7 +183,7 @@ describe('messageAdded(sessionId, after)', () => {
       await complete(reply, 'the whole reply');
       const sub = open().subscribe(RESUME, { id: hex(session), after: hex(docs[3]._id) });
       await sub.next(3);
-      await new Promise((resolve) => setTimeout(resolve, 3 * INTERVAL_MS));
+      await sleep(3 * INTERVAL_MS);
       expect(sub.events.map((e) => e.data.messageAdded)).toEqual([
         { _id: hex(oldStreaming), text: 'still going', completed: false },
         { _id: hex(reply), text: 'the whole reply', completed: true },
@@ -231,7 +220,6 @@ describe('messageAdded(sessionId, after)', () => {
 
   it('a client away for 10,000 messages gets them all, read page by page as it takes them', async () => {
     const session = await freshSession();
-    const start = new ObjectId();
     const docs = Array.from({ length: 10_000 }, (_, i) => message(session, `message ${i}`, { id: ObjectId.createFromTime(Math.floor(Date.now() / 1000) - 20_000 + i) }));
     await chat().insertMany(docs);
     try {
@@ -251,7 +239,6 @@ describe('messageAdded(sessionId, after)', () => {
       expect(new Set(ids).size).toBe(10_000);
       // pages of 400, batched with nobody else here: at least 25 reads of the conversation
       expect(byName['find chat']).toBeGreaterThanOrEqual(25);
-      void start;
     } finally {
       await chat().deleteMany({ _id: { $in: docs.map((doc) => doc._id) } });
     }
@@ -296,8 +283,7 @@ describe('the document budget of an event', () => {
   it('an event whose selection reads past MAX_DOCUMENTS_PER_REQUEST is refused as QUERY_TOO_COMPLEX, with no partial data', async () => {
     const tight = await startTestGateway({ app: { live: { intervalMs: INTERVAL_MS }, budgets: { maxDocuments: 3, maxResponseBytes: 1_000_000 } } });
     try {
-      const client = liveClient(tight.url, tight.tokenFor('member'));
-      clients.push(client);
+      const client = suite.open(tight.tokenFor('member'), undefined, tight);
       const id = tight.fixtures.sessions.teamCrew;
       const sub = client.subscribe('subscription($id: ObjectId!) { sessionUpdated(_id: $id) { name tasks { name agent { name tools { name } } } agents { name } } }', { id: hex(id) });
       await sub.next(1);
@@ -313,7 +299,7 @@ describe('the document budget of an event', () => {
       await light.next(2, 5000);
       expect(light.events[1]).toEqual({ data: { sessionUpdated: { name: 'Team crew run', tokensUsed: 54_321 } } });
     } finally {
-      await Promise.all(clients.splice(0).map((c) => c.dispose()));
+      await suite.disposeClients();
       await tight.stop();
     }
   });

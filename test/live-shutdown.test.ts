@@ -9,7 +9,8 @@ import { generateDemoData } from '../src/seed/generate';
 import { startSeededDatabase, type DatabaseServer } from './support/database';
 import { TEST_JWT_SECRET } from './support/gateway';
 import { wsUrl } from './support/live-client';
-import { ensureBuilt, killChildren, mainEnv, startMain, withTimeout } from './support/resilience';
+import { ensureBuilt, killChildren, mainEnv, startMain } from './support/resilience';
+import { sleep, withTimeout } from './support/wait';
 
 const data = generateDemoData();
 let mongo: DatabaseServer;
@@ -46,7 +47,7 @@ it('SIGTERM with 1,000 open subscriptions: every socket closed normally (1001), 
     return { socket, closed, events };
   }));
   // every subscription has its first event
-  for (let i = 0; i < 200 && sockets.some((s) => s.events.count < 100); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (let i = 0; i < 200 && sockets.some((s) => s.events.count < 100); i++) await sleep(50);
   expect(sockets.map((s) => s.events.count)).toEqual(Array(10).fill(100));
 
   main.child.kill('SIGTERM');

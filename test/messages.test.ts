@@ -323,20 +323,27 @@ describe('GET /{resourceSlug}/sessions.json', () => {
     expect(body.sessions).toHaveLength(10);
     const ids = body.sessions.map((s: { _id: string }) => s._id);
     expect(ids).toEqual([...ids].sort().reverse());
-    // stored documents in stored order, `app` appended; a crew app's crew appended to it
+    // stored documents in stored order, `app` appended; a crew app's crew (when it exists) appended to it
+    const seen = { apps: 0, crews: 0 };
     for (const session of body.sessions) {
       const storedSession = await gw.db.collection('sessions').findOne({ _id: new ObjectId(session._id) });
       const { app, ...rest } = session;
       expect(JSON.stringify(rest)).toBe(JSON.stringify(storedSession));
       if (app) {
+        seen.apps += 1;
         const storedApp = await gw.db.collection('apps').findOne({ _id: new ObjectId(app._id) });
         const { crew, ...appRest } = app;
         expect(JSON.stringify(appRest)).toBe(JSON.stringify(storedApp));
-        if (storedApp!.type === 'crew' && crew) expect(crew._id).toBe(String(storedApp!.crewId));
+        const storedCrew = storedApp!.type === 'crew' ? await gw.db.collection('crews').findOne({ _id: storedApp!.crewId, teamId: gw.fixtures.teams.acmeMain }) : null;
+        expect({ app: app._id, crew: crew === undefined ? null : JSON.stringify(crew) }).toEqual({ app: app._id, crew: storedCrew ? JSON.stringify(storedCrew) : null });
+        if (crew !== undefined) seen.crews += 1;
       } else {
         expect(await gw.db.collection('apps').countDocuments({ _id: storedSession!.appId, teamId: gw.fixtures.teams.acmeMain })).toBe(0);
       }
     }
+    // the page shows both: apps, and crews appended to them
+    expect(seen.apps).toBeGreaterThan(0);
+    expect(seen.crews).toBeGreaterThan(0);
   });
 
   it('never lists a session the caller may not read', async () => {

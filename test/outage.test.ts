@@ -12,7 +12,6 @@
  * - `npm start` (the built dist/src/main.js) with MONGODB_URI at a closed port.
  */
 import 'reflect-metadata';
-import type { Server } from 'node:http';
 import { MongoClient, MongoNetworkError, MongoOperationTimeoutError, MongoServerError, type CommandStartedEvent } from 'mongodb';
 import { connectDatabase, type Database } from '../src/db/connect';
 import { startTestDatabase, type DatabaseServer } from './support/database';
@@ -22,20 +21,26 @@ import { createLogger } from '../src/observability/logger';
 import { generateDemoData } from '../src/seed/generate';
 import { loadDemoData } from '../src/seed/load';
 import { signLoginToken } from '../src/auth/tokens';
-import { createGatewayApp, type GatewayApp } from '../src/server/app';
-import { listen } from '../src/server/listen';
-import { TEST_JWT_SECRET } from './support/gateway';
+import { startGatewayApp, TEST_JWT_SECRET } from './support/gateway';
 import { SESSION_WITH_GRAPH } from './support/queries';
-import {
-  ensureBuilt, freePort, killChildren, mainEnv, runLoad, sleep, startMain, TcpProxy, withTimeout,
-  type LoadRequest, type LoadResult,
-} from './support/resilience';
+import { ensureBuilt, freePort, killChildren, mainEnv, runLoad, startMain, TcpProxy, type LoadRequest, type LoadResult } from './support/resilience';
+import { sleep, waitFor, withTimeout } from './support/wait';
 
 /** Short settings, so that the test is quick; the defaults (10 s, 5 s) are exercised by bad-input.test.ts. */
 const REQUEST_TIMEOUT_MS = 3000;
 const SELECTION_TIMEOUT_MS = 1500;
 /** "No hung requests": every answer within the deadline plus the server-selection timeout. */
 const ANSWER_BOUND_MS = REQUEST_TIMEOUT_MS + SELECTION_TIMEOUT_MS;
+/**
+ * The bounds below are multiples of these settings, wide enough for a busy machine (the test files run
+ * two at a time on two cores). What ended a request (the selection timeout or the deadline) is told by
+ * its message, not by its time.
+ */
+const DEADLINE_MESSAGE = /did not answer within the time limit/;
+/** The longest pause between the gateway's attempts to connect while the database is down (src/db/connect.ts). */
+const LONGEST_RETRY_PAUSE_MS = 2000;
+/** A server monitor stuck past two connect timeouts (here the selection timeout) plus a second is reconnected (src/db/connect.ts). */
+const WATCHDOG_MS = 2 * SELECTION_TIMEOUT_MS + 1000;
 
 const data = generateDemoData();
 const { fixtures } = data;
@@ -134,22 +139,15 @@ interface InProcessGateway {
 
 async function startGateway(uri: string): Promise<InProcessGateway> {
   const database = await connectDatabase(uri, { serverSelectionTimeoutMS: SELECTION_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS, logger, monitorCommands: true });
-  const gateway: GatewayApp = await createGatewayApp({ db: database.db, jwtSecret: TEST_JWT_SECRET, logger, requestTimeoutMs: REQUEST_TIMEOUT_MS });
-  const { server, url } = await listen(gateway.app, 0, '127.0.0.1');
+  const served = await startGatewayApp({ db: database.db, logger, requestTimeoutMs: REQUEST_TIMEOUT_MS });
   return {
-    url,
+    url: served.url,
     database,
     async stop() {
-      await closeServer(server);
-      await gateway.stop();
+      await served.stop();
       await database.close();
     },
   };
-}
-
-function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 async function restartMongo(port: number): Promise<DatabaseServer> {
@@ -160,16 +158,6 @@ async function restartMongo(port: number): Promise<DatabaseServer> {
       if (attempt >= 20) throw error;
       await sleep(100); // the port may still be held for a moment
     }
-  }
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, ms: number, what: string): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms`);
-    await sleep(50);
   }
 }
 
@@ -216,7 +204,7 @@ describe('a database outage', () => {
 
   describe('starting with the database down', () => {
     it('starts within the selection timeout (plus set-up) and /healthz answers 200', async () => {
-      expect(measured.startWithDatabaseDownMs).toBeLessThan(SELECTION_TIMEOUT_MS + 3000);
+      expect(measured.startWithDatabaseDownMs).toBeLessThan(4 * SELECTION_TIMEOUT_MS);
       expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
     });
 
@@ -226,8 +214,11 @@ describe('a database outage', () => {
       measured.readyzWhileDownMs = Date.now() - started;
       expect(response.status).toBe(503);
       expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(measured.readyzWhileDownMs).toBeLessThan(2500);
-      expect(await response.text()).not.toMatch(DRIVER_TEXT);
+      const text = await response.text();
+      expect(JSON.parse(text)).toMatchObject({ status: 'unavailable' });
+      expect(text).not.toMatch(DRIVER_TEXT);
+      // its ping fails at the selection timeout at most (or at the probe's own 2 s): not held like a request
+      expect(measured.readyzWhileDownMs).toBeLessThan(3 * SELECTION_TIMEOUT_MS);
     });
 
     it('every kind of read answers 503 + Retry-After (REST) or SERVICE_UNAVAILABLE (GraphQL), within the selection timeout', async () => {
@@ -235,6 +226,8 @@ describe('a database outage', () => {
       for (const request of REQUESTS) {
         const result = await send(gw.url, request);
         expect({ kind: request.kind, outcome: classify(result) }).toEqual({ kind: request.kind, outcome: 'outage' });
+        // ended by the selection timeout (the database is unreachable), not by the request's deadline
+        expect({ kind: request.kind, deadline: DEADLINE_MESSAGE.test(result.text!) }).toEqual({ kind: request.kind, deadline: false });
         latencies.push(result.ms);
       }
       // a credentialed GraphQL request fails before execution: HTTP 503 with Retry-After
@@ -242,7 +235,7 @@ describe('a database outage', () => {
       expect(graphql.status).toBe(503);
       expect(graphql.headers!.get('retry-after')).toBeTruthy();
       measured.readWhileDownMaxMs = Math.max(...latencies, graphql.ms);
-      expect(measured.readWhileDownMaxMs).toBeLessThan(SELECTION_TIMEOUT_MS + 1000);
+      expect(measured.readWhileDownMaxMs).toBeLessThan(3 * SELECTION_TIMEOUT_MS);
     });
 
     it('bad input is still a 400, not an outage', async () => {
@@ -253,16 +246,21 @@ describe('a database outage', () => {
     });
 
     it('recovers by itself, with no restart, once the database is up', async () => {
+      // its next attempt to connect: after the longest pause, lasting up to the selection timeout;
+      // twice that, from the moment the data is back (filling the database is the test's own work)
+      const RECOVERY_BOUND_MS = 2 * (LONGEST_RETRY_PAUSE_MS + SELECTION_TIMEOUT_MS);
       mongo = await startTestDatabase({ port });
       const up = Date.now();
       await seed(uri);
-      await waitFor(async () => ((await fetch(`${gw.url}/readyz`)).status === 200 ? true : undefined), 10_000, 'ready again');
+      const seeded = Date.now();
+      await waitFor(async () => (await fetch(`${gw.url}/readyz`)).status === 200, 2 * RECOVERY_BOUND_MS, 'ready again');
       measured.readyAfterDatabaseUpMs = Date.now() - up;
-      await waitFor(async () => (classify(await send(gw.url, REQUESTS[0])) === 'ok' ? true : undefined), 10_000, 'REST answers');
+      await waitFor(async () => classify(await send(gw.url, REQUESTS[0])) === 'ok', 2 * RECOVERY_BOUND_MS, 'REST answers');
       measured.servingAfterDatabaseUpMs = Date.now() - up;
+      measured.servingAfterSeededMs = Date.now() - seeded;
       for (const request of REQUESTS) expect({ kind: request.kind, outcome: classify(await send(gw.url, request)) }).toEqual({ kind: request.kind, outcome: 'ok' });
-      expect(measured.servingAfterDatabaseUpMs).toBeLessThan(6000);
-    }, 20_000);
+      expect(measured.servingAfterSeededMs).toBeLessThan(RECOVERY_BOUND_MS);
+    }, 40_000);
   });
 
   it('killed in the middle of a load: no crash, no hung request, only 200s and 503s, and recovery once it is back', async () => {
@@ -299,7 +297,7 @@ describe('a database outage', () => {
       mongo = await restartMongo(port);
       await seed(uri);
       t.seeded = Date.now();
-      await waitFor(() => recoveredAt, 15_000, 'recovery under load').catch((error) => (t.failed = Date.now(), error));
+      await waitFor(() => recoveredAt, 3 * WATCHDOG_MS, 'recovery under load').catch((error) => (t.failed = Date.now(), error));
       await sleep(1500);
     } finally {
       stop = true;
@@ -327,7 +325,8 @@ describe('a database outage', () => {
     const after = outcomes.filter((o) => o.r.startedAt > recoveredAt!);
     expect(after.length).toBeGreaterThan(20);
     expect(after.filter((o) => o.outcome !== 'ok').map((o) => o.outcome)).toEqual([]);
-    expect(measured.recoveryAfterReseedMs).toBeLessThan(5000);
+    // at once when the driver's monitor sees the database back; at the watchdog's bound when it is stuck
+    expect(measured.recoveryAfterReseedMs).toBeLessThan(2 * WATCHDOG_MS);
     // the process is alive and ready
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${gw.url}/readyz`)).status).toBe(200);
@@ -352,27 +351,28 @@ describe('a database outage', () => {
       // a read on an open connection: only the request's deadline ends it
       const first = await send(viaProxy.url, REQUESTS[0]);
       expect(classify(first)).toBe('outage');
-      expect(first.text).toMatch(/did not answer within the time limit/);
-      expect(first.ms).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
-      expect(first.ms).toBeLessThan(REQUEST_TIMEOUT_MS + 1000);
+      // the deadline ended it (its message says so), and not before it: waited for up to its budget
+      expect(first.text).toMatch(DEADLINE_MESSAGE);
+      expect(first.ms).toBeGreaterThanOrEqual(0.9 * REQUEST_TIMEOUT_MS);
+      expect(first.ms).toBeLessThan(ANSWER_BOUND_MS);
       // more at once: new connections time out in their handshake, or the deadline comes first
       const more = await Promise.all(REQUESTS.map((request) => send(viaProxy.url, request)));
       for (const result of more) {
         expect({ kind: result.kind, outcome: classify(result) }).toEqual({ kind: result.kind, outcome: 'outage' });
-        expect(result.ms).toBeLessThan(REQUEST_TIMEOUT_MS + 1000);
+        expect(result.ms).toBeLessThan(ANSWER_BOUND_MS);
       }
       proxy.setMode('pass');
       measured.frozenDatabaseAnswerMs = Math.max(first.ms, ...more.map((r) => r.ms));
-      await waitFor(async () => (classify(await send(viaProxy.url, REQUESTS[1])) === 'ok' ? true : undefined), 10_000, 'answers again');
+      await waitFor(async () => classify(await send(viaProxy.url, REQUESTS[1])) === 'ok', 10_000, 'answers again');
     }, 20_000);
 
     it('a slow database: reads that would end past the deadline are not waited for', async () => {
       proxy.setMode('slow', 700); // each answer 0.7 s late: the full graph's ~10 reads need ~7 s
-      const started = Date.now();
       const result = await send(viaProxy.url, REQUESTS[1]);
       proxy.setMode('pass');
       expect(classify(result)).toBe('outage');
-      expect(Date.now() - started).toBeLessThan(REQUEST_TIMEOUT_MS + 1000);
+      expect(result.text).toMatch(DEADLINE_MESSAGE);
+      expect(result.ms).toBeLessThan(ANSWER_BOUND_MS); // well short of the ~7 s the reads would take
     }, 15_000);
   });
 
@@ -422,20 +422,22 @@ describe('npm start with MONGODB_URI at a closed port', () => {
   it('starts, says 503 until the database is up, then serves without a restart; exits 0 on SIGTERM', async () => {
     const port = await freePort();
     const uri = `mongodb://127.0.0.1:${port}/agentcloud`;
-    const started = startMain(mainEnv({ MONGODB_URI: uri, JWT_SECRET: TEST_JWT_SECRET, DB_SERVER_SELECTION_TIMEOUT_MS: '1000' }));
+    const MAIN_SELECTION_TIMEOUT_MS = 1000; // and REQUEST_TIMEOUT_MS its default, 10 s
+    const started = startMain(mainEnv({ MONGODB_URI: uri, JWT_SECRET: TEST_JWT_SECRET, DB_SERVER_SELECTION_TIMEOUT_MS: String(MAIN_SELECTION_TIMEOUT_MS) }));
     const url = await started.listening(15_000);
     expect(started.logs()).toContainEqual(expect.objectContaining({ msg: 'database unreachable at start; retrying in the background' }));
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(503);
     const rest = await send(url, REQUESTS[0]);
     expect(classify(rest)).toBe('outage');
-    expect(rest.ms).toBeLessThan(2000);
+    expect(rest.text).not.toMatch(DEADLINE_MESSAGE);
+    expect(rest.ms).toBeLessThan(3 * MAIN_SELECTION_TIMEOUT_MS);
 
     const mongo = await startTestDatabase({ port });
     try {
       const up = Date.now();
       await seed(uri);
-      await waitFor(async () => (classify(await send(url, REQUESTS[0])) === 'ok' ? true : undefined), 10_000, 'serving');
+      await waitFor(async () => classify(await send(url, REQUESTS[0])) === 'ok', 10_000, 'serving');
       measured.mainServingAfterDatabaseUpMs = Date.now() - up;
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
       expect(started.logs()).toContainEqual(expect.objectContaining({ msg: 'database connected' }));

@@ -4,11 +4,12 @@
  * work, answers the probes, and exits 0 on SIGTERM leaving nothing running. With MONGODB_URI set and
  * no JWT_SECRET it refuses to start.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { promisify } from 'node:util';
-import { ensureBuilt, MAIN, portIsOpen, ROOT, withTimeout } from './support/resilience';
+import { ensureBuilt, killChildren, MAIN, mainEnv, portIsOpen, startMain, type StartedMain } from './support/resilience';
+import { withTimeout } from './support/wait';
 
 const run = promisify(execFile);
 
@@ -17,73 +18,24 @@ beforeAll(async () => {
   expect(existsSync(MAIN)).toBe(true);
 }, 60_000);
 
-interface Started {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const children: ChildProcess[] = [];
-
-/** Spawns the built gateway in its own process group (so a failed test can kill it and its database). */
-function startMain(env: NodeJS.ProcessEnv): Started {
-  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-afterAll(() => {
-  for (const child of children) {
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) continue;
-    try {
-      process.kill(-child.pid, 'SIGKILL'); // the whole group: the gateway and its embedded database
-    } catch {
-      // already gone
-    }
-  }
-});
+afterAll(() => killChildren()); // the whole group of each: the gateway and its embedded database
 
 /**
- * A copy of this process's environment without the settings that would change what starts. NODE_ENV
- * goes too: Jest sets it to "test", which `npm start` never has (and which changes Apollo's behaviour).
+ * The environment `npm start` gets: this process's without the settings that would change what starts
+ * (NODE_ENV too: Jest sets it to "test", which changes Apollo's behaviour), and with the readiness
+ * delay of shutdowns left to its default.
  */
 function baseEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
-  for (const name of ['MONGODB_URI', 'JWT_SECRET', 'GRAPHQL_INTROSPECTION', 'NODE_OPTIONS', 'NODE_ENV']) delete env[name];
+  const env = mainEnv();
+  delete env.SHUTDOWN_READY_DELAY_MS;
   return env;
-}
-
-/** Resolves when `test` matches the output, rejects on exit or after `ms`. */
-function waitFor(started: Started, test: (stdout: string) => boolean, ms: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (test(started.stdout())) return done();
-      if (started.child.exitCode !== null || started.child.signalCode !== null) {
-        return done(new Error(`exited (${started.child.exitCode ?? started.child.signalCode}) before the banner:\n${started.stdout()}\n${started.stderr()}`));
-      }
-    }, 50);
-    const timeout = setTimeout(() => done(new Error(`no banner within ${ms} ms:\n${started.stdout()}\n${started.stderr()}`)), ms);
-    const done = (error?: Error) => {
-      clearInterval(timer);
-      clearTimeout(timeout);
-      if (error) reject(error);
-      else resolve();
-    };
-  });
 }
 
 /** The banner's last line: the REST example's Authorization header. */
 const BANNER_COMPLETE = /\/session\/[0-9a-f]{24}\.json \\\n\s+-H 'Authorization: Bearer [^']+'/;
 
 describe('npm start without MONGODB_URI (embedded demo)', () => {
-  let started: Started;
+  let started: StartedMain;
   let startupMs: number;
   let banner: {
     url: string;
@@ -101,7 +53,7 @@ describe('npm start without MONGODB_URI (embedded demo)', () => {
     const t0 = Date.now();
     started = startMain(baseEnv());
     // the banner, then the "listening" log line, its last word (written after the banner: both awaited)
-    await waitFor(started, (out) => BANNER_COMPLETE.test(out) && out.includes('"msg":"session gateway listening"'), 15_000);
+    await started.printed((out) => BANNER_COMPLETE.test(out) && out.includes('"msg":"session gateway listening"'), 15_000, 'the banner');
     startupMs = Date.now() - t0;
     const out = started.stdout();
     const field = (label: string) => new RegExp(`^\\s*${label}:\\s+(\\S+)`, 'm').exec(out)?.[1] ?? '';
@@ -184,14 +136,12 @@ describe('npm start without MONGODB_URI (embedded demo)', () => {
 });
 
 describe('npm start: where it listens, and a start that fails', () => {
-  const logsOf = (started: Started) => started.stdout().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
-
   it('the embedded demo listens on 127.0.0.1 unless HOST says otherwise (its IDE hands out an owner’s token)', async () => {
     const env = baseEnv();
     delete env.HOST;
     const started = startMain(env);
-    await waitFor(started, (out) => out.includes('session gateway listening'), 15_000);
-    const listening = logsOf(started).find((line) => line.msg === 'session gateway listening')!;
+    await started.printed((out) => out.includes('session gateway listening'), 15_000, 'the "listening" line');
+    const listening = started.logs().find((line) => line.msg === 'session gateway listening')!;
     expect(String(listening.url)).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     started.child.kill('SIGTERM');
     expect((await withTimeout(started.exited, 10_000, 'exit')).code).toBe(0);
@@ -206,7 +156,7 @@ describe('npm start: where it listens, and a start that fails', () => {
       const { code } = await withTimeout(started.exited, 15_000, 'exit on a taken port');
       expect(code).toBe(1);
       expect(started.stderr().trim().split('\n')).toEqual([expect.stringMatching(/^session gateway failed to start: the address is already in use \(127\.0\.0\.1:\d+\); set PORT or free it$/)]);
-      const embedded = logsOf(started).find((line) => line.msg === 'embedded database started');
+      const embedded = started.logs().find((line) => line.msg === 'embedded database started');
       expect(embedded?.pid).toEqual(expect.any(Number));
       expect(() => process.kill(embedded!.pid as number, 0)).toThrow(/ESRCH/);
     } finally {

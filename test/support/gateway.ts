@@ -9,7 +9,7 @@ import type { Db, MongoClient } from 'mongodb';
 import type { ObjectId } from 'mongodb';
 import { connectDatabase } from '../../src/db/connect';
 import { startTestDatabase, type DatabaseServer } from './database';
-import { createLogger } from '../../src/observability/logger';
+import { createLogger, type Logger } from '../../src/observability/logger';
 import { generateDemoData, type DemoData, type GenerateOptions } from '../../src/seed/generate';
 import { loadDemoData } from '../../src/seed/load';
 import { signLoginToken } from '../../src/auth/tokens';
@@ -18,6 +18,7 @@ import type { IdeOptions } from '../../src/ide';
 import type { QueryLimits } from '../../src/server/limits';
 import { listen } from '../../src/server/listen';
 import type { DestinationStream } from 'pino';
+import { closeServer } from './servers';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
 
@@ -71,13 +72,12 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const database = await connectDatabase(mongo.uri, { monitorCommands: true }); // the tests count commands on the wire
   const data = generateDemoData(generateOptions);
   await loadDemoData(database.db, data);
-  const logger = logStream ? createLogger(logLevel ?? 'trace', logStream) : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const logger = logStream ? createLogger(logLevel ?? 'trace', logStream) : undefined;
   // graphql-jit compiles every document at first sight here, so that every test's query runs compiled
   const jit = process.env.TEST_JIT === '0' ? false : { compileAfter: 0 };
-  const gateway: GatewayApp = await createGatewayApp({ db: database.db, jwtSecret: TEST_JWT_SECRET, logger, federation, ide, limits, jit, ...app });
-  const { server, url } = await listen(gateway.app, 0, '127.0.0.1');
-  gateway.subscriptions.attach(server);
-  const metrics = gateway.metricsApp ? await listen(gateway.metricsApp, 0, '127.0.0.1') : undefined;
+  // a load test's last requests can still be running when it ends: they may finish
+  const served = await startGatewayApp({ db: database.db, logger, federation, ide, limits, jit, ...app }, { graceMs: 5_000 });
+  const { url } = served;
 
   let commandLog: string[] | null = null;
   database.client.on('commandStarted', (event) => commandLog?.push(`${event.commandName} ${event.command[event.commandName]}`));
@@ -90,7 +90,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
 
   return {
     url,
-    metricsUrl: metrics?.url,
+    metricsUrl: served.metricsUrl,
     db: database.db,
     client: database.client,
     mongo,
@@ -118,27 +118,49 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       }
     },
     async stop() {
-      await gateway.subscriptions.close();
-      await closeServer(server);
-      if (metrics) await closeServer(metrics.server);
-      await gateway.stop();
+      await served.stop();
       await database.close();
       await mongo.stop();
     },
   };
 }
 
+/** A gateway app served on loopback ports: the API (with its WebSocket subscriptions) and its metrics. */
+export interface ServedApp {
+  gateway: GatewayApp;
+  server: Server;
+  url: string;
+  port: number;
+  /** The metrics listener; undefined when metrics are off. */
+  metricsUrl?: string;
+  /** Closes its sockets (live ones with 1001, as on SIGTERM), its listeners, then the app. */
+  stop(): Promise<void>;
+}
+
+export type ServedAppOptions = Omit<GatewayAppOptions, 'jwtSecret' | 'logger'> & Partial<Pick<GatewayAppOptions, 'jwtSecret' | 'logger'>>;
+
 /**
- * Closes the server once the requests in flight have been answered (a load test's last requests can
- * still be running when it ends), cutting the connections after a bound.
+ * Builds a gateway app on `options.db` (the test secret, and a silent logger unless TEST_LOG_LEVEL,
+ * by default) and serves it on 127.0.0.1: at `port` (0: a free one), its metrics on a free port.
+ * `graceMs`: how long `stop` lets requests in flight finish (0: cut at once).
  */
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    const cut = setTimeout(() => server.closeAllConnections(), 5_000);
-    server.close(() => {
-      clearTimeout(cut);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
+export async function startGatewayApp(options: ServedAppOptions, listenOn: { port?: number; graceMs?: number } = {}): Promise<ServedApp> {
+  const logger: Logger = options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const gateway = await createGatewayApp({ ...options, jwtSecret: options.jwtSecret ?? TEST_JWT_SECRET, logger });
+  const { server, url } = await listen(gateway.app, listenOn.port ?? 0, '127.0.0.1');
+  gateway.subscriptions.attach(server);
+  const metrics = gateway.metricsApp ? await listen(gateway.metricsApp, 0, '127.0.0.1') : undefined;
+  return {
+    gateway,
+    server,
+    url,
+    port: Number(new URL(url).port),
+    metricsUrl: metrics?.url,
+    async stop() {
+      await gateway.subscriptions.close();
+      await closeServer(server, listenOn.graceMs);
+      if (metrics) await closeServer(metrics.server, listenOn.graceMs);
+      await gateway.stop();
+    },
+  };
 }

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { sleep } from './wait';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
@@ -44,20 +45,6 @@ export function tryConnect(port: number): Promise<string> {
     });
     socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
   });
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export type ProxyMode = 'pass' | 'slow' | 'frozen';
@@ -160,8 +147,10 @@ export interface StartedMain {
   /** The JSON log lines so far. */
   logs(): Array<Record<string, unknown>>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-  /** Resolves with the URL of the "listening" log line. */
+  /** Resolves with the URL of the "listening" log line (rejects, with the output, if it exits first or after `ms`). */
   listening(ms?: number): Promise<string>;
+  /** Resolves once `test` holds for the standard output so far (rejects, with the output, if it exits first or after `ms`). */
+  printed(test: (stdout: string) => boolean, ms: number, what: string): Promise<void>;
 }
 
 const children: ChildProcess[] = [];
@@ -196,17 +185,21 @@ export function startMain(env: NodeJS.ProcessEnv): StartedMain {
         return [];
       }
     });
-  const listening = async (ms = 15_000) => {
+  const printed = async (test: (stdout: string) => boolean, ms: number, what: string) => {
     const until = Date.now() + ms;
     for (;;) {
-      const line = logs().find((entry) => entry.msg === 'session gateway listening');
-      if (line) return String(line.url);
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited (${child.exitCode ?? child.signalCode}):\n${out}\n${err}`);
-      if (Date.now() > until) throw new Error(`not listening within ${ms} ms:\n${out}\n${err}`);
+      if (test(out)) return;
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited (${child.exitCode ?? child.signalCode}) before ${what}:\n${out}\n${err}`);
+      if (Date.now() > until) throw new Error(`no ${what} within ${ms} ms:\n${out}\n${err}`);
       await sleep(25);
     }
   };
-  return { child, stdout: () => out, stderr: () => err, logs, exited, listening };
+  const listeningLine = () => logs().find((entry) => entry.msg === 'session gateway listening');
+  const listening = async (ms = 15_000) => {
+    await printed(() => listeningLine() !== undefined, ms, 'the "listening" line');
+    return String(listeningLine()!.url);
+  };
+  return { child, stdout: () => out, stderr: () => err, logs, exited, listening, printed };
 }
 
 /** Kills every child still running, with its process group (its embedded database included). */
