@@ -7,7 +7,7 @@
 import type { Db } from 'mongodb';
 import { authenticate, type TokenRules, type Viewer } from '../auth/identity';
 import { createLoaders, type BatchObserver, type Loaders, type RequestReads } from '../loaders';
-import { createSessionGraphLoader, type SessionGraphLoader } from '../loaders/load-plan';
+import { createSessionGraphLoader, type SessionGraphLoader } from '../loaders/session-graph-loader';
 import { AccessPolicy } from '../policy/access-policy';
 
 export interface RequestContext {

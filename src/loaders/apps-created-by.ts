@@ -5,7 +5,7 @@
  */
 import { ObjectId, type Db } from 'mongodb';
 import type { AppDoc } from '../data-model/documents';
-import type { RequestReader } from './query-options';
+import type { RequestReader } from './request-reader';
 import type { TeamScopedLoader } from './team-scoped-loader';
 import { isUsableDocument } from '../data-model/collections';
 

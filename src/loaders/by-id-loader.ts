@@ -9,7 +9,8 @@ import type { Db, Document, ObjectId } from 'mongodb';
 import { isUsableDocument } from '../data-model/collections';
 import type { CollectionName } from '../data-model/documents';
 import { removeSecrets, secretsProjection } from '../db/secrets';
-import { wholeBatch, type RequestReader } from './query-options';
+import { wholeBatch } from './query-options';
+import type { RequestReader } from './request-reader';
 
 export type ByIdLoader<T> = DataLoader<ObjectId, T | null, string>;
 

@@ -8,7 +8,8 @@ import { COLLECTION_NAMES, COLLECTIONS, type RelatedCollection } from '../data-m
 import type { AppDoc, DocumentTypes, MessageDoc, SessionDoc } from '../data-model/documents';
 import { createByIdLoader, type ByIdLoader } from './by-id-loader';
 import { createTeamScopedLoader, type TeamScopedLoader } from './team-scoped-loader';
-import { requestReader, type BatchObserver, type RequestReader, type RequestReads } from './query-options';
+import { requestReader, type RequestReader } from './request-reader';
+import type { BatchObserver, RequestReads } from './request-reads';
 import { createSessionLister, type SessionLister } from './session-list';
 import { createAppsCreatedBy, type AppsCreatedBy } from './apps-created-by';
 import { createSessionMessages, type SessionMessages } from './session-messages';

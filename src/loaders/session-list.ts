@@ -6,7 +6,8 @@
 import type { Db, Filter, ObjectId } from 'mongodb';
 import type { SessionDoc } from '../data-model/documents';
 import type { ByIdLoader } from './by-id-loader';
-import { wholeBatch, type RequestReader } from './query-options';
+import { wholeBatch } from './query-options';
+import type { RequestReader } from './request-reader';
 
 export interface SessionListFilter {
   teamId: ObjectId;

@@ -13,7 +13,8 @@ import type { Db, Filter, ObjectId } from 'mongodb';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
 import { CONVERSATION, isUsableDocument, sessionOfMessage } from '../data-model/collections';
 import { isCompleted } from '../data-model/message-text';
-import { wholeBatch, type RequestReader } from './query-options';
+import { wholeBatch } from './query-options';
+import type { RequestReader } from './request-reader';
 import type { TeamScopedLoader } from './team-scoped-loader';
 
 export interface MessagePageKey {

@@ -8,7 +8,8 @@ import DataLoader from 'dataloader';
 import type { Db, Document, Filter, ObjectId } from 'mongodb';
 import { COLLECTIONS, isBuiltinTool, isUsableDocument, type RelatedCollection } from '../data-model/collections';
 import { removeSecrets, secretsProjection } from '../db/secrets';
-import { wholeBatch, type RequestReader } from './query-options';
+import { wholeBatch } from './query-options';
+import type { RequestReader } from './request-reader';
 
 export interface TeamScopedKey {
   teamId: ObjectId;

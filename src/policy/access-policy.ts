@@ -1,7 +1,11 @@
 /**
- * Who may read what (CONTRACT §3), for one request. Every surface asks this object; nothing else in
- * the gateway decides access. Answers are memoized per request, and the documents they need (teams,
- * orgs, apps) come through the request's loaders, so checking many sessions costs batched reads.
+ * Who may read which session (docs/access.md), for one request. Every surface asks this object, and
+ * what lies below a session is readable through it: a document is part of a session when the data
+ * model's relations reach it (./session-graph-member.ts). The one rule applied beneath the policy, in
+ * every read, is tenancy: a reference resolves only in the team of the document that holds it, as
+ * data-model/collections.ts declares and the loaders' filters apply. Answers are memoized per request,
+ * and the documents they need (teams, orgs, apps) come through the request's loaders, so checking many
+ * sessions costs batched reads.
  */
 import { ObjectId, type Filter } from 'mongodb';
 import type { Viewer } from '../auth/identity';

@@ -5,7 +5,7 @@
 import type { Document, ObjectId } from 'mongodb';
 import type { Viewer } from '../auth/identity';
 import type { CollectionName, SessionDoc } from '../data-model/documents';
-import { findInSessionGraph } from '../loaders/session-graph-member';
+import { findInSessionGraph } from './session-graph-member';
 import { forbidden, unauthenticated } from '../errors/codes';
 import type { Loaders } from '../loaders';
 import type { AccessPolicy } from './access-policy';

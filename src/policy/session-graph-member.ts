@@ -1,5 +1,6 @@
 /**
- * Whether a document is part of a session's graph: reachable from the session through the data
+ * Whether a document is part of a session's graph, which is what makes it readable to those who may
+ * read the session (a Relay `node`, a federation reference): reachable from the session through the data
  * model's relations (in the session's team, as every relation is). Walked level by level, every
  * relation of a level followed at once, so each level is one batched read per collection; the walk
  * stops when the document is found or nothing new is reached. A document that names its session
@@ -9,9 +10,9 @@ import type { Document, ObjectId } from 'mongodb';
 import type { CollectionName, SessionDoc } from '../data-model/documents';
 import { RELATION_LIST } from '../data-model/relations';
 import { COLLECTIONS, type CollectionSpec, type RelatedCollection } from '../data-model/collections';
-import { follow } from './follow';
-import type { TeamScopedLoader } from './team-scoped-loader';
-import type { Loaders } from './index';
+import type { Loaders } from '../loaders';
+import { follow } from '../loaders/follow';
+import type { TeamScopedLoader } from '../loaders/team-scoped-loader';
 
 export async function findInSessionGraph(loaders: Loaders, session: SessionDoc, collection: CollectionName, id: ObjectId): Promise<Document | null> {
   if (collection === 'sessions') return session._id.equals(id) ? session : null;

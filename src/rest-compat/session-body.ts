@@ -10,7 +10,8 @@ import { isChatApp, isCrewApp, RELATIONS } from '../data-model/relations';
 import { SESSION_LIST_FIELDS, stageRelations } from '../data-model/session-graph';
 import type { Loaders } from '../loaders';
 import { follow } from '../loaders/follow';
-import { loadPlan, type SessionGraphLoader } from '../loaders/load-plan';
+import { loadPlan } from '../loaders/load-plan';
+import type { SessionGraphLoader } from '../loaders/session-graph-loader';
 
 /** Every key of the body but `csrf`, in order. */
 export interface SessionBodyData {

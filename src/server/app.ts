@@ -3,7 +3,7 @@
  * everything else. Built from a database handle and settings, so tests run the real thing.
  */
 import { randomUUID } from 'node:crypto';
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { Db } from 'mongodb';
 import { toGatewayError } from '../errors/classify';
@@ -24,6 +24,9 @@ import { healthz, readyz } from './health';
 import { TIME_LIMIT_DEFAULTS } from '../config';
 import { ContextFactory } from '../context/request-context';
 import { securityHeaders } from './security-headers';
+import { createErrorHandler } from './error-handler';
+import { inFlight } from './in-flight';
+import { metricsApp } from './metrics-app';
 import { DEFAULT_LOAD_SHEDDING, loadShedding, type LoadSheddingOptions } from './load-shedding';
 import { corsMiddleware, type CorsOrigins } from './cors';
 import { nextTurn } from '../loaders/fair-turns';
@@ -139,16 +142,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   metrics?.observeLive({ subscriptions: () => engine.size, connections: () => subscriptions.connections });
 
   const observeRequest = createRequestObserver({ logger, metrics });
-  // GraphQL operations being executed (a client that hung up does not stop one): `stop` waits for them
-  let executing = 0;
-  const counted = (handler: RequestHandler): RequestHandler => async (req, res, next) => {
-    executing += 1;
-    try {
-      await handler(req, res, next);
-    } finally {
-      executing -= 1;
-    }
-  };
+  const executing = inFlight();
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', 'weak');
@@ -191,7 +185,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     },
     express.json({ limit: limits.maxBodyBytes }),
     graphqlResponseBudget(budgets.maxResponseBytes),
-    counted(expressMiddleware(apollo, {
+    executing.count(expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         try {
           const ctx = await contexts.forRequest({
@@ -227,56 +221,9 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     subscriptions,
     stop: async () => {
       await subscriptions.close();
-      for (const until = Date.now() + 5_000; executing > 0 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 10));
+      await executing.drained(5_000);
       await apollo.stop();
       metrics?.close();
     },
   };
-}
-
-/**
- * `GET /metrics`, unauthenticated like the probes, on an app of its own: it is served on its own
- * listener (METRICS_HOST, by default 127.0.0.1), never on the API's port, so that no caller of the API
- * can read anything about other tenants' requests from it.
- */
-function metricsApp(metrics: GatewayMetrics): express.Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.get('/metrics', async (_req: Request, res: Response) => {
-    const { contentType, body } = await metrics.scrape();
-    res.set({ 'Content-Type': contentType, 'Cache-Control': 'no-store' }).send(body);
-  });
-  app.use((_req: Request, res: Response) => {
-    res.status(404).json({ message: 'Not found', code: 404 });
-  });
-  return app;
-}
-
-/** Express's last resort: body parser failures are 400; anything else is a 500 without details. */
-function createErrorHandler(logger: Logger) {
-  return (error: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(error);
-    const status = (error as { status?: number }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      res.status(status).json({ message: clientErrorMessage(error, status), code: status });
-      return;
-    }
-    const safe = toGatewayError(error);
-    const requestId = res.locals.requestId;
-    logger.error({ err: error, requestId }, 'unexpected error while serving a request');
-    res.status(500).json({ message: safe.message, code: 500, requestId });
-  };
-}
-
-function clientErrorMessage(error: unknown, status: number): string {
-  const type = (error as { type?: string }).type;
-  if (type === 'entity.parse.failed') return 'The request body is not valid JSON';
-  if (type === 'entity.too.large') return tooLargeMessage(error);
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return 'The request body encoding is not supported';
-  return status === 413 ? tooLargeMessage(error) : 'Bad request';
-}
-
-function tooLargeMessage(error: unknown): string {
-  const limit = (error as { limit?: unknown }).limit;
-  return typeof limit === 'number' ? `The request body is too large: the limit is ${limit} bytes` : 'The request body is too large';
 }

@@ -1,0 +1,56 @@
+/**
+ * Every database read of a unit of work goes through its reader, which counts it (and tells the
+ * metrics), gives it what is left of the deadline (./read-deadline.ts), and counts what it returns
+ * against the document budget (./request-reads.ts).
+ */
+import type { Collection, Document, Filter, FindOptions } from 'mongodb';
+import { nextTurn } from './fair-turns';
+import { readDeadline } from './read-deadline';
+import { receiveDocuments, type BatchInfo, type RequestReads } from './request-reads';
+
+/** Runs every read of a request: counts it, gives it what is left of the deadline, counts what it returns. */
+export interface RequestReader {
+  find<T extends Document>(collection: Collection<T>, filter: Filter<T>, options?: FindOptions, batch?: BatchInfo): Promise<T[]>;
+  /**
+   * Reads the documents batch by batch, handing each batch on and keeping none, so that a long result
+   * (a conversation) is never held whole; the budget counts every batch as it arrives.
+   */
+  each<T extends Document>(collection: Collection<T>, filter: Filter<T>, options: FindOptions, onBatch: (docs: T[]) => void): Promise<void>;
+}
+
+export function requestReader(reads: RequestReads): RequestReader {
+  const deadlineOptions = readDeadline(reads.deadline);
+  const received = (count: number) => receiveDocuments(reads, count);
+  return {
+    async each<T extends Document>(collection: Collection<T>, filter: Filter<T>, options: FindOptions, onBatch: (docs: T[]) => void): Promise<void> {
+      if (reads.exceeded) throw reads.exceeded;
+      const cursor = collection.find(filter, { ...options, ...deadlineOptions() });
+      const counted = reads.count;
+      try {
+        while (await cursor.hasNext()) {
+          reads.onCommand?.(reads.count === counted ? 'find' : 'getMore');
+          reads.count += 1; // the find, then each getMore
+          if (reads.byCollection) reads.byCollection[collection.collectionName] = (reads.byCollection[collection.collectionName] ?? 0) + 1;
+          await nextTurn(); // ./fair-turns.ts
+          const docs = cursor.readBufferedDocuments() as T[];
+          received(docs.length);
+          onBatch(docs);
+        }
+      } finally {
+        await cursor.close();
+      }
+    },
+    async find<T extends Document>(collection: Collection<T>, filter: Filter<T>, options?: FindOptions, batch?: BatchInfo): Promise<T[]> {
+      if (reads.exceeded) throw reads.exceeded;
+      const timing = deadlineOptions();
+      reads.count += 1;
+      reads.onCommand?.('find');
+      if (reads.byCollection) reads.byCollection[collection.collectionName] = (reads.byCollection[collection.collectionName] ?? 0) + 1;
+      if (batch) reads.onBatch?.(batch.collection, batch.size);
+      const docs = (await collection.find(filter, { ...options, ...timing }).toArray()) as T[];
+      await nextTurn(); // ./fair-turns.ts
+      received(docs.length);
+      return docs;
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * What one unit of work has read: its reads (every read goes through its loaders, so these are its
+ * database commands), the documents they returned under its document budget (MAX_DOCUMENTS_PER_REQUEST),
+ * and its deadline. Past the budget, the read that crossed it fails, no further read starts, and the
+ * work is answered QUERY_TOO_COMPLEX with no partial data (`exceeded` tells the surfaces).
+ */
+import { documentBudgetExceeded } from '../errors/budgets';
+import type { GatewayError } from '../errors/codes';
+
+export interface RequestReads {
+  /** Epoch ms after which the request's reads are abandoned. */
+  deadline?: number;
+  /** Reads issued so far. */
+  count: number;
+  /** The same, by collection, when asked for (the live engine's per-tick figures). */
+  byCollection?: Record<string, number>;
+  /** Told of every database command a read issues (`find`, `getMore`): the metrics' command count. */
+  onCommand?: (command: 'find' | 'getMore') => void;
+  /** Told of every DataLoader batch (the metrics' batch-size histogram); loaders stay free of metrics code. */
+  onBatch?: BatchObserver;
+  /** Documents received so far. */
+  documents?: number;
+  /** Most documents the request may read; unset: no bound. */
+  maxDocuments?: number;
+  /** Set once the request went past a budget: the error it is answered with. */
+  exceeded?: GatewayError;
+}
+
+export type BatchObserver = (collection: string, size: number) => void;
+
+/** A DataLoader batch: the collection it reads and how many keys it holds. */
+export interface BatchInfo {
+  collection: string;
+  size: number;
+}
+
+/** Counts documents a read returned; throws (and records) the budget's error once they are past it. */
+export function receiveDocuments(reads: RequestReads, count: number): void {
+  reads.documents = (reads.documents ?? 0) + count;
+  if (reads.maxDocuments !== undefined && reads.documents > reads.maxDocuments) {
+    reads.exceeded ??= documentBudgetExceeded(reads.maxDocuments);
+    throw reads.exceeded;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Loading what a request reads below its sessions, in a fixed number of batched reads.
+ *
+ * For each collection a load plan (./load-plan.ts) reaches, a per-request DataLoader over sessions loads, for all the sessions
+ * asking at once, every document of that collection the plan's relations reach from the documents
+ * loaded before it: one `find` per collection, after the collections it is reached from. Once a
+ * session's plan is loaded, every field below it resolves from the loaders' cache, so the commands
+ * of a request are those of the collections its selection reaches, whatever the number of sessions
+ * or the order in which their fields resolve.
+ *
+ * A session whose documents fail (a malformed reference, a read error) fails only itself: each
+ * batch answers one value or one Error per session, as DataLoader expects.
+ */
+import DataLoader from 'dataloader';
+import type { Document } from 'mongodb';
+import type { RelatedCollection } from '../data-model/collections';
+import type { CollectionName, SessionDoc } from '../data-model/documents';
+import { SESSION_GRAPH, type StageName, type StageValues } from '../data-model/session-graph';
+import type { Loaders } from './index';
+import type { LoadPlan } from './load-plan';
+import { allOf, andThen, isPromise, type MaybePromise } from './maybe-promise';
+import { loadReferenced, type ReferenceSource } from './referenced-documents';
+
+const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
+
+/** Runs `fn` for one session of a batch, turning a throw or a rejection into that session's Error. */
+function perSession<T>(fn: () => Promise<T> | T | Error): Promise<T | Error> {
+  try {
+    return Promise.resolve(fn()).catch(asError);
+  } catch (error) {
+    return Promise.resolve(asError(error));
+  }
+}
+
+export interface SessionGraphLoader {
+  /** Resolves when everything the plan reaches from the session is loaded; nothing once it is. */
+  ready(plan: LoadPlan, session: SessionDoc): Promise<void> | undefined;
+  /**
+   * A stage of the session graph (CONTRACT §4.5), made from loaded documents (loading those that are
+   * not): the value itself when they all are.
+   */
+  stage<S extends StageName>(stage: S, session: SessionDoc): MaybePromise<StageValues[S]>;
+}
+
+export function createSessionGraphLoader(loaders: Loaders): SessionGraphLoader {
+  const plans = new Map<string, Map<CollectionName, DataLoader<SessionDoc, Document[], string>>>();
+  const stages = new Map<string, MaybePromise<Document[]>>();
+  // each session's plan: the promise of its loading, null once loaded
+  const loading = new Map<string, Promise<void> | null>();
+  const sessionKey = { cacheKeyFn: (session: SessionDoc) => session._id.toHexString() };
+
+  function collectionLoader(plan: LoadPlan, collection: CollectionName): DataLoader<SessionDoc, Document[], string> {
+    let byCollection = plans.get(plan.key);
+    if (!byCollection) plans.set(plan.key, (byCollection = new Map()));
+    let loader = byCollection.get(collection);
+    if (!loader) {
+      loader =
+        collection === 'sessions'
+          ? new DataLoader(async (sessions) => sessions.map((session) => [session]), sessionKey)
+          : new DataLoader((sessions) => loadCollection(plan, collection as RelatedCollection, sessions), sessionKey);
+      byCollection.set(collection, loader);
+    }
+    return loader;
+  }
+
+  // A relation from a collection to itself (a task's context) is not part of the plan's stage: those
+  // documents resolve as the field asks for them.
+  async function loadCollection(plan: LoadPlan, collection: RelatedCollection, sessions: readonly SessionDoc[]): Promise<Array<Document[] | Error>> {
+    const incoming = plan.relations.filter((relation) => relation.to === collection && relation.from !== collection);
+    const sourceNames = [...new Set(incoming.map((relation) => relation.from))];
+    const sourceDocs = await Promise.all(sourceNames.map((source) => collectionLoader(plan, source).loadMany(sessions)));
+    return Promise.all(
+      sessions.map((_, i) =>
+        perSession(() => {
+          const sources: ReferenceSource[] = [];
+          for (const [s, source] of sourceNames.entries()) {
+            const docs = sourceDocs[s][i];
+            if (docs instanceof Error) return docs;
+            sources.push({ docs, relations: incoming.filter((relation) => relation.from === source) });
+          }
+          return loadReferenced(loaders, sources);
+        }),
+      ),
+    );
+  }
+
+  // A stage's list, or the promise of it until it is made; kept for the request.
+  function stageList(stage: StageName, session: SessionDoc): MaybePromise<Document[]> {
+    const key = `${stage}:${session._id.toHexString()}`;
+    const known = stages.get(key);
+    if (known) return known;
+    const spec = SESSION_GRAPH[stage];
+    const inputs = allOf(spec.sources.map((source) => (source.from === 'session' ? [session] : stageList(source.from, session))));
+    const found = andThen(inputs, (docs) => loadReferenced(loaders, spec.sources.map((source, s) => ({ docs: docs[s], relations: source.relations }))));
+    // the promise until the list is made, then the list itself
+    const list = andThen(found, (docs) => {
+      const made = spec.many ? docs : docs.slice(0, 1);
+      stages.set(key, made);
+      return made;
+    });
+    if (isPromise(list)) stages.set(key, list);
+    return list;
+  }
+
+  return {
+    ready(plan, session) {
+      const key = `${plan.key}|${session._id.toHexString()}`;
+      const known = loading.get(key);
+      if (known !== undefined) return known ?? undefined;
+      const collections = new Set(plan.relations.map((relation) => relation.to));
+      const loaded = Promise.all([...collections].map((collection) => collectionLoader(plan, collection).load(session))).then(() => {
+        loading.set(key, null);
+      });
+      loading.set(key, loaded);
+      return loaded;
+    },
+    stage(stage, session) {
+      return andThen(stageList(stage, session), (docs) => (SESSION_GRAPH[stage].many ? docs : (docs[0] ?? null)) as StageValues[typeof stage]);
+    },
+  };
+}

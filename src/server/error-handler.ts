@@ -1,0 +1,32 @@
+import type { NextFunction, Request, Response } from 'express';
+import { toGatewayError } from '../errors/classify';
+import type { Logger } from '../observability/logger';
+
+/** Express's last resort: body parser failures are 400; anything else is a 500 without details. */
+export function createErrorHandler(logger: Logger) {
+  return (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const status = (error as { status?: number }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).json({ message: clientErrorMessage(error, status), code: status });
+      return;
+    }
+    const safe = toGatewayError(error);
+    const requestId = res.locals.requestId;
+    logger.error({ err: error, requestId }, 'unexpected error while serving a request');
+    res.status(500).json({ message: safe.message, code: 500, requestId });
+  };
+}
+
+function clientErrorMessage(error: unknown, status: number): string {
+  const type = (error as { type?: string }).type;
+  if (type === 'entity.parse.failed') return 'The request body is not valid JSON';
+  if (type === 'entity.too.large') return tooLargeMessage(error);
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return 'The request body encoding is not supported';
+  return status === 413 ? tooLargeMessage(error) : 'Bad request';
+}
+
+function tooLargeMessage(error: unknown): string {
+  const limit = (error as { limit?: unknown }).limit;
+  return typeof limit === 'number' ? `The request body is too large: the limit is ${limit} bytes` : 'The request body is too large';
+}
