@@ -1,5 +1,5 @@
 /**
- * Who is calling (CONTRACT §2): a bearer JWT, HS256 only, carrying either `{accountId}` (a login) or
+ * Who is calling (docs/access.md): a bearer JWT, HS256 only, carrying either `{accountId}` (a login) or
  * `{keyId, version}` with `accountId` or `ownerId` (an API key, checked against `apikeys` on every
  * request so that a deleted or rotated key stops working at once). Absent header: anonymous (null).
  * A header that is present but not valid is always an error, never anonymous.

@@ -55,7 +55,7 @@ export interface GatewayConfig {
   live: { intervalMs?: number; maxSubscriptions?: number; maxPerConnection?: number; maxBufferedBytes?: number; resumeWindowS?: number };
 }
 
-/** Defaults of the time limits (README, "Resilience"). */
+/** Defaults of the time limits (docs/resilience.md). */
 export const TIME_LIMIT_DEFAULTS = {
   requestTimeoutMs: 10_000,
   dbServerSelectionTimeoutMs: 5_000,

@@ -17,7 +17,7 @@ export type Tenancy = 'team' | 'team-or-builtin' | 'global';
 
 export interface CollectionSpec {
   tenancy: Tenancy;
-  /** Dotted paths of the fields that never leave the gateway (CONTRACT §1). */
+  /** Dotted paths of the fields that never leave the gateway (docs/data-layer.md). */
   secrets: readonly string[];
   /** The GraphQL type its documents are shown as: a Relay node and a federation entity. */
   typeName?: string;

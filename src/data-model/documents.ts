@@ -1,5 +1,5 @@
 /**
- * The shapes of the Agentcloud documents the gateway reads (CONTRACT §1). Only the fields the gateway
+ * The shapes of the Agentcloud documents the gateway reads (docs/data-layer.md). Only the fields the gateway
  * itself looks at are typed; every document keeps all its stored fields, in stored order, because the
  * REST layer serializes them as they are.
  */

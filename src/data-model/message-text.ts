@@ -1,4 +1,4 @@
-/** What a reader sees of a stored message (docs/api.md, Message): shared by `Message` and the live engine. */
+/** What a reader sees of a stored message (docs/api-reference.md, Message): shared by `Message` and the live engine. */
 import { ErrorCode, GatewayError } from '../errors/codes';
 import type { MessageDoc } from './documents';
 

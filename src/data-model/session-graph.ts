@@ -1,10 +1,10 @@
 /**
- * What a session uses, as stages over the relations (CONTRACT §4.5): its app, the app's crew, then
+ * What a session uses, as stages over the relations (docs/data-layer.md): its app, the app's crew, then
  * the crew's tasks and agents (or the chat app's agent), the tools of those agents then of those
  * tasks, the datasources of the tools, and the models. Each stage gathers the references of its
  * sources in order, and keeps each document once, where first met. Session's list fields and the
  * REST body both read these stages; what a request reads for them is decided by its load plan
- * (src/loaders/load-plan.ts).
+ * (src/loaders/session-graph-loader.ts).
  */
 import type { AgentDoc, AppDoc, CrewDoc, DatasourceDoc, ModelDoc, TaskDoc, ToolDoc } from './documents';
 import type { RelatedCollection } from './collections';

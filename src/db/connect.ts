@@ -17,8 +17,8 @@ export interface Database {
 export interface ConnectOptions {
   /**
    * The driver's command monitoring (`commandStarted` events): off by default, since it makes the
-   * driver decode every reply a second time for the events (issue 15). The gateway counts its reads
-   * where it issues them (src/loaders/query-options.ts); tests and the benchmark that watch the wire
+   * driver decode every reply a second time for the events. The gateway counts its reads
+   * where it issues them (src/loaders/request-reader.ts); tests and the benchmark that watch the wire
    * turn it on.
    */
   monitorCommands?: boolean;

@@ -1,4 +1,4 @@
-/** The database named by the path of a MongoDB URI, or `agentcloud` when it names none (CONTRACT §1). */
+/** The database named by the path of a MongoDB URI, or `agentcloud` when it names none (docs/data-layer.md). */
 export const DEFAULT_DATABASE_NAME = 'agentcloud';
 
 export function databaseNameFromUri(uri: string): string {

@@ -4,7 +4,7 @@ import { ObjectId } from 'mongodb';
 // ObjectId scalar ask the same ids for it many times a request, and each spelling builds 12 strings.
 ObjectId.cacheHexString = true;
 
-/** 24 lowercase hex characters: the only id spelling the gateway accepts from callers (CONTRACT §4, §5). */
+/** 24 lowercase hex characters: the only id spelling the gateway accepts from callers (docs/api-reference.md). */
 export const OBJECT_ID_PATTERN = /^[0-9a-f]{24}$/;
 
 export function isObjectIdHex(value: unknown): value is string {

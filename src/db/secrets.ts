@@ -1,5 +1,5 @@
 /**
- * Removal of the secret fields the data model declares (CONTRACT §1). Loaders strip them from every
+ * Removal of the secret fields the data model declares (docs/data-layer.md). Loaders strip them from every
  * document as it arrives from the driver, so no later code path (GraphQL, REST, logs) ever holds a
  * secret to leak.
  */

@@ -1,4 +1,4 @@
-/** The errors of a request past its runtime budget (CONTRACT §8): 400 QUERY_TOO_COMPLEX, naming it. */
+/** The errors of a request past its runtime budget (docs/limits.md): 400 QUERY_TOO_COMPLEX, naming it. */
 import { ErrorCode, GatewayError } from './codes';
 
 export function documentBudgetExceeded(max: number): GatewayError {

@@ -90,7 +90,7 @@ export function isDatabaseOutage(error: unknown): boolean {
 /**
  * The request's time budget ran out while the database worked on (or the driver waited for) one of its
  * reads: the server's MaxTimeMSExpired, the driver's own timeout, or the request's deadline signal
- * (an `AbortSignal.timeout`, whose reason is a DOMException named TimeoutError; src/loaders/query-options.ts).
+ * (an `AbortSignal.timeout`, whose reason is a DOMException named TimeoutError; src/loaders/read-deadline.ts).
  */
 export function isDeadlineExceeded(error: unknown): boolean {
   if (error instanceof MongoOperationTimeoutError) return true;

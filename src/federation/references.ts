@@ -2,7 +2,7 @@
  * `__resolveReference` of the federation entities: how an entity reference sent by a federation
  * router becomes a document. Every entity is keyed on its Relay `id` (`@key(fields: "id")`), which
  * carries the session it was reached through, so a reference resolves exactly as `node(id)` does:
- * only when that session is readable and the document is part of it (CONTRACT §3.3). A well-formed
+ * only when that session is readable and the document is part of it (docs/access.md). A well-formed
  * reference to anything else is null; a malformed one is the caller's mistake (BAD_USER_INPUT, see
  * `representationProblem`, checked with the query cost before anything runs).
  */

@@ -1,8 +1,8 @@
 /**
  * Loading what a request reads below its sessions, in a fixed number of batched reads.
  *
- * For each collection a load plan (./load-plan.ts) reaches, a per-request DataLoader over sessions loads, for all the sessions
- * asking at once, every document of that collection the plan's relations reach from the documents
+ * For each collection a load plan (./load-plan.ts) reaches, a per-request DataLoader over sessions
+ * loads, for all the sessions asking at once, every document of that collection the plan's relations reach from the documents
  * loaded before it: one `find` per collection, after the collections it is reached from. Once a
  * session's plan is loaded, every field below it resolves from the loaders' cache, so the commands
  * of a request are those of the collections its selection reaches, whatever the number of sessions
@@ -36,7 +36,7 @@ export interface SessionGraphLoader {
   /** Resolves when everything the plan reaches from the session is loaded; nothing once it is. */
   ready(plan: LoadPlan, session: SessionDoc): Promise<void> | undefined;
   /**
-   * A stage of the session graph (CONTRACT §4.5), made from loaded documents (loading those that are
+   * A stage of the session graph (docs/data-layer.md), made from loaded documents (loading those that are
    * not): the value itself when they all are.
    */
   stage<S extends StageName>(stage: S, session: SessionDoc): MaybePromise<StageValues[S]>;

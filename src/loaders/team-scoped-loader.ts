@@ -1,6 +1,6 @@
 /**
  * A DataLoader over one tenant collection, keyed by (teamId, id): a document resolves only for the
- * team that owns it, so an id of another team resolves to null through every relation (CONTRACT §3).
+ * team that owns it, so an id of another team resolves to null through every relation (docs/access.md).
  * Each batch is one `find` with `$in`. Collections whose tenancy admits global built-ins (tools)
  * resolve those for every team, as the webapp's tool lookups do.
  */

@@ -19,7 +19,7 @@ export type OperationOutcome = 'success' | 'partial' | 'error';
 
 /** Seconds; from 1 ms (loopback database) to 10 s (the request budget's order). */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-/** A full session graph is 10 commands (README, "Batched reads"); more means a new code path. */
+/** A full session graph is 10 commands (docs/data-layer.md, "A query reads what it asks for"); more means a new code path. */
 const DB_COMMAND_BUCKETS = [0, 1, 2, 3, 5, 8, 10, 12, 15, 20, 30, 50, 100];
 const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 

@@ -113,7 +113,7 @@ export class AccessPolicy {
   /**
    * What a denial costs, spent for a session that does not exist: the admin check's reads, of a team and
    * an org that no one has. `session(_id)` and the other lookups by id then answer a missing session and
-   * one the caller may not read in the same reads and round trips (docs/security.md).
+   * one the caller may not read in the same reads and round trips (docs/access.md, "Existence does not show").
    */
   async spendDenialReads(): Promise<void> {
     await this.isAdmin(NO_TEAM, NO_ORG);

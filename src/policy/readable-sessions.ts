@@ -1,5 +1,5 @@
 /**
- * The three ways a caller reaches sessions, each applying the access policy (CONTRACT §3): one by id,
+ * The three ways a caller reaches sessions, each applying the access policy (docs/access.md): one by id,
  * one in a given team (the REST route), and a team's page (the `sessions` query).
  */
 import type { Document, ObjectId } from 'mongodb';

@@ -1,5 +1,5 @@
 /**
- * Relay global ids (CONTRACT §5): opaque to clients, they carry the type, the document's `_id` and,
+ * Relay global ids (docs/api-reference.md): opaque to clients, they carry the type, the document's `_id` and,
  * for everything but a Session, the session it was reached through, so that `node(id)` can apply the
  * policy exactly: the session must be readable and the document part of it. The text is
  * `Type:<hex>[:<session hex>]` in unpadded base64url; anything else (another spelling, a type that is

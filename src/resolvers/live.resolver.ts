@@ -1,4 +1,4 @@
-/** The subscriptions of CONTRACT §7, served by the live engine (src/live) over WebSocket. */
+/** The subscriptions (docs/live-updates.md), served by the live engine (src/live) over WebSocket. */
 import { Arg, Resolver, Root, Subscription } from 'type-graphql';
 import type { ObjectId } from 'mongodb';
 import type { RequestContext } from '../context/request-context';

@@ -21,7 +21,7 @@ export interface Answer {
 
 export type Responder = (ctx: RequestContext, params: Params, maxResponseBytes: number) => Promise<Answer>;
 
-/** `GET [/s]/{resourceSlug}/session/{sessionId}.json` (CONTRACT §4). */
+/** `GET [/s]/{resourceSlug}/session/{sessionId}.json` (docs/api-reference.md). */
 export function sessionBody(kind: RouteKind): Responder {
   return async (ctx, { teamId, sessionId }) => {
     const session = kind === 'team' ? await readTeamSession(ctx, teamId, sessionId!) : await readPublicSession(ctx, teamId, sessionId!);
@@ -32,7 +32,7 @@ export function sessionBody(kind: RouteKind): Responder {
 }
 
 /**
- * `GET [/s]/{resourceSlug}/session/{sessionId}/messages.json[?messageId=]` (CONTRACT §4.1): a bare
+ * `GET [/s]/{resourceSlug}/session/{sessionId}/messages.json[?messageId=]` (docs/api-reference.md): a bare
  * array of the session's messages, stored fields in stored order, `_id` ascending, after `messageId`.
  * The webapp also enqueues a job to resume a chat session here; the gateway is read-only and does not.
  */
@@ -63,7 +63,7 @@ const SESSIONS_PAGE = 10;
 const SESSION_LIST_PLAN = loadPlan([RELATIONS.appOfSession, RELATIONS.crewOfApp]);
 
 /**
- * `GET /{resourceSlug}/sessions.json[?before=]` (CONTRACT §4.1): the 10 newest sessions of the team
+ * `GET /{resourceSlug}/sessions.json[?before=]` (docs/api-reference.md): the 10 newest sessions of the team
  * that the caller may read (the policy's filter in the query), `_id` below `before`, each followed by
  * its app (with its crew appended for a crew app whose crew exists), or no `app` key.
  */

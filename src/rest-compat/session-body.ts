@@ -1,5 +1,5 @@
 /**
- * The legacy body of `GET /{resourceSlug}/session/{sessionId}.json` (CONTRACT §4), made from the
+ * The legacy body of `GET /{resourceSlug}/session/{sessionId}.json` (docs/api-reference.md), made from the
  * session graph's stages under one fixed load plan: the stored documents as the driver returns them
  * (stored key order, secrets already removed by the loaders), with the additions the webapp makes:
  * `app.crew`, `app.variables` and `avatarMap`.

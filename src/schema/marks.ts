@@ -1,6 +1,6 @@
 /**
  * Documents as GraphQL shows them: each one below a Session carries the session it was reached
- * through, which its Relay id records (CONTRACT §5: the same agent seen in two sessions has two ids),
+ * through, which its Relay id records (docs/api-reference.md: the same agent seen in two sessions has two ids),
  * and the GraphQL type it is shown as. The loaders' documents are shared by every path of a request,
  * so the marks go on a view of the document, never on the document itself. The view is a shallow copy,
  * not an object whose prototype is the document: V8 gives an object a map of its own once it is a

@@ -1,6 +1,6 @@
 /**
  * Builders for the tenant documents, one per collection. Each writes its fields in the order of the
- * CONTRACT §1 table, since the REST layer serializes documents in stored field order.
+ * table of docs/data-layer.md, since the REST layer serializes documents in stored field order.
  * Creation dates come from the document's own id, so they follow the id order.
  */
 import type { Document, ObjectId } from 'mongodb';

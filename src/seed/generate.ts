@@ -19,7 +19,7 @@ export const DEMO_START_SECONDS = Date.UTC(2024, 0, 15) / 1000;
 const SCALED_TEAMS: readonly TeamKey[] = ['acmeMain', 'acmeLabs', 'globexMain'];
 
 /**
- * Builds the demo data set: the named fixtures (CONTRACT §1-3 cases), plus `scale` generated crew
+ * Builds the demo data set: the named fixtures (docs/access.md cases), plus `scale` generated crew
  * apps per team, two messages in each generated session and a long conversation (`30 × scale`
  * messages unless `conversation` says) in the first. Pure and deterministic: the same options always give the same documents and ids.
  */

@@ -1,6 +1,6 @@
 /**
  * The named demo documents (always present): two orgs, three teams, accounts with every kind of
- * access, and one session per sharing case of CONTRACT §3, with the odd shapes real data has
+ * access, and one session per sharing case of docs/access.md, with the odd shapes real data has
  * (missing app, missing crew, cross-team ids, a built-in tool, an agent without `variableIds`).
  */
 import type { Binary, Document, ObjectId } from 'mongodb';
@@ -298,7 +298,7 @@ function addAcmeMainContent(ctx: SeedContext, f: NamedFixtures): void {
     toolIds: [tools.ragTool, tools.builtinSearch], icon: icon(ctx, agents.researcher, 'researcher.png'),
     variableIds: [vars.topic, vars.audience],
   }));
-  // `topic` repeats one of the researcher's variables on purpose (repeats are kept, CONTRACT §4).
+  // `topic` repeats one of the researcher's variables on purpose (repeats are kept, docs/api-reference.md).
   ctx.add('agents', agentDoc(agents.writer, scope, {
     name: 'Writer', role: 'Writer', goal: 'Write about {topic} in a {tone} tone',
     backstory: 'A seasoned technical writer.', modelId: models.claude, functionModelId: models.gpt,

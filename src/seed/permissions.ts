@@ -3,7 +3,7 @@ import { Binary } from 'mongodb';
 /** Length of every Agentcloud permission bitfield (accounts, org maps, team maps). */
 export const PERMISSION_BYTES = 255;
 
-/** The permission bits the gateway looks at (CONTRACT §1). */
+/** The permission bits the gateway looks at (docs/data-layer.md). */
 export const PermissionBit = {
   /** In `accounts.permissions`. */
   ROOT: 0,

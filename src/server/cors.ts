@@ -1,5 +1,5 @@
 /**
- * Cross-origin access (CONTRACT §6), with the `cors` package: `CORS_ORIGINS` lists the origins a
+ * Cross-origin access (docs/operating.md), with the `cors` package: `CORS_ORIGINS` lists the origins a
  * browser may call the API from (or `*`); unset, none (same origin, or a proxy in front). An allowed
  * origin gets a working preflight (204) on `/graphql` and the `.json` routes, allowing the headers a
  * client sends: the bearer token, JSON bodies and Apollo's CSRF-prevention headers. The API reads no

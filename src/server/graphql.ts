@@ -55,7 +55,7 @@ export function createGraphQLServer(options: GraphQLServerOptions): ApolloServer
       // a request past its document budget is answered with that error alone (./request-budget.ts)
       documentBudgetPlugin(),
       // Apollo's cache-control plugin is on by default and wraps every resolver to collect cache hints;
-      // this gateway sets none (its answers are per caller), so it is only cost (issue 15: −16 % CPU on a page)
+      // this gateway sets none (its answers are per caller), so it is only cost
       ApolloServerPluginCacheControlDisabled(),
       // Apollo installs inline tracing for subgraph schemas by itself: resolver timings for anyone who asks
       ...(options.federationTraces ? [] : [ApolloServerPluginInlineTraceDisabled()]),

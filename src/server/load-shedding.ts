@@ -1,7 +1,7 @@
 /**
- * Load shedding (CONTRACT §8): at most MAX_CONCURRENT_REQUESTS requests of the API in progress per
+ * Load shedding (docs/limits.md): at most MAX_CONCURRENT_REQUESTS requests of the API in progress per
  * process. The next ones wait in a short queue (as many places as requests in progress, for at most
- * LOAD_SHEDDING_WAIT_MS), then get 503 with Retry-After, so that overload costs the excess an early
+ * a second), then get 503 with Retry-After, so that overload costs the excess an early
  * answer instead of stalling everyone. The probes are mounted before this and never wait behind it.
  */
 import type { NextFunction, Request, Response } from 'express';

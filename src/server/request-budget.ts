@@ -1,6 +1,6 @@
 /**
- * The runtime budget of a request, which holds whatever the static cost said (CONTRACT §8): at most
- * MAX_DOCUMENTS_PER_REQUEST documents read (counted by the loaders, src/loaders/query-options.ts) and
+ * The runtime budget of a request, which holds whatever the static cost said (docs/limits.md): at most
+ * MAX_DOCUMENTS_PER_REQUEST documents read (counted by the loaders, src/loaders/request-reads.ts) and
  * MAX_RESPONSE_BYTES of response. Past either, the answer is 400 QUERY_TOO_COMPLEX naming the budget,
  * with no partial data.
  */

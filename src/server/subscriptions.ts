@@ -1,5 +1,5 @@
 /**
- * GraphQL subscriptions over WebSocket at /graphql (CONTRACT §7): the graphql-transport-ws protocol
+ * GraphQL subscriptions over WebSocket at /graphql (docs/live-updates.md): the graphql-transport-ws protocol
  * (graphql-ws on ws), on the HTTP server of the API, with the schema, limits, loaders and policy of
  * every other request, and the live engine (src/live) as the source of events.
  *

@@ -1,5 +1,5 @@
 /**
- * Query limits for Apollo Server (issue 6): what to add to its options. Body size is Express's
+ * Query limits for Apollo Server: what to add to its options. Body size is Express's
  * (app.ts); batching is Apollo's `allowBatchedHttpRequests`, off (graphql.ts).
  *
  * | limit      | enforced by                                        | when                      |
