@@ -13,6 +13,7 @@ import { startSeededDatabase, TEST_DATABASE, type DatabaseServer } from './suppo
 import { TEST_JWT_SECRET } from './support/gateway';
 import { FULL_GRAPH } from './support/queries';
 import { ensureBuilt, killChildren, mainEnv, startMain, type StartedMain } from './support/resilience';
+import { sleep } from './support/wait';
 
 // On FerretDB, whose SQLite backend scans every collection for `$in`, a read takes ~100 ms: 64 heavy
 // requests at once would run into the request deadline there, so that lane sheds at 16 (3 × 16 sent).
@@ -64,7 +65,7 @@ it('3 × MAX_CONCURRENT_REQUESTS heavy queries at once: the excess gets 503, /he
   const prober = spawn(process.execPath, ['-e', PROBER, `${url}/healthz`], { stdio: ['ignore', 'pipe', 'inherit'] });
   let proberOut = '';
   prober.stdout!.setEncoding('utf8').on('data', (chunk: string) => (proberOut += chunk));
-  await new Promise((resolve) => setTimeout(resolve, 300)); // probing before the load starts
+  await sleep(300); // probing before the load starts
   let maxRssMb = 0;
   const rssSampler = setInterval(() => (maxRssMb = Math.max(maxRssMb, rssMb(main.child.pid!))), 25);
 
@@ -77,7 +78,7 @@ it('3 × MAX_CONCURRENT_REQUESTS heavy queries at once: the excess gets 503, /he
     return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as { data?: any; errors?: Array<{ extensions?: { code?: string } }> } };
   }));
   clearInterval(rssSampler);
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await sleep(200);
   prober.kill('SIGTERM');
   await new Promise((resolve) => prober.once('exit', resolve));
   const probes = proberOut.trim().split('\n').map((line) => JSON.parse(line) as { ms: number; at: number; status: number });

@@ -16,11 +16,7 @@ export interface TeamScopedKey {
   id: ObjectId;
 }
 
-/**
- * A map keyed by (teamId, id), team then id: each ObjectId's hex is made once and keeps its hash, so
- * a lookup makes no string (a key of both hexes cost a concatenation and a hash per lookup, some
- * thousands on a page of session graphs). It is DataLoader's cache map too.
- */
+/** A map keyed by (teamId, id), team then id, so that a lookup builds no key string; DataLoader's cache map too. */
 class TeamKeyMap<V> {
   private readonly byTeam = new Map<string, Map<string, V>>();
 

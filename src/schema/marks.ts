@@ -2,9 +2,8 @@
  * Documents as GraphQL shows them: each one below a Session carries the session it was reached
  * through, which its Relay id records (docs/api-reference.md: the same agent seen in two sessions has two ids),
  * and the GraphQL type it is shown as. The loaders' documents are shared by every path of a request,
- * so the marks go on a view of the document, never on the document itself. The view is a shallow copy,
- * not an object whose prototype is the document: V8 gives an object a map of its own once it is a
- * prototype, and the property reads of the graph's documents then went megamorphic.
+ * so the marks go on a view of the document, never on the document itself: a shallow copy (a view
+ * whose prototype is the document makes every document's property reads slower).
  */
 import type { ObjectId } from 'mongodb';
 
