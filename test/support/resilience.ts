@@ -1,6 +1,7 @@
 /**
  * Helpers of the resilience tests (outage, shutdown): free ports, a TCP proxy that can slow down or
- * freeze a database's answers, the built gateway (`dist/src/main.js`) as a child process, and a small
+ * freeze a database's answers, the built gateway (`dist/src/main.js`) as a child process (for every
+ * test that runs it: start, the live shutdown, the fleet, the overload), and a small
  * bounded-concurrency load generator that records every answer.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
