@@ -1,0 +1,114 @@
+/**
+ * The layers point down, read from the code's own imports: no import circle among the files of src/,
+ * and the data layers (db, data-model, loaders, policy) never import from the surfaces above them.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+const SRC = path.resolve(__dirname, '..', 'src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const file = path.join(dir, name);
+    if (statSync(file).isDirectory()) return sourceFiles(file);
+    return file.endsWith('.ts') ? [file] : [];
+  });
+}
+
+/** The files of src/ a file imports (`import … from`, `export … from`, `import()`, types included). */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specifiers = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"`;]*?\bfrom\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)].map(
+    (match) => match[1] ?? match[2] ?? match[3],
+  );
+  return specifiers
+    .filter((specifier) => specifier.startsWith('.'))
+    .map((specifier) => {
+      const base = path.resolve(path.dirname(file), specifier);
+      for (const candidate of [`${base}.ts`, path.join(base, 'index.ts')]) {
+        try {
+          if (statSync(candidate).isFile()) return candidate;
+        } catch {
+          // not this one
+        }
+      }
+      throw new Error(`${path.relative(SRC, file)} imports ${specifier}, which is no file of src/`);
+    });
+}
+
+const files = sourceFiles(SRC);
+const graph = new Map(files.map((file) => [file, importsOf(file)]));
+const relative = (file: string) => path.relative(SRC, file);
+
+/** Strongly connected components of more than one file (Tarjan), or a file importing itself. */
+function circles(): string[][] {
+  let index = 0;
+  const indexOf = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (file: string) => {
+    indexOf.set(file, index);
+    low.set(file, index++);
+    stack.push(file);
+    onStack.add(file);
+    for (const next of graph.get(file) ?? []) {
+      if (!indexOf.has(next)) {
+        visit(next);
+        low.set(file, Math.min(low.get(file)!, low.get(next)!));
+      } else if (onStack.has(next)) {
+        low.set(file, Math.min(low.get(file)!, indexOf.get(next)!));
+      }
+    }
+    if (low.get(file) === indexOf.get(file)) {
+      const component: string[] = [];
+      let member: string;
+      do {
+        member = stack.pop()!;
+        onStack.delete(member);
+        component.push(relative(member));
+      } while (member !== file);
+      if (component.length > 1 || graph.get(file)!.includes(file)) found.push(component.sort());
+    }
+  };
+  for (const file of graph.keys()) if (!indexOf.has(file)) visit(file);
+  return found;
+}
+
+it('reads the imports of every file of src/', () => {
+  expect(files.length).toBeGreaterThan(100);
+  // the reader sees type imports too: the request context's own
+  expect(graph.get(path.join(SRC, 'context', 'request-context.ts'))!.map(relative)).toEqual(expect.arrayContaining(['auth/identity.ts', 'policy/access-policy.ts']));
+});
+
+it('has no import circle in src/', () => {
+  expect(circles()).toEqual([]);
+});
+
+/** Imports from the data layers up into the surfaces. */
+function upwardImports(): string[] {
+  const low = ['db', 'data-model', 'loaders', 'policy'];
+  const high = ['server', 'resolvers', 'rest-compat'];
+  const folderOf = (file: string) => relative(file).split(path.sep)[0];
+  return [...graph].flatMap(([file, imports]) =>
+    low.includes(folderOf(file)) ? imports.filter((target) => high.includes(folderOf(target))).map((target) => `${relative(file)} -> ${relative(target)}`) : [],
+  );
+}
+
+it('keeps db/, data-model/, loaders/ and policy/ free of server/, resolvers/ and rest-compat/', () => {
+  expect(upwardImports()).toEqual([]);
+});
+
+it('would see a circle and an upward import (the checks can fail)', () => {
+  const scratch = path.join(SRC, 'loaders', 'scratch.ts');
+  graph.set(scratch, [path.join(SRC, 'server', 'app.ts'), scratch]);
+  try {
+    expect(circles()).toContainEqual(['loaders/scratch.ts']);
+    expect(upwardImports()).toEqual(['loaders/scratch.ts -> server/app.ts']);
+  } finally {
+    graph.delete(scratch);
+  }
+  expect(circles()).toEqual([]);
+  expect(upwardImports()).toEqual([]);
+});
