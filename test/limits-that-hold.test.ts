@@ -12,7 +12,7 @@ import { startTestGateway, TEST_JWT_SECRET, type GraphQLResult, type TestGateway
 import { FULL_GRAPH } from './support/queries';
 import { waitFor } from './support/wait';
 import { parse } from 'graphql';
-import { buildGatewaySchema } from '../src/schema/build';
+import { buildGatewaySchema } from '../src/assembly/gateway-schema';
 import { operationCost } from '../src/server/limits/cost';
 
 /** A log destination that keeps the gateway's JSON lines in `lines`. */

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { printGatewaySchema } from '../src/schema/print';
+import { printGatewaySchema } from '../src/assembly/print-schema';
 import { coordinateOf, schemaCompatibility, unreleasedBreakingEntries } from '../src/schema/compatibility';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -75,7 +75,7 @@ it('fails the CI step (the command npm test runs first) on a scratch breaking ch
   const dir = mkdtempSync(path.join(tmpdir(), 'schema-release-'));
   const released = path.join(dir, 'schema.released.graphql');
   writeFileSync(released, edited('Session', '\n  name: String', '\n  name: String\n  title: String'));
-  const command = path.join(ROOT, 'dist', 'src', 'schema', 'check-compatibility.js');
+  const command = path.join(ROOT, 'dist', 'src', 'assembly', 'check-compatibility.js');
   const failed = await promisify(execFile)(process.execPath, [command, '--released', released]).then(() => null, (error: { code: number; stderr: string }) => error);
   expect(failed).toMatchObject({ code: 1, stderr: expect.stringContaining('refused: Session.title was removed.') });
   const { stdout } = await promisify(execFile)(process.execPath, [command]);

@@ -3,8 +3,8 @@
  * builds has a description, so that the IDE's docs and generated types explain everything.
  */
 import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, isUnionType, isSpecifiedScalarType } from 'graphql';
-import { buildSubgraphGatewaySchema } from '../src/federation/subgraph-schema';
-import { buildGatewaySchema } from '../src/schema/build';
+import { buildSubgraphGatewaySchema } from '../src/assembly/subgraph-schema';
+import { buildGatewaySchema } from '../src/assembly/gateway-schema';
 import { startTestGateway, type TestGateway } from './support/gateway';
 
 it('has a description on every type, field and argument, the root types included', () => {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildSchema, printSchema } from 'graphql';
-import { printGatewaySchema } from '../src/schema/print';
+import { printGatewaySchema } from '../src/assembly/print-schema';
 
 const committed = readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8');
 

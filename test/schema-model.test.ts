@@ -5,9 +5,9 @@
 import { buildASTSchema, concatAST, parse, print } from 'graphql';
 import { MongoClient } from 'mongodb';
 import { createGatewayApp } from '../src/server/app';
-import { buildSubgraphGatewaySchema } from '../src/federation/subgraph-schema';
+import { buildSubgraphGatewaySchema } from '../src/assembly/subgraph-schema';
 import { printSchemaWithDirectives } from '../src/federation/print-sdl';
-import { buildGatewaySchema } from '../src/schema/build';
+import { buildGatewaySchema } from '../src/assembly/gateway-schema';
 import { checkSchemaAgainstModel, SchemaModelMismatch } from '../src/schema/model-conformance';
 import { createLogger } from '../src/observability/logger';
 

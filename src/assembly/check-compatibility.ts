@@ -1,13 +1,13 @@
 /**
  * `npm run schema:check` (and the first step of `npm test`): the schema the code builds against the
- * last released one, as ./compatibility.ts rules. `npm run schema:release` makes the current schema the
+ * last released one, as src/schema/compatibility.ts rules. `npm run schema:release` makes the current schema the
  * released one, once the CHANGELOG's Unreleased section has become a release.
  */
 import 'reflect-metadata';
 import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { schemaCompatibility } from './compatibility';
-import { printGatewaySchema, SCHEMA_FILE } from './print';
+import { schemaCompatibility } from '../schema/compatibility';
+import { printGatewaySchema, SCHEMA_FILE } from './print-schema';
 
 const ROOT = path.dirname(SCHEMA_FILE);
 export const RELEASED_SCHEMA_FILE = path.join(ROOT, 'schema.released.graphql');

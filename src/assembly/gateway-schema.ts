@@ -3,8 +3,8 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchemaSync, type PubSub } from 'type-graphql';
 import { resolvers } from '../resolvers';
-import { describeRootTypes } from './root-types';
-import { reportStoredValueErrors } from './stored-values';
+import { describeRootTypes } from '../schema/root-types';
+import { reportStoredValueErrors } from '../schema/stored-values';
 
 let cached: GraphQLSchema | undefined;
 

@@ -10,11 +10,11 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { concatAST, parse, type GraphQLSchema } from 'graphql';
 import { createResolversMap } from 'type-graphql';
-import { buildGatewaySchema } from '../schema/build';
+import { buildGatewaySchema } from './gateway-schema';
 import { reportStoredValueErrors } from '../schema/stored-values';
 import type { RequestContext } from '../context/request-context';
-import { printSchemaWithDirectives } from './print-sdl';
-import { referenceResolvers } from './references';
+import { printSchemaWithDirectives } from '../federation/print-sdl';
+import { referenceResolvers } from '../federation/references';
 
 export const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])';
 
