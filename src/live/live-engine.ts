@@ -194,9 +194,7 @@ export class LiveEngine {
   private previousTickAt = 0;
   private ticks = 0;
   /** Replay pages of all resuming subscriptions, batched into few reads (a reconnect storm is one). */
-  private readonly replayPages: DataLoader<ReplayKey, ReplayPage>;
-  /** Replay pages being read, by what they ask for. */
-  private readonly replayReads = new Map<string, Promise<ReplayPage>>();
+  private readonly replayPages: DataLoader<ReplayKey, ReplayPage, string>;
   /** A session's newest message being read for the first subscriptions of a watch: one read for all of them. */
   private readonly newestReads = new Map<string, Promise<MessageDoc | null>>();
 
@@ -208,7 +206,8 @@ export class LiveEngine {
     // each batch is one budget: at most MAX_DOCUMENTS_PER_REQUEST documents, so as many pages as fit
     const pagesPerBatch = Math.max(1, Math.floor((contexts.deps.maxDocuments ?? 20_000) / (options.replayPageSize + 1)));
     this.replayPages = new DataLoader((keys) => this.readReplayPages(keys), {
-      cache: false,
+      // one read for the subscriptions that resume a session from the same place
+      cacheKeyFn: (key) => [key.part, key.session._id.toHexString(), key.after.toHexString(), key.since?.toHexString(), key.from?.toHexString(), key.first].join(':'),
       maxBatchSize: pagesPerBatch,
       // the subscribes of a reconnecting fleet arrive over a few milliseconds: read their pages together
       batchScheduleFn: (callback) => setTimeout(callback, 5),
@@ -501,7 +500,7 @@ export class LiveEngine {
 
   private async changedMessages(loaders: Loaders, watching: ReadonlyArray<{ watch: Watch; session: SessionDoc }>): Promise<MessageDoc[]> {
     if (watching.length === 0) return [];
-    const after = ObjectId.createFromTime(Math.max(0, Math.floor(this.previousTickAt / 1000) - this.options.lateWriteMarginS));
+    const after = this.lookBackFrom(this.previousTickAt);
     const followed = watching.flatMap(({ watch }) => [...watch.known.values()].filter((known) => !isCompleted(known.doc)).map((known) => known.doc._id));
     return loaders.messages.changed(watching.map(({ session }) => session), after, followed);
   }
@@ -521,7 +520,7 @@ export class LiveEngine {
    * its subscribers. Of those not completed, the newest `maxFollowedPerSession` stay followed.
    */
   private forgetOldMessages(tickAt: number): void {
-    const horizon = ObjectId.createFromTime(Math.max(0, Math.floor(tickAt / 1000) - this.options.lateWriteMarginS)).toHexString();
+    const horizon = this.lookBackFrom(tickAt).toHexString();
     for (const watch of this.watches.values()) {
       const forgotten: string[] = [];
       const followed: string[] = [];
@@ -585,7 +584,12 @@ export class LiveEngine {
 
   /** Where the next tick's read of new messages starts (its look-back), as an `_id` hex. */
   private lookBack(): string {
-    return ObjectId.createFromTime(Math.max(0, Math.floor(this.previousTickAt / 1000) - this.options.lateWriteMarginS)).toHexString();
+    return this.lookBackFrom(this.previousTickAt).toHexString();
+  }
+
+  /** The first `_id` a read made at `at` looks at: the late-write margin before it (writers' clocks). */
+  private lookBackFrom(at: number): ObjectId {
+    return ObjectId.createFromTime(Math.max(0, Math.floor(at / 1000) - this.options.lateWriteMarginS));
   }
 
   /**
@@ -608,14 +612,11 @@ export class LiveEngine {
     }
   }
 
-  /** A page of a replay; the subscriptions of a session that resume from the same place share one. */
+  /** A page of a replay; the subscriptions of a session that resume from the same place share its read. */
   private replayPage(key: ReplayKey): Promise<ReplayPage> {
-    const id = [key.part, key.session._id.toHexString(), key.after.toHexString(), key.since?.toHexString(), key.from?.toHexString(), key.first].join(':');
-    let page = this.replayReads.get(id);
-    if (!page) {
-      page = this.replayPages.load(key).finally(() => this.replayReads.delete(id));
-      this.replayReads.set(id, page);
-    }
+    const page = this.replayPages.load(key);
+    // shared while it is read, not kept: the next ask for the same place reads what is stored then
+    void page.then(() => this.replayPages.clear(key), () => this.replayPages.clear(key));
     return page;
   }
 

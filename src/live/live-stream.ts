@@ -22,11 +22,6 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     return this.ended;
   }
 
-  /** Events waiting for the consumer. */
-  get queued(): number {
-    return this.queue.length;
-  }
-
   /** Resolves once fewer than `below` events wait, or the stream has ended: a producer's backpressure. */
   room(below: number): Promise<void> {
     if (this.ended || this.queue.length < below) return Promise.resolve();
@@ -83,7 +78,10 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
 
   private wakeProducers(): void {
     const still: typeof this.roomWaiters = [];
-    for (const waiter of this.roomWaiters) (this.ended || this.queue.length < waiter.below ? waiter.resolve() : still.push(waiter));
+    for (const waiter of this.roomWaiters) {
+      if (this.ended || this.queue.length < waiter.below) waiter.resolve();
+      else still.push(waiter);
+    }
     this.roomWaiters = still;
   }
 
