@@ -194,7 +194,9 @@ export class LiveEngine {
   private previousTickAt = 0;
   private ticks = 0;
   /** Replay pages of all resuming subscriptions, batched into few reads (a reconnect storm is one). */
-  private readonly replayPages: DataLoader<ReplayKey, ReplayPage, string>;
+  private readonly replayPages: DataLoader<ReplayKey, ReplayPage>;
+  /** Replay pages being read, by where they start: the subscriptions resuming from the same place wait for one read. */
+  private readonly replayReads = new Map<string, Promise<ReplayPage>>();
   /** A session's newest message being read for the first subscriptions of a watch: one read for all of them. */
   private readonly newestReads = new Map<string, Promise<MessageDoc | null>>();
 
@@ -206,8 +208,8 @@ export class LiveEngine {
     // each batch is one budget: at most MAX_DOCUMENTS_PER_REQUEST documents, so as many pages as fit
     const pagesPerBatch = Math.max(1, Math.floor((contexts.deps.maxDocuments ?? 20_000) / (options.replayPageSize + 1)));
     this.replayPages = new DataLoader((keys) => this.readReplayPages(keys), {
-      // one read for the subscriptions that resume a session from the same place
-      cacheKeyFn: (key) => [key.part, key.session._id.toHexString(), key.after.toHexString(), key.since?.toHexString(), key.from?.toHexString(), key.first].join(':'),
+      // not cached: a page is shared only while it is read (`replayReads`), then read afresh
+      cache: false,
       maxBatchSize: pagesPerBatch,
       // the subscribes of a reconnecting fleet arrive over a few milliseconds: read their pages together
       batchScheduleFn: (callback) => setTimeout(callback, 5),
@@ -402,7 +404,7 @@ export class LiveEngine {
         if (allowed.has(id)) continue;
         const caller = callers.get(id);
         if (!caller) continue; // no longer valid: completed below
-        const now = caller.policy.readableNow(session);
+        const now = caller.policy.readableNow(session, watch.key);
         if (now !== undefined) allowed.set(id, now);
         else {
           const answer = caller.policy.canReadSession(session);
@@ -614,9 +616,12 @@ export class LiveEngine {
 
   /** A page of a replay; the subscriptions of a session that resume from the same place share its read. */
   private replayPage(key: ReplayKey): Promise<ReplayPage> {
-    const page = this.replayPages.load(key);
-    // shared while it is read, not kept: the next ask for the same place reads what is stored then
-    void page.then(() => this.replayPages.clear(key), () => this.replayPages.clear(key));
+    const id = [key.part, key.session._id.toHexString(), key.after.toHexString(), key.since?.toHexString(), key.from?.toHexString(), key.first].join(':');
+    let page = this.replayReads.get(id);
+    if (!page) {
+      page = this.replayPages.load(key).finally(() => this.replayReads.delete(id));
+      this.replayReads.set(id, page);
+    }
     return page;
   }
 

@@ -91,14 +91,14 @@ export class AccessPolicy {
   /**
    * The same answer when it needs no read (the sharing rules allow, the caller is anonymous, or it is
    * already known); undefined when it does (the admin check, owner mode). The live engine asks this of
-   * thousands of subscriptions per tick and waits only for the few that need a read.
+   * thousands of subscriptions per tick and waits only for the few that need a read; it passes the
+   * session's hex id (`key`), which it holds.
    */
-  readableNow(session: SessionDoc): boolean | undefined {
-    const key = session._id.toHexString();
+  readableNow(session: SessionDoc, key: string = session._id.toHexString()): boolean | undefined {
     const known = this.readableKnown.get(key);
     if (known !== undefined) return known;
     if (!(session.teamId instanceof ObjectId)) return this.settle(key, false); // anomalous: readable by nobody
-    if (this.adminKnown.get(session.teamId.toHexString()) === true) return this.settle(key, true);
+    if (this.adminKnown.size > 0 && this.adminKnown.get(session.teamId.toHexString()) === true) return this.settle(key, true);
     if (this.sharingAllowsNow(session) === true) return this.settle(key, true);
     if (!this.viewer) return this.settle(key, false); // anonymous: no admin to check
     if (this.viewer.isRoot) return this.settle(key, true);

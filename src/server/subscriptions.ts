@@ -151,7 +151,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         }
         const checked = check(payload);
         if (Array.isArray(checked)) return checked as GraphQLError[];
-        const { document, operation } = checked as Exclude<ReturnType<typeof check>, readonly GraphQLError[]>;
+        const { document, operation, query } = checked as Exclude<ReturnType<typeof check>, readonly GraphQLError[]>;
+        // graphql-ws keeps the subscribe message while the subscription lives: its text, the shared one
+        (payload as { query: string }).query = query;
         if (operation.operation !== 'subscription') return refuse(badUserInput('Only subscriptions are served over WebSocket; send queries to POST /graphql'));
         if ((ctx.extra.caller?.credentials?.validUntil ?? Infinity) <= Date.now()) return refuse(unauthenticated('The token has expired'));
         const full = engine.refusal();

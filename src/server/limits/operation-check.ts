@@ -22,16 +22,19 @@ export interface OperationRequest {
 export interface CheckedOperation {
   document: DocumentNode;
   operation: OperationDefinitionNode;
+  /** The query's text as first seen: one string for every operation that sends the same text. */
+  query: string;
 }
 
 export function operationChecker(schema: GraphQLSchema, limits: QueryLimits): (request: OperationRequest) => CheckedOperation | readonly GraphQLError[] {
   const rules = [...specifiedRules, ...armorValidationRules(limits)];
   // Valid documents by their text: the clients of a frontend send the same few subscriptions, and
   // each subscription holds its document while it lives (one shared AST, parsed and validated once).
-  const valid = new Map<string, DocumentNode>();
+  const valid = new Map<string, { document: DocumentNode; query: string }>();
   return (request) => {
-    let document = valid.get(request.query);
-    if (!document) {
+    let known = valid.get(request.query);
+    if (!known) {
+      let document: DocumentNode;
       try {
         document = parse(request.query, { maxTokens: limits.maxTokens });
       } catch (error) {
@@ -42,12 +45,14 @@ export function operationChecker(schema: GraphQLSchema, limits: QueryLimits): (r
       const invalid = validate(schema, document, rules, { hideSuggestions: true });
       if (invalid.length > 0) return invalid.map(validationRefusal);
       if (valid.size >= MAX_CACHED_DOCUMENTS) valid.delete(valid.keys().next().value!);
-      valid.set(request.query, document);
+      known = { document, query: request.query };
+      valid.set(request.query, known);
     }
+    const { document, query } = known;
     const operation = getOperationAST(document, request.operationName ?? undefined);
     if (!operation) return [badUserInput(request.operationName ? `Unknown operation named "${request.operationName}"` : 'Must provide an operation name when the document has several operations')];
     const refusal = costRefusal({ schema, document, operation, variables: request.variables ?? undefined }, limits.maxCost);
-    return refusal ? [refusal] : { document, operation };
+    return refusal ? [refusal] : { document, operation, query };
   };
 }
 
