@@ -213,7 +213,7 @@ async function measure(url: string, target: Target, token: string, dbPid: number
   const dbBefore = processCpuMicros(dbPid);
   const result = await autocannon({
     url,
-    connections: settings.connections,
+    connections: target.connections ?? settings.connections,
     duration,
     requests: [{
       method: target.method,

@@ -1,5 +1,5 @@
 /**
- * Target 5: the floor. A minimal hand-written Express + driver handler that runs the same batched
+ * The floor. A minimal hand-written Express + driver handler that runs the same batched
  * reads the gateway's loaders run for one session (account, session, app, crew, tasks and agents,
  * tools and variables, datasources, models: one `find` each) and writes the same JSON, with no GraphQL,
  * no DataLoader and no access policy. What the gateway costs above this is the price of its design.
@@ -61,6 +61,26 @@ export function floorRouter(db: Db): Router {
         models: models.map((m) => removeSecrets('models', m)),
         datasources: datasources.map((d) => removeSecrets('datasources', d)),
       }));
+    } catch {
+      res.status(500).json({ message: 'floor failed', code: 500 });
+    }
+  });
+  // The messages of a session, oldest first, serialized batch by batch as the driver hands them on: the
+  // least a server can do for the legacy messages.json (the gateway reads and writes it the same way).
+  router.get('/floor/:team/session/:id/messages.json', async (req: Request, res: Response) => {
+    try {
+      const teamId = new ObjectId(String(req.params.team));
+      await db.collection('accounts').findOne({ _id: new ObjectId(String(res.locals.accountId)) });
+      const session = await db.collection('sessions').findOne({ _id: new ObjectId(String(req.params.id)), teamId });
+      const chunks: string[] = [];
+      if (session) {
+        const cursor = db.collection('chat').find({ teamId, sessionId: session._id }, { sort: { _id: 1 }, batchSize: 1000 });
+        while (await cursor.hasNext()) {
+          const docs = cursor.readBufferedDocuments();
+          if (docs.length > 0) chunks.push((chunks.length > 0 ? ',' : '') + JSON.stringify(docs).slice(1, -1));
+        }
+      }
+      res.type('application/json; charset=utf-8').end(`[${chunks.join('')}]`);
     } catch {
       res.status(500).json({ message: 'floor failed', code: 500 });
     }
