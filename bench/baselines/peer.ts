@@ -1,12 +1,14 @@
 /**
- * The peer: the benchmark's two GraphQL queries (one session's full graph, a page of 20) served the
- * way a fast Node stack serves them without the gateway's code. Fastify 5 + Mercurius 16 (graphql-jit
- * after the first request of a query), a plain SDL schema, one DataLoader per collection per request
- * batching `find({ _id: { $in } })` in the team, the same reads the gateway makes. It checks the
- * bearer token and reads the caller's account, but applies no access policy: a yardstick, not a
- * second gateway. bench/peer-server.ts runs it in its own process.
+ * The peer: the benchmark's two GraphQL queries (one session's full graph, a page of 20) served as
+ * fast as a Node stack serves them without the gateway's code, the yardstick the gateway is held to.
+ * Fastify 5 + Mercurius 16 (graphql-jit after the first request of a query) over a plain SDL schema.
+ * The root field reads its sessions, then everything below them in six stages for all the sessions at
+ * once (apps; crews; tasks and agents; tools and variables; datasources; models), one
+ * `find({ _id: { $in } })` in the teams per stage: the same reads the gateway makes. Every relation
+ * field is then answered synchronously from the documents read (no DataLoader, no promise per field).
+ * It checks the bearer token (a verifier made once, bench/peer-server.ts) and reads the caller's
+ * account, but applies no access policy: a yardstick, not a second gateway.
  */
-import DataLoader from 'dataloader';
 import { GraphQLScalarType, Kind } from 'graphql';
 import { ObjectId, type Db, type Document } from 'mongodb';
 
@@ -42,79 +44,105 @@ export const PEER_SCHEMA = /* GraphQL */ `
 
 type Doc = Document & { _id: ObjectId; teamId?: ObjectId | null };
 
-/** Per request: a loader per collection, keyed by "team:id", and the session-level lists made once. */
+/** The documents a request read below its sessions, by collection, keyed by team and id. */
+type Graph = Map<string, Map<string, Doc>>;
+
+interface Stages { tasks: Doc[]; agents: Doc[]; tools: Doc[]; datasources: Doc[]; models: Doc[] }
+
+/** Per request: the graph its root field read, and each session's lists made once. */
 export interface PeerContext {
   db: Db;
-  loaders: Map<string, DataLoader<string, Doc | null>>;
-  stages: WeakMap<Doc, Promise<Stages>>;
+  graph: Graph;
+  stages: WeakMap<Doc, Stages>;
 }
-
-interface Stages { app: Doc | null; crew: Doc | null; tasks: Doc[]; agents: Doc[]; tools: Doc[]; datasources: Doc[]; models: Doc[] }
 
 export function peerContext(db: Db): PeerContext {
-  return { db, loaders: new Map(), stages: new WeakMap() };
+  return { db, graph: new Map(), stages: new WeakMap() };
 }
 
-function loader(ctx: PeerContext, collection: string): DataLoader<string, Doc | null> {
-  let found = ctx.loaders.get(collection);
-  if (!found) {
-    found = new DataLoader<string, Doc | null>(async (keys) => {
-      const pairs = keys.map((key) => key.split(':'));
-      const teams = [...new Set(pairs.map(([team]) => team))].map((team) => new ObjectId(team));
-      const ids = [...new Set(pairs.map(([, id]) => id))].map((id) => new ObjectId(id));
-      // global built-in tools belong to no team
-      const inTeam = collection === 'tools' ? { $or: [{ teamId: { $in: teams } }, { teamId: null, 'data.builtin': true }] } : { teamId: { $in: teams } };
-      const docs = await ctx.db.collection<Doc>(collection).find({ _id: { $in: ids }, ...inTeam }).toArray();
-      const byId = new Map(docs.map((doc) => [doc._id.toHexString(), doc]));
-      return pairs.map(([team, id]) => {
-        const doc = byId.get(id);
-        return doc && (doc.teamId ? doc.teamId.toHexString() === team : collection === 'tools') ? doc : null;
-      });
-    });
-    ctx.loaders.set(collection, found);
+const asId = (value: unknown): ObjectId | null => (value instanceof ObjectId ? value : null);
+const idsOf = (value: unknown): ObjectId[] => (Array.isArray(value) ? value : [value]).map(asId).filter((id): id is ObjectId => id !== null);
+const keyOf = (team: ObjectId, id: ObjectId) => `${team.toHexString()}:${id.toHexString()}`;
+
+/** One `find` for every reference of `sources` (each looked up in its source's team), added to the graph. */
+async function readStage(ctx: PeerContext, collection: string, sources: readonly Doc[], refs: (doc: Doc) => unknown[]): Promise<void> {
+  let byKey = ctx.graph.get(collection);
+  if (!byKey) ctx.graph.set(collection, (byKey = new Map()));
+  const teams = new Map<string, ObjectId>();
+  const ids = new Map<string, ObjectId>();
+  for (const doc of sources) {
+    if (!doc.teamId) continue;
+    for (const id of refs(doc).flatMap(idsOf)) {
+      if (byKey.has(keyOf(doc.teamId, id))) continue; // read already
+      teams.set(doc.teamId.toHexString(), doc.teamId);
+      ids.set(id.toHexString(), id);
+    }
+  }
+  if (ids.size === 0) return;
+  // global built-in tools belong to no team
+  const inTeam = collection === 'tools' ? { $or: [{ teamId: { $in: [...teams.values()] } }, { teamId: null, 'data.builtin': true }] } : { teamId: { $in: [...teams.values()] } };
+  const docs = await ctx.db.collection<Doc>(collection).find({ _id: { $in: [...ids.values()] }, ...inTeam }).toArray();
+  for (const doc of docs) byKey.set(doc.teamId ? keyOf(doc.teamId, doc._id) : `builtin:${doc._id.toHexString()}`, doc);
+}
+
+/** Everything the queries select below `sessions`, in six stages. */
+async function readGraph(ctx: PeerContext, sessions: Doc[]): Promise<void> {
+  await readStage(ctx, 'apps', sessions, (session) => [session.appId]);
+  const apps = docsOf(ctx, 'apps');
+  await readStage(ctx, 'crews', apps.filter((app) => app.type === 'crew'), (app) => [app.crewId]);
+  const crews = docsOf(ctx, 'crews');
+  await Promise.all([
+    readStage(ctx, 'tasks', crews, (crew) => [crew.tasks]),
+    readStage(ctx, 'agents', [...crews, ...apps.filter((app) => app.type === 'chat')], (doc) => [doc.agents, doc.chatAppConfig?.agentId]),
+  ]);
+  // a task's agent outside its crew's agents (rare): read then, no read otherwise
+  await readStage(ctx, 'agents', docsOf(ctx, 'tasks'), (task) => [task.agentId]);
+  const withTools = [...docsOf(ctx, 'agents'), ...docsOf(ctx, 'tasks')];
+  await Promise.all([
+    readStage(ctx, 'tools', withTools, (doc) => [doc.toolIds]),
+    readStage(ctx, 'variables', [...apps, ...withTools], (doc) => [doc.kickOffVariablesIds, doc.variableIds]),
+  ]);
+  await readStage(ctx, 'datasources', docsOf(ctx, 'tools'), (tool) => [tool.datasourceId]);
+  await readStage(ctx, 'models', [...docsOf(ctx, 'agents'), ...crews, ...docsOf(ctx, 'datasources')], (doc) => [doc.modelId, doc.functionModelId, doc.managerModelId]);
+}
+
+const docsOf = (ctx: PeerContext, collection: string): Doc[] => [...(ctx.graph.get(collection)?.values() ?? [])];
+
+/** The documents of `collection` that `source` references, from the graph, in reference order. */
+function refs(ctx: PeerContext, source: Doc | null, collection: string, ids: unknown): Doc[] {
+  const team = source?.teamId;
+  if (!team) return [];
+  const byKey = ctx.graph.get(collection);
+  if (!byKey) return [];
+  const found: Doc[] = [];
+  for (const id of idsOf(ids)) {
+    const doc = byKey.get(keyOf(team, id)) ?? (collection === 'tools' ? byKey.get(`builtin:${id.toHexString()}`) : undefined);
+    if (doc) found.push(doc);
   }
   return found;
 }
 
-const asId = (value: unknown): ObjectId | null => (value instanceof ObjectId ? value : null);
-
-/** The documents of `collection` that `source` references (one id or a list), looked up in its team. */
-async function refs(ctx: PeerContext, source: Doc | null, collection: string, ids: unknown): Promise<Doc[]> {
-  const team = source?.teamId;
-  if (!team) return [];
-  const list = (Array.isArray(ids) ? ids : [ids]).map(asId).filter((id): id is ObjectId => id !== null);
-  const docs = await loader(ctx, collection).loadMany(list.map((id) => `${team.toHexString()}:${id.toHexString()}`));
-  return docs.filter((doc): doc is Doc => doc !== null && !(doc instanceof Error));
-}
-
-async function ref(ctx: PeerContext, source: Doc | null, collection: string, id: unknown): Promise<Doc | null> {
-  return (await refs(ctx, source, collection, asId(id) ?? []))[0] ?? null;
-}
+const ref = (ctx: PeerContext, source: Doc | null, collection: string, id: unknown): Doc | null => refs(ctx, source, collection, asId(id) ?? [])[0] ?? null;
 
 const once = (docs: Doc[]) => [...new Map(docs.map((doc) => [doc._id.toHexString(), doc])).values()];
 
-function stagesOf(ctx: PeerContext, session: Doc): Promise<Stages> {
+const appOf = (ctx: PeerContext, session: Doc) => ref(ctx, session, 'apps', session.appId);
+
+function stagesOf(ctx: PeerContext, session: Doc): Stages {
   let found = ctx.stages.get(session);
   if (!found) {
-    found = (async () => {
-      const app = await ref(ctx, session, 'apps', session.appId);
-      const crew = app?.type === 'crew' ? await ref(ctx, app, 'crews', app.crewId) : null;
-      const [tasks, crewAgents, chatAgent] = await Promise.all([
-        refs(ctx, crew, 'tasks', crew?.tasks ?? []),
-        refs(ctx, crew, 'agents', crew?.agents ?? []),
-        app?.type === 'chat' ? refs(ctx, app, 'agents', app.chatAppConfig?.agentId ?? []) : Promise.resolve([]),
-      ]);
-      const agents = once([...crewAgents, ...chatAgent]);
-      const toolLists = await Promise.all([...agents, ...tasks].map((doc) => refs(ctx, doc, 'tools', doc.toolIds ?? [])));
-      const tools = once(toolLists.flat());
-      const datasources = once((await Promise.all(tools.map((tool) => refs(ctx, tool, 'datasources', tool.datasourceId ?? [])))).flat());
-      const modelLists = await Promise.all([
-        ...agents.map((agent) => refs(ctx, agent, 'models', [agent.modelId, agent.functionModelId])),
-        refs(ctx, crew, 'models', crew?.managerModelId ?? []),
-        ...datasources.map((datasource) => refs(ctx, datasource, 'models', datasource.modelId ?? [])),
-      ]);
-      return { app, crew, tasks: once(tasks), agents, tools, datasources, models: once(modelLists.flat()) };
-    })();
+    const app = appOf(ctx, session);
+    const crew = app?.type === 'crew' ? ref(ctx, app, 'crews', app.crewId) : null;
+    const tasks = once(refs(ctx, crew, 'tasks', crew?.tasks ?? []));
+    const agents = once([...refs(ctx, crew, 'agents', crew?.agents ?? []), ...(app?.type === 'chat' ? refs(ctx, app, 'agents', app.chatAppConfig?.agentId ?? []) : [])]);
+    const tools = once([...agents, ...tasks].flatMap((doc) => refs(ctx, doc, 'tools', doc.toolIds ?? [])));
+    const datasources = once(tools.flatMap((tool) => refs(ctx, tool, 'datasources', tool.datasourceId ?? [])));
+    const models = once([
+      ...agents.flatMap((agent) => refs(ctx, agent, 'models', [agent.modelId, agent.functionModelId])),
+      ...refs(ctx, crew, 'models', crew?.managerModelId ?? []),
+      ...datasources.flatMap((datasource) => refs(ctx, datasource, 'models', datasource.modelId ?? [])),
+    ]);
+    found = { tasks, agents, tools, datasources, models };
     ctx.stages.set(session, found);
   }
   return found;
@@ -134,21 +162,26 @@ export const PEER_RESOLVERS: Record<string, Record<string, Resolver> | GraphQLSc
   }),
   DateTime: new GraphQLScalarType({ name: 'DateTime', serialize: (value) => (value as Date).toISOString() }),
   Query: {
-    session: (_root, args, ctx) => ctx.db.collection<Doc>('sessions').findOne({ _id: args._id as ObjectId }),
+    session: async (_root, args, ctx) => {
+      const session = await ctx.db.collection<Doc>('sessions').findOne({ _id: args._id as ObjectId });
+      if (session) await readGraph(ctx, [session]);
+      return session;
+    },
     sessions: async (_root, args, ctx) => {
       const docs = await ctx.db.collection<Doc>('sessions').find({ teamId: args.teamId as ObjectId }).sort({ _id: -1 }).limit(Number(args.first)).toArray();
+      await readGraph(ctx, docs);
       return { edges: docs.map((node) => ({ node })) };
     },
   },
   Session: {
     status: (session) => upper(session.status),
     sharingConfig: (session) => session.sharingConfig ?? {},
-    app: async (session, _args, ctx) => (await stagesOf(ctx, session)).app,
-    tasks: async (session, _args, ctx) => (await stagesOf(ctx, session)).tasks,
-    agents: async (session, _args, ctx) => (await stagesOf(ctx, session)).agents,
-    tools: async (session, _args, ctx) => (await stagesOf(ctx, session)).tools,
-    models: async (session, _args, ctx) => (await stagesOf(ctx, session)).models,
-    datasources: async (session, _args, ctx) => (await stagesOf(ctx, session)).datasources,
+    app: (session, _args, ctx) => appOf(ctx, session),
+    tasks: (session, _args, ctx) => stagesOf(ctx, session).tasks,
+    agents: (session, _args, ctx) => stagesOf(ctx, session).agents,
+    tools: (session, _args, ctx) => stagesOf(ctx, session).tools,
+    models: (session, _args, ctx) => stagesOf(ctx, session).models,
+    datasources: (session, _args, ctx) => stagesOf(ctx, session).datasources,
   },
   SharingConfig: { mode: (config) => (SHARING_MODES.has(config.mode) ? config.mode.toUpperCase() : 'TEAM') },
   App: {
