@@ -19,6 +19,7 @@
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpuChart } from './chart';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { ObjectId } from 'mongodb';
@@ -300,6 +301,8 @@ function writeReport(chosen: Target[], runs: TargetResult[][], final: Stats, pee
   process.stdout.write(markdown);
   mkdirSync(settings.out, { recursive: true });
   writeFileSync(path.join(settings.out, 'latest.md'), markdown);
+  const chart = cpuChart(summary, `${settings.database} · ${settings.connections} connections · ${runs.length} interleaved rounds of ${settings.duration} s · ${new Date().toISOString().slice(0, 10)}`);
+  if (chart) writeFileSync(path.join(settings.out, 'cpu.svg'), chart);
   writeFileSync(path.join(settings.out, 'latest.json'), JSON.stringify({ settings, summary, runs, live, peakRssBytes: final.maxRss, peerPeakRssBytes: peerFinal.maxRss, commandCounts }, null, 2) + '\n');
 }
 

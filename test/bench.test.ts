@@ -45,6 +45,10 @@ it('runs every target once with tiny settings and writes its report', async () =
   // one read per collection, plus the policy's for a member: teams and orgs (admin check), apps (owner mode)
   expect(commands.byPageSize.map((c: { graphql: number }) => c.graphql)).toEqual([13, 13, 13]);
   expect(readFileSync(path.join(out, 'latest.md'), 'utf8')).toContain('| REST compat route |');
+  // the chart: each compared target beside the one it is held to
+  const chart = readFileSync(path.join(out, 'cpu.svg'), 'utf8');
+  expect(chart).toMatch(/^<svg /);
+  for (const title of ['REST compat route', 'Floor: hand-written batched handler', 'GraphQL: one session, full graph', 'Peer: sessions(first: 20), full graphs']) expect(chart).toContain(`>${title}</text>`);
   // the live target: its subscriptions served, the writes' events received
   expect(report.live).toMatchObject({ subscriptions: 200, connections: 4 });
   expect(report.live.events).toBeGreaterThan(0);
