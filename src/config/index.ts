@@ -51,6 +51,8 @@ export interface GatewayConfig {
   jwtMaxAgeS: number | undefined;
   /** CORS_ORIGINS: comma-separated origins (or `*`) browsers may call the API from; unset, none. */
   corsOrigins: CorsOrigins | undefined;
+  /** TRUSTED_DOCUMENTS: the manifest of trusted documents (id → text); TRUSTED_DOCUMENTS_ONLY (false): serve no other document. */
+  trustedDocuments: { file: string; only: boolean } | undefined;
   /** Subscriptions: LIVE_POLL_INTERVAL_MS (1000), LIVE_MAX_SUBSCRIPTIONS (20000), LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION (100), LIVE_MAX_BUFFERED_BYTES (1 MiB), LIVE_RESUME_WINDOW_S (300); unset ones take their defaults. */
   live: { intervalMs?: number; maxSubscriptions?: number; maxPerConnection?: number; maxBufferedBytes?: number; resumeWindowS?: number };
 }
@@ -117,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     maxConcurrentRequests: parseLimit(env, 'MAX_CONCURRENT_REQUESTS') ?? 64,
     jwtMaxAgeS: parseLimit(env, 'JWT_MAX_AGE_S'),
     corsOrigins: parseCors(env.CORS_ORIGINS),
+    trustedDocuments: parseTrustedDocuments(env),
     live: withoutUnset({
       intervalMs: parseLimit(env, 'LIVE_POLL_INTERVAL_MS'),
       maxSubscriptions: parseLimit(env, 'LIVE_MAX_SUBSCRIPTIONS'),
@@ -183,4 +186,14 @@ function parseBoolean(value: string | undefined, fallback: boolean): boolean {
   if (/^(1|true|yes|on)$/i.test(value)) return true;
   if (/^(0|false|no|off)$/i.test(value)) return false;
   throw new ConfigError(`expected a boolean, got "${value}"`);
+}
+
+function parseTrustedDocuments(env: NodeJS.ProcessEnv): { file: string; only: boolean } | undefined {
+  const file = env.TRUSTED_DOCUMENTS?.trim();
+  const only = parseBoolean(env.TRUSTED_DOCUMENTS_ONLY, false);
+  if (!file) {
+    if (only) throw new ConfigError('TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS, the manifest of the documents to serve');
+    return undefined;
+  }
+  return { file, only };
 }

@@ -10,6 +10,8 @@ export const ErrorCode = {
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** A document the trusted-documents manifest does not hold (TRUSTED_DOCUMENTS). */
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
   /**
    * A stored value that its field's type cannot represent (an enum value outside its enum, text in an
    * Int field): the data's fault, neither the caller's nor the gateway's. Only ever at a field's path.
@@ -27,6 +29,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   QUERY_TOO_COMPLEX: 400,
+  PERSISTED_QUERY_NOT_FOUND: 400,
   INVALID_STORED_DATA: 200,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_SERVER_ERROR: 500,

@@ -27,6 +27,7 @@ import { securityHeaders } from './security-headers';
 import { createErrorHandler } from './error-handler';
 import { inFlight } from './in-flight';
 import { metricsApp } from './metrics-app';
+import { trustedDocumentsMiddleware, type TrustedDocuments } from './trusted-documents';
 import { DEFAULT_LOAD_SHEDDING, loadShedding, type LoadSheddingOptions } from './load-shedding';
 import { corsMiddleware, type CorsOrigins } from './cors';
 import { nextTurn } from '../loaders/fair-turns';
@@ -68,6 +69,8 @@ export interface GatewayAppOptions {
   tokenRules?: TokenRules;
   /** CORS_ORIGINS: the origins browsers may call the API from; none when unset. */
   corsOrigins?: CorsOrigins;
+  /** TRUSTED_DOCUMENTS (and TRUSTED_DOCUMENTS_ONLY): the documents clients may name by id, or the only ones served. */
+  trustedDocuments?: TrustedDocuments;
   /** LIVE_POLL_INTERVAL_MS, LIVE_MAX_SUBSCRIPTIONS and the other bounds of subscriptions; defaults for those not given. */
   live?: Partial<LiveSettings>;
 }
@@ -138,6 +141,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   const subscriptions = createSubscriptionServer({
     schema, contexts, limits, engine, logger, metrics, maxPerConnection: live.maxPerConnection, maxBufferedBytes: live.maxBufferedBytes,
     maxConcurrentSetups: { ...DEFAULT_LOAD_SHEDDING, ...options.loadShedding }.maxConcurrent, corsOrigins: options.corsOrigins, refusalLogIntervalMs: live.refusalLogIntervalMs,
+    trustedDocuments: options.trustedDocuments,
   });
   metrics?.observeLive({ subscriptions: () => engine.size, connections: () => subscriptions.connections });
 
@@ -184,6 +188,12 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
       next();
     },
     express.json({ limit: limits.maxBodyBytes }),
+    ...(options.trustedDocuments
+      ? [trustedDocumentsMiddleware(options.trustedDocuments, (req, res, error) => {
+          res.locals.graphqlOperations = [failedOperation(req)];
+          metrics?.graphqlErrors.inc({ code: error.code });
+        })]
+      : []),
     graphqlResponseBudget(budgets.maxResponseBytes),
     executing.count(expressMiddleware(apollo, {
       context: async ({ req, res }) => {

@@ -32,6 +32,7 @@ import { handshakeOriginAllowed, type CorsOrigins } from './cors';
 import { formatOperationErrors } from './graphql-errors';
 import { operationChecker } from './limits/operation-check';
 import type { QueryLimits } from './limits';
+import type { DocumentRequest, TrustedDocuments } from './trusted-documents';
 
 export interface SubscriptionServerOptions {
   schema: GraphQLSchema;
@@ -50,6 +51,8 @@ export interface SubscriptionServerOptions {
   corsOrigins?: CorsOrigins;
   /** Refused subscribes are logged once per cause and this interval. */
   refusalLogIntervalMs?: number;
+  /** TRUSTED_DOCUMENTS: a subscribe may name its document by id; with TRUSTED_DOCUMENTS_ONLY it must be one of them. */
+  trustedDocuments?: TrustedDocuments;
 }
 
 export interface SubscriptionServer {
@@ -149,6 +152,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         if (Object.keys(ctx.subscriptions).length > options.maxPerConnection) {
           return refuse(badUserInput(`At most ${options.maxPerConnection} subscriptions per connection (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one or open another connection`));
         }
+        const trusted = options.trustedDocuments?.resolve(payload as DocumentRequest);
+        if (trusted !== undefined) (payload as { query: string }).query = trusted;
         const checked = check(payload);
         if (Array.isArray(checked)) return checked as GraphQLError[];
         const { document, operation, query } = checked as Exclude<ReturnType<typeof check>, readonly GraphQLError[]>;

@@ -18,7 +18,8 @@ export interface Recorded {
 
 export interface LiveClient {
   client: Client;
-  subscribe(query: string, variables?: Record<string, unknown>): Recorded;
+  /** `extra`: more of the subscribe payload (`extensions`, a `documentId`). */
+  subscribe(query: string, variables?: Record<string, unknown>, extra?: Record<string, unknown>): Recorded;
   /** The close event of the connection, once it closes. */
   closed: Promise<{ code: number; reason: string }>;
   dispose(): Promise<void>;
@@ -43,7 +44,7 @@ export function liveClient(httpUrl: string, token?: string | null, params?: Reco
   return {
     client,
     closed,
-    subscribe(query, variables) {
+    subscribe(query, variables, extra) {
       const waiters: Array<() => void> = [];
       const wake = () => waiters.splice(0).forEach((fn) => fn());
       const recorded: Recorded = {
@@ -58,7 +59,7 @@ export function liveClient(httpUrl: string, token?: string | null, params?: Reco
         },
         stop: () => unsubscribe(),
       };
-      const unsubscribe = client.subscribe({ query, variables }, {
+      const unsubscribe = client.subscribe({ query, variables, ...extra }, {
         next: (value) => {
           recorded.events.push(value);
           wake();

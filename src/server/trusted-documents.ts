@@ -1,0 +1,128 @@
+/**
+ * Trusted documents (docs/operating.md, "Trusted documents"): a manifest from document id to document
+ * text, as GraphQL Code Generator's persisted documents and relay-compiler's `persistConfig` write it.
+ * A client names a document by its id (`documentId`, or the persisted-query extension's hash); with
+ * `only`, a document the manifest does not hold is refused, before anything is read.
+ */
+import { readFileSync } from 'node:fs';
+import type { NextFunction, Request, Response } from 'express';
+import { ErrorCode, GatewayError, HTTP_STATUS } from '../errors/codes';
+
+/** What a GraphQL request or subscribe names its document by (the body, the query string, the payload). */
+export interface DocumentRequest {
+  query?: unknown;
+  documentId?: unknown;
+  extensions?: unknown;
+}
+
+export class TrustedDocuments {
+  private readonly texts: ReadonlySet<string>;
+
+  constructor(
+    private readonly byId: ReadonlyMap<string, string>,
+    /** TRUSTED_DOCUMENTS_ONLY: any document not in the manifest is refused. */
+    readonly only: boolean,
+  ) {
+    this.texts = new Set(byId.values());
+  }
+
+  /** The manifest at `file`: a JSON object from id to document text; anything else is a start-up error. */
+  static load(file: string, only: boolean): TrustedDocuments {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new Error(`TRUSTED_DOCUMENTS: cannot read ${file} as JSON (${(error as Error).message})`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`TRUSTED_DOCUMENTS: ${file} is not a JSON object from document id to document text`);
+    const byId = new Map<string, string>();
+    for (const [id, text] of Object.entries(parsed)) {
+      if (typeof text !== 'string' || text.trim() === '') throw new Error(`TRUSTED_DOCUMENTS: the document of id "${id}" in ${file} is not a document text`);
+      byId.set(id, text);
+      // GraphQL Code Generator may write ids with their algorithm (`sha256:<hex>`); clients may send either
+      const bare = /^sha256:([0-9a-f]{64})$/.exec(id)?.[1];
+      if (bare) byId.set(bare, text);
+    }
+    return new TrustedDocuments(byId, only);
+  }
+
+  get size(): number {
+    return this.texts.size;
+  }
+
+  /**
+   * The document text a request runs: the manifest's for the id it names; its own query when it names
+   * none (and, with `only`, the manifest holds that text). Throws PERSISTED_QUERY_NOT_FOUND otherwise.
+   */
+  resolve(request: DocumentRequest): string | undefined {
+    const id = documentIdOf(request);
+    if (id !== undefined) {
+      const text = this.byId.get(id);
+      if (text === undefined) throw refusal(`No trusted document has the id "${id.length > 80 ? `${id.slice(0, 80)}…` : id}"`);
+      return text;
+    }
+    const query = typeof request.query === 'string' ? request.query : undefined;
+    if (this.only && (query === undefined || !this.texts.has(query))) {
+      throw refusal('Only trusted documents are served here (TRUSTED_DOCUMENTS_ONLY): send the `documentId` of a document of the manifest');
+    }
+    return query;
+  }
+}
+
+const refusal = (message: string) => new GatewayError(ErrorCode.PERSISTED_QUERY_NOT_FOUND, message);
+
+/** `documentId`, or the hash of the persisted-query extension (`extensions.persistedQuery.sha256Hash`). */
+function documentIdOf(request: DocumentRequest): string | undefined {
+  if (typeof request.documentId === 'string') return request.documentId;
+  let extensions = request.extensions;
+  // GET carries the extensions as JSON text
+  if (typeof extensions === 'string') {
+    try {
+      extensions = JSON.parse(extensions);
+    } catch {
+      return undefined;
+    }
+  }
+  const hash = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
+  return typeof hash === 'string' ? hash : undefined;
+}
+
+/**
+ * On `/graphql`, after the body parser and before Apollo Server (so before the caller is read): the
+ * request is given the manifest's text for the id it names, or is answered 400 PERSISTED_QUERY_NOT_FOUND.
+ */
+export function trustedDocumentsMiddleware(documents: TrustedDocuments, onRefused: (req: Request, res: Response, error: GatewayError) => void) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const isGet = req.method === 'GET' || req.method === 'HEAD';
+    const search = new URLSearchParams(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
+    const request: DocumentRequest = isGet
+      ? { query: search.get('query') ?? undefined, documentId: search.get('documentId') ?? undefined, extensions: search.get('extensions') ?? undefined }
+      : typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? (req.body as DocumentRequest) : {};
+    // not a GraphQL request (the IDE's page, a malformed body): Apollo answers it
+    if (isGet && request.query === undefined && request.documentId === undefined && request.extensions === undefined) return next();
+    let text: string | undefined;
+    try {
+      text = documents.resolve(request);
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      onRefused(req, res, error);
+      res.status(HTTP_STATUS[error.code]).json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+      return;
+    }
+    if (text !== undefined) {
+      if (isGet) {
+        search.set('query', text);
+        search.delete('documentId');
+        search.delete('extensions'); // GET's extensions carry nothing else this gateway reads
+        req.url = `${req.url.split('?')[0]}?${search.toString()}`;
+      } else {
+        const body = req.body as Record<string, unknown>;
+        body.query = text;
+        delete body.documentId;
+        // the id was this gateway's to resolve: Apollo's own persisted queries would check it as a sha256
+        if (typeof body.extensions === 'object' && body.extensions !== null) delete (body.extensions as Record<string, unknown>).persistedQuery;
+      }
+    }
+    next();
+  };
+}
