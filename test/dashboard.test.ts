@@ -1,6 +1,6 @@
 /**
  * The Grafana dashboard (docs/grafana/session-gateway.json) reads what the gateway exports: after a
- * mixed workload (GraphQL, REST, a refused query, a subscription with its ticks), every metric each
+ * mixed workload (GraphQL, REST, a refused query, a subscription with its ticks; quotas on), every metric each
  * panel's PromQL names is in `GET /metrics`, with every label the panel filters or groups by.
  */
 import { readFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ export function metricsOf(expr: string): Array<{ metric: string; labels: string[
 
 let gw: TestGateway;
 beforeAll(async () => {
-  gw = await startTestGateway({ app: { live: { intervalMs: LIVE_INTERVAL_MS } } });
+  gw = await startTestGateway({ app: { live: { intervalMs: LIVE_INTERVAL_MS }, quotas: { requests: 10_000, windowS: 60 } } });
 }, 60_000);
 afterAll(() => gw?.stop());
 

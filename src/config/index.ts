@@ -51,6 +51,8 @@ export interface GatewayConfig {
   jwtMaxAgeS: number | undefined;
   /** CORS_ORIGINS: comma-separated origins (or `*`) browsers may call the API from; unset, none. */
   corsOrigins: CorsOrigins | undefined;
+  /** RATE_LIMIT_REQUESTS and RATE_LIMIT_COST per RATE_LIMIT_WINDOW_S (60) per caller, REDIS_URL to share the counts; unset limits: no quota. */
+  quotas: { requests?: number; cost?: number; windowS: number; redisUrl?: string } | undefined;
   /** TRUSTED_DOCUMENTS: the manifest of trusted documents (id → text); TRUSTED_DOCUMENTS_ONLY (false): serve no other document. */
   trustedDocuments: { file: string; only: boolean } | undefined;
   /** Subscriptions: LIVE_POLL_INTERVAL_MS (1000), LIVE_MAX_SUBSCRIPTIONS (20000), LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION (100), LIVE_MAX_BUFFERED_BYTES (1 MiB), LIVE_RESUME_WINDOW_S (300); unset ones take their defaults. */
@@ -120,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     jwtMaxAgeS: parseLimit(env, 'JWT_MAX_AGE_S'),
     corsOrigins: parseCors(env.CORS_ORIGINS),
     trustedDocuments: parseTrustedDocuments(env),
+    quotas: parseQuotas(env),
     live: withoutUnset({
       intervalMs: parseLimit(env, 'LIVE_POLL_INTERVAL_MS'),
       maxSubscriptions: parseLimit(env, 'LIVE_MAX_SUBSCRIPTIONS'),
@@ -196,4 +199,14 @@ function parseTrustedDocuments(env: NodeJS.ProcessEnv): { file: string; only: bo
     return undefined;
   }
   return { file, only };
+}
+
+function parseQuotas(env: NodeJS.ProcessEnv): GatewayConfig['quotas'] {
+  const requests = parseLimit(env, 'RATE_LIMIT_REQUESTS');
+  const cost = parseLimit(env, 'RATE_LIMIT_COST');
+  const windowS = parseLimit(env, 'RATE_LIMIT_WINDOW_S') ?? 60;
+  const redisUrl = env.REDIS_URL?.trim() || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  if (requests === undefined && cost === undefined) return undefined;
+  return { requests, cost, windowS, redisUrl };
 }

@@ -21,6 +21,8 @@ export interface RequestContext {
   anonymousPolicy: AccessPolicy;
   /** What the request reads below its sessions, batched across them. */
   sessionGraph: SessionGraphLoader;
+  /** Who the request counts for in the quotas (RATE_LIMIT_*), when they are on. */
+  quotaCaller?: string;
 }
 
 export interface ContextDependencies {

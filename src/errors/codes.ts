@@ -10,6 +10,8 @@ export const ErrorCode = {
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** A caller past its quota of requests or query cost (RATE_LIMIT_REQUESTS, RATE_LIMIT_COST). */
+  RATE_LIMITED: 'RATE_LIMITED',
   /** A document the trusted-documents manifest does not hold (TRUSTED_DOCUMENTS). */
   PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
   /**
@@ -30,6 +32,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   QUERY_TOO_COMPLEX: 400,
   PERSISTED_QUERY_NOT_FOUND: 400,
+  RATE_LIMITED: 429,
   INVALID_STORED_DATA: 200,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_SERVER_ERROR: 500,

@@ -173,6 +173,21 @@ export class GatewayMetrics {
     new Gauge({ name: 'live_connections', help: 'Open WebSocket connections', registers: [this.registry], collect() { this.set(source.connections()); } });
   }
 
+  /** Quotas (RATE_LIMIT_*): refusals by the limit passed, and whether the counts are shared (Redis) now. */
+  observeQuotas(source: { shared(): boolean | undefined }): (limit: string) => void {
+    const refusals = new Counter({ name: 'rate_limited_total', help: 'Requests and subscribes refused by a quota, by the limit passed', labelNames: ['limit'] as const, registers: [this.registry] });
+    for (const limit of ['requests', 'cost']) refusals.inc({ limit }, 0);
+    new Gauge({
+      name: 'rate_limit_shared',
+      help: 'Whether quota counts are shared by every copy through Redis (1), or counted by this process alone (0: no REDIS_URL, or Redis unreachable)',
+      registers: [this.registry],
+      collect() {
+        this.set(source.shared() ? 1 : 0);
+      },
+    });
+    return (limit) => refusals.inc({ limit });
+  }
+
   /** The exposition text and its content type, for GET /metrics. */
   async scrape(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };

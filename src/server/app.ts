@@ -28,6 +28,10 @@ import { createErrorHandler } from './error-handler';
 import { inFlight } from './in-flight';
 import { metricsApp } from './metrics-app';
 import { trustedDocumentsMiddleware, type TrustedDocuments } from './trusted-documents';
+import { quotaMiddleware } from './quota-middleware';
+import { Quotas, type QuotaSettings } from '../quotas/quotas';
+import { MemoryQuotaStore } from '../quotas/quota-store';
+import { RedisQuotaStore } from '../quotas/redis-quota-store';
 import { DEFAULT_LOAD_SHEDDING, loadShedding, type LoadSheddingOptions } from './load-shedding';
 import { corsMiddleware, type CorsOrigins } from './cors';
 import { nextTurn } from '../loaders/fair-turns';
@@ -69,6 +73,8 @@ export interface GatewayAppOptions {
   tokenRules?: TokenRules;
   /** CORS_ORIGINS: the origins browsers may call the API from; none when unset. */
   corsOrigins?: CorsOrigins;
+  /** RATE_LIMIT_REQUESTS, RATE_LIMIT_COST and RATE_LIMIT_WINDOW_S; REDIS_URL to share the counts. None: no quota. */
+  quotas?: QuotaSettings & { redisUrl?: string };
   /** TRUSTED_DOCUMENTS (and TRUSTED_DOCUMENTS_ONLY): the documents clients may name by id, or the only ones served. */
   trustedDocuments?: TrustedDocuments;
   /** LIVE_POLL_INTERVAL_MS, LIVE_MAX_SUBSCRIPTIONS and the other bounds of subscriptions; defaults for those not given. */
@@ -118,12 +124,14 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     maxDocuments: budgets.maxDocuments,
     tokenRules: options.tokenRules,
   });
+  const quotas = options.quotas && (await createQuotas(options.quotas, logger, metrics));
   // the model's fields, types and list sizes must be the schema's: a start-up error otherwise
   const schema = checkSchemaAgainstModel(options.schema ?? (options.federation ? buildSubgraphGatewaySchema() : buildGatewaySchema()));
   const limits = resolveQueryLimits(options.limits);
   const apollo = createGraphQLServer({
     schema, logger, introspection: options.introspection ?? true, ide: options.ide, limits, metrics,
     federationTraces: options.federation === true && options.federationTraces === true, jit: options.jit,
+    spendCost: quotas && (async (cost, ctx) => (ctx.quotaCaller === undefined ? null : ((await quotas.take(ctx.quotaCaller, 0, cost))?.withHttp() ?? null))),
   });
   await apollo.start();
   const live: LiveSettings = { ...DEFAULT_LIVE_SETTINGS, ...options.live };
@@ -142,6 +150,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     schema, contexts, limits, engine, logger, metrics, maxPerConnection: live.maxPerConnection, maxBufferedBytes: live.maxBufferedBytes,
     maxConcurrentSetups: { ...DEFAULT_LOAD_SHEDDING, ...options.loadShedding }.maxConcurrent, corsOrigins: options.corsOrigins, refusalLogIntervalMs: live.refusalLogIntervalMs,
     trustedDocuments: options.trustedDocuments,
+    quotas,
   });
   metrics?.observeLive({ subscriptions: () => engine.size, connections: () => subscriptions.connections });
 
@@ -178,6 +187,12 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   const allowCors = corsMiddleware(options.corsOrigins);
   if (allowCors) app.use(allowCors);
 
+  // Quotas before the queue: a caller past its quota holds no place in it.
+  if (quotas) {
+    const { jwtSecret, tokenRules } = contexts.deps;
+    app.use(quotaMiddleware(quotas, (req) => Quotas.callerOf(req.headers.authorization, jwtSecret, tokenRules, req.socket.remoteAddress)));
+  }
+
   // Everything below waits its turn (the probes and the IDE's files above never do).
   app.use(loadShedding({ ...DEFAULT_LOAD_SHEDDING, ...options.loadShedding }));
 
@@ -203,6 +218,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
             authorization: req.headers.authorization,
           });
           res.locals.reads = ctx.reads; // operations and database commands, read when the response ends
+          if (res.locals.quotaCaller !== undefined) ctx.quotaCaller = res.locals.quotaCaller;
           return ctx;
         } catch (error) {
           res.locals.graphqlOperations = [failedOperation(req)];
@@ -233,7 +249,25 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
       await subscriptions.close();
       await executing.drained(5_000);
       await apollo.stop();
+      await quotas?.close();
       metrics?.close();
     },
   };
+}
+
+/**
+ * The quotas and their counts' store: Redis when REDIS_URL is set (waited for a second at start; one
+ * log line per outage), else this process.
+ */
+async function createQuotas(settings: QuotaSettings & { redisUrl?: string }, logger: Logger, metrics: GatewayMetrics | undefined): Promise<Quotas> {
+  const redis = settings.redisUrl
+    ? new RedisQuotaStore({
+        url: settings.redisUrl,
+        onShared: (shared, error) =>
+          shared ? logger.info('Redis is back: quota counts are shared again') : logger.warn({ err: error }, 'Redis unreachable: quotas are counted by this process until it is back'),
+      })
+    : undefined;
+  await redis?.ready(1_000);
+  const refused = metrics?.observeQuotas({ shared: () => redis?.isShared ?? false });
+  return new Quotas(settings, redis ?? new MemoryQuotaStore(), refused);
 }

@@ -9,6 +9,7 @@ import type { GatewayMetrics } from '../observability/metrics';
 import { errorReportingPlugin, formatGraphQLError } from './graphql-errors';
 import { applicationJsonStatusPlugin } from './json-status-plugin';
 import { queryLimitOptions, type QueryLimits } from './limits';
+import type { CostSpender } from './limits/cost';
 import type { RequestContext } from '../context/request-context';
 import { documentBudgetPlugin } from './request-budget';
 import { jitGateway, type JitOptions } from './jit/jit-executor';
@@ -25,12 +26,14 @@ export interface GraphQLServerOptions {
   metrics?: GatewayMetrics;
   /** Federation inline traces (`ftv1`) when a router asks; off unless GRAPHQL_FEDERATION_TRACES. */
   federationTraces?: boolean;
+  /** Told of each operation's cost, and may refuse it (the cost quota). */
+  spendCost?: CostSpender<RequestContext>;
   /** Queries executed by graphql-jit (./jit), with these options; graphql-js when false. */
   jit?: boolean | Partial<JitOptions>;
 }
 
 export function createGraphQLServer(options: GraphQLServerOptions): ApolloServer<RequestContext> {
-  const limits = queryLimitOptions<RequestContext>(options.limits);
+  const limits = queryLimitOptions<RequestContext>(options.limits, options.spendCost);
   // inline traces time each resolver through Apollo's schema instrumentation: kept on graphql-js
   const jit = options.jit !== false && !options.federationTraces;
   return new ApolloServer<RequestContext>({

@@ -33,6 +33,7 @@ import { formatOperationErrors } from './graphql-errors';
 import { operationChecker } from './limits/operation-check';
 import type { QueryLimits } from './limits';
 import type { DocumentRequest, TrustedDocuments } from './trusted-documents';
+import { Quotas } from '../quotas/quotas';
 
 export interface SubscriptionServerOptions {
   schema: GraphQLSchema;
@@ -51,6 +52,8 @@ export interface SubscriptionServerOptions {
   corsOrigins?: CorsOrigins;
   /** Refused subscribes are logged once per cause and this interval. */
   refusalLogIntervalMs?: number;
+  /** RATE_LIMIT_*: each subscribe counts as a request, with its cost. */
+  quotas?: Quotas;
   /** TRUSTED_DOCUMENTS: a subscribe may name its document by id; with TRUSTED_DOCUMENTS_ONLY it must be one of them. */
   trustedDocuments?: TrustedDocuments;
 }
@@ -67,6 +70,8 @@ export interface SubscriptionServer {
 type ConnectionState = {
   caller: LiveCaller;
   authorization: string | undefined;
+  /** Who its subscribes count for in the quotas. */
+  quotaCaller: string;
   setup?: SetupContext;
 };
 
@@ -123,6 +128,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         // the account (and API key) must exist now, as for a request
         if (credentials) await viewerOf(credentials, contexts.loaders());
         ctx.extra.authorization = authorization;
+        ctx.extra.quotaCaller = Quotas.callerOf(authorization, contexts.deps.jwtSecret, contexts.deps.tokenRules, ctx.extra.request.socket.remoteAddress);
         ctx.extra.caller = {
           id: randomUUID(),
           credentials,
@@ -156,13 +162,15 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         if (trusted !== undefined) (payload as { query: string }).query = trusted;
         const checked = check(payload);
         if (Array.isArray(checked)) return checked as GraphQLError[];
-        const { document, operation, query } = checked as Exclude<ReturnType<typeof check>, readonly GraphQLError[]>;
+        const { document, operation, query, cost } = checked as Exclude<ReturnType<typeof check>, readonly GraphQLError[]>;
         // graphql-ws keeps the subscribe message while the subscription lives: its text, the shared one
         (payload as { query: string }).query = query;
         if (operation.operation !== 'subscription') return refuse(badUserInput('Only subscriptions are served over WebSocket; send queries to POST /graphql'));
         if ((ctx.extra.caller?.credentials?.validUntil ?? Infinity) <= Date.now()) return refuse(unauthenticated('The token has expired'));
         const full = engine.refusal();
         if (full) return refuse(full);
+        const limited = await options.quotas?.take(ctx.extra.quotaCaller!, 1, cost);
+        if (limited) return refuse(limited);
         // the context is made when the subscribe's turn comes (below): its reads wait for that
         const pending: PendingContext = { connection: ctx.extra };
         const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: pending };

@@ -161,6 +161,12 @@ function valuesOf(key: string, args: Record<string, unknown>): number {
  * WebSocket (./operation-check.ts) alike.
  */
 export function costRefusal(input: CostInput, maxCost: number): GatewayError | null {
+  const cost = costOrRefusal(input, maxCost);
+  return typeof cost === 'number' ? null : cost;
+}
+
+/** The operation's cost when it may run; why not otherwise (as `costRefusal`). */
+export function costOrRefusal(input: CostInput, maxCost: number): number | GatewayError {
   let cost: number;
   try {
     cost = operationCost(input);
@@ -169,18 +175,23 @@ export function costRefusal(input: CostInput, maxCost: number): GatewayError | n
     if (error instanceof GraphQLError) return badUserInput(error.message);
     throw error;
   }
-  return cost > maxCost ? new GatewayError(ErrorCode.QUERY_TOO_COMPLEX, `Query cost ${cost} exceeds the limit of ${maxCost}`) : null;
+  return cost > maxCost ? new GatewayError(ErrorCode.QUERY_TOO_COMPLEX, `Query cost ${cost} exceeds the limit of ${maxCost}`) : cost;
 }
 
-export function costLimitPlugin<TContext extends object>(maxCost: number): ApolloServerPlugin<TContext> {
+/** Told of each operation's cost once it may run; a refusal it returns stops the request (a quota). */
+export type CostSpender<TContext> = (cost: number, context: TContext) => Promise<GraphQLError | null>;
+
+export function costLimitPlugin<TContext extends object>(maxCost: number, spend?: CostSpender<TContext>): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, document, operation, request }) {
+        async didResolveOperation({ schema, document, operation, request, contextValue }) {
           // No operation chosen (several, none named): execution reports that.
           if (!operation) return;
-          const refusal = costRefusal({ schema, document, operation, variables: request.variables }, maxCost);
-          if (refusal) throw refusal.withHttp();
+          const cost = costOrRefusal({ schema, document, operation, variables: request.variables }, maxCost);
+          if (typeof cost !== 'number') throw cost.withHttp();
+          const refusal = await spend?.(cost, contextValue);
+          if (refusal) throw refusal;
         },
       };
     },

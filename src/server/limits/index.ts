@@ -16,7 +16,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { ParseOptions, ValidationRule } from 'graphql';
 import { armorValidationRules } from './armor';
-import { costLimitPlugin } from './cost';
+import { costLimitPlugin, type CostSpender } from './cost';
 import { limitMessagesPlugin } from './messages';
 import type { QueryLimits } from '../../config/query-limits';
 
@@ -31,11 +31,12 @@ export interface QueryLimitOptions<TContext extends object> {
   plugins: ApolloServerPlugin<TContext>[];
 }
 
-export function queryLimitOptions<TContext extends object>(limits: QueryLimits): QueryLimitOptions<TContext> {
+/** `spend`: told of each operation's cost, and may refuse it (the cost quota). */
+export function queryLimitOptions<TContext extends object>(limits: QueryLimits, spend?: CostSpender<TContext>): QueryLimitOptions<TContext> {
   return {
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: armorValidationRules(limits),
     validationOptions: { hideSuggestions: true },
-    plugins: [limitMessagesPlugin<TContext>(), costLimitPlugin<TContext>(limits.maxCost)],
+    plugins: [limitMessagesPlugin<TContext>(), costLimitPlugin<TContext>(limits.maxCost, spend)],
   };
 }

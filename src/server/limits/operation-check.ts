@@ -6,7 +6,7 @@
 import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { badUserInput, ErrorCode, GatewayError } from '../../errors/codes';
 import { armorValidationRules } from './armor';
-import { costRefusal } from './cost';
+import { costOrRefusal } from './cost';
 import { rewriteLimitMessage } from './messages';
 import type { QueryLimits } from '../../config/query-limits';
 
@@ -24,6 +24,8 @@ export interface CheckedOperation {
   operation: OperationDefinitionNode;
   /** The query's text as first seen: one string for every operation that sends the same text. */
   query: string;
+  /** Its cost (./cost.ts), within the limit. */
+  cost: number;
 }
 
 export function operationChecker(schema: GraphQLSchema, limits: QueryLimits): (request: OperationRequest) => CheckedOperation | readonly GraphQLError[] {
@@ -51,8 +53,8 @@ export function operationChecker(schema: GraphQLSchema, limits: QueryLimits): (r
     const { document, query } = known;
     const operation = getOperationAST(document, request.operationName ?? undefined);
     if (!operation) return [badUserInput(request.operationName ? `Unknown operation named "${request.operationName}"` : 'Must provide an operation name when the document has several operations')];
-    const refusal = costRefusal({ schema, document, operation, variables: request.variables ?? undefined }, limits.maxCost);
-    return refusal ? [refusal] : { document, operation, query };
+    const cost = costOrRefusal({ schema, document, operation, variables: request.variables ?? undefined }, limits.maxCost);
+    return typeof cost === 'number' ? { document, operation, query, cost } : [cost];
   };
 }
 

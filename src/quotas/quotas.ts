@@ -1,0 +1,73 @@
+/**
+ * Quotas per caller (docs/operating.md, "Quotas"): at most RATE_LIMIT_REQUESTS requests and
+ * RATE_LIMIT_COST of query cost per RATE_LIMIT_WINDOW_S, per account, API key or (anonymous) client
+ * address. Past either, RATE_LIMITED: 429 with Retry-After until the window ends.
+ */
+import { verifyCredentials, type TokenRules } from '../auth/identity';
+import { ErrorCode, GatewayError } from '../errors/codes';
+import type { QuotaStore } from './quota-store';
+
+export interface QuotaSettings {
+  /** RATE_LIMIT_REQUESTS; unset: no bound on requests. */
+  requests?: number;
+  /** RATE_LIMIT_COST; unset: no bound on cost. */
+  cost?: number;
+  /** RATE_LIMIT_WINDOW_S (60). */
+  windowS: number;
+}
+
+/** A refusal that says when to come back: the window's end. */
+export class RateLimitedError extends GatewayError {
+  constructor(message: string, readonly retryAfterS: number) {
+    super(ErrorCode.RATE_LIMITED, message);
+  }
+
+  withHttp(requestId?: string) {
+    const error = super.withHttp(requestId);
+    (error.extensions.http as { headers: Map<string, string> }).headers.set('retry-after', String(this.retryAfterS));
+    return error;
+  }
+}
+
+export type QuotaLimit = 'requests' | 'cost';
+
+export class Quotas {
+  constructor(
+    readonly settings: QuotaSettings,
+    private readonly store: QuotaStore,
+    /** Told of each refusal, by the limit it passed (the metric). */
+    private readonly onRefused: (limit: QuotaLimit) => void = () => undefined,
+  ) {}
+
+  /**
+   * Who a request counts for: the API key or the account of a valid token, else the client's address
+   * (anonymous, or a token that authentication will refuse).
+   */
+  static callerOf(authorization: string | undefined, jwtSecret: string, rules: TokenRules | undefined, address: string | undefined): string {
+    try {
+      const claims = verifyCredentials(authorization, jwtSecret, rules)?.claims;
+      if (typeof claims?.keyId === 'string') return `key:${claims.keyId}`;
+      if (typeof claims?.accountId === 'string') return `account:${claims.accountId}`;
+    } catch {
+      // counted by its address; authentication answers it
+    }
+    return `address:${address ?? 'unknown'}`;
+  }
+
+  /** Counts `requests` and `cost` for the caller; the refusal when either is past its quota now. */
+  async take(caller: string, requests: number, cost: number): Promise<RateLimitedError | null> {
+    const { requests: maxRequests, cost: maxCost, windowS } = this.settings;
+    const counts = await this.store.add(caller, requests, cost, windowS * 1000);
+    const limit: QuotaLimit | null =
+      maxRequests !== undefined && requests > 0 && counts.requests > maxRequests ? 'requests' : maxCost !== undefined && cost > 0 && counts.cost > maxCost ? 'cost' : null;
+    if (!limit) return null;
+    this.onRefused(limit);
+    const retryAfterS = Math.max(1, Math.ceil(counts.resetInMs / 1000));
+    const quota = limit === 'requests' ? `${maxRequests} requests (RATE_LIMIT_REQUESTS)` : `a query cost of ${maxCost} (RATE_LIMIT_COST)`;
+    return new RateLimitedError(`Rate limited: more than ${quota} in ${windowS} s; retry in ${retryAfterS} s`, retryAfterS);
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}

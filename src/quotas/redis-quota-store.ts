@@ -1,0 +1,92 @@
+/**
+ * Quota counts shared by every copy of the gateway, in Redis. Each caller's window is one hash that
+ * expires a window after its first request, and one Lua script adds to it and starts its expiry
+ * atomically (a fixed window: two integers per caller, whatever its rate; a sorted set of request times
+ * would slide exactly but hold a member per request). Redis unreachable: the counts go on in this process (MemoryQuotaStore), with
+ * one log line per outage and `onShared(false)`; back, the shared counts again.
+ */
+import Redis from 'ioredis';
+import { MemoryQuotaStore, type QuotaStore, type WindowCounts } from './quota-store';
+
+const ADD = `
+local requests = redis.call('HINCRBY', KEYS[1], 'requests', ARGV[1])
+local cost = redis.call('HINCRBY', KEYS[1], 'cost', ARGV[2])
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  left = tonumber(ARGV[3])
+end
+return { requests, cost, left }`;
+
+export interface RedisQuotaStoreOptions {
+  url: string;
+  /** A command slower than this counts as an outage (ms). */
+  commandTimeoutMs?: number;
+  /** Told when the counts become shared again (true) or fall back to this process (false). */
+  onShared?(shared: boolean, error?: unknown): void;
+}
+
+export class RedisQuotaStore implements QuotaStore {
+  private readonly redis: Redis;
+  private readonly local = new MemoryQuotaStore();
+  /** `connecting` until Redis first answers or fails; then whether the counts are shared now. */
+  private state: 'connecting' | 'shared' | 'local' = 'connecting';
+
+  constructor(private readonly options: RedisQuotaStoreOptions) {
+    this.redis = new Redis(options.url, {
+      // fail at once while Redis is away (the process counts alone), reconnect in the background
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: options.commandTimeoutMs ?? 500,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+      lazyConnect: false,
+    });
+    this.redis.defineCommand('gatewayQuotaAdd', { numberOfKeys: 1, lua: ADD });
+    // errors surface through the commands; an unhandled 'error' event would crash the process
+    this.redis.on('error', () => undefined);
+    this.redis.on('ready', () => this.setShared(true));
+  }
+
+  /** Resolves once Redis answers, or after `timeoutMs` (the gateway then starts counting alone). */
+  async ready(timeoutMs: number): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  async add(caller: string, requests: number, cost: number, windowMs: number): Promise<WindowCounts> {
+    try {
+      const command = (this.redis as unknown as { gatewayQuotaAdd(key: string, ...args: number[]): Promise<[number, number, number]> }).gatewayQuotaAdd;
+      const [sharedRequests, sharedCost, resetInMs] = await command.call(this.redis, `gateway:quota:${caller}`, requests, cost, windowMs);
+      this.setShared(true);
+      return { requests: sharedRequests, cost: sharedCost, resetInMs };
+    } catch (error) {
+      this.setShared(false, error);
+      return this.local.add(caller, requests, cost, windowMs);
+    }
+  }
+
+  /** Whether the counts are shared now (the last command reached Redis). */
+  get isShared(): boolean {
+    return this.state === 'shared';
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+    await this.local.close();
+  }
+
+  private setShared(shared: boolean, error?: unknown): void {
+    const next = shared ? 'shared' : 'local';
+    if (next === this.state) return;
+    const first = this.state === 'connecting';
+    this.state = next;
+    // the first answer is no news; an outage from the start is
+    if (!first || !shared) this.options.onShared?.(shared, error);
+  }
+}
