@@ -12,6 +12,7 @@ import { generateDemoData } from './seed/generate';
 import { loadDemoData } from './seed/load';
 import { signLoginToken } from './auth/tokens';
 import { TrustedDocuments } from './server/trusted-documents';
+import { startTracing } from './observability/tracing';
 import { createGatewayApp } from './server/app';
 import { listen } from './server/listen';
 import { createGracefulShutdown, exitOnTerminationSignals } from './server/shutdown';
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
       limits: config.limits, requestTimeoutMs: config.requestTimeoutMs, metricsEnabled: config.metricsEnabled, hstsMaxAge: config.hstsMaxAge,
       budgets: config.budgets, loadShedding: { maxConcurrent: config.maxConcurrentRequests }, federationTraces: config.federationTraces, jit: config.jit,
       tokenRules: { maxAgeS: config.jwtMaxAgeS }, corsOrigins: config.corsOrigins, live: config.live,
-      trustedDocuments: config.trustedDocuments && TrustedDocuments.load(config.trustedDocuments.file, config.trustedDocuments.only), quotas: config.quotas,
+      trustedDocuments: config.trustedDocuments && TrustedDocuments.load(config.trustedDocuments.file, config.trustedDocuments.only), quotas: config.quotas, tracing: startTracing(),
     });
     started.unshift({ name: 'graphql', close: () => gateway.stop() });
     const { server, url } = await listen(gateway.app, config.port, config.host, { keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs });

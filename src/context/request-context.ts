@@ -7,6 +7,7 @@
 import type { Db } from 'mongodb';
 import { authenticate, type TokenRules, type Viewer } from '../auth/identity';
 import { createLoaders, type BatchObserver, type Loaders, type RequestReads } from '../loaders';
+import type { ReadTrace } from '../loaders/request-reads';
 import { createSessionGraphLoader, type SessionGraphLoader } from '../loaders/session-graph-loader';
 import { AccessPolicy } from '../policy/access-policy';
 
@@ -40,6 +41,8 @@ export interface ContextDependencies {
   maxDocuments?: number;
   /** JWT_MAX_AGE_S and the other rules tokens are checked by beyond their signature. */
   tokenRules?: TokenRules;
+  /** Told of each read (a span, when tracing is on). */
+  traceRead?: ReadTrace;
 }
 
 export interface ReadsOptions {
@@ -64,6 +67,7 @@ export class ContextFactory {
       onBatch: this.deps.onBatch,
       onCommand: this.deps.onCommand,
       maxDocuments: maxDocuments === 'unbounded' ? undefined : maxDocuments,
+      trace: this.deps.traceRead,
     };
   }
 

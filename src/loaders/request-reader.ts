@@ -26,6 +26,9 @@ export function requestReader(reads: RequestReads): RequestReader {
       if (reads.exceeded) throw reads.exceeded;
       const cursor = collection.find(filter, { ...options, ...deadlineOptions() });
       const counted = reads.count;
+      const traced = reads.trace?.(collection.collectionName, undefined);
+      let returned = 0;
+      let failure: string | undefined;
       try {
         while (await cursor.hasNext()) {
           reads.onCommand?.(reads.count === counted ? 'find' : 'getMore');
@@ -33,10 +36,15 @@ export function requestReader(reads: RequestReads): RequestReader {
           if (reads.byCollection) reads.byCollection[collection.collectionName] = (reads.byCollection[collection.collectionName] ?? 0) + 1;
           await nextTurn(); // ./fair-turns.ts
           const docs = cursor.readBufferedDocuments() as T[];
+          returned += docs.length;
           received(docs.length);
           onBatch(docs);
         }
+      } catch (error) {
+        failure = (error as { name?: string }).name ?? 'Error';
+        throw error;
       } finally {
+        traced?.end(returned, failure);
         await cursor.close();
       }
     },
@@ -47,7 +55,15 @@ export function requestReader(reads: RequestReads): RequestReader {
       reads.onCommand?.('find');
       if (reads.byCollection) reads.byCollection[collection.collectionName] = (reads.byCollection[collection.collectionName] ?? 0) + 1;
       if (batch) reads.onBatch?.(batch.collection, batch.size);
-      const docs = (await collection.find(filter, { ...options, ...timing }).toArray()) as T[];
+      const traced = reads.trace?.(collection.collectionName, batch?.size);
+      let docs: T[];
+      try {
+        docs = (await collection.find(filter, { ...options, ...timing }).toArray()) as T[];
+      } catch (error) {
+        traced?.end(0, (error as { name?: string }).name ?? 'Error');
+        throw error;
+      }
+      traced?.end(docs.length);
       await nextTurn(); // ./fair-turns.ts
       received(docs.length);
       return docs;

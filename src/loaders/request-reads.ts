@@ -24,7 +24,12 @@ export interface RequestReads {
   maxDocuments?: number;
   /** Set once the request went past a budget: the error it is answered with. */
   exceeded?: GatewayError;
+  /** Told of each database read as it starts (a span, when tracing is on); ends with what it returned. */
+  trace?: ReadTrace;
 }
+
+/** A read's trace: its collection and the ids it asks for (a batch); ended with the documents returned. */
+export type ReadTrace = (collection: string, ids: number | undefined) => { end(documents: number, failure?: string): void };
 
 export type BatchObserver = (collection: string, size: number) => void;
 

@@ -77,7 +77,7 @@ export function createRequestObserver({ logger, metrics }: RequestObserverOption
  * The route pattern that answered (`/:resourceSlug/session/:sessionId.json`, never the raw path), a
  * label the app set, or `unmatched`: the label's values are as many as the app's routes.
  */
-function routeOf(req: Request, res: Response): string {
+export function routeOf(req: Request, res: Response): string {
   if (typeof res.locals.route === 'string') return res.locals.route;
   const pattern = (req.route as { path?: unknown } | undefined)?.path;
   return typeof pattern === 'string' ? `${req.baseUrl ?? ''}${pattern}` : UNMATCHED_ROUTE;

@@ -32,6 +32,9 @@ import { quotaMiddleware } from './quota-middleware';
 import { Quotas, type QuotaSettings } from '../quotas/quotas';
 import { MemoryQuotaStore } from '../quotas/quota-store';
 import { RedisQuotaStore } from '../quotas/redis-quota-store';
+import type { Tracing } from '../observability/tracing';
+import { traceOperationCost } from '../observability/graphql-tracing';
+import { traceRead, traceRequests } from '../observability/http-tracing';
 import { DEFAULT_LOAD_SHEDDING, loadShedding, type LoadSheddingOptions } from './load-shedding';
 import { corsMiddleware, type CorsOrigins } from './cors';
 import { nextTurn } from '../loaders/fair-turns';
@@ -73,6 +76,8 @@ export interface GatewayAppOptions {
   tokenRules?: TokenRules;
   /** CORS_ORIGINS: the origins browsers may call the API from; none when unset. */
   corsOrigins?: CorsOrigins;
+  /** OpenTelemetry traces (OTEL_EXPORTER_OTLP_ENDPOINT; src/observability/tracing.ts); none when unset. Shut down by `stop`. */
+  tracing?: Tracing;
   /** RATE_LIMIT_REQUESTS, RATE_LIMIT_COST and RATE_LIMIT_WINDOW_S; REDIS_URL to share the counts. None: no quota. */
   quotas?: QuotaSettings & { redisUrl?: string };
   /** TRUSTED_DOCUMENTS (and TRUSTED_DOCUMENTS_ONLY): the documents clients may name by id, or the only ones served. */
@@ -114,6 +119,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   const { db, logger } = options;
   // A registry per app: several gateways in one process (tests) keep their own counts.
   const metrics = (options.metricsEnabled ?? true) ? new GatewayMetrics() : undefined;
+  const { tracing } = options;
   const budgets: RequestBudgets = { ...DEFAULT_REQUEST_BUDGETS, ...options.budgets };
   const contexts = new ContextFactory({
     db,
@@ -123,6 +129,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     onCommand: metrics?.observeCommand,
     maxDocuments: budgets.maxDocuments,
     tokenRules: options.tokenRules,
+    traceRead: tracing && traceRead(tracing),
   });
   const quotas = options.quotas && (await createQuotas(options.quotas, logger, metrics));
   // the model's fields, types and list sizes must be the schema's: a start-up error otherwise
@@ -131,7 +138,11 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   const apollo = createGraphQLServer({
     schema, logger, introspection: options.introspection ?? true, ide: options.ide, limits, metrics,
     federationTraces: options.federation === true && options.federationTraces === true, jit: options.jit,
-    spendCost: quotas && (async (cost, ctx) => (ctx.quotaCaller === undefined ? null : ((await quotas.take(ctx.quotaCaller, 0, cost))?.withHttp() ?? null))),
+    tracing,
+    spendCost: (quotas || tracing) && (async (cost, ctx) => {
+      if (tracing) traceOperationCost(ctx, cost);
+      return quotas && ctx.quotaCaller !== undefined ? ((await quotas.take(ctx.quotaCaller, 0, cost))?.withHttp() ?? null) : null;
+    }),
   });
   await apollo.start();
   const live: LiveSettings = { ...DEFAULT_LIVE_SETTINGS, ...options.live };
@@ -141,6 +152,9 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
       metrics?.liveTickDuration.observe(stats.durationMs / 1000);
       metrics?.liveTickDelay.observe(stats.delayMs / 1000);
       for (const [collection, count] of Object.entries(stats.queries)) metrics?.liveTickQueries.inc({ collection }, count);
+      tracing?.finished('live.tick', Date.now() - stats.durationMs, {
+        'live.subscriptions': stats.subscriptions, 'live.events': stats.events, 'db.commands': Object.values(stats.queries).reduce((sum, n) => sum + n, 0), 'live.tick.delay_ms': Math.round(stats.delayMs),
+      });
     },
     tickFailed: (error) => logger.warn({ err: error }, 'live tick failed; the next one tries again'),
     // one line per cause and interval: an outage fails every replay under way at once
@@ -174,6 +188,8 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     observeRequest(req, res); // one access-log line and the HTTP metrics, when the response ends
     next();
   });
+  // one trace per request (the probes excepted), continued from its traceparent
+  if (tracing) app.use(traceRequests(tracing, PROBES));
   app.use(securityHeaders({ hstsMaxAge: options.hstsMaxAge }));
 
   const readiness = { ready: true };
@@ -250,6 +266,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
       await executing.drained(5_000);
       await apollo.stop();
       await quotas?.close();
+      await tracing?.shutdown();
       metrics?.close();
     },
   };

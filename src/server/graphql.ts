@@ -10,6 +10,8 @@ import { errorReportingPlugin, formatGraphQLError } from './graphql-errors';
 import { applicationJsonStatusPlugin } from './json-status-plugin';
 import { queryLimitOptions, type QueryLimits } from './limits';
 import type { CostSpender } from './limits/cost';
+import type { Tracing } from '../observability/tracing';
+import { operationTracingPlugin } from '../observability/graphql-tracing';
 import type { RequestContext } from '../context/request-context';
 import { documentBudgetPlugin } from './request-budget';
 import { jitGateway, type JitOptions } from './jit/jit-executor';
@@ -26,6 +28,8 @@ export interface GraphQLServerOptions {
   metrics?: GatewayMetrics;
   /** Federation inline traces (`ftv1`) when a router asks; off unless GRAPHQL_FEDERATION_TRACES. */
   federationTraces?: boolean;
+  /** The operation's span (OpenTelemetry), when tracing is on. */
+  tracing?: Tracing;
   /** Told of each operation's cost, and may refuse it (the cost quota). */
   spendCost?: CostSpender<RequestContext>;
   /** Queries executed by graphql-jit (./jit), with these options; graphql-js when false. */
@@ -54,6 +58,8 @@ export function createGraphQLServer(options: GraphQLServerOptions): ApolloServer
     formatError: countingFormatError(formatGraphQLError, options.metrics),
     logger: apolloLogger(options.logger),
     plugins: [
+      // first: the operation's span exists before the cost plugin reports the cost on it
+      ...(options.tracing ? [operationTracingPlugin<RequestContext>(options.tracing)] : []),
       ...limits.plugins,
       // a request past its document budget is answered with that error alone (./request-budget.ts)
       documentBudgetPlugin(),
