@@ -12,6 +12,7 @@ import { connectDatabase } from '../src/db/connect';
 import { createLogger } from '../src/observability/logger';
 import { createGatewayApp } from '../src/server/app';
 import { listen } from '../src/server/listen';
+import { startTracing } from '../src/observability/tracing';
 import { floorRouter } from './baselines/floor';
 import { webappStyleRouter } from './baselines/webapp-style';
 
@@ -26,7 +27,8 @@ async function main(): Promise<void> {
   let dbCommands = 0;
   database.client.on('commandStarted', () => (dbCommands += 1));
   // the messages target's 10,000 messages are about 6 MB of JSON: over the default response budget
-  const gateway = await createGatewayApp({ db: database.db, jwtSecret: secret, logger: createLogger('silent'), budgets: { maxResponseBytes: 16 * 2 ** 20 },
+  // OTEL_* in its environment (BENCH_VARIANT) turns tracing on, as in production
+  const gateway = await createGatewayApp({ db: database.db, jwtSecret: secret, logger: createLogger('silent'), budgets: { maxResponseBytes: 16 * 2 ** 20 }, tracing: startTracing(),
     // the live target's 50,000 subscriptions are past the default LIVE_MAX_SUBSCRIPTIONS (20,000)
     live: { intervalMs: Number(process.env.LIVE_POLL_INTERVAL_MS ?? 1000), maxSubscriptions: Number(process.env.LIVE_MAX_SUBSCRIPTIONS ?? 100_000) }, jit: process.env.GRAPHQL_JIT !== 'false' });
 
