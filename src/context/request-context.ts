@@ -8,6 +8,7 @@ import type { Db } from 'mongodb';
 import { authenticate, type TokenRules, type Viewer } from '../auth/identity';
 import { createLoaders, type BatchObserver, type Loaders, type RequestReads } from '../loaders';
 import type { ReadTrace } from '../loaders/request-reads';
+import type { RequestTrace } from '../observability/tracing';
 import { createSessionGraphLoader, type SessionGraphLoader } from '../loaders/session-graph-loader';
 import { AccessPolicy } from '../policy/access-policy';
 
@@ -24,6 +25,8 @@ export interface RequestContext {
   sessionGraph: SessionGraphLoader;
   /** Who the request counts for in the quotas (RATE_LIMIT_*), when they are on. */
   quotaCaller?: string;
+  /** The request's trace, when tracing is on: its reads and its operation are spans below it. */
+  trace?: RequestTrace;
 }
 
 export interface ContextDependencies {
@@ -41,8 +44,8 @@ export interface ContextDependencies {
   maxDocuments?: number;
   /** JWT_MAX_AGE_S and the other rules tokens are checked by beyond their signature. */
   tokenRules?: TokenRules;
-  /** Told of each read (a span, when tracing is on). */
-  traceRead?: ReadTrace;
+  /** The spans of a traced request's reads. */
+  traceReads?: (trace: RequestTrace) => ReadTrace;
 }
 
 export interface ReadsOptions {
@@ -52,6 +55,8 @@ export interface ReadsOptions {
   maxDocuments?: number | 'unbounded';
   /** Count its reads by collection too. */
   byCollection?: boolean;
+  /** The request's trace: each read a span below it. */
+  trace?: RequestTrace;
 }
 
 export class ContextFactory {
@@ -67,7 +72,7 @@ export class ContextFactory {
       onBatch: this.deps.onBatch,
       onCommand: this.deps.onCommand,
       maxDocuments: maxDocuments === 'unbounded' ? undefined : maxDocuments,
-      trace: this.deps.traceRead,
+      trace: options.trace && this.deps.traceReads?.(options.trace),
     };
   }
 
@@ -77,11 +82,13 @@ export class ContextFactory {
   }
 
   /** A request's context: its caller authenticated from the Authorization it came with. */
-  async forRequest(request: { requestId: string; authorization: string | undefined }): Promise<RequestContext> {
-    const reads = this.reads();
+  async forRequest(request: { requestId: string; authorization: string | undefined; trace?: RequestTrace }): Promise<RequestContext> {
+    const reads = this.reads({ trace: request.trace });
     const loaders = this.loaders(reads);
     const viewer = await authenticate(request.authorization, this.deps.jwtSecret, loaders, this.deps.tokenRules);
-    return this.forCaller({ requestId: request.requestId, reads, loaders, viewer });
+    const context = this.forCaller({ requestId: request.requestId, reads, loaders, viewer });
+    if (request.trace) context.trace = request.trace;
+    return context;
   }
 
   /** A context over reads already set up (a live tick's, shared by its events), for a caller already checked. */

@@ -3,7 +3,7 @@
  * the codes of its errors when the response is sent.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { TraceSpan, Tracing } from './tracing';
+import type { RequestTrace, TraceSpan } from './tracing';
 
 const spans = new WeakMap<object, TraceSpan>();
 
@@ -12,14 +12,16 @@ export function traceOperationCost(context: object, cost: number): void {
   spans.get(context)?.setAttributes({ 'graphql.operation.cost': cost });
 }
 
-export function operationTracingPlugin<TContext extends object>(tracing: Tracing): ApolloServerPlugin<TContext> {
+/** `traceOf`: the request's trace its context carries (none when the request is not traced). */
+export function operationTracingPlugin<TContext extends object>(traceOf: (context: TContext) => RequestTrace | undefined): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       let span: TraceSpan | undefined;
       return {
         async didResolveOperation({ operation, operationName, contextValue }) {
-          if (!operation) return;
-          span = tracing.child(`graphql.${operation.operation}`, { 'graphql.operation.type': operation.operation, ...(operationName ? { 'graphql.operation.name': operationName } : {}) });
+          const trace = traceOf(contextValue);
+          if (!operation || !trace) return;
+          span = trace.child(`graphql.${operation.operation}`, { 'graphql.operation.type': operation.operation, ...(operationName ? { 'graphql.operation.name': operationName } : {}) });
           spans.set(contextValue, span);
         },
         async willSendResponse({ response }) {

@@ -2,13 +2,18 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { ReadTrace } from '../loaders/request-reads';
 import { routeOf } from './http-observer';
-import type { Tracing } from './tracing';
+import type { RequestTrace, Tracing } from './tracing';
 
-/** Express middleware: the request's span, named by its route pattern once it is known, around the rest. */
+/**
+ * Express middleware: the request's trace (`res.locals.trace`, which its context carries on), its span
+ * named by the route pattern once that is known.
+ */
 export function traceRequests(tracing: Tracing, untraced: ReadonlySet<string>) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (untraced.has(req.path)) return next();
-    const { span, run } = tracing.request(req.headers, req.method, { 'http.request.method': req.method });
+    const trace = tracing.request(req.headers, req.method, { 'http.request.method': req.method });
+    res.locals.trace = trace;
+    const { span } = trace;
     res.once('close', () => {
       const route = routeOf(req, res);
       span.rename(`${req.method} ${route}`);
@@ -16,14 +21,14 @@ export function traceRequests(tracing: Tracing, untraced: ReadonlySet<string>) {
       if (res.statusCode >= 500) span.fail(String(res.statusCode));
       span.end();
     });
-    run(next);
+    next();
   };
 }
 
-/** Each database read as a span: its collection, the ids a batch asks for, the documents returned. */
-export function traceRead(tracing: Tracing): ReadTrace {
+/** Each database read of a request as a span below it: its collection, the ids a batch asks for, the documents returned. */
+export function traceReads(trace: RequestTrace): ReadTrace {
   return (collection, ids) => {
-    const span = tracing.child(`db.find ${collection}`, {
+    const span = trace.child(`db.find ${collection}`, {
       'db.system.name': 'mongodb', 'db.operation.name': 'find', 'db.collection.name': collection, ...(ids === undefined ? {} : { 'db.query.ids': ids }),
     });
     return {

@@ -7,7 +7,8 @@
  * command, and the live engine's ticks. Unset: the OpenTelemetry packages are not even loaded.
  *
  * Attributes name what ran, never a value: routes as patterns, collections, counts, codes; no filter,
- * document, variable, header or token.
+ * document, variable, header or token. A request carries its trace itself (RequestContext.trace), so
+ * no context manager runs: AsyncLocalStorage would cost every promise of every request.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -22,12 +23,17 @@ export interface TraceSpan {
   end(): void;
 }
 
-export interface Tracing {
-  /** A request's span, continued from its `traceparent`; `run` executes the request's work inside it. */
-  request(headers: IncomingHttpHeaders, name: string, attributes: SpanAttributes): { span: TraceSpan; run<T>(fn: () => T): T };
-  /** A span below the active one (the request's), started now. */
+/** A request's trace: its own span, and the spans of its work below it. */
+export interface RequestTrace {
+  span: TraceSpan;
+  /** A span below the request's, started now. */
   child(name: string, attributes: SpanAttributes): TraceSpan;
-  /** A span of work that has already run (a live tick), below nothing. */
+}
+
+export interface Tracing {
+  /** A request's trace, continued from its `traceparent`. */
+  request(headers: IncomingHttpHeaders, name: string, attributes: SpanAttributes): RequestTrace;
+  /** A span of work that has already run (a live tick), a trace of its own. */
   finished(name: string, startedAt: number, attributes: SpanAttributes): void;
   shutdown(): Promise<void>;
 }
@@ -69,27 +75,21 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | un
     },
     end: () => span.end(),
   });
-  // the process's context manager (AsyncLocalStorage): a request's later spans find their parent
-  provider.register();
-
   return {
     request(headers, name, attributes) {
       const parent = propagator.extract(api.ROOT_CONTEXT, headers, api.defaultTextMapGetter);
       const span = tracer.startSpan(name, { kind: api.SpanKind.SERVER, attributes }, parent);
       const context = api.trace.setSpan(parent, span);
-      return { span: asSpan(span), run: (fn) => api.context.with(context, fn) };
-    },
-    child(name, attributes) {
-      return asSpan(tracer.startSpan(name, { kind: api.SpanKind.INTERNAL, attributes }));
+      return {
+        span: asSpan(span),
+        child: (childName, childAttributes) => asSpan(tracer.startSpan(childName, { kind: api.SpanKind.INTERNAL, attributes: childAttributes }, context)),
+      };
     },
     finished(name, startedAt, attributes) {
       tracer.startSpan(name, { kind: api.SpanKind.INTERNAL, attributes, startTime: startedAt, root: true }).end();
     },
     async shutdown() {
       await provider.shutdown();
-      api.trace.disable();
-      api.context.disable();
-      api.propagation.disable();
     },
   };
 }

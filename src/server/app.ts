@@ -34,7 +34,7 @@ import { MemoryQuotaStore } from '../quotas/quota-store';
 import { RedisQuotaStore } from '../quotas/redis-quota-store';
 import type { Tracing } from '../observability/tracing';
 import { traceOperationCost } from '../observability/graphql-tracing';
-import { traceRead, traceRequests } from '../observability/http-tracing';
+import { traceReads, traceRequests } from '../observability/http-tracing';
 import { DEFAULT_LOAD_SHEDDING, loadShedding, type LoadSheddingOptions } from './load-shedding';
 import { corsMiddleware, type CorsOrigins } from './cors';
 import { nextTurn } from '../loaders/fair-turns';
@@ -129,7 +129,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     onCommand: metrics?.observeCommand,
     maxDocuments: budgets.maxDocuments,
     tokenRules: options.tokenRules,
-    traceRead: tracing && traceRead(tracing),
+    traceReads: tracing && traceReads,
   });
   const quotas = options.quotas && (await createQuotas(options.quotas, logger, metrics));
   // the model's fields, types and list sizes must be the schema's: a start-up error otherwise
@@ -232,6 +232,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
           const ctx = await contexts.forRequest({
             requestId: res.locals.requestId,
             authorization: req.headers.authorization,
+            trace: res.locals.trace,
           });
           res.locals.reads = ctx.reads; // operations and database commands, read when the response ends
           if (res.locals.quotaCaller !== undefined) ctx.quotaCaller = res.locals.quotaCaller;

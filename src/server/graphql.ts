@@ -59,7 +59,7 @@ export function createGraphQLServer(options: GraphQLServerOptions): ApolloServer
     logger: apolloLogger(options.logger),
     plugins: [
       // first: the operation's span exists before the cost plugin reports the cost on it
-      ...(options.tracing ? [operationTracingPlugin<RequestContext>(options.tracing)] : []),
+      ...(options.tracing ? [operationTracingPlugin<RequestContext>((context) => context.trace)] : []),
       ...limits.plugins,
       // a request past its document budget is answered with that error alone (./request-budget.ts)
       documentBudgetPlugin(),
