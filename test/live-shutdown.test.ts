@@ -6,25 +6,16 @@
 import WebSocket from 'ws';
 import { signLoginToken } from '../src/auth/tokens';
 import { generateDemoData } from '../src/seed/generate';
-import { startSeededDatabase, type DatabaseServer } from './support/database';
 import { TEST_JWT_SECRET } from './support/gateway';
 import { wsUrl } from './support/live-client';
-import { ensureBuilt, killChildren, mainEnv, startMain } from './support/resilience';
+import { mainEnv, seededDatabaseForMain, startMain } from './support/resilience';
 import { sleep, withTimeout } from './support/wait';
 
 const data = generateDemoData();
-let mongo: DatabaseServer;
-beforeAll(async () => {
-  await ensureBuilt();
-  mongo = await startSeededDatabase(data);
-}, 120_000);
-afterAll(async () => {
-  killChildren();
-  await mongo?.stop();
-});
+const database = seededDatabaseForMain(data);
 
 it('SIGTERM with 1,000 open subscriptions: every socket closed normally (1001), exit 0', async () => {
-  const main = startMain(mainEnv({ MONGODB_URI: mongo.uri, JWT_SECRET: TEST_JWT_SECRET, LIVE_POLL_INTERVAL_MS: '200' }));
+  const main = startMain(mainEnv({ MONGODB_URI: database.uri(), JWT_SECRET: TEST_JWT_SECRET, LIVE_POLL_INTERVAL_MS: '200' }));
   const url = await main.listening();
   const token = signLoginToken(data.fixtures.accounts.member, TEST_JWT_SECRET);
   const query = `subscription { sessionUpdated(_id: "${data.fixtures.sessions.teamCrew.toHexString()}") { name status } }`;

@@ -10,8 +10,7 @@ import path from 'node:path';
 import { signLoginToken } from '../src/auth/tokens';
 import { startTracing, tracingRequested } from '../src/observability/tracing';
 import { generateDemoData } from '../src/seed/generate';
-import { startSeededDatabase, type DatabaseServer } from './support/database';
-import { ensureBuilt, killChildren, mainEnv, startMain } from './support/resilience';
+import { mainEnv, seededDatabaseForMain, startMain } from './support/resilience';
 import { closeServer } from './support/servers';
 import { sleep, waitFor } from './support/wait';
 
@@ -80,20 +79,12 @@ const PARENT_ID = '00f067aa0ba902b7';
 
 const SECRET = 'tracing-test-secret-long-enough-for-hs256';
 const data = generateDemoData();
-let mongo: DatabaseServer;
-beforeAll(async () => {
-  await ensureBuilt();
-  mongo = await startSeededDatabase(data);
-}, 120_000);
-afterAll(async () => {
-  killChildren();
-  await mongo?.stop();
-});
+const database = seededDatabaseForMain(data);
 
 /** One traced request to the built gateway (its own process, as in production), and what it exported. */
 async function tracedRequest(protocol: 'http/protobuf' | 'http/json') {
   const receiver = await startReceiver();
-  const main = startMain(mainEnv({ MONGODB_URI: mongo.uri, JWT_SECRET: SECRET, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_SERVICE_NAME: 'gateway-under-test', OTEL_BSP_SCHEDULE_DELAY: '50' }));
+  const main = startMain(mainEnv({ MONGODB_URI: database.uri(), JWT_SECRET: SECRET, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_SERVICE_NAME: 'gateway-under-test', OTEL_BSP_SCHEDULE_DELAY: '50' }));
   try {
     const url = await main.listening();
     const token = signLoginToken(data.fixtures.accounts.owner, SECRET);

@@ -86,13 +86,11 @@ export class ContextFactory {
     const reads = this.reads({ trace: request.trace });
     const loaders = this.loaders(reads);
     const viewer = await authenticate(request.authorization, this.deps.jwtSecret, loaders, this.deps.tokenRules);
-    const context = this.forCaller({ requestId: request.requestId, reads, loaders, viewer });
-    if (request.trace) context.trace = request.trace;
-    return context;
+    return this.forCaller({ requestId: request.requestId, reads, loaders, viewer, trace: request.trace });
   }
 
   /** A context over reads already set up (a live tick's, shared by its events), for a caller already checked. */
-  forCaller(scope: { requestId: string; reads: RequestReads; loaders: Loaders; viewer: Viewer | null }): RequestContext {
+  forCaller(scope: { requestId: string; reads: RequestReads; loaders: Loaders; viewer: Viewer | null; trace?: RequestTrace }): RequestContext {
     return {
       requestId: scope.requestId,
       reads: scope.reads,
@@ -101,6 +99,7 @@ export class ContextFactory {
       policy: new AccessPolicy(scope.loaders, scope.viewer),
       anonymousPolicy: new AccessPolicy(scope.loaders, null),
       sessionGraph: createSessionGraphLoader(scope.loaders),
+      trace: scope.trace,
     };
   }
 }

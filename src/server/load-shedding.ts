@@ -5,7 +5,8 @@
  * answer instead of stalling everyone. The probes are mounted before this and never wait behind it.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { httpHeadersFor, ErrorCode } from '../errors/codes';
+import { ErrorCode, GatewayError } from '../errors/codes';
+import { sendRefusal } from './refusal-response';
 
 export interface LoadSheddingOptions {
   maxConcurrent: number;
@@ -73,7 +74,5 @@ export function loadShedding(options: LoadSheddingOptions) {
 }
 
 function shed(req: Request, res: Response): void {
-  res.status(503).set(httpHeadersFor(ErrorCode.SERVICE_UNAVAILABLE)).type('application/json; charset=utf-8');
-  const graphql = req.baseUrl === '/graphql' || req.path.startsWith('/graphql');
-  res.end(JSON.stringify(graphql ? { errors: [{ message: MESSAGE, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] } : { message: MESSAGE, code: 503 }));
+  sendRefusal(req, res, new GatewayError(ErrorCode.SERVICE_UNAVAILABLE, MESSAGE));
 }

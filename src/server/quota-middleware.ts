@@ -5,6 +5,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Quotas } from '../quotas/quotas';
+import { sendRefusal } from './refusal-response';
 
 export function quotaMiddleware(quotas: Quotas, callerOf: (req: Request) => string) {
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -12,9 +13,7 @@ export function quotaMiddleware(quotas: Quotas, callerOf: (req: Request) => stri
     res.locals.quotaCaller = caller;
     quotas.take(caller, 1, 0).then((refusal) => {
       if (!refusal) return next();
-      res.set('Retry-After', String(refusal.retryAfterS));
-      if (req.path === '/graphql' || req.path.startsWith('/graphql/')) res.status(429).json({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
-      else res.status(429).json({ message: refusal.message, code: 429 });
+      sendRefusal(req, res, refusal, { 'retry-after': String(refusal.retryAfterS) });
     }, next);
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { NextFunction, Request, Response } from 'express';
+import { errorOnly } from './refusal-response';
 import type { RequestContext } from '../context/request-context';
 import { responseTooLarge } from '../errors/budgets';
 import type { GatewayError } from '../errors/codes';
@@ -18,11 +19,6 @@ export interface RequestBudgets {
 }
 
 export const DEFAULT_REQUEST_BUDGETS: RequestBudgets = { maxDocuments: 20_000, maxResponseBytes: 5 * 1024 * 1024 };
-
-/** A GraphQL answer made of one error and no data. */
-function errorOnly(error: GatewayError) {
-  return { errors: [{ message: error.message, extensions: { code: error.code } }] };
-}
 
 /** A request that went past its document budget is answered with that error alone, and 400. */
 export function documentBudgetPlugin(): ApolloServerPlugin<RequestContext> {

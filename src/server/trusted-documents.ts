@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { NextFunction, Request, Response } from 'express';
-import { ErrorCode, GatewayError, HTTP_STATUS } from '../errors/codes';
+import { ErrorCode, GatewayError } from '../errors/codes';
+import { sendRefusal } from './refusal-response';
 
 /** What a GraphQL request or subscribe names its document by (the body, the query string, the payload). */
 export interface DocumentRequest {
@@ -106,7 +107,7 @@ export function trustedDocumentsMiddleware(documents: TrustedDocuments, onRefuse
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       onRefused(req, res, error);
-      res.status(HTTP_STATUS[error.code]).json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+      sendRefusal(req, res, error);
       return;
     }
     if (text !== undefined) {

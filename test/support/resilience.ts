@@ -9,6 +9,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { DemoData } from '../../src/seed/generate';
+import { startSeededDatabase, type DatabaseServer } from './database';
 import { sleep } from './wait';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -268,4 +270,21 @@ export async function runLoad(options: {
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   return results;
+}
+
+/**
+ * For a test file that starts the built gateway (`startMain`): the build made, a database seeded with
+ * `data` before its tests, and after them every gateway it started killed and the database stopped.
+ */
+export function seededDatabaseForMain(data: DemoData): { uri(): string } {
+  let mongo: DatabaseServer | undefined;
+  beforeAll(async () => {
+    await ensureBuilt();
+    mongo = await startSeededDatabase(data);
+  }, 120_000);
+  afterAll(async () => {
+    killChildren();
+    await mongo?.stop();
+  });
+  return { uri: () => mongo!.uri };
 }

@@ -151,21 +151,11 @@ function valuesOf(key: string, args: Record<string, unknown>): number {
 }
 
 /**
- * Checks the cost once the operation is known, with the request's variables. graphql-js's errors
- * from coercion are the caller's (BAD_USER_INPUT); anything else thrown here is a defect, and refuses
- * the request as one.
+ * The operation's cost when it may run; why not otherwise: BAD_USER_INPUT when the cost cannot be
+ * computed from what the caller sent (graphql-js's coercion errors are the caller's), QUERY_TOO_COMPLEX
+ * over `maxCost`. Over HTTP (the plugin below) and over WebSocket (./operation-check.ts) alike; anything
+ * else thrown here is a defect, and refuses the request as one.
  */
-/**
- * Why the operation may not run: BAD_USER_INPUT when its cost cannot be computed from what the caller
- * sent, QUERY_TOO_COMPLEX over `maxCost`; null when it may. Over HTTP (the plugin below) and over
- * WebSocket (./operation-check.ts) alike.
- */
-export function costRefusal(input: CostInput, maxCost: number): GatewayError | null {
-  const cost = costOrRefusal(input, maxCost);
-  return typeof cost === 'number' ? null : cost;
-}
-
-/** The operation's cost when it may run; why not otherwise (as `costRefusal`). */
 export function costOrRefusal(input: CostInput, maxCost: number): number | GatewayError {
   let cost: number;
   try {
