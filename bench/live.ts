@@ -40,6 +40,10 @@ export interface LiveResult {
   rssPerSubscriptionKb: number;
   /** The live JavaScript heap (after a GC) per subscription: what a subscription holds. */
   heapPerSubscriptionKb: number;
+  /** The heap V8 keeps committed (after a GC) per subscription: the live heap and the room it grew into. */
+  heapCommittedPerSubscriptionKb: number;
+  /** Memory outside the heap (buffers, sockets' native state) per subscription. */
+  externalPerSubscriptionKb: number;
   events: number;
   eventP50Ms: number;
   eventP99Ms: number;
@@ -55,7 +59,7 @@ export interface LiveResult {
   loopDelayByPhase: Record<string, { maxMs: number; p99Ms: number }>;
 }
 
-interface ServerStats { cpuMicros: number; rss: number; heapUsed?: number; dbCommands: number }
+interface ServerStats { cpuMicros: number; rss: number; heapUsed?: number; heapTotal?: number; external?: number; dbCommands: number }
 
 const SESSION_UPDATED = 'subscription($id: ObjectId!) { sessionUpdated(_id: $id) { _id name status tokensUsed lastUpdatedDate app { name } } }';
 const MESSAGE_ADDED = 'subscription($id: ObjectId!, $after: ObjectId) { messageAdded(sessionId: $id, after: $after) { id _id authorName text completed } }';
@@ -75,11 +79,11 @@ interface Held {
   awaiting?: string;
 }
 
-export async function measureLive(url: string, db: Db, token: string, sessionIds: string[], settings: LiveSettings, stats: () => Promise<ServerStats>): Promise<LiveResult> {
+export async function measureLive(url: string, db: Db, token: string, sessionIds: string[], settings: LiveSettings, stats: (collect: boolean) => Promise<ServerStats>): Promise<LiveResult> {
   const latencies: number[] = [];
   const writtenAt = new Map<string, number>();
   const prober = probeHealth(url);
-  const before = await stats();
+  const before = await stats(true);
   const subscribeStarted = Date.now();
   const perConnection = Math.ceil(settings.subscriptions / settings.connections);
   // a client loads the conversation before it follows it: its last message is where it resumes from
@@ -138,7 +142,7 @@ export async function measureLive(url: string, db: Db, token: string, sessionIds
   const quietStats = async () => {
     const current = phase;
     await enter('forced GC');
-    const result = await stats();
+    const result = await stats(true);
     await sleep(500); // the stall's probes and delay samples land in this phase
     await enter(current);
     return result;
@@ -155,7 +159,8 @@ export async function measureLive(url: string, db: Db, token: string, sessionIds
   const watched = [...new Set(held.map((s) => s.id))];
   const perSecond = Math.max(1, Math.round(watched.length / 100));
   await enter('measure');
-  const start = await quietStats();
+  // CPU and commands only: no forced collection in the measured window (its stall, its CPU)
+  const start = await stats(false);
   const started = Date.now();
   measuring = true;
   for (let second = 0; second < settings.seconds; second++) {
@@ -172,12 +177,14 @@ export async function measureLive(url: string, db: Db, token: string, sessionIds
     await sleep(Math.max(0, next - Date.now()));
   }
   await sleep(settings.intervalMs + 500); // the last writes' events
-  const end = await quietStats();
+  const end = await stats(false);
   const elapsedMs = Date.now() - started;
   measuring = false;
 
   process.stderr.write(`live: measured ${elapsedMs} ms\n`);
-  // the storm: every connection gone at once, a message missed in every watched session, all back at once
+  // the storm: every connection gone at once (its phase: the server ends 50,000 subscriptions), a message
+  // missed in every watched session, all back at once
+  await enter('storm');
   await Promise.all(clients.map((client) => client.dispose()));
   const missed = new Map<string, string>();
   const away = await Promise.all(watched.map((id) => messageFor(db, id, 'missed while away')));
@@ -185,7 +192,6 @@ export async function measureLive(url: string, db: Db, token: string, sessionIds
   away.forEach((doc, i) => missed.set(watched[i], doc._id.toHexString()));
   for (const subscription of held) subscription.awaiting = subscription.kind === 'messages' ? missed.get(subscription.id) : undefined;
   const failuresBefore = failures;
-  await enter('storm');
   const stormStarted = Date.now();
   clients = open();
   while (held.some((s) => !s.ready) && Date.now() - stormStarted < 120_000) await sleep(100);
@@ -220,6 +226,8 @@ export async function measureLive(url: string, db: Db, token: string, sessionIds
     dbCommandsPerTick: round((end.dbCommands - start.dbCommands) / ticks, 1),
     rssPerSubscriptionKb: round((subscribed.rss - before.rss) / 1024 / settings.subscriptions, 2),
     heapPerSubscriptionKb: round(((subscribed.heapUsed ?? 0) - (before.heapUsed ?? 0)) / 1024 / settings.subscriptions, 2),
+    heapCommittedPerSubscriptionKb: round(((subscribed.heapTotal ?? 0) - (before.heapTotal ?? 0)) / 1024 / settings.subscriptions, 2),
+    externalPerSubscriptionKb: round(((subscribed.external ?? 0) - (before.external ?? 0)) / 1024 / settings.subscriptions, 2),
     events: sorted.length,
     eventP50Ms: at(0.5),
     eventP99Ms: at(0.99),

@@ -16,8 +16,8 @@ async function main(): Promise<void> {
   client.on('commandStarted', () => (dbCommands += 1));
   const verify = hs256Verifier(process.env.JWT_SECRET!);
   const app = Fastify({ logger: false });
-  app.get('/__bench/stats', async () => {
-    (globalThis as { gc?: () => void }).gc?.();
+  app.get<{ Querystring: { gc?: string } }>('/__bench/stats', async (request) => {
+    if (request.query.gc === '1') (globalThis as { gc?: () => void }).gc?.();
     const cpu = process.cpuUsage();
     const memory = process.memoryUsage();
     return { cpuMicros: cpu.user + cpu.system, rss: memory.rss, heapUsed: memory.heapUsed, maxRss: process.resourceUsage().maxRSS * 1024, dbCommands };

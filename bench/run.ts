@@ -115,7 +115,7 @@ async function main(): Promise<void> {
         // (0.5 s each beside the 10,000 of the long conversation): its messages go first (the targets
         // that read them are done); on MongoDB this changes nothing the live target measures.
         await writer.db.collection('chat').deleteMany({ sessionId: new ObjectId(conversation.sessionId) });
-        live = await measureLive(server.url, writer.db, token, teamSessions(data, teamId), settings.live, () => stats(server.url));
+        live = await measureLive(server.url, writer.db, token, teamSessions(data, teamId), settings.live, (collect) => stats(server.url, collect));
       } finally {
         await writer.client.close();
       }
@@ -156,6 +156,8 @@ function startServer(uri: string, script: string, variant: string[] = []): Promi
       const match = /BENCH_SERVER_URL=(\S+)/.exec(out);
       if (match) resolve({ url: match[1], child });
     });
+    // the server's own diagnostics (`--trace-gc` writes to stdout) shown with the bench's
+    if (flags.some((flag) => flag.startsWith('--trace'))) child.stdout!.pipe(process.stderr);
   });
 }
 
@@ -173,8 +175,8 @@ function teamSessions(data: DemoData, teamId: string): string[] {
   return data.collections.sessions.filter((s) => String(s.teamId) === teamId).map((s) => String(s._id)).reverse();
 }
 
-async function stats(url: string): Promise<Stats> {
-  return (await fetch(`${url}/__bench/stats`)).json() as Promise<Stats>;
+async function stats(url: string, collect = true): Promise<Stats> {
+  return (await fetch(`${url}/__bench/stats${collect ? '?gc=1' : ''}`)).json() as Promise<Stats>;
 }
 
 /** The peer answers byte for byte what the gateway answers (else the two would not do the same work). */

@@ -60,13 +60,17 @@ async function main(): Promise<void> {
     res.json({ maxMs: Math.round(loop.max / 1e6), p99Ms: Math.round(loop.percentile(99) / 1e6) });
     loop.reset();
   });
-  app.get('/__bench/stats', (_req, res) => {
-    (globalThis as { gc?: () => void }).gc?.();
+  // ?gc=1: a full collection first, for the live heap (a stall of the bench's making, and its CPU)
+  app.get('/__bench/stats', (req, res) => {
+    if (req.query.gc === '1') (globalThis as { gc?: () => void }).gc?.();
     const cpu = process.cpuUsage();
+    const memory = process.memoryUsage();
     res.json({
       cpuMicros: cpu.user + cpu.system,
-      rss: process.memoryUsage().rss,
-      heapUsed: process.memoryUsage().heapUsed,
+      rss: memory.rss,
+      heapUsed: memory.heapUsed,
+      heapTotal: memory.heapTotal,
+      external: memory.external,
       maxRss: process.resourceUsage().maxRSS * 1024,
       dbCommands,
     });
