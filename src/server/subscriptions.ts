@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { CloseCode, type ServerOptions } from 'graphql-ws';
-import { useServer, type Extra } from 'graphql-ws/use/ws';
+import type { Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { verifyCredentials, viewerOf } from '../auth/identity';
 import type { ContextFactory, RequestContext } from '../context/request-context';
@@ -34,6 +34,7 @@ import { operationChecker } from './limits/operation-check';
 import type { QueryLimits } from './limits';
 import type { DocumentRequest, TrustedDocuments } from './trusted-documents';
 import { Quotas } from '../quotas/quotas';
+import { serveGraphqlWs } from './ws-transport';
 
 export interface SubscriptionServerOptions {
   schema: GraphQLSchema;
@@ -185,8 +186,10 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         const now = Date.now();
         if (!connection.setup || connection.setup.until <= now) {
           const context = contexts.forRequest({ requestId: `ws-${randomUUID()}`, authorization: connection.authorization });
-          connection.setup = { context, until: now + SETUP_CONTEXT_MS };
+          const setup = (connection.setup = { context, until: now + SETUP_CONTEXT_MS });
           context.catch(() => undefined);
+          // then let it go: a connection lives for hours, and the context holds every document its subscribes read
+          setTimeout(() => connection.setup === setup && (connection.setup = undefined), SETUP_CONTEXT_MS).unref();
         }
         let context: RequestContext;
         try {
@@ -224,7 +227,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         connections += 1;
         socket.once('close', () => (connections -= 1));
       });
-      const { dispose } = useServer(serverOptions, wss, 12_000);
+      const { dispose } = serveGraphqlWs(serverOptions, wss, 12_000, logger);
       servers.push({ dispose });
     },
     close() {
@@ -262,33 +265,49 @@ function authorizationOf(params: Readonly<Record<string, unknown>> | undefined):
 async function subscribeWithEventContexts(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const source = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in Object(source))) return source as ExecutionResult;
-  const events = source as AsyncIterableIterator<LiveEvent<unknown>>;
   // not the subscribe's context: held as long as the subscription lives, it would keep its loaders
   const { contextValue: _subscribeContext, ...eventArgs } = args;
-  // An iterator, not an async generator: a generator's `return()` would wait for the pending event.
-  const results: AsyncIterableIterator<ExecutionResult> = {
-    async next() {
-      const event = await events.next();
-      if (event.done) return { value: undefined, done: true };
-      const context = event.value.context;
-      // after the I/O waiting (a probe, a request), and together with the other events of its tick
-      await nextSharedTurn();
-      const result = (await execute({ ...eventArgs, rootValue: event.value.payload, contextValue: context })) as ExecutionResult;
-      // past the document budget an event is that error alone, as a request is: no partial data
-      if (result.errors && context.reads.exceeded) return { value: { errors: [context.reads.exceeded] }, done: false };
-      return { value: result, done: false };
-    },
-    async return() {
-      await events.return?.();
-      return { value: undefined, done: true };
-    },
-    async throw(error: unknown) {
-      await events.return?.();
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-  return results;
+  return new EventResults(source as AsyncIterableIterator<LiveEvent<unknown>>, eventArgs);
+}
+
+const DONE: IteratorResult<ExecutionResult> = { value: undefined, done: true };
+
+/**
+ * A subscription's results: each event of the engine executed in its own context. An iterator whose
+ * methods are on its prototype and whose `next` suspends no frame while it waits: tens of thousands
+ * of them wait at once. Not an async generator, whose `return()` would wait for the pending event.
+ */
+class EventResults implements AsyncIterableIterator<ExecutionResult> {
+  constructor(
+    private readonly events: AsyncIterableIterator<LiveEvent<unknown>>,
+    private readonly eventArgs: Omit<ExecutionArgs, 'contextValue'>,
+  ) {}
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.events.next().then((event) => (event.done ? DONE : this.execute(event.value)));
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    await this.events.return?.();
+    return DONE;
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<ExecutionResult>> {
+    await this.events.return?.();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private async execute(event: LiveEvent<unknown>): Promise<IteratorResult<ExecutionResult>> {
+    const { context } = event;
+    // after the I/O waiting (a probe, a request), and together with the other events of its tick
+    await nextSharedTurn();
+    const result = (await execute({ ...this.eventArgs, rootValue: event.payload, contextValue: context })) as ExecutionResult;
+    // past the document budget an event is that error alone, as a request is: no partial data
+    if (result.errors && context.reads.exceeded) return { value: { errors: [context.reads.exceeded] }, done: false };
+    return { value: result, done: false };
+  }
 }

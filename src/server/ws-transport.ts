@@ -1,0 +1,104 @@
+/**
+ * graphql-ws's server on `ws` sockets: what `graphql-ws/use/ws` does (keep-alive pings, the
+ * subprotocol, close on a socket's error), with one difference that matters at tens of thousands of
+ * subscriptions. use/ws hands each message to graphql-ws from an async listener that awaits it, and
+ * graphql-ws's handling of a subscribe lasts as long as the subscription: every subscription then kept
+ * a suspended listener holding the frame's Buffer, and with it the socket read it was cut from. Here
+ * the listener hands over the text and returns, so a subscription keeps only graphql-ws's own state.
+ *
+ * The frames sent to one socket in one turn of the event loop (the events of a tick, the first
+ * answers of a page of subscribes) leave in one write: the socket is corked until the turn ends.
+ * A write is a system call, and at a reconnect storm there were fifty thousand of them.
+ */
+import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import type { Extra } from 'graphql-ws/use/ws';
+import type { Duplex } from 'node:stream';
+import type { WebSocket, WebSocketServer } from 'ws';
+import type { Logger } from '../observability/logger';
+
+const corked = new Set<Duplex>();
+let uncorking = false;
+
+function uncorkAll(): void {
+  uncorking = false;
+  for (const stream of corked) stream.uncork();
+  corked.clear();
+}
+
+/** Holds the socket's writes until this turn of the event loop ends (ws's own cork is nested in it). */
+function corkForTurn(socket: WebSocket): void {
+  // ws keeps its TCP socket in `_socket` (ws 8): the one place this module reaches inside
+  const stream = (socket as unknown as { _socket?: Duplex })._socket;
+  if (!stream || corked.has(stream)) return;
+  stream.cork();
+  corked.add(stream);
+  if (!uncorking) {
+    uncorking = true;
+    setImmediate(uncorkAll);
+  }
+}
+
+export function serveGraphqlWs<P extends Record<string, unknown>, E extends Record<PropertyKey, unknown>>(
+  options: ServerOptions<P, Extra & Partial<E>>,
+  wss: WebSocketServer,
+  keepAliveMs: number,
+  logger: Logger,
+): { dispose: () => Promise<void> } {
+  const server = makeServer(options);
+  wss.options.handleProtocols = handleProtocols;
+  // the cause goes to the log, not to the client
+  const internalError = (socket: WebSocket, error: unknown, what: string) => {
+    logger.error({ err: error }, what);
+    if (socket.readyState === socket.OPEN) socket.close(CloseCode.InternalServerError, 'Internal server error');
+  };
+
+  wss.once('error', (error) => {
+    logger.error({ err: error }, 'WebSocket server error');
+    for (const client of wss.clients) client.close(CloseCode.InternalServerError, 'Internal server error');
+  });
+  wss.on('connection', (socket, request) => {
+    socket.once('error', (error) => internalError(socket, error, 'WebSocket socket error'));
+    // a client that stops answering pings is dropped, as use/ws does
+    let pongWait: NodeJS.Timeout | undefined;
+    const pinging = setInterval(() => {
+      if (socket.readyState !== socket.OPEN || pongWait) return;
+      pongWait = setTimeout(() => socket.terminate(), keepAliveMs);
+      socket.ping();
+    }, keepAliveMs);
+    socket.on('pong', () => {
+      clearTimeout(pongWait);
+      pongWait = undefined;
+    });
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== socket.OPEN) return resolve();
+            corkForTurn(socket);
+            socket.send(data, (error) => (error ? reject(error) : resolve()));
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        // not awaited here: a subscribe's handling lasts as long as its subscription
+        onMessage: (handle) =>
+          socket.on('message', (data) => {
+            handle(String(data)).catch((error: unknown) => internalError(socket, error, 'unexpected error while handling a WebSocket message'));
+          }),
+      },
+      { socket, request } as Extra & Partial<E>,
+    );
+    socket.once('close', (code, reason) => {
+      clearTimeout(pongWait);
+      clearInterval(pinging);
+      closed(code, String(reason)).catch((error: unknown) => logger.error({ err: error }, 'unexpected error while closing a WebSocket connection'));
+    });
+  });
+
+  return {
+    dispose: async () => {
+      for (const client of wss.clients) client.close(1001, 'Going away');
+      wss.removeAllListeners();
+      await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
