@@ -38,6 +38,8 @@ export interface LiveResult {
   cpuPercent: number;
   dbCommandsPerTick: number;
   rssPerSubscriptionKb: number;
+  /** RSS per subscription at the end of the measured window: settled, serving events, no forced GC. */
+  rssSteadyPerSubscriptionKb: number;
   /** The live JavaScript heap (after a GC) per subscription: what a subscription holds. */
   heapPerSubscriptionKb: number;
   /** The heap V8 keeps committed (after a GC) per subscription: the live heap and the room it grew into. */
@@ -225,6 +227,7 @@ export async function measureLive(url: string, db: Db, token: string, sessionIds
     cpuPercent: round((cpuMs / elapsedMs) * 100, 1),
     dbCommandsPerTick: round((end.dbCommands - start.dbCommands) / ticks, 1),
     rssPerSubscriptionKb: round((subscribed.rss - before.rss) / 1024 / settings.subscriptions, 2),
+    rssSteadyPerSubscriptionKb: round((end.rss - before.rss) / 1024 / settings.subscriptions, 2),
     heapPerSubscriptionKb: round(((subscribed.heapUsed ?? 0) - (before.heapUsed ?? 0)) / 1024 / settings.subscriptions, 2),
     heapCommittedPerSubscriptionKb: round(((subscribed.heapTotal ?? 0) - (before.heapTotal ?? 0)) / 1024 / settings.subscriptions, 2),
     externalPerSubscriptionKb: round(((subscribed.external ?? 0) - (before.external ?? 0)) / 1024 / settings.subscriptions, 2),

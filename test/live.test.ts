@@ -305,9 +305,14 @@ describe('connections and limits', () => {
       const over = b.subscribe(SESSION_UPDATED, { id });
       await over.ended();
       expect(over.errors).toEqual([[expect.objectContaining({ extensions: { code: 'SERVICE_UNAVAILABLE' }, message: expect.stringContaining('LIVE_MAX_SUBSCRIPTIONS, 4') })]]);
-      // completing one makes room again (once the gateway has seen it complete)
+      // completing one makes room again, on its connection and in the process (once the gateway has seen it complete)
       first[0].stop();
       await waitFor(async () => (await metric('live_subscriptions', {}, small)) === 3, EVENT_BOUND_MS, 'the completed subscription gone');
+      const onA = a.subscribe(SESSION_UPDATED, { id });
+      await onA.next(1);
+      expect(onA.errors).toEqual([]);
+      first[1].stop();
+      await waitFor(async () => (await metric('live_subscriptions', {}, small)) === 3, EVENT_BOUND_MS, 'the second completed subscription gone');
       const again = b.subscribe(SESSION_UPDATED, { id });
       await again.next(1);
       expect(await metric('live_subscriptions', {}, small)).toBe(4);

@@ -73,6 +73,8 @@ type ConnectionState = {
   authorization: string | undefined;
   /** Who its subscribes count for in the quotas. */
   quotaCaller: string;
+  /** The ids of its subscriptions accepted and not yet ended: its count against the per-connection cap. */
+  active: Set<string>;
   setup?: SetupContext;
 };
 
@@ -129,6 +131,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         // the account (and API key) must exist now, as for a request
         if (credentials) await viewerOf(credentials, contexts.loaders());
         ctx.extra.authorization = authorization;
+        ctx.extra.active = new Set();
         ctx.extra.quotaCaller = Quotas.callerOf(authorization, contexts.deps.jwtSecret, contexts.deps.tokenRules, ctx.extra.request.socket.remoteAddress);
         ctx.extra.caller = {
           id: randomUUID(),
@@ -156,7 +159,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       // I/O served between them, rather than all of them (and every other socket's) in one pass.
       await nextSharedTurn();
       try {
-        if (Object.keys(ctx.subscriptions).length > options.maxPerConnection) {
+        if (ctx.extra.active!.size >= options.maxPerConnection) {
           return refuse(badUserInput(`At most ${options.maxPerConnection} subscriptions per connection (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one or open another connection`));
         }
         const trusted = options.trustedDocuments?.resolve(payload as DocumentRequest);
@@ -175,6 +178,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         // the context is made when the subscribe's turn comes (below): its reads wait for that
         const pending: PendingContext = { connection: ctx.extra };
         const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: pending };
+        ctx.extra.active!.add(id);
         return args;
       } catch (error) {
         return refuse(toGatewayError(error));
@@ -208,7 +212,12 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       const requestId = (args.contextValue as { requestId?: string } | undefined)?.requestId ?? 'ws';
       return { ...result, errors: formatOperationErrors(result.errors, requestId, report) };
     },
-    onError(_ctx, _id, _payload, errors) {
+    // an accepted subscription ends by completing (however it ends) or, if its stream fails, with an error
+    onComplete(ctx, id) {
+      ctx.extra.active?.delete(id);
+    },
+    onError(ctx, id, _payload, errors) {
+      ctx.extra.active?.delete(id);
       return formatOperationErrors(errors, 'ws', report);
     },
   };
