@@ -53,6 +53,16 @@ async function main(): Promise<void> {
       for (const entry of list.getEntries()) if (entry.duration > 50) process.stderr.write(`gc: ${Math.round(entry.duration)} ms (${JSON.stringify((entry as { detail?: unknown }).detail)})\n`);
     }).observe({ entryTypes: ['gc'] });
   }
+  // BENCH_STALLS=1: each stall of the event loop past 100 ms, as a window of the monotonic clock in µs
+  // (the clock of a --cpu-prof profile's timestamps), on stderr: what ran then is in the profile
+  if (process.env.BENCH_STALLS === '1') {
+    let last = process.hrtime.bigint();
+    setInterval(() => {
+      const now = process.hrtime.bigint();
+      if (now - last > 100_000_000n) process.stderr.write(`stall: ${last / 1000n} ${now / 1000n}\n`);
+      last = now;
+    }, 5).unref();
+  }
   // the server's own event-loop delay: what holds up /healthz here, apart from the machine's other processes
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();

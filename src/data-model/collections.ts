@@ -76,6 +76,19 @@ export const CONVERSATION = { collection: 'chat', sessionKey: COLLECTIONS.chat.s
 /** The session a message belongs to, as stored. */
 export const sessionOfMessage = (doc: MessageDoc): ObjectId | undefined => doc[CONVERSATION.sessionKey];
 
+/** Messages by their session's hex id, each session's in the order given: one pass, not one per session. */
+export function messagesBySession(docs: readonly MessageDoc[]): Map<string, MessageDoc[]> {
+  const groups = new Map<string, MessageDoc[]>();
+  for (const doc of docs) {
+    const key = sessionOfMessage(doc)?.toHexString();
+    if (key === undefined) continue;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(doc);
+  }
+  return groups;
+}
+
 /** The GraphQL type name of a collection's documents. */
 export function typeNameOf(collection: CollectionName): string | undefined {
   const spec: CollectionSpec = COLLECTIONS[collection];

@@ -31,7 +31,7 @@ import DataLoader from 'dataloader';
 import { ObjectId } from 'mongodb';
 import { viewerOf, type Credentials, type Viewer } from '../auth/identity';
 import type { ContextFactory, RequestContext } from '../context/request-context';
-import { sessionOfMessage } from '../data-model/collections';
+import { messagesBySession } from '../data-model/collections';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
 import { isCompleted, isStreaming, seenText } from '../data-model/message-text';
 import { badUserInput, ErrorCode, GatewayError } from '../errors/codes';
@@ -421,7 +421,7 @@ export class LiveEngine {
 
     // what differs from what each subscriber holds: pushed together, so that the events' reads are batched
     const events: Array<{ subscription: Subscription; payload: SessionDoc | MessageDoc }> = [];
-    const changedBySession = groupBySession(changed);
+    const changedBySession = messagesBySession(changed);
     for (const { watch, session, allowed } of present) {
       await slice();
       const json = sessionJson(session);
@@ -643,17 +643,6 @@ function timeSlicer(sliceMs = 5): () => Promise<void> | undefined {
       sliceStarted = performance.now();
     });
   };
-}
-
-function groupBySession(docs: readonly MessageDoc[]): Map<string, MessageDoc[]> {
-  const groups = new Map<string, MessageDoc[]>();
-  for (const doc of docs) {
-    const key = sessionOfMessage(doc)!.toHexString();
-    let group = groups.get(key);
-    if (!group) groups.set(key, (group = []));
-    group.push(doc);
-  }
-  return groups;
 }
 
 /** The engine of an operation's context; subscriptions exist only over WebSocket. */

@@ -11,7 +11,7 @@
 import DataLoader from 'dataloader';
 import type { Db, Filter, ObjectId } from 'mongodb';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
-import { CONVERSATION, isUsableDocument, sessionOfMessage } from '../data-model/collections';
+import { CONVERSATION, isUsableDocument, messagesBySession, sessionOfMessage } from '../data-model/collections';
 import { isCompleted } from '../data-model/message-text';
 import { wholeBatch } from './query-options';
 import type { RequestReader } from './request-reader';
@@ -110,9 +110,10 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
         const docs = await reader.find(collection, filterOf(pending.map((key) => key.session), group[0].after), { sort: BY_SESSION_THEN_ID, limit, ...wholeBatch(limit) });
         const last = docs.length === limit ? sessionOfMessage(docs[docs.length - 1])?.toHexString() : undefined;
         const next: MessagePageKey[] = [];
+        const bySession = messagesBySession(docs);
         for (const key of pending) {
           const hex = key.session._id.toHexString();
-          const mine = usable(docs.filter((doc) => sessionOfMessage(doc)?.toHexString() === hex), key.session).slice(0, key.first + 1);
+          const mine = usable(bySession.get(hex) ?? [], key.session).slice(0, key.first + 1);
           // sessions sorted after the one the limit cut into may not have had their turn
           const complete = last === undefined || hex < last || mine.length > key.first;
           if (complete) results.set(hex, mine);
@@ -149,6 +150,7 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
         // every document of it), so the rounds end.
         const lastSession = docs.length === limit ? sessionOfMessage(docs[docs.length - 1])?.toHexString() : undefined;
         const next: ReplayKey[] = [];
+        const bySession = messagesBySession(docs);
         for (const key of pending) {
           const hex = key.session._id.toHexString();
           const after = key.after.toHexString();
@@ -159,7 +161,7 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
             if (part === 'newer') return id > after;
             return id <= after && id > from && ((since !== undefined && id > since) || !isCompleted(doc));
           };
-          const matched = docs.filter((doc) => sessionOfMessage(doc)?.toHexString() === hex && inRange(doc));
+          const matched = (bySession.get(hex) ?? []).filter(inRange);
           if (lastSession !== undefined && matched.length <= first && hex >= lastSession) {
             next.push(key);
             continue;

@@ -23,7 +23,7 @@ import type { ContextFactory, RequestContext } from '../context/request-context'
 import { setupTurns } from './setup-turns';
 import { toGatewayError } from '../errors/classify';
 import { badUserInput, ErrorCode, unauthenticated } from '../errors/codes';
-import { nextSharedTurn } from '../loaders/fair-turns';
+import { nextSharedTurn, nextTurn } from '../loaders/fair-turns';
 import type { LiveCaller, LiveEngine, LiveEvent, SubscriptionContext } from '../live/live-engine';
 import type { Logger } from '../observability/logger';
 import type { GatewayMetrics } from '../observability/metrics';
@@ -125,6 +125,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     schema,
     async onConnect(ctx) {
       const socket = ctx.extra.socket;
+      // each in a turn of its own: a reconnecting fleet's handshakes arrive together, each with a read
+      await nextTurn();
       try {
         const authorization = authorizationOf(ctx.connectionParams);
         const credentials = verifyCredentials(authorization, contexts.deps.jwtSecret, contexts.deps.tokenRules);

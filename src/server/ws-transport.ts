@@ -14,6 +14,7 @@ import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'grap
 import type { Extra } from 'graphql-ws/use/ws';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { nextTurn } from '../loaders/fair-turns';
 import type { Logger } from '../observability/logger';
 
 const corked = new Set<Duplex>();
@@ -90,7 +91,11 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Reco
     socket.once('close', (code, reason) => {
       clearTimeout(pongWait);
       clearInterval(pinging);
-      closed(code, String(reason)).catch((error: unknown) => logger.error({ err: error }, 'unexpected error while closing a WebSocket connection'));
+      // a connection's subscriptions end in a turn of their own: when a fleet's connections drop at
+      // once, their closes arrive in one pass of the event loop, and ending them all there stalled it
+      nextTurn()
+        .then(() => closed(code, String(reason)))
+        .catch((error: unknown) => logger.error({ err: error }, 'unexpected error while closing a WebSocket connection'));
     });
   });
 
