@@ -5,7 +5,7 @@
  * fonts from this origin and posts queries to it, and nothing else. HSTS is off unless configured
  * (HSTS_MAX_AGE): the gateway usually sits behind a proxy that terminates TLS and owns that header.
  */
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { IDE_CONTENT_SECURITY_POLICY } from '../ide';
 
@@ -25,12 +25,36 @@ export function contentSecurityPolicyDirectives(): Record<string, string[]> {
   return directives;
 }
 
+/**
+ * Helmet's headers, worked out once: helmet runs a chain of eleven middlewares per request, each
+ * setting a header that is the same for every response, so its output is recorded at start-up and
+ * set in one step.
+ */
 export function securityHeaders(options: SecurityHeadersOptions = {}): RequestHandler {
   const hstsMaxAge = options.hstsMaxAge ?? 0;
-  return helmet({
+  const middleware = helmet({
     contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicyDirectives() },
     strictTransportSecurity: hstsMaxAge > 0 ? { maxAge: hstsMaxAge, includeSubDomains: false } : false,
     referrerPolicy: { policy: 'no-referrer' },
     xFrameOptions: { action: 'deny' },
   });
+  const set = new Map<string, string>();
+  const removed: string[] = [];
+  const recorder = {
+    setHeader: (name: string, value: string) => set.set(name, value),
+    removeHeader: (name: string) => removed.push(name),
+  };
+  let completed = false;
+  middleware({} as Request, recorder as unknown as Response, (error?: unknown) => {
+    if (error) throw error;
+    completed = true;
+  });
+  // helmet's chain is synchronous: anything else would leave responses without their headers
+  if (!completed) throw new Error('helmet did not complete synchronously');
+  const headers = [...set];
+  return (_req, res, next) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    for (const name of removed) res.removeHeader(name);
+    next();
+  };
 }
