@@ -149,12 +149,17 @@ function startServer(uri: string, script: string, variant: string[] = []): Promi
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
-    let out = '';
+    let out: string | undefined = '';
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+    // read until the URL; after it, standard output (the gateway's log) is drained, not kept
     child.stdout!.on('data', (chunk) => {
+      if (out === undefined) return;
       out += chunk;
       const match = /BENCH_SERVER_URL=(\S+)/.exec(out);
-      if (match) resolve({ url: match[1], child });
+      if (match) {
+        out = undefined;
+        resolve({ url: match[1], child });
+      }
     });
     // the server's own diagnostics (`--trace-gc` writes to stdout) shown with the bench's
     if (flags.some((flag) => flag.startsWith('--trace'))) child.stdout!.pipe(process.stderr);
