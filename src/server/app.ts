@@ -165,6 +165,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     maxConcurrentSetups: { ...DEFAULT_LOAD_SHEDDING, ...options.loadShedding }.maxConcurrent, corsOrigins: options.corsOrigins, refusalLogIntervalMs: live.refusalLogIntervalMs,
     trustedDocuments: options.trustedDocuments,
     quotas,
+    jit: options.jit !== false,
   });
   metrics?.observeLive({ subscriptions: () => engine.size, connections: () => subscriptions.connections });
 

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { CloseCode, type ServerOptions } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -35,6 +35,7 @@ import type { QueryLimits } from './limits';
 import type { DocumentRequest, TrustedDocuments } from './trusted-documents';
 import { Quotas } from '../quotas/quotas';
 import { serveGraphqlWs } from './ws-transport';
+import { eventExecutor, type EventExecutor } from './jit/event-executor';
 
 export interface SubscriptionServerOptions {
   schema: GraphQLSchema;
@@ -57,6 +58,8 @@ export interface SubscriptionServerOptions {
   quotas?: Quotas;
   /** TRUSTED_DOCUMENTS: a subscribe may name its document by id; with TRUSTED_DOCUMENTS_ONLY it must be one of them. */
   trustedDocuments?: TrustedDocuments;
+  /** GRAPHQL_JIT: events executed by graphql-jit (default true). */
+  jit?: boolean;
 }
 
 export interface SubscriptionServer {
@@ -106,6 +109,7 @@ const INVALID_CREDENTIALS_REASON = 'Invalid, expired or unknown credentials';
 export function createSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
   const { schema, engine, logger, metrics, contexts } = options;
   const check = operationChecker(schema, options.limits);
+  const executeEvent = eventExecutor(schema, options.jit ?? true);
   const turn = setupTurns(options.maxConcurrentSetups);
   const refusals = new RefusalLog(logger, 'subscriptions refused', options.refusalLogIntervalMs);
   const report = { logger, refusals };
@@ -204,7 +208,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
           return { errors: [toGatewayError(error)] };
         }
         const operation: SubscriptionContext = { ...context, live: { engine, caller: connection.caller! } };
-        return subscribeWithEventContexts({ ...args, contextValue: operation });
+        return subscribeWithEventContexts({ ...args, contextValue: operation }, executeEvent);
       }),
     onNext(ctx, _id, _payload, args, result) {
       metrics?.liveEvents.inc();
@@ -273,12 +277,12 @@ function authorizationOf(params: Readonly<Record<string, unknown>> | undefined):
  * live engine's tick), not the subscribe's: the source stream comes from the field's `subscribe`
  * resolver, as graphql-js would get it.
  */
-async function subscribeWithEventContexts(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+async function subscribeWithEventContexts(args: ExecutionArgs, executeEvent: EventExecutor): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const source = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in Object(source))) return source as ExecutionResult;
   // not the subscribe's context: held as long as the subscription lives, it would keep its loaders
   const { contextValue: _subscribeContext, ...eventArgs } = args;
-  return new EventResults(source as AsyncIterableIterator<LiveEvent<unknown>>, eventArgs);
+  return new EventResults(source as AsyncIterableIterator<LiveEvent<unknown>>, eventArgs, executeEvent);
 }
 
 const DONE: IteratorResult<ExecutionResult> = { value: undefined, done: true };
@@ -292,6 +296,7 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
   constructor(
     private readonly events: AsyncIterableIterator<LiveEvent<unknown>>,
     private readonly eventArgs: Omit<ExecutionArgs, 'contextValue'>,
+    private readonly executeEvent: EventExecutor,
   ) {}
 
   next(): Promise<IteratorResult<ExecutionResult>> {
@@ -316,7 +321,7 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
     const { context } = event;
     // after the I/O waiting (a probe, a request), and together with the other events of its tick
     await nextSharedTurn();
-    const result = (await execute({ ...this.eventArgs, rootValue: event.payload, contextValue: context })) as ExecutionResult;
+    const result = await this.executeEvent(this.eventArgs, event.payload, context);
     // past the document budget an event is that error alone, as a request is: no partial data
     if (result.errors && context.reads.exceeded) return { value: { errors: [context.reads.exceeded] }, done: false };
     return { value: result, done: false };
