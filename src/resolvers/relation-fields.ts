@@ -1,0 +1,24 @@
+/**
+ * The relation fields (all but the session's own stages) resolved straight from the data model.
+ * The resolver classes still declare them, and src/schema/model-conformance.ts checks that they agree
+ * with the model; but type-graphql's wrapper works out a resolver's parameters on every call (and
+ * sorts their list each time), which over the thousands of relation fields of a page was a tenth of
+ * what it allocated.
+ */
+import { isObjectType, type GraphQLSchema } from 'graphql';
+import { typeNameOf } from '../data-model/collections';
+import { RELATION_LIST } from '../data-model/relations';
+import type { RequestContext } from '../context/request-context';
+import { related } from './related';
+
+export function resolveRelationsFromModel(schema: GraphQLSchema): GraphQLSchema {
+  for (const relation of RELATION_LIST) {
+    // a session's stage fields follow the request's load plan (./session.resolver.ts)
+    if (relation.from === 'sessions') continue;
+    const type = schema.getType(typeNameOf(relation.from) ?? '');
+    const field = isObjectType(type) ? type.getFields()[relation.field] : undefined;
+    if (!field) throw new Error(`The schema has no field for the relation ${relation.from}.${relation.field}`);
+    field.resolve = (parent: object, _args: unknown, ctx: RequestContext) => related(ctx, relation, parent);
+  }
+  return schema;
+}
