@@ -3,7 +3,7 @@
  * RATE_LIMIT_COST of query cost per RATE_LIMIT_WINDOW_S, per account, API key or (anonymous) client
  * address. Past either, RATE_LIMITED: 429 with Retry-After until the window ends.
  */
-import { verifyCredentials, type TokenRules } from '../auth/identity';
+import { verifyCredentials, type Credentials, type TokenRules } from '../auth/identity';
 import { ErrorCode, GatewayError } from '../errors/codes';
 import type { QuotaStore } from './quota-store';
 
@@ -44,13 +44,20 @@ export class Quotas {
    * (anonymous, or a token that authentication will refuse).
    */
   static callerOf(authorization: string | undefined, jwtSecret: string, rules: TokenRules | undefined, address: string | undefined): string {
+    let credentials: Credentials | null = null;
     try {
-      const claims = verifyCredentials(authorization, jwtSecret, rules)?.claims;
-      if (typeof claims?.keyId === 'string') return `key:${claims.keyId}`;
-      if (typeof claims?.accountId === 'string') return `account:${claims.accountId}`;
+      credentials = verifyCredentials(authorization, jwtSecret, rules);
     } catch {
       // counted by its address; authentication answers it
     }
+    return Quotas.callerOfCredentials(credentials, address);
+  }
+
+  /** The same, from credentials already checked (a WebSocket handshake checks them anyway). */
+  static callerOfCredentials(credentials: Credentials | null, address: string | undefined): string {
+    const claims = credentials?.claims;
+    if (typeof claims?.keyId === 'string') return `key:${claims.keyId}`;
+    if (typeof claims?.accountId === 'string') return `account:${claims.accountId}`;
     return `address:${address ?? 'unknown'}`;
   }
 

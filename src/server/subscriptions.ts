@@ -74,8 +74,8 @@ export interface SubscriptionServer {
 type ConnectionState = {
   caller: LiveCaller;
   authorization: string | undefined;
-  /** Who its subscribes count for in the quotas. */
-  quotaCaller: string;
+  /** Who its subscribes count for in the quotas (with RATE_LIMIT_*). */
+  quotaCaller?: string;
   /** The ids of its subscriptions accepted and not yet ended: its count against the per-connection cap. */
   active: Set<string>;
   setup?: SetupContext;
@@ -138,7 +138,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         if (credentials) await viewerOf(credentials, contexts.loaders());
         ctx.extra.authorization = authorization;
         ctx.extra.active = new Set();
-        ctx.extra.quotaCaller = Quotas.callerOf(authorization, contexts.deps.jwtSecret, contexts.deps.tokenRules, ctx.extra.request.socket.remoteAddress);
+        if (options.quotas) ctx.extra.quotaCaller = Quotas.callerOfCredentials(credentials, ctx.extra.request.socket.remoteAddress);
         ctx.extra.caller = {
           id: randomUUID(),
           credentials,
