@@ -5,6 +5,7 @@
  */
 import 'reflect-metadata';
 import { createSecretKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import jwt from 'jsonwebtoken';
@@ -57,11 +58,23 @@ async function main(): Promise<void> {
   // BENCH_STALLS=1: each stall of the event loop past 100 ms, as a window of the monotonic clock in µs
   // (the clock of a --cpu-prof profile's timestamps), on stderr: what ran then is in the profile
   if (process.env.BENCH_STALLS === '1') {
+    // with the process's CPU in the window (all its threads) and the main thread's time on a core and
+    // waiting for one (Linux's schedstat): what stalled, the work or the machine
+    const schedstat = () => readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
     let last = process.hrtime.bigint();
+    let lastCpu = process.cpuUsage();
+    let lastSched = schedstat();
     setInterval(() => {
       const now = process.hrtime.bigint();
-      if (now - last > 100_000_000n) process.stderr.write(`stall: ${last / 1000n} ${now / 1000n}\n`);
+      const cpu = process.cpuUsage(lastCpu);
+      const sched = schedstat();
+      if (now - last > 100_000_000n) {
+        const ms = (ns: number) => Math.round(ns / 1e6);
+        process.stderr.write(`stall: ${last / 1000n} ${now / 1000n} cpu ${Math.round((cpu.user + cpu.system) / 1000)} ms, main thread running ${ms(sched[0] - lastSched[0])} ms, waiting ${ms(sched[1] - lastSched[1])} ms\n`);
+      }
       last = now;
+      lastCpu = process.cpuUsage();
+      lastSched = sched;
     }, 5).unref();
   }
   // the server's own event-loop delay: what holds up /healthz here, apart from the machine's other processes
