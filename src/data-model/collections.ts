@@ -5,6 +5,7 @@
  */
 import { ObjectId, type Document } from 'mongodb';
 import type { CollectionName, MessageDoc } from './documents';
+import { hexOf } from '../db/object-id';
 
 /**
  * - `team`: every document has the `teamId` (and `orgId`) of the team that owns it, and is read only
@@ -80,8 +81,9 @@ export const sessionOfMessage = (doc: MessageDoc): ObjectId | undefined => doc[C
 export function messagesBySession(docs: readonly MessageDoc[]): Map<string, MessageDoc[]> {
   const groups = new Map<string, MessageDoc[]>();
   for (const doc of docs) {
-    const key = sessionOfMessage(doc)?.toHexString();
-    if (key === undefined) continue;
+    const session = sessionOfMessage(doc);
+    if (session === undefined) continue;
+    const key = hexOf(session);
     let group = groups.get(key);
     if (!group) groups.set(key, (group = []));
     group.push(doc);

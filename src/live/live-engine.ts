@@ -41,6 +41,7 @@ import type { ReplayKey, ReplayPage } from '../loaders/session-messages';
 import { AccessPolicy } from '../policy/access-policy';
 import { readableSession } from '../policy/readable-sessions';
 import { LiveStream } from './live-stream';
+import { hexOf } from '../db/object-id';
 
 /** Who subscribes: a connection, with the credentials it opened with. */
 export interface LiveCaller {
@@ -254,7 +255,7 @@ export class LiveEngine {
   async watchMessages(ctx: RequestContext, caller: LiveCaller, sessionId: ObjectId, after?: ObjectId): Promise<AsyncIterableIterator<LiveEvent<MessageDoc>>> {
     const session = await readableSession(ctx, sessionId);
     if (!session) return this.ended<MessageDoc>();
-    const start = after ? { floor: after.toHexString() } : await this.newestMessage(ctx, session);
+    const start = after ? { floor: hexOf(after) } : await this.newestMessage(ctx, session);
     const watch = this.admit(session._id);
     const subscription: MessageSubscription = {
       kind: 'messages', caller, addedAt: this.ticks, stream: this.stream(watch, () => subscription, caller),
@@ -282,7 +283,7 @@ export class LiveEngine {
    * start the watch together; a reply in progress found there is followed.
    */
   private async newestMessage(ctx: RequestContext, session: SessionDoc): Promise<{ floor: string; inProgress?: MessageDoc }> {
-    const key = session._id.toHexString();
+    const key = hexOf(session._id);
     const watch = this.watches.get(key);
     if (watch?.ticked) {
       let floor = this.lookBack();
@@ -296,7 +297,7 @@ export class LiveEngine {
     }
     const newest = await read;
     if (!newest) return { floor: ZERO_ID };
-    return { floor: newest._id.toHexString(), inProgress: isCompleted(newest) ? undefined : newest };
+    return { floor: hexOf(newest._id), inProgress: isCompleted(newest) ? undefined : newest };
   }
 
   /** Ends every subscription (they complete) and stops ticking; waits for a tick under way. */
@@ -317,7 +318,7 @@ export class LiveEngine {
   private admit(sessionId: ObjectId): Watch {
     const refusal = this.refusal();
     if (refusal) throw refusal;
-    const key = sessionId.toHexString();
+    const key = hexOf(sessionId);
     let watch = this.watches.get(key);
     if (!watch) {
       watch = { id: sessionId, key, subscriptions: new Set(), messageSubscriptions: 0, json: undefined, version: 0, known: new Map(), ticked: false };
@@ -510,7 +511,7 @@ export class LiveEngine {
   /** The messages a tick read of one watch, remembered; returns them with what a reader sees of each. */
   private absorb(watch: Watch, docs: readonly MessageDoc[]): Array<{ key: string; doc: MessageDoc; seen: string }> {
     return docs.map((doc) => {
-      const key = doc._id.toHexString();
+      const key = hexOf(doc._id);
       const seen = messageSeen(doc);
       watch.known.set(key, { doc, seen });
       return { key, doc, seen };
@@ -550,7 +551,7 @@ export class LiveEngine {
     // a page fits under the bound of waiting events, and in one read's document budget
     const first = Math.max(1, Math.min(this.options.replayPageSize, Math.floor(this.options.maxQueuedEvents / 2), (this.contexts.deps.maxDocuments ?? Infinity) - 1));
     const send = (doc: MessageDoc) => {
-      const key = doc._id.toHexString();
+      const key = hexOf(doc._id);
       const seen = messageSeen(doc);
       // followed from now on when it may still change, so that the ticks read it again; what a tick may
       // read again is remembered as sent, what no tick will read is not (a long replay holds nothing)
@@ -616,7 +617,7 @@ export class LiveEngine {
 
   /** A page of a replay; the subscriptions of a session that resume from the same place share its read. */
   private replayPage(key: ReplayKey): Promise<ReplayPage> {
-    const id = [key.part, key.session._id.toHexString(), key.after.toHexString(), key.since?.toHexString(), key.from?.toHexString(), key.first].join(':');
+    const id = [key.part, hexOf(key.session._id), hexOf(key.after), key.since?.toHexString(), key.from?.toHexString(), key.first].join(':');
     let page = this.replayReads.get(id);
     if (!page) {
       page = this.replayPages.load(key).finally(() => this.replayReads.delete(id));

@@ -8,12 +8,13 @@ import type { AppDoc } from '../data-model/documents';
 import type { RequestReader } from './request-reader';
 import type { TeamScopedLoader } from './team-scoped-loader';
 import { isUsableDocument } from '../data-model/collections';
+import { hexOf } from '../db/object-id';
 
 export type AppsCreatedBy = (teamId: ObjectId, accountId: ObjectId) => Promise<AppDoc[]>;
 
 export function createAppsCreatedBy(db: Db, apps: TeamScopedLoader<AppDoc>, reader: RequestReader): AppsCreatedBy {
   return async (teamId, accountId) => {
-    const hex = accountId.toHexString();
+    const hex = hexOf(accountId);
     const docs = await reader.find(db.collection<AppDoc>('apps'), { teamId, createdBy: { $in: [hex, hex.toUpperCase(), new ObjectId(hex)] } });
     const usable = docs.filter((doc) => isUsableDocument('apps', doc));
     for (const doc of usable) apps.prime({ teamId, id: doc._id }, doc);

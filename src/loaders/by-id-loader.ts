@@ -11,6 +11,7 @@ import type { CollectionName } from '../data-model/documents';
 import { removeSecrets, secretsProjection } from '../db/secrets';
 import { wholeBatch } from './query-options';
 import type { RequestReader } from './request-reader';
+import { hexOf } from '../db/object-id';
 
 export type ByIdLoader<T> = DataLoader<ObjectId, T | null, string>;
 
@@ -24,9 +25,9 @@ export function createByIdLoader<T extends Document>(db: Db, collection: Collect
         { collection, size: ids.length },
       );
       const byId = new Map<string, T>();
-      for (const doc of docs) if (isUsableDocument(collection, doc)) byId.set(String(doc._id), removeSecrets(collection, doc) as unknown as T);
-      return ids.map((id) => byId.get(id.toHexString()) ?? null);
+      for (const doc of docs) if (isUsableDocument(collection, doc)) byId.set(hexOf(doc._id), removeSecrets(collection, doc) as unknown as T);
+      return ids.map((id) => byId.get(hexOf(id)) ?? null);
     },
-    { cacheKeyFn: (id) => id.toHexString() },
+    { cacheKeyFn: (id) => hexOf(id) },
   );
 }

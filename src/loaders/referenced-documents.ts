@@ -5,6 +5,7 @@ import { referencesOf, teamOf, type Relation } from '../data-model/relations';
 import type { Loaders } from './index';
 import { allOf, andThen, present, type MaybePromise } from './maybe-promise';
 import type { TeamScopedLoader } from './team-scoped-loader';
+import { hexOf } from '../db/object-id';
 
 /** The documents referenced through `relations` from `docs`, each once, in first-met order. */
 export interface ReferenceSource {
@@ -26,7 +27,7 @@ export function loadReferenced(loaders: Loaders, sources: readonly ReferenceSour
         let met = seen.get(relation.to);
         if (!met) seen.set(relation.to, (met = new Set()));
         for (const id of referencesOf(relation, doc as never)) {
-          const hex = id.toHexString();
+          const hex = hexOf(id);
           if (met.has(hex)) continue;
           met.add(hex);
           found.push(loader.current({ teamId, id }));

@@ -20,6 +20,7 @@ import type { Loaders } from './index';
 import type { LoadPlan } from './load-plan';
 import { allOf, andThen, isPromise, type MaybePromise } from './maybe-promise';
 import { loadReferenced, type ReferenceSource } from './referenced-documents';
+import { hexOf } from '../db/object-id';
 
 const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
 
@@ -47,7 +48,7 @@ export function createSessionGraphLoader(loaders: Loaders): SessionGraphLoader {
   const stages = new Map<string, MaybePromise<Document[]>>();
   // each session's plan: the promise of its loading, null once loaded
   const loading = new Map<string, Promise<void> | null>();
-  const sessionKey = { cacheKeyFn: (session: SessionDoc) => session._id.toHexString() };
+  const sessionKey = { cacheKeyFn: (session: SessionDoc) => hexOf(session._id) };
 
   function collectionLoader(plan: LoadPlan, collection: CollectionName): DataLoader<SessionDoc, Document[], string> {
     let byCollection = plans.get(plan.key);
@@ -86,7 +87,7 @@ export function createSessionGraphLoader(loaders: Loaders): SessionGraphLoader {
 
   // A stage's list, or the promise of it until it is made; kept for the request.
   function stageList(stage: StageName, session: SessionDoc): MaybePromise<Document[]> {
-    const key = `${stage}:${session._id.toHexString()}`;
+    const key = `${stage}:${hexOf(session._id)}`;
     const known = stages.get(key);
     if (known) return known;
     const spec = SESSION_GRAPH[stage];
@@ -104,7 +105,7 @@ export function createSessionGraphLoader(loaders: Loaders): SessionGraphLoader {
 
   return {
     ready(plan, session) {
-      const key = `${plan.key}|${session._id.toHexString()}`;
+      const key = `${plan.key}|${hexOf(session._id)}`;
       const known = loading.get(key);
       if (known !== undefined) return known ?? undefined;
       const collections = new Set(plan.relations.map((relation) => relation.to));

@@ -16,6 +16,7 @@ import { isCompleted } from '../data-model/message-text';
 import { wholeBatch } from './query-options';
 import type { RequestReader } from './request-reader';
 import type { TeamScopedLoader } from './team-scoped-loader';
+import { hexOf } from '../db/object-id';
 
 export interface MessagePageKey {
   session: SessionDoc;
@@ -103,16 +104,16 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
       groups.set(group, [...(groups.get(group) ?? []), key]);
     }
     await Promise.all([...groups.values()].map(async (group) => {
-      let pending = [...new Map(group.map((key) => [key.session._id.toHexString(), key])).values()];
+      let pending = [...new Map(group.map((key) => [hexOf(key.session._id), key])).values()];
       while (pending.length > 0) {
-        pending.sort((a, b) => a.session._id.toHexString().localeCompare(b.session._id.toHexString()));
+        pending.sort((a, b) => hexOf(a.session._id).localeCompare(hexOf(b.session._id)));
         const limit = pending.length * (group[0].first + 1);
         const docs = await reader.find(collection, filterOf(pending.map((key) => key.session), group[0].after), { sort: BY_SESSION_THEN_ID, limit, ...wholeBatch(limit) });
         const last = docs.length === limit ? sessionOfMessage(docs[docs.length - 1])?.toHexString() : undefined;
         const next: MessagePageKey[] = [];
         const bySession = messagesBySession(docs);
         for (const key of pending) {
-          const hex = key.session._id.toHexString();
+          const hex = hexOf(key.session._id);
           const mine = usable(bySession.get(hex) ?? [], key.session).slice(0, key.first + 1);
           // sessions sorted after the one the limit cut into may not have had their turn
           const complete = last === undefined || hex < last || mine.length > key.first;
@@ -122,12 +123,12 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
         pending = next;
       }
     }));
-    return keys.map((key) => results.get(key.session._id.toHexString()) ?? []);
+    return keys.map((key) => results.get(hexOf(key.session._id)) ?? []);
   }
 
   async function replay(keys: readonly ReplayKey[]): Promise<ReplayPage[]> {
     const results = new Map<string, ReplayPage>();
-    const keyOf = (key: ReplayKey) => `${key.part}:${key.session._id.toHexString()}:${key.after.toHexString()}:${key.since?.toHexString() ?? ''}:${key.from?.toHexString() ?? ''}:${key.first}`;
+    const keyOf = (key: ReplayKey) => `${key.part}:${hexOf(key.session._id)}:${hexOf(key.after)}:${key.since?.toHexString() ?? ''}:${key.from?.toHexString() ?? ''}:${key.first}`;
     const unique = [...new Map(keys.map((key) => [keyOf(key), key])).values()];
     const groups = new Map<string, ReplayKey[]>();
     for (const key of unique) groups.set(`${key.part}:${key.first}`, [...(groups.get(`${key.part}:${key.first}`) ?? []), key]);
@@ -152,12 +153,12 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
         const next: ReplayKey[] = [];
         const bySession = messagesBySession(docs);
         for (const key of pending) {
-          const hex = key.session._id.toHexString();
-          const after = key.after.toHexString();
+          const hex = hexOf(key.session._id);
+          const after = hexOf(key.after);
           const from = key.from?.toHexString() ?? '';
           const since = key.since?.toHexString();
           const inRange = (doc: MessageDoc) => {
-            const id = doc._id.toHexString();
+            const id = hexOf(doc._id);
             if (part === 'newer') return id > after;
             return id <= after && id > from && ((since !== undefined && id > since) || !isCompleted(doc));
           };
@@ -177,7 +178,7 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
 
   return {
     replay,
-    page: new DataLoader(pages, { cacheKeyFn: (key) => `${key.session._id.toHexString()}:${key.after?.toHexString() ?? ''}:${key.first}` }),
+    page: new DataLoader(pages, { cacheKeyFn: (key) => `${hexOf(key.session._id)}:${key.after?.toHexString() ?? ''}:${key.first}` }),
     each(session, after, onBatch) {
       return reader.each(collection, filterOf([session], after), { sort: { _id: 1 }, batchSize: 1000 }, (docs) => onBatch(usable(docs, session, false)));
     },
@@ -189,12 +190,12 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
       if (sessions.length === 0) return [];
       const { _id: _ignored, ...scope } = filterOf(sessions);
       const filter: Filter<MessageDoc> = { ...scope, $or: [{ _id: { $gt: after } }, ...(ids.length > 0 ? [{ _id: { $in: [...ids] } }] : [])] };
-      const bySession = new Map(sessions.map((session) => [session._id.toHexString(), session]));
+      const bySession = new Map(sessions.map((session) => [hexOf(session._id), session]));
       // one reply for what a tick ordinarily finds, so that the tick's commands do not depend on it
       const docs = await reader.find(collection, filter, { sort: { _id: 1 }, batchSize: 5000 });
       return docs.filter((doc) => {
         const sessionId = sessionOfMessage(doc);
-        const session = sessionId && bySession.get(sessionId.toHexString());
+        const session = sessionId && bySession.get(hexOf(sessionId));
         return session !== undefined && usable([doc], session, false).length === 1;
       });
     },
@@ -202,5 +203,5 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
 }
 
 function uniqueIds(ids: ObjectId[]): ObjectId[] {
-  return [...new Map(ids.map((id) => [id.toHexString(), id])).values()];
+  return [...new Map(ids.map((id) => [hexOf(id), id])).values()];
 }

@@ -10,6 +10,7 @@ import { COLLECTIONS, isBuiltinTool, isUsableDocument, type RelatedCollection } 
 import { removeSecrets, secretsProjection } from '../db/secrets';
 import { wholeBatch } from './query-options';
 import type { RequestReader } from './request-reader';
+import { hexOf, idHex } from '../db/object-id';
 
 export interface TeamScopedKey {
   teamId: ObjectId;
@@ -21,23 +22,23 @@ class TeamKeyMap<V> {
   private readonly byTeam = new Map<string, Map<string, V>>();
 
   get(key: TeamScopedKey): V | undefined {
-    return this.byTeam.get(key.teamId.toHexString())?.get(key.id.toHexString());
+    return this.byTeam.get(hexOf(key.teamId))?.get(hexOf(key.id));
   }
 
   has(key: TeamScopedKey): boolean {
-    return this.byTeam.get(key.teamId.toHexString())?.has(key.id.toHexString()) ?? false;
+    return this.byTeam.get(hexOf(key.teamId))?.has(hexOf(key.id)) ?? false;
   }
 
   set(key: TeamScopedKey, value: V): this {
-    const team = key.teamId.toHexString();
+    const team = hexOf(key.teamId);
     let byId = this.byTeam.get(team);
     if (!byId) this.byTeam.set(team, (byId = new Map()));
-    byId.set(key.id.toHexString(), value);
+    byId.set(hexOf(key.id), value);
     return this;
   }
 
   delete(key: TeamScopedKey): boolean {
-    return this.byTeam.get(key.teamId.toHexString())?.delete(key.id.toHexString()) ?? false;
+    return this.byTeam.get(hexOf(key.teamId))?.delete(hexOf(key.id)) ?? false;
   }
 
   clear(): void {
@@ -92,11 +93,11 @@ export function createTeamScopedLoader<T extends Document>(db: Db, collection: R
         { collection, size: keys.length },
       );
       const byId = new Map<string, Document>();
-      for (const doc of docs) if (isUsableDocument(collection, doc)) byId.set(String(doc._id), removeSecrets(collection, doc));
+      for (const doc of docs) if (isUsableDocument(collection, doc)) byId.set(hexOf(doc._id), removeSecrets(collection, doc));
       return keys.map((key) => {
-        const doc = byId.get(key.id.toHexString());
+        const doc = byId.get(hexOf(key.id));
         if (!doc) return null;
-        const visible = String(doc.teamId) === key.teamId.toHexString() || (includeBuiltins && isBuiltinTool(doc));
+        const visible = idHex(doc.teamId) === hexOf(key.teamId) || (includeBuiltins && isBuiltinTool(doc));
         return visible ? (doc as T) : null;
       });
     },
@@ -104,5 +105,5 @@ export function createTeamScopedLoader<T extends Document>(db: Db, collection: R
 }
 
 function uniqueById(ids: ObjectId[]): ObjectId[] {
-  return [...new Map(ids.map((id) => [id.toHexString(), id])).values()];
+  return [...new Map(ids.map((id) => [hexOf(id), id])).values()];
 }

@@ -12,7 +12,7 @@ import type { Viewer } from '../auth/identity';
 import { hasBit, Permission } from '../auth/permission-bits';
 import type { SessionDoc } from '../data-model/documents';
 import { RELATIONS } from '../data-model/relations';
-import { idHex } from '../db/object-id';
+import { hexOf, idHex } from '../db/object-id';
 import type { Loaders } from '../loaders';
 import { follow } from '../loaders/follow';
 import { effectiveSharingMode, LISTED_MODES, OWNER_MODE, storedSharing } from '../data-model/sharing-mode';
@@ -36,7 +36,7 @@ export class AccessPolicy {
 
   /** Membership of a team: its id is among the teams of the caller's `account.orgs`. */
   isMember(teamId: ObjectId): boolean {
-    return this.viewer?.teamIds.has(teamId.toHexString()) ?? false;
+    return this.viewer?.teamIds.has(hexOf(teamId)) ?? false;
   }
 
   /**
@@ -44,7 +44,7 @@ export class AccessPolicy {
    * permissions, or ORG_ADMIN in its org's permissions.
    */
   isAdmin(teamId: ObjectId, orgHint?: unknown): Promise<boolean> {
-    const key = teamId.toHexString();
+    const key = hexOf(teamId);
     let answer = this.adminOf.get(key);
     if (!answer) {
       answer = this.computeIsAdmin(teamId, orgHint instanceof ObjectId ? orgHint : undefined);
@@ -64,7 +64,7 @@ export class AccessPolicy {
   async sessionListFilter(teamId: ObjectId): Promise<Filter<SessionDoc>> {
     const viewer = this.viewer;
     if (!viewer || (await this.isAdmin(teamId))) return viewer ? {} : { _id: { $in: [] } };
-    const grantees = [viewer.accountId.toHexString(), ...viewer.teamIds, ...viewer.orgIds];
+    const grantees = [hexOf(viewer.accountId), ...viewer.teamIds, ...viewer.orgIds];
     const ownApps = await this.loaders.appsCreatedBy(teamId, viewer.accountId);
     return {
       $or: [
@@ -77,7 +77,7 @@ export class AccessPolicy {
 
   /** Whether the caller may read this session; memoized by session id. */
   canReadSession(session: SessionDoc): Promise<boolean> {
-    const key = session._id.toHexString();
+    const key = hexOf(session._id);
     let answer = this.readable.get(key);
     if (!answer) {
       const now = this.readableNow(session);
@@ -94,11 +94,11 @@ export class AccessPolicy {
    * thousands of subscriptions per tick and waits only for the few that need a read; it passes the
    * session's hex id (`key`), which it holds.
    */
-  readableNow(session: SessionDoc, key: string = session._id.toHexString()): boolean | undefined {
+  readableNow(session: SessionDoc, key: string = hexOf(session._id)): boolean | undefined {
     const known = this.readableKnown.get(key);
     if (known !== undefined) return known;
     if (!(session.teamId instanceof ObjectId)) return this.settle(key, false); // anomalous: readable by nobody
-    if (this.adminKnown.size > 0 && this.adminKnown.get(session.teamId.toHexString()) === true) return this.settle(key, true);
+    if (this.adminKnown.size > 0 && this.adminKnown.get(hexOf(session.teamId)) === true) return this.settle(key, true);
     if (this.sharingAllowsNow(session) === true) return this.settle(key, true);
     if (!this.viewer) return this.settle(key, false); // anonymous: no admin to check
     if (this.viewer.isRoot) return this.settle(key, true);
@@ -125,7 +125,7 @@ export class AccessPolicy {
     const viewer = this.viewer;
     if (!viewer) return false;
     if (viewer.isRoot) return true;
-    const accountHex = viewer.accountId.toHexString();
+    const accountHex = hexOf(viewer.accountId);
     const [team] = await Promise.all([this.loaders.teams.load(teamId), orgHint && this.loaders.orgs.load(orgHint)]);
     if (!team) return false;
     if (idHex(team.ownerId) === accountHex || hasBit(team.permissions?.[accountHex], Permission.TEAM_ADMIN)) return true;
@@ -151,7 +151,7 @@ export class AccessPolicy {
       case 'whitelist': {
         if (!viewer) return false;
         const keys = Object.keys(storedSharing(session.sharingConfig).permissions ?? {});
-        const accountHex = viewer.accountId.toHexString();
+        const accountHex = hexOf(viewer.accountId);
         return keys.some((key) => key === accountHex || viewer.teamIds.has(key) || viewer.orgIds.has(key));
       }
       case 'owner':

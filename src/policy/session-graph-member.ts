@@ -13,6 +13,7 @@ import { COLLECTIONS, type CollectionSpec, type RelatedCollection } from '../dat
 import type { Loaders } from '../loaders';
 import { follow } from '../loaders/follow';
 import type { TeamScopedLoader } from '../loaders/team-scoped-loader';
+import { hexOf } from '../db/object-id';
 
 export async function findInSessionGraph(loaders: Loaders, session: SessionDoc, collection: CollectionName, id: ObjectId): Promise<Document | null> {
   if (collection === 'sessions') return session._id.equals(id) ? session : null;
@@ -31,7 +32,7 @@ export async function findInSessionGraph(loaders: Loaders, session: SessionDoc, 
         RELATION_LIST.filter((relation) => relation.from === from).map(async (relation) => {
           const found = await follow(loaders, relation, doc as never);
           for (const target of (Array.isArray(found) ? found : found ? [found] : []) as Document[]) {
-            const key = `${relation.to}:${String(target._id)}`;
+            const key = `${relation.to}:${hexOf(target._id)}`;
             if (seen.has(key)) continue;
             seen.add(key);
             next.push({ collection: relation.to, doc: target });

@@ -1,12 +1,12 @@
 /** Opaque Relay cursors over document ids, one kind per connection (a session's cursor is no message's). */
 import { ObjectId } from 'mongodb';
-import { isObjectIdHex } from '../db/object-id';
+import { hexOf, isObjectIdHex } from '../db/object-id';
 import { badUserInput } from '../errors/codes';
 
 export type CursorKind = 'session' | 'message';
 
 export function encodeCursor(kind: CursorKind, id: ObjectId): string {
-  return Buffer.from(`${kind}:${id.toHexString()}`).toString('base64url');
+  return Buffer.from(`${kind}:${hexOf(id)}`).toString('base64url');
 }
 
 export function decodeCursor(kind: CursorKind, cursor: string): ObjectId {

@@ -8,6 +8,7 @@
 import { ObjectId } from 'mongodb';
 import { COLLECTION_NAMES, typeNameOf } from '../data-model/collections';
 import type { CollectionName } from '../data-model/documents';
+import { hexOf } from '../db/object-id';
 
 const SESSION_TYPE = typeNameOf('sessions')!;
 
@@ -28,7 +29,7 @@ export interface GlobalId {
 }
 
 export function encodeGlobalId(typeName: string, id: ObjectId, via: ObjectId): string {
-  const text = typeName === SESSION_TYPE ? `${typeName}:${id.toHexString()}` : `${typeName}:${id.toHexString()}:${via.toHexString()}`;
+  const text = typeName === SESSION_TYPE ? `${typeName}:${hexOf(id)}` : `${typeName}:${hexOf(id)}:${hexOf(via)}`;
   return Buffer.from(text).toString('base64url');
 }
 

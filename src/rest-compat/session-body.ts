@@ -12,6 +12,7 @@ import type { Loaders } from '../loaders';
 import { follow } from '../loaders/follow';
 import { loadPlan } from '../loaders/load-plan';
 import type { SessionGraphLoader } from '../loaders/session-graph-loader';
+import { hexOf } from '../db/object-id';
 
 /** Every key of the body but `csrf`, in order. */
 export interface SessionBodyData {
@@ -81,7 +82,7 @@ async function appVariables(loaders: Loaders, app: AppDoc, crew: CrewDoc | null,
     Promise.all(agents.map((agent) => follow(loaders, RELATIONS.variablesOfAgent, agent))),
   ]);
   const seen = new Set<string>();
-  const taskVariables = ofTasks.flat().filter((variable) => !seen.has(variable._id.toHexString()) && seen.add(variable._id.toHexString()));
+  const taskVariables = ofTasks.flat().filter((variable) => !seen.has(hexOf(variable._id)) && seen.add(hexOf(variable._id)));
   const variables = [...taskVariables, ...ofAgents.flat()];
   return variables.length > 0 ? variables : undefined;
 }

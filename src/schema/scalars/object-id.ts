@@ -4,13 +4,13 @@
  * BAD_USER_INPUT before a resolver runs, so no operator object can reach a query.
  */
 import { GraphQLError, GraphQLScalarType, Kind, print, type ValueNode } from 'graphql';
-import { ObjectId } from 'mongodb';
-import { idHex, isObjectIdHex } from '../../db/object-id';
+import type { ObjectId } from 'mongodb';
+import { idHex, isObjectIdHex, objectIdOfHex } from '../../db/object-id';
 import { badUserInput } from '../../errors/codes';
 
 function parse(value: unknown): ObjectId {
   if (!isObjectIdHex(value)) throw invalid(describe(value));
-  return new ObjectId(value);
+  return objectIdOfHex(value);
 }
 
 const invalid = (got: string) => badUserInput(`ObjectId must be a string of 24 lowercase hex characters; got ${got}`);
