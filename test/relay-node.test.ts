@@ -97,6 +97,23 @@ describe('ids that do not name a document of their session', () => {
     expect(many.body.errors?.[0]).toMatchObject({ message: 'nodes takes at most 100 ids; got 101', extensions: { code: 'BAD_USER_INPUT' } });
   });
 
+  it('a selection that reads no id below its session is answered from unmarked documents, the same as one that does', async () => {
+    const session = gw.fixtures.sessions.teamCrew.toHexString();
+    const graph = (id: string) => `app { ${id} name crew { ${id} name } } tasks { ${id} name agent { ${id} name tools { ${id} name } } } agents { ${id} name model { ${id} name } }`;
+    const plain = await gw.graphql(`{ session(_id: "${session}") { ${graph('_id')} } }`, {}, gw.tokenFor('owner'));
+    const withIds = await gw.graphql(`{ session(_id: "${session}") { ${graph('_id id')} } }`, {}, gw.tokenFor('owner'));
+    expect(plain.body.errors).toBeUndefined();
+    expect(withIds.body.errors).toBeUndefined();
+    const strip = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (key, v) => (key === 'id' ? undefined : v)));
+    expect(strip(withIds.body.data)).toEqual(plain.body.data);
+    expect(withIds.body.data.session.tasks[0].agent.tools[0].id).toEqual(expect.any(String));
+    // an app's sharing config reads the session its app was reached through, with no id selected anywhere
+    const sharing = await gw.graphql(`{ session(_id: "${session}") { app { sharingConfig { mode } } } }`, {}, gw.tokenFor('owner'));
+    const sharingWithIds = await gw.graphql(`{ session(_id: "${session}") { app { id sharingConfig { mode } } } }`, {}, gw.tokenFor('owner'));
+    expect(sharing.body.data.session.app.sharingConfig).toEqual(sharingWithIds.body.data.session.app.sharingConfig);
+    expect(sharing.body.data.session.app.sharingConfig).not.toBeNull();
+  });
+
   it('the same document reached through two sessions has two ids, and one _id', async () => {
     const { body } = await gw.graphql(`{ a: session(_id: "${gw.fixtures.sessions.teamCrew.toHexString()}") { agents { id _id } } b: session(_id: "${gw.fixtures.sessions.restricted.toHexString()}") { agents { id _id } } }`, {}, gw.tokenFor('owner'));
     expect(body.data.a.agents[0]._id).toBe(body.data.b.agents[0]._id);

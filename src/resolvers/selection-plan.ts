@@ -5,6 +5,10 @@
  * `@skip` are not evaluated here, so a conditional field is planned for (it may then read a collection
  * it does not show). Plans are keyed by the Session's response path without list indices
  * (`sessions.edges.node`), computed once per parsed operation.
+ *
+ * Each also tells whether the documents below the Session must carry their marks (src/schema/marks.ts):
+ * only the fields that read them need them, a Relay `id` and an app's `sharingConfig`, and without
+ * them no document below is copied to be marked.
  */
 import {
   getNamedType,
@@ -32,17 +36,27 @@ const FIELD_RELATIONS = new Map<string, readonly Relation[]>([
   ...SESSION_LIST_FIELDS.map((field): [string, Relation[]] => [`${SESSION_TYPE}.${field}`, stageRelations(field)]),
 ]);
 
-const EMPTY_PLAN = loadPlan([]);
-const plansByOperation = new WeakMap<OperationDefinitionNode, Map<string, LoadPlan>>();
+/** The fields below a Session's own that read the marks of what they are selected on. */
+const MARK_READERS = new Set(['id', 'sharingConfig']);
 
-/** The plan of the Session whose field is resolving. */
-export function sessionPlan(info: GraphQLResolveInfo): LoadPlan {
-  let plans = plansByOperation.get(info.operation);
-  if (!plans) {
-    plans = planOperation(info.schema, info.operation, info.fragments);
-    plansByOperation.set(info.operation, plans);
+/** What a Session's selection reads below it. */
+export interface SessionSelection {
+  plan: LoadPlan;
+  /** Its documents must carry their marks: a field below reads them. */
+  marks: boolean;
+}
+
+const EMPTY_SELECTION: SessionSelection = { plan: loadPlan([]), marks: false };
+const selectionsByOperation = new WeakMap<OperationDefinitionNode, Map<string, SessionSelection>>();
+
+/** The selection of the Session whose field is resolving. */
+export function sessionSelection(info: GraphQLResolveInfo): SessionSelection {
+  let selections = selectionsByOperation.get(info.operation);
+  if (!selections) {
+    selections = planOperation(info.schema, info.operation, info.fragments);
+    selectionsByOperation.set(info.operation, selections);
   }
-  return plans.get(pathKey(info.path.prev)) ?? EMPTY_PLAN;
+  return selections.get(pathKey(info.path.prev)) ?? EMPTY_SELECTION;
 }
 
 function pathKey(path: Path | undefined): string {
@@ -51,8 +65,9 @@ function pathKey(path: Path | undefined): string {
   return keys.reverse().join('.');
 }
 
-function planOperation(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>): Map<string, LoadPlan> {
+function planOperation(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>): Map<string, SessionSelection> {
   const found = new Map<string, Set<Relation>>();
+  const marked = new Set<Set<Relation>>();
   const root = schema.getRootType(operation.operation);
   const sessionAt = (key: string) => {
     let relations = found.get(key);
@@ -71,6 +86,8 @@ function planOperation(schema: GraphQLSchema, operation: OperationDefinitionNode
         const on = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
         if (on) walk(selection.selectionSet, on, key, plan);
       } else if (isObjectType(type) || isInterfaceType(type)) {
+        // below the Session (a Session's own id and sharingConfig read the Session itself)
+        if (plan && type.name !== SESSION_TYPE && MARK_READERS.has(selection.name.value)) marked.add(plan);
         const field = type.getFields()[selection.name.value];
         if (!field || !selection.selectionSet) continue;
         for (const relation of plan ? (FIELD_RELATIONS.get(`${type.name}.${field.name}`) ?? []) : []) plan!.add(relation);
@@ -80,5 +97,5 @@ function planOperation(schema: GraphQLSchema, operation: OperationDefinitionNode
     }
   };
   if (root) walk(operation.selectionSet, root, '', null);
-  return new Map([...found].map(([key, relations]) => [key, loadPlan(relations)]));
+  return new Map([...found].map(([key, relations]) => [key, { plan: loadPlan(relations), marks: marked.has(relations) }]));
 }

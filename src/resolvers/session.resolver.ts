@@ -5,7 +5,7 @@ import type { SessionDoc } from '../data-model/documents';
 import { SESSION_GRAPH, stageCollection, type StageName, type StageValues } from '../data-model/session-graph';
 import { markAll } from './related';
 import { andThen, type MaybePromise } from '../loaders/maybe-promise';
-import { sessionPlan } from './selection-plan';
+import { sessionSelection } from './selection-plan';
 import { badUserInput } from '../errors/codes';
 import { readableSession, readableSessionPage } from '../policy/readable-sessions';
 import type { RequestContext } from '../context/request-context';
@@ -91,8 +91,12 @@ export class SessionResolver {
 }
 
 function sessionStage<S extends StageName>(ctx: RequestContext, info: GraphQLResolveInfo, session: SessionDoc, stage: S): MaybePromise<StageValues[S]> {
+  const { plan, marks } = sessionSelection(info);
+  // unmarked documents give unmarked documents through every relation below them (./related.ts)
   const shown = () =>
-    andThen(ctx.sessionGraph.stage(stage, session), (value) => markAll(value as object | object[] | null, stageCollection(stage), session._id) as StageValues[S]);
-  const ready = ctx.sessionGraph.ready(sessionPlan(info), session);
+    marks
+      ? andThen(ctx.sessionGraph.stage(stage, session), (value) => markAll(value as object | object[] | null, stageCollection(stage), session._id) as StageValues[S])
+      : ctx.sessionGraph.stage(stage, session);
+  const ready = ctx.sessionGraph.ready(plan, session);
   return ready ? ready.then(shown) : shown();
 }
