@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     duration: seconds,
     headers: { authorization: `Bearer ${signLoginToken(data.fixtures.accounts.owner, SECRET)}`, 'content-type': 'application/json' },
   });
-  await load(2); // warm-up: compiled code, open connections
+  await load(Number(process.env.BENCH_WARMUP ?? 10)); // warm-up: V8 has optimized what runs hot, connections are open
   const perfData = path.join(dir, 'perf.data');
   const recorder = usePerf ? spawn('perf', ['record', '-e', 'cpu-clock', '-F', '999', '-g', '-p', String(child.pid), '-o', perfData], { stdio: 'ignore' }) : undefined;
   if (recorder) await new Promise((resolve) => setTimeout(resolve, 500)); // perf attaches to every thread

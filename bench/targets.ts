@@ -25,7 +25,7 @@ const FULL_GRAPH = `_id name status startDate tokensUsed sharingConfig { mode }
 export function targets(teamId: string, sessionIds: string[], conversation: Conversation = { sessionId: sessionIds[0], pageCursors: [''] }, variant = false): Target[] {
   const all = baseTargets(teamId, sessionIds, conversation);
   if (!variant) return all;
-  return all.flatMap((target) => ['rest', 'graphql-one', 'graphql-page'].includes(target.key)
+  return all.flatMap((target) => ['rest', 'graphql-one', 'graphql-page', 'graphql-stack'].includes(target.key)
     ? [target, { ...target, key: `variant-${target.key}`, title: `Variant (BENCH_VARIANT): ${target.title}`, server: 'variant' as const, against: target.key }]
     : [target]);
 }
@@ -43,6 +43,9 @@ function baseTargets(teamId: string, sessionIds: string[], conversation: Convers
     { key: 'peer-one', title: 'Peer (Fastify + Mercurius + graphql-jit): one session', method: 'POST', server: 'peer', request: one },
     { key: 'graphql-page', title: 'GraphQL: sessions(first: 20), full graphs', method: 'POST', server: 'gateway', against: 'peer-page', request: page },
     { key: 'peer-page', title: 'Peer: sessions(first: 20), full graphs', method: 'POST', server: 'peer', request: page },
+    // the stack alone: the token checked, the caller's account read, the request parsed, run and answered
+    { key: 'graphql-stack', title: 'GraphQL: { __typename }, the stack alone', method: 'POST', server: 'gateway', against: 'peer-stack', request: () => ({ path: '/graphql', body: graphql('{ __typename }', {}) }) },
+    { key: 'peer-stack', title: 'Peer: { __typename }', method: 'POST', server: 'peer', request: () => ({ path: '/graphql', body: graphql('{ __typename }', {}) }) },
     {
       key: 'graphql-list', title: 'GraphQL: list view, sessions(first: 50) names and app names', method: 'POST', server: 'gateway',
       request: () => ({ path: '/graphql', body: graphql(`query($team: ObjectId!) { sessions(teamId: $team, first: 50) { edges { node { _id name app { name } } } } }`, { team: teamId }) }),

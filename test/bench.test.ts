@@ -16,16 +16,16 @@ const LIVE_INTERVAL_MS = 250;
 it('runs every target once with tiny settings and writes its report', async () => {
   const out = mkdtempSync(path.join(tmpdir(), 'bench-'));
   await run(process.execPath, [path.join(ROOT, 'dist', 'bench', 'run.js')], {
-    env: { ...process.env, BENCH_DURATION: '1', BENCH_RUNS: '1', BENCH_SCALE: '3', BENCH_MESSAGES: '300', BENCH_CONNECTIONS: '2', BENCH_OUT: out, MONGODB_URI: '',
+    env: { ...process.env, BENCH_DURATION: '1', BENCH_WARMUP: '1', BENCH_RUNS: '1', BENCH_SCALE: '3', BENCH_MESSAGES: '300', BENCH_CONNECTIONS: '2', BENCH_OUT: out, MONGODB_URI: '',
       BENCH_LIVE_SUBSCRIPTIONS: '200', BENCH_LIVE_CONNECTIONS: '4', BENCH_LIVE_SECONDS: '3', LIVE_POLL_INTERVAL_MS: String(LIVE_INTERVAL_MS) },
     timeout: 110_000,
   });
   const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8'));
   const results = report.runs[0];
-  expect(results.map((r: { key: string }) => r.key)).toEqual(['rest', 'floor', 'graphql-one', 'peer-one', 'graphql-page', 'peer-page', 'graphql-list', 'webapp', 'messages-rest', 'messages-floor', 'messages-graphql']);
+  expect(results.map((r: { key: string }) => r.key)).toEqual(['rest', 'floor', 'graphql-one', 'peer-one', 'graphql-page', 'peer-page', 'graphql-stack', 'peer-stack', 'graphql-list', 'webapp', 'messages-rest', 'messages-floor', 'messages-graphql']);
   // the compared pairs carry a CPU ratio; the database server's own CPU is reported too
   const summary = Object.fromEntries(report.summary.map((r: { key: string }) => [r.key, r]));
-  for (const [key, against] of [['rest', 'floor'], ['graphql-one', 'peer-one'], ['graphql-page', 'peer-page'], ['messages-rest', 'messages-floor']]) {
+  for (const [key, against] of [['rest', 'floor'], ['graphql-one', 'peer-one'], ['graphql-page', 'peer-page'], ['graphql-stack', 'peer-stack'], ['messages-rest', 'messages-floor']]) {
     expect(summary[key].against).toBe(against);
     expect(summary[key].cpuRatio.median).toBeGreaterThan(0);
     // every one of these reads the database: its server's CPU was measured, and is some
@@ -45,6 +45,9 @@ it('runs every target once with tiny settings and writes its report', async () =
   // one read per collection, plus the policy's for a member: teams and orgs (admin check), apps (owner mode)
   expect(commands.byPageSize.map((c: { graphql: number }) => c.graphql)).toEqual([13, 13, 13]);
   expect(readFileSync(path.join(out, 'latest.md'), 'utf8')).toContain('| REST compat route |');
+  // the gateway's peak before the messages bodies, the figure held against the peer's
+  expect(report.sharedTargetsPeakRssBytes).toBeGreaterThan(0);
+  expect(report.sharedTargetsPeakRssBytes).toBeLessThanOrEqual(report.peakRssBytes);
   // the chart: each compared target beside the one it is held to
   const chart = readFileSync(path.join(out, 'cpu.svg'), 'utf8');
   expect(chart).toMatch(/^<svg /);
