@@ -1,9 +1,9 @@
 /**
  * The relation fields (all but the session's own stages) resolved straight from the data model.
- * The resolver classes still declare them, and src/schema/model-conformance.ts checks that they agree
- * with the model; but type-graphql's wrapper works out a resolver's parameters on every call (and
- * sorts their list each time), which over the thousands of relation fields of a page was a tenth of
- * what it allocated.
+ * The object types declare them (src/schema/types), src/schema/model-conformance.ts checks that they
+ * agree with the model, and their resolvers are set here, not through type-graphql's resolver
+ * classes, whose wrapper works out a resolver's parameters on every call (and sorts their list each
+ * time): over the thousands of relation fields of a page, a tenth of what it allocated.
  */
 import { isObjectType, type GraphQLSchema } from 'graphql';
 import { typeNameOf } from '../data-model/collections';

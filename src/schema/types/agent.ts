@@ -4,6 +4,9 @@ import type { ObjectId } from 'mongodb';
 import { DateTimeScalar } from '../scalars/date-time';
 import { ObjectIdScalar } from '../scalars/object-id';
 import { Icon } from './common';
+import { Model } from './model';
+import { Tool } from './tool';
+import { Variable } from './variable';
 
 @Directive('@key(fields: "id")')
 @ObjectType({ simpleResolvers: true, implements: Node, description: 'An AI agent: a role with a goal, a model and tools.' })
@@ -40,4 +43,16 @@ export class Agent extends Node {
 
   @Field(() => DateTimeScalar, { nullable: true, description: 'When the agent was created.' })
   dateCreated?: Date;
+
+  @Field(() => Model, { nullable: true, description: 'The language model the agent runs on.' })
+  model?: Model;
+
+  @Field(() => Model, { nullable: true, description: 'The model used for function calling, if any.' })
+  functionModel?: Model;
+
+  @Field(() => [Tool], { description: 'The tools the agent may call, in stored order.' })
+  tools?: Tool[];
+
+  @Field(() => [Variable], { description: 'The variables the agent uses.' })
+  variables?: Variable[];
 }

@@ -4,6 +4,9 @@ import type { ObjectId } from 'mongodb';
 import { AppType } from '../enums';
 import { ObjectIdScalar } from '../scalars/object-id';
 import { Icon } from './common';
+import { Agent } from './agent';
+import { Crew } from './crew';
+import { Variable } from './variable';
 
 @ObjectType({ simpleResolvers: true, description: 'Settings of a chat app.' })
 export class ChatAppConfig {
@@ -51,4 +54,13 @@ export class App extends Node {
 
   @Field(() => ChatAppConfig, { nullable: true, description: 'Chat apps only.' })
   chatAppConfig?: ChatAppConfig;
+
+  @Field(() => Crew, { nullable: true, description: 'Crew apps: the crew; null for chat apps or a deleted crew.' })
+  crew?: Crew;
+
+  @Field(() => Agent, { nullable: true, description: 'Chat apps: the agent; null for crew apps or a deleted agent.' })
+  agent?: Agent;
+
+  @Field(() => [Variable], { description: 'Variables asked for when the app starts.' })
+  kickOffVariables?: Variable[];
 }

@@ -3,6 +3,9 @@ import { Node } from './node';
 import type { ObjectId } from 'mongodb';
 import { CrewProcess } from '../enums';
 import { ObjectIdScalar } from '../scalars/object-id';
+import { Agent } from './agent';
+import { Model } from './model';
+import { Task } from './task';
 
 @Directive('@key(fields: "id")')
 @ObjectType({ simpleResolvers: true, implements: Node, description: 'A team of agents working through tasks.' })
@@ -21,4 +24,13 @@ export class Crew extends Node {
 
   @Field(() => Boolean, { nullable: true, description: 'Whether every task’s output is kept, not only the last.' })
   fullOutput?: boolean;
+
+  @Field(() => [Task], { description: 'The crew’s tasks, in crew order.' })
+  tasks?: Task[];
+
+  @Field(() => [Agent], { description: 'The crew’s agents, in crew order.' })
+  agents?: Agent[];
+
+  @Field(() => Model, { nullable: true, description: 'Hierarchical crews: the model of the manager.' })
+  managerModel?: Model;
 }

@@ -3,6 +3,7 @@ import { Node } from './node';
 import type { ObjectId } from 'mongodb';
 import { DateTimeScalar } from '../scalars/date-time';
 import { ObjectIdScalar } from '../scalars/object-id';
+import { Model } from './model';
 
 @ObjectType({ simpleResolvers: true, description: 'Record counts of a datasource’s last sync.' })
 export class RecordCount {
@@ -45,4 +46,7 @@ export class Datasource extends Node {
 
   @Field(() => DateTimeScalar, { nullable: true, description: 'When the datasource was last synced.' })
   lastSyncedDate?: Date;
+
+  @Field(() => Model, { nullable: true, description: 'The embedding model.' })
+  model?: Model;
 }

@@ -5,6 +5,9 @@ import { DateTimeScalar } from '../scalars/date-time';
 import { JSONScalar } from '../scalars/json';
 import { ObjectIdScalar } from '../scalars/object-id';
 import { Icon } from './common';
+import { Agent } from './agent';
+import { Tool } from './tool';
+import { Variable } from './variable';
 
 @Directive('@key(fields: "id")')
 @ObjectType({ simpleResolvers: true, implements: Node, description: 'A step of a crew, done by an agent.' })
@@ -50,4 +53,16 @@ export class Task extends Node {
 
   @Field(() => DateTimeScalar, { nullable: true, description: 'When the task was created.' })
   dateCreated?: Date;
+
+  @Field(() => Agent, { nullable: true, description: 'The agent assigned to the task, if any.' })
+  agent?: Agent;
+
+  @Field(() => [Tool], { description: 'The tools the task may use, in stored order.' })
+  tools?: Tool[];
+
+  @Field(() => [Task], { description: 'Tasks whose output this task receives.' })
+  context?: Task[];
+
+  @Field(() => [Variable], { description: 'The variables the task uses.' })
+  variables?: Variable[];
 }

@@ -5,6 +5,7 @@ import type { ObjectId } from 'mongodb';
 import { JSONScalar } from '../scalars/json';
 import { ObjectIdScalar } from '../scalars/object-id';
 import { Icon } from './common';
+import { Datasource } from './datasource';
 
 @ObjectType({ simpleResolvers: true, description: 'What a tool runs. Its environment variables are never exposed.' })
 export class ToolData {
@@ -62,4 +63,7 @@ export class Tool extends Node {
 
   @Field(() => String, { nullable: true, description: 'The tool’s deployment state.' })
   state?: string;
+
+  @Field(() => Datasource, { nullable: true, description: 'RAG tools: the datasource they retrieve from.' })
+  datasource?: Datasource;
 }
