@@ -36,7 +36,7 @@ const FIELD_RELATIONS = new Map<string, readonly Relation[]>([
   ...SESSION_LIST_FIELDS.map((field): [string, Relation[]] => [`${SESSION_TYPE}.${field}`, stageRelations(field)]),
 ]);
 
-/** The fields below a Session's own that read the marks of what they are selected on. */
+/** The fields whose resolvers read a mark (`viaOf`): a Node's `id` (./node.resolver.ts) and an App's `sharingConfig` (./sharing-config.resolver.ts). */
 const MARK_READERS = new Set(['id', 'sharingConfig']);
 
 /** What a Session's selection reads below it. */
