@@ -544,8 +544,9 @@ export class LiveEngine {
   }
 
   /**
-   * The replay of a resuming subscription, page by page as its consumer takes them: the messages at
-   * or before `after` that are not completed, then those after it, oldest first; then the hand-over.
+   * The replay of a resuming subscription, page by page as its consumer takes them, oldest first: the
+   * messages after `after`, those at or before it that are not completed or fall in the resume window
+   * (one range of the session, read together); then the hand-over.
    */
   private async replay(subscription: MessageSubscription, watch: Watch, session: SessionDoc, after: ObjectId, ctx: RequestContext): Promise<void> {
     // a page fits under the bound of waiting events, and in one read's document budget
@@ -562,19 +563,16 @@ export class LiveEngine {
     };
     try {
       const since = ObjectId.createFromTime(Math.max(0, after.getTimestamp().getTime() / 1000 - this.options.resumeWindowS));
-      for (const part of ['held', 'newer'] as const) {
-        let cursor: ObjectId | undefined;
-        for (;;) {
-          // a page is pushed when it fits under the bound of waiting events
-          await subscription.stream.room(this.options.maxQueuedEvents - first);
-          if (subscription.stream.done) return;
-          const key: ReplayKey = part === 'newer' ? { session, part, after: cursor ?? after, first } : { session, part, after, since, from: cursor, first };
-          const page = await this.replayPage(key);
-          if (subscription.stream.done) return;
-          for (const doc of page.messages) send(doc);
-          cursor = page.cursor;
-          if (!page.more) break;
-        }
+      let from: ObjectId | undefined;
+      for (;;) {
+        // a page is pushed when it fits under the bound of waiting events
+        await subscription.stream.room(this.options.maxQueuedEvents - first);
+        if (subscription.stream.done) return;
+        const page = await this.replayPage({ session, since, from, first });
+        if (subscription.stream.done) return;
+        for (const doc of page.messages) send(doc);
+        from = page.cursor;
+        if (!page.more) break;
       }
     } catch (error) {
       this.observer.replayFailed?.(error);
@@ -617,7 +615,7 @@ export class LiveEngine {
 
   /** A page of a replay; the subscriptions of a session that resume from the same place share its read. */
   private replayPage(key: ReplayKey): Promise<ReplayPage> {
-    const id = [key.part, hexOf(key.session._id), hexOf(key.after), key.since?.toHexString(), key.from?.toHexString(), key.first].join(':');
+    const id = [hexOf(key.session._id), hexOf(key.since), key.from ? hexOf(key.from) : '', key.first].join(':');
     let page = this.replayReads.get(id);
     if (!page) {
       page = this.replayPages.load(key).finally(() => this.replayReads.delete(id));

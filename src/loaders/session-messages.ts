@@ -29,16 +29,13 @@ export interface MessagePageKey {
 /** One page of a resumed subscription's replay (`messageAdded(after:)`). */
 export interface ReplayKey {
   session: SessionDoc;
-  /** The client's cursor, or where the previous page ended. */
-  after: ObjectId;
   /**
-   * `newer`: messages with a greater `_id`; `held`: those at or before it that the client may hold in
-   * an older version: not completed, or written after `since` (a reply that ended while it was away).
+   * The start of the resume window before the client's cursor. A replay is every message after it (the
+   * newer ones, and those the client may hold in an older version, such as a reply that ended while it
+   * was away) and every message not completed, however old: one range of the session, oldest first.
    */
-  part: 'newer' | 'held';
-  /** `held`: the start of the look-back before `after`. */
-  since?: ObjectId;
-  /** `held` pages after the first: only messages after this one. */
+  since: ObjectId;
+  /** Pages after the first: only messages after this one. */
   from?: ObjectId;
   /** Messages per page. */
   first: number;
@@ -128,23 +125,23 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
 
   async function replay(keys: readonly ReplayKey[]): Promise<ReplayPage[]> {
     const results = new Map<string, ReplayPage>();
-    const keyOf = (key: ReplayKey) => `${key.part}:${hexOf(key.session._id)}:${hexOf(key.after)}:${key.since?.toHexString() ?? ''}:${key.from?.toHexString() ?? ''}:${key.first}`;
+    const keyOf = (key: ReplayKey) => `${hexOf(key.session._id)}:${hexOf(key.since)}:${key.from ? hexOf(key.from) : ''}:${key.first}`;
     const unique = [...new Map(keys.map((key) => [keyOf(key), key])).values()];
-    const groups = new Map<string, ReplayKey[]>();
-    for (const key of unique) groups.set(`${key.part}:${key.first}`, [...(groups.get(`${key.part}:${key.first}`) ?? []), key]);
+    const groups = new Map<number, ReplayKey[]>();
+    for (const key of unique) groups.set(key.first, [...(groups.get(key.first) ?? []), key]);
     const rounds: ReplayKey[][] = [];
     for (const group of groups.values()) for (let i = 0; i < group.length; i += MAX_REPLAY_CLAUSES) rounds.push(group.slice(i, i + MAX_REPLAY_CLAUSES));
     await Promise.all(rounds.map(async (round) => {
       let pending = round;
       while (pending.length > 0) {
-        const { part, first } = pending[0];
+        const { first } = pending[0];
         const limit = pending.length * (first + 1);
-        const clauses = pending.map((key): Filter<MessageDoc> => {
-          const scope = { teamId: key.session.teamId, [SESSION_KEY]: key.session._id };
-          if (part === 'newer') return { ...scope, _id: { $gt: key.after } };
-          const held = [{ completed: { $ne: true }, 'message.completed': { $ne: true } }, ...(key.since ? [{ _id: { $gt: key.since } }] : [])];
-          return { ...scope, _id: { $lte: key.after, ...(key.from ? { $gt: key.from } : {}) }, $or: held };
-        });
+        const clauses = pending.map((key): Filter<MessageDoc> => ({
+          teamId: key.session.teamId,
+          [SESSION_KEY]: key.session._id,
+          ...(key.from ? { _id: { $gt: key.from } } : {}),
+          $or: [{ completed: { $ne: true }, 'message.completed': { $ne: true } }, { _id: { $gt: key.since } }],
+        }));
         const docs = await reader.find(collection, { $or: clauses } as Filter<MessageDoc>, { sort: BY_SESSION_THEN_ID, limit, ...wholeBatch(limit) });
         // The limit cut the result at its last document: keys of sessions sorted after it may not have had
         // their turn. Each round completes at least one key (on the first session, the cursor that matches
@@ -154,13 +151,11 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
         const bySession = messagesBySession(docs);
         for (const key of pending) {
           const hex = hexOf(key.session._id);
-          const after = hexOf(key.after);
-          const from = key.from?.toHexString() ?? '';
-          const since = key.since?.toHexString();
+          const from = key.from ? hexOf(key.from) : '';
+          const since = hexOf(key.since);
           const inRange = (doc: MessageDoc) => {
             const id = hexOf(doc._id);
-            if (part === 'newer') return id > after;
-            return id <= after && id > from && ((since !== undefined && id > since) || !isCompleted(doc));
+            return id > from && (id > since || !isCompleted(doc));
           };
           const matched = (bySession.get(hex) ?? []).filter(inRange);
           if (lastSession !== undefined && matched.length <= first && hex >= lastSession) {
@@ -168,7 +163,7 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
             continue;
           }
           const page = matched.slice(0, first);
-          results.set(keyOf(key), { messages: usable(page, key.session, false), more: matched.length > first, cursor: page.length > 0 ? page[page.length - 1]._id : (key.from ?? key.after) });
+          results.set(keyOf(key), { messages: usable(page, key.session, false), more: matched.length > first, cursor: page.length > 0 ? page[page.length - 1]._id : (key.from ?? key.since) });
         }
         pending = next;
       }
