@@ -50,3 +50,8 @@ export function idHex(value: unknown): string | null {
   const id = asObjectId(value);
   return id === null ? null : hexOf(id);
 }
+
+/** The ids, each once, in first-met order. */
+export function uniqueIds(ids: readonly ObjectId[]): ObjectId[] {
+  return [...new Map(ids.map((id) => [hexOf(id), id])).values()];
+}

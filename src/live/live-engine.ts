@@ -37,7 +37,7 @@ import { isCompleted, isStreaming, seenText } from '../data-model/message-text';
 import { badUserInput, ErrorCode, GatewayError } from '../errors/codes';
 import type { Loaders } from '../loaders';
 import { nextTurn } from '../loaders/fair-turns';
-import type { ReplayKey, ReplayPage } from '../loaders/session-messages';
+import { replayKeyId, type ReplayKey, type ReplayPage } from '../loaders/session-messages';
 import { AccessPolicy } from '../policy/access-policy';
 import { readableSession } from '../policy/readable-sessions';
 import { LiveStream } from './live-stream';
@@ -615,7 +615,7 @@ export class LiveEngine {
 
   /** A page of a replay; the subscriptions of a session that resume from the same place share its read. */
   private replayPage(key: ReplayKey): Promise<ReplayPage> {
-    const id = [hexOf(key.session._id), hexOf(key.since), key.from ? hexOf(key.from) : '', key.first].join(':');
+    const id = replayKeyId(key);
     let page = this.replayReads.get(id);
     if (!page) {
       page = this.replayPages.load(key).finally(() => this.replayReads.delete(id));

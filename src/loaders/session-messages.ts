@@ -16,7 +16,7 @@ import { isCompleted } from '../data-model/message-text';
 import { wholeBatch } from './query-options';
 import type { RequestReader } from './request-reader';
 import type { TeamScopedLoader } from './team-scoped-loader';
-import { hexOf } from '../db/object-id';
+import { hexOf, uniqueIds } from '../db/object-id';
 
 export interface MessagePageKey {
   session: SessionDoc;
@@ -39,6 +39,11 @@ export interface ReplayKey {
   from?: ObjectId;
   /** Messages per page. */
   first: number;
+}
+
+/** What tells replay pages apart: two keys with the same id are the same page. */
+export function replayKeyId(key: ReplayKey): string {
+  return `${hexOf(key.session._id)}:${hexOf(key.since)}:${key.from ? hexOf(key.from) : ''}:${key.first}`;
 }
 
 const SESSION_KEY = CONVERSATION.sessionKey;
@@ -97,7 +102,7 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
     // one round per group of keys that ask for the same page (the same `after` and `first`)
     const groups = new Map<string, MessagePageKey[]>();
     for (const key of keys) {
-      const group = `${key.after?.toHexString() ?? ''}:${key.first}`;
+      const group = `${key.after ? hexOf(key.after) : ''}:${key.first}`;
       groups.set(group, [...(groups.get(group) ?? []), key]);
     }
     await Promise.all([...groups.values()].map(async (group) => {
@@ -106,7 +111,7 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
         pending.sort((a, b) => hexOf(a.session._id).localeCompare(hexOf(b.session._id)));
         const limit = pending.length * (group[0].first + 1);
         const docs = await reader.find(collection, filterOf(pending.map((key) => key.session), group[0].after), { sort: BY_SESSION_THEN_ID, limit, ...wholeBatch(limit) });
-        const last = docs.length === limit ? sessionOfMessage(docs[docs.length - 1])?.toHexString() : undefined;
+        const last = docs.length === limit ? lastSessionOf(docs) : undefined;
         const next: MessagePageKey[] = [];
         const bySession = messagesBySession(docs);
         for (const key of pending) {
@@ -125,8 +130,7 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
 
   async function replay(keys: readonly ReplayKey[]): Promise<ReplayPage[]> {
     const results = new Map<string, ReplayPage>();
-    const keyOf = (key: ReplayKey) => `${hexOf(key.session._id)}:${hexOf(key.since)}:${key.from ? hexOf(key.from) : ''}:${key.first}`;
-    const unique = [...new Map(keys.map((key) => [keyOf(key), key])).values()];
+    const unique = [...new Map(keys.map((key) => [replayKeyId(key), key])).values()];
     const groups = new Map<number, ReplayKey[]>();
     for (const key of unique) groups.set(key.first, [...(groups.get(key.first) ?? []), key]);
     const rounds: ReplayKey[][] = [];
@@ -146,7 +150,7 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
         // The limit cut the result at its last document: keys of sessions sorted after it may not have had
         // their turn. Each round completes at least one key (on the first session, the cursor that matches
         // every document of it), so the rounds end.
-        const lastSession = docs.length === limit ? sessionOfMessage(docs[docs.length - 1])?.toHexString() : undefined;
+        const lastSession = docs.length === limit ? lastSessionOf(docs) : undefined;
         const next: ReplayKey[] = [];
         const bySession = messagesBySession(docs);
         for (const key of pending) {
@@ -163,17 +167,17 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
             continue;
           }
           const page = matched.slice(0, first);
-          results.set(keyOf(key), { messages: usable(page, key.session, false), more: matched.length > first, cursor: page.length > 0 ? page[page.length - 1]._id : (key.from ?? key.since) });
+          results.set(replayKeyId(key), { messages: usable(page, key.session, false), more: matched.length > first, cursor: page.length > 0 ? page[page.length - 1]._id : (key.from ?? key.since) });
         }
         pending = next;
       }
     }));
-    return keys.map((key) => results.get(keyOf(key))!);
+    return keys.map((key) => results.get(replayKeyId(key))!);
   }
 
   return {
     replay,
-    page: new DataLoader(pages, { cacheKeyFn: (key) => `${hexOf(key.session._id)}:${key.after?.toHexString() ?? ''}:${key.first}` }),
+    page: new DataLoader(pages, { cacheKeyFn: (key) => `${hexOf(key.session._id)}:${key.after ? hexOf(key.after) : ''}:${key.first}` }),
     each(session, after, onBatch) {
       return reader.each(collection, filterOf([session], after), { sort: { _id: 1 }, batchSize: 1000 }, (docs) => onBatch(usable(docs, session, false)));
     },
@@ -197,6 +201,8 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
   };
 }
 
-function uniqueIds(ids: ObjectId[]): ObjectId[] {
-  return [...new Map(ids.map((id) => [hexOf(id), id])).values()];
+/** The session of the last of these messages, as hex: where a limit cut them. */
+function lastSessionOf(docs: readonly MessageDoc[]): string | undefined {
+  const session = sessionOfMessage(docs[docs.length - 1]);
+  return session && hexOf(session);
 }

@@ -10,7 +10,7 @@ import { COLLECTIONS, isBuiltinTool, isUsableDocument, type RelatedCollection } 
 import { removeSecrets, secretsProjection } from '../db/secrets';
 import { wholeBatch } from './query-options';
 import type { RequestReader } from './request-reader';
-import { hexOf, idHex } from '../db/object-id';
+import { hexOf, idHex, uniqueIds } from '../db/object-id';
 
 export interface TeamScopedKey {
   teamId: ObjectId;
@@ -81,8 +81,8 @@ export function createTeamScopedLoader<T extends Document>(db: Db, collection: R
   const includeBuiltins = COLLECTIONS[collection].tenancy === 'team-or-builtin';
   return new TeamScopedLoader<T>(
     async (keys) => {
-      const ids = uniqueById(keys.map((key) => key.id));
-      const ownedByTeam: Filter<Document> = { teamId: { $in: uniqueById(keys.map((key) => key.teamId)) } };
+      const ids = uniqueIds(keys.map((key) => key.id));
+      const ownedByTeam: Filter<Document> = { teamId: { $in: uniqueIds(keys.map((key) => key.teamId)) } };
       const filter: Filter<Document> = includeBuiltins
         ? { _id: { $in: ids }, $or: [ownedByTeam, { teamId: null, 'data.builtin': true }] }
         : { _id: { $in: ids }, ...ownedByTeam };
@@ -102,8 +102,4 @@ export function createTeamScopedLoader<T extends Document>(db: Db, collection: R
       });
     },
   );
-}
-
-function uniqueById(ids: ObjectId[]): ObjectId[] {
-  return [...new Map(ids.map((id) => [hexOf(id), id])).values()];
 }
