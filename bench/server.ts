@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import { createSecretKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import jwt from 'jsonwebtoken';
@@ -55,26 +55,33 @@ async function main(): Promise<void> {
       for (const entry of list.getEntries()) if (entry.duration > 50) process.stderr.write(`gc: ${Math.round(entry.duration)} ms (${JSON.stringify((entry as { detail?: unknown }).detail)})\n`);
     }).observe({ entryTypes: ['gc'] });
   }
-  // BENCH_STALLS=1: each stall of the event loop past 100 ms, as a window of the monotonic clock in µs
+  // BENCH_STALLS=1: each stall of the event loop past 100 ms (BENCH_STALL_MS), as a window of the monotonic clock in µs
   // (the clock of a --cpu-prof profile's timestamps), on stderr: what ran then is in the profile
   if (process.env.BENCH_STALLS === '1') {
     // with the process's CPU in the window (all its threads) and the main thread's time on a core and
     // waiting for one (Linux's schedstat): what stalled, the work or the machine
     const schedstat = () => readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
+    // each other thread's time on a core (V8's GC and compiler workers, libuv's pool)
+    const threads = () => new Map(readdirSync('/proc/self/task').filter((tid) => Number(tid) !== process.pid).map((tid) => [tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0])]));
     let last = process.hrtime.bigint();
     let lastCpu = process.cpuUsage();
     let lastSched = schedstat();
+    let lastThreads = threads();
+    const stallNs = BigInt(Number(process.env.BENCH_STALL_MS ?? 100) * 1e6);
     setInterval(() => {
       const now = process.hrtime.bigint();
       const cpu = process.cpuUsage(lastCpu);
       const sched = schedstat();
-      if (now - last > 100_000_000n) {
+      const others = threads();
+      if (now - last > stallNs) {
         const ms = (ns: number) => Math.round(ns / 1e6);
-        process.stderr.write(`stall: ${last / 1000n} ${now / 1000n} cpu ${Math.round((cpu.user + cpu.system) / 1000)} ms, main thread running ${ms(sched[0] - lastSched[0])} ms, waiting ${ms(sched[1] - lastSched[1])} ms\n`);
+        const busy = [...others].map(([tid, ns]) => ms(ns - (lastThreads.get(tid) ?? 0))).filter((t) => t > 0).sort((a, b) => b - a);
+        process.stderr.write(`stall: ${last / 1000n} ${now / 1000n} cpu ${Math.round((cpu.user + cpu.system) / 1000)} ms, main thread running ${ms(sched[0] - lastSched[0])} ms, waiting ${ms(sched[1] - lastSched[1])} ms; other threads running ${busy.join(', ')} ms\n`);
       }
       last = now;
       lastCpu = process.cpuUsage();
       lastSched = sched;
+      lastThreads = others;
     }, 5).unref();
   }
   // the server's own event-loop delay: what holds up /healthz here, apart from the machine's other processes
