@@ -78,28 +78,29 @@ export class TeamScopedLoader<T> extends DataLoader<TeamScopedKey, T | null, Tea
 const isPromiseLike = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 
 export function createTeamScopedLoader<T extends Document>(db: Db, collection: RelatedCollection, reader: RequestReader): TeamScopedLoader<T> {
+  return new TeamScopedLoader<T>((keys) => loadTeamScoped<T>(db, collection, reader, keys));
+}
+
+// a function of the module, not a closure per request: V8 keeps its optimized code (see ./session-graph-loader.ts)
+async function loadTeamScoped<T>(db: Db, collection: RelatedCollection, reader: RequestReader, keys: readonly TeamScopedKey[]): Promise<Array<T | null>> {
   const includeBuiltins = COLLECTIONS[collection].tenancy === 'team-or-builtin';
-  return new TeamScopedLoader<T>(
-    async (keys) => {
-      const ids = uniqueIds(keys.map((key) => key.id));
-      const ownedByTeam: Filter<Document> = { teamId: { $in: uniqueIds(keys.map((key) => key.teamId)) } };
-      const filter: Filter<Document> = includeBuiltins
-        ? { _id: { $in: ids }, $or: [ownedByTeam, { teamId: null, 'data.builtin': true }] }
-        : { _id: { $in: ids }, ...ownedByTeam };
-      const docs = await reader.find(
-        db.collection<Document>(collection),
-        filter,
-        { projection: secretsProjection(collection), ...wholeBatch(ids.length) },
-        { collection, size: keys.length },
-      );
-      const byId = new Map<string, Document>();
-      for (const doc of docs) if (isUsableDocument(collection, doc)) byId.set(hexOf(doc._id), removeSecrets(collection, doc));
-      return keys.map((key) => {
-        const doc = byId.get(hexOf(key.id));
-        if (!doc) return null;
-        const visible = idHex(doc.teamId) === hexOf(key.teamId) || (includeBuiltins && isBuiltinTool(doc));
-        return visible ? (doc as T) : null;
-      });
-    },
+  const ids = uniqueIds(keys.map((key) => key.id));
+  const ownedByTeam: Filter<Document> = { teamId: { $in: uniqueIds(keys.map((key) => key.teamId)) } };
+  const filter: Filter<Document> = includeBuiltins
+    ? { _id: { $in: ids }, $or: [ownedByTeam, { teamId: null, 'data.builtin': true }] }
+    : { _id: { $in: ids }, ...ownedByTeam };
+  const docs = await reader.find(
+    db.collection<Document>(collection),
+    filter,
+    { projection: secretsProjection(collection), ...wholeBatch(ids.length) },
+    { collection, size: keys.length },
   );
+  const byId = new Map<string, Document>();
+  for (const doc of docs) if (isUsableDocument(collection, doc)) byId.set(hexOf(doc._id), removeSecrets(collection, doc));
+  return keys.map((key) => {
+    const doc = byId.get(hexOf(key.id));
+    if (!doc) return null;
+    const visible = idHex(doc.teamId) === hexOf(key.teamId) || (includeBuiltins && isBuiltinTool(doc));
+    return visible ? (doc as T) : null;
+  });
 }

@@ -4,7 +4,7 @@ import { ObjectId } from 'mongodb';
 import type { SessionDoc } from '../data-model/documents';
 import { SESSION_GRAPH, stageCollection, type StageName, type StageValues } from '../data-model/session-graph';
 import { markAll } from './related';
-import { andThen, type MaybePromise } from '../loaders/maybe-promise';
+import { isPromise, type MaybePromise } from '../loaders/maybe-promise';
 import { sessionSelection } from './selection-plan';
 import { badUserInput } from '../errors/codes';
 import { readableSession, readableSessionPage } from '../policy/readable-sessions';
@@ -92,11 +92,18 @@ export class SessionResolver {
 
 function sessionStage<S extends StageName>(ctx: RequestContext, info: GraphQLResolveInfo, session: SessionDoc, stage: S): MaybePromise<StageValues[S]> {
   const { plan, marks } = sessionSelection(info);
-  // unmarked documents give unmarked documents through every relation below them (./related.ts)
-  const shown = () =>
-    marks
-      ? andThen(ctx.sessionGraph.stage(stage, session), (value) => markAll(value as object | object[] | null, stageCollection(stage), session._id) as StageValues[S])
-      : ctx.sessionGraph.stage(stage, session);
   const ready = ctx.sessionGraph.ready(plan, session);
-  return ready ? ready.then(shown) : shown();
+  return ready ? ready.then(() => shownStage(ctx, session, stage, marks)) : shownStage(ctx, session, stage, marks);
+}
+
+// a function of the module, not a closure per call: V8 keeps its optimized code (see src/loaders/session-graph-loader.ts)
+function shownStage<S extends StageName>(ctx: RequestContext, session: SessionDoc, stage: S, marks: boolean): MaybePromise<StageValues[S]> {
+  const value = ctx.sessionGraph.stage(stage, session);
+  // unmarked documents give unmarked documents through every relation below them (./related.ts)
+  if (!marks) return value;
+  return isPromise(value) ? value.then((found) => markStage(found, stage, session)) : markStage(value, stage, session);
+}
+
+function markStage<S extends StageName>(value: StageValues[S], stage: S, session: SessionDoc): StageValues[S] {
+  return markAll(value as object | object[] | null, stageCollection(stage), session._id) as StageValues[S];
 }

@@ -53,35 +53,41 @@ export interface CostInput {
 
 /** The operation's cost; throws BAD_USER_INPUT or QUERY_TOO_COMPLEX (node count) as above. */
 export function operationCost({ schema, document, operation, variables }: CostInput): number {
-  const values = coerceVariables(schema, operation, variables ?? {});
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  let visited = 0;
-  // a union or interface of document types (`_Entity`) holds documents as much as its members do
-  const isDocument = (type: GraphQLNamedType) =>
-    DOCUMENT_TYPES.has(type.name) || (isAbstractType(type) && schema.getPossibleTypes(type).every((member) => DOCUMENT_TYPES.has(member.name)));
+  const walk = new CostWalk(schema, document, coerceVariables(schema, operation, variables ?? {}));
+  const root = schema.getRootType(operation.operation);
+  return root ? walk.selectionCost(operation.selectionSet, root) : 0;
+}
 
-  const included = (node: SelectionNode): boolean => {
-    if (getDirectiveValues(GraphQLSkipDirective, node, values)?.if === true) return false;
-    return getDirectiveValues(GraphQLIncludeDirective, node, values)?.if !== false;
-  };
+/** One operation's walk; methods, not closures per request (see src/loaders/session-graph-loader.ts). */
+class CostWalk {
+  private readonly fragments = new Map<string, FragmentDefinitionNode>();
+  private visited = 0;
 
-  const selectionCost = (selectionSet: SelectionSetNode, type: GraphQLNamedType): number => {
+  constructor(
+    private readonly schema: GraphQLSchema,
+    document: DocumentNode,
+    private readonly values: Record<string, unknown>,
+  ) {
+    for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) this.fragments.set(definition.name.value, definition);
+  }
+
+  selectionCost(selectionSet: SelectionSetNode, type: GraphQLNamedType): number {
+    const { schema, values } = this;
     let total = 0;
     for (const selection of selectionSet.selections) {
-      if (++visited > MAX_QUERY_NODES) {
+      if (++this.visited > MAX_QUERY_NODES) {
         throw new GatewayError(ErrorCode.QUERY_TOO_COMPLEX, `Query has more than ${MAX_QUERY_NODES} field selections once its fragments are expanded`);
       }
-      if (!included(selection)) continue;
+      if (!included(selection, values)) continue;
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
-        const fragment = fragments.get(selection.name.value);
+        const fragment = this.fragments.get(selection.name.value);
         const on = fragment && schema.getType(fragment.typeCondition.name.value);
-        if (on) total += selectionCost(fragment.selectionSet, on);
+        if (on) total += this.selectionCost(fragment.selectionSet, on);
         continue;
       }
       if (selection.kind === Kind.INLINE_FRAGMENT) {
         const on = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
-        if (on) total += selectionCost(selection.selectionSet, on);
+        if (on) total += this.selectionCost(selection.selectionSet, on);
         continue;
       }
       if (!isObjectType(type) && !isInterfaceType(type)) continue;
@@ -90,15 +96,23 @@ export function operationCost({ schema, document, operation, variables }: CostIn
       if (!field) continue; // validation has refused unknown fields; nothing below one to compute
       const args = getArgumentValues(field, selection, values);
       const named = getNamedType(field.type);
-      const own = isDocument(named) ? 1 : 0;
-      const below = selection.selectionSet ? selectionCost(selection.selectionSet, named) : 0;
+      const own = isDocument(schema, named) ? 1 : 0;
+      const below = selection.selectionSet ? this.selectionCost(selection.selectionSet, named) : 0;
       total += valuesOf(`${type.name}.${field.name}`, args) * (own + below);
     }
     return total;
-  };
+  }
+}
 
-  const root = schema.getRootType(operation.operation);
-  return root ? selectionCost(operation.selectionSet, root) : 0;
+/** Whether `@include`/`@skip` keep the selection, with the request's variables. */
+function included(node: SelectionNode, values: Record<string, unknown>): boolean {
+  if (getDirectiveValues(GraphQLSkipDirective, node, values)?.if === true) return false;
+  return getDirectiveValues(GraphQLIncludeDirective, node, values)?.if !== false;
+}
+
+/** A union or interface of document types (`_Entity`) holds documents as much as its members do. */
+function isDocument(schema: GraphQLSchema, type: GraphQLNamedType): boolean {
+  return DOCUMENT_TYPES.has(type.name) || (isAbstractType(type) && schema.getPossibleTypes(type).every((member) => DOCUMENT_TYPES.has(member.name)));
 }
 
 /** The field a selection names, the introspection fields included, as execution finds it. */
