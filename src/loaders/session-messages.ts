@@ -100,11 +100,7 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
   async function pages(keys: readonly MessagePageKey[]): Promise<MessageDoc[][]> {
     const results = new Map<string, MessageDoc[]>();
     // one round per group of keys that ask for the same page (the same `after` and `first`)
-    const groups = new Map<string, MessagePageKey[]>();
-    for (const key of keys) {
-      const group = `${key.after ? hexOf(key.after) : ''}:${key.first}`;
-      groups.set(group, [...(groups.get(group) ?? []), key]);
-    }
+    const groups = groupBy(keys, (key) => `${key.after ? hexOf(key.after) : ''}:${key.first}`);
     await Promise.all([...groups.values()].map(async (group) => {
       let pending = [...new Map(group.map((key) => [hexOf(key.session._id), key])).values()];
       while (pending.length > 0) {
@@ -131,8 +127,7 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
   async function replay(keys: readonly ReplayKey[]): Promise<ReplayPage[]> {
     const results = new Map<string, ReplayPage>();
     const unique = [...new Map(keys.map((key) => [replayKeyId(key), key])).values()];
-    const groups = new Map<number, ReplayKey[]>();
-    for (const key of unique) groups.set(key.first, [...(groups.get(key.first) ?? []), key]);
+    const groups = groupBy(unique, (key) => key.first);
     const rounds: ReplayKey[][] = [];
     for (const group of groups.values()) for (let i = 0; i < group.length; i += MAX_REPLAY_CLAUSES) rounds.push(group.slice(i, i + MAX_REPLAY_CLAUSES));
     await Promise.all(rounds.map(async (round) => {
@@ -205,4 +200,16 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
 function lastSessionOf(docs: readonly MessageDoc[]): string | undefined {
   const session = sessionOfMessage(docs[docs.length - 1]);
   return session && hexOf(session);
+}
+
+/** The items by key, each group in the items' order (appended in place: a storm's batch has thousands). */
+function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
 }
