@@ -1,5 +1,5 @@
 /**
- * `npm run bench:profile -- <target> [--perf|--alloc]`: where the server's CPU (or memory) goes for one
+ * `npm run bench:profile -- <target> [--perf|--alloc|--inflight]`: where the server's CPU (or memory) goes for one
  * benchmark target.
  * Loads the target for BENCH_DURATION seconds (8) after a warm-up, then prints the heaviest packages
  * and functions.
@@ -11,7 +11,9 @@
  * `--perf-basic-prof`), and charges each sample to: V8's garbage collector when any frame is GC work,
  * V8's compilers, else the package of the nearest JS frame (native code a package calls, a memcpy
  * or a builtin, counts as that package's), else the kernel or the native runtime. `--alloc` reports the
- * bytes allocated per request by package and function instead (./heap-sampling.ts).
+ * bytes allocated per request by package and function instead (./heap-sampling.ts); `--inflight` what
+ * the requests in flight keep alive, by where it was allocated (the live set under load, after a full
+ * collection, less the live set idle): what every scavenge copies.
  */
 import 'reflect-metadata';
 import { spawn, spawnSync } from 'node:child_process';
@@ -25,7 +27,7 @@ import { databaseKind, startDatabaseServer } from '../src/db/database-server';
 import { generateDemoData } from '../src/seed/generate';
 import { loadDemoData } from '../src/seed/load';
 import { packageOf, perfShares, shortPath, type PerfShares } from './perf-report';
-import { startHeapSampling, type Allocation } from './heap-sampling';
+import { startHeapSampling, startLiveSampling, type Allocation } from './heap-sampling';
 import { targets } from './targets';
 
 const SECRET = 'bench-profile-secret-bench-profile-secret';
@@ -40,7 +42,8 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const key = args.find((arg) => !arg.startsWith('--')) ?? 'graphql-one';
   const usePerf = args.includes('--perf');
-  const useAlloc = args.includes('--alloc');
+  const useInFlight = args.includes('--inflight');
+  const useAlloc = args.includes('--alloc') || useInFlight;
   if (usePerf && spawnSync('perf', ['--version']).status !== 0) throw new Error('--perf needs Linux perf (Debian: apt install linux-perf)');
   const mongo = await startDatabaseServer(databaseKind(process.env.BENCH_DATABASE));
   const database = await connectDatabase(mongo.uri);
@@ -91,6 +94,13 @@ async function main(): Promise<void> {
   const perfData = path.join(dir, 'perf.data');
   const recorder = usePerf ? spawn('perf', ['record', '-e', 'cpu-clock', '-F', '999', '-g', '-p', String(child.pid), '-o', perfData], { stdio: 'ignore' }) : undefined;
   if (recorder) await new Promise((resolve) => setTimeout(resolve, 500)); // perf attaches to every thread
+  if (useInFlight) {
+    await reportInFlight(await inspector!, load);
+    child.kill('SIGINT');
+    await new Promise((resolve) => child.once('exit', resolve));
+    await mongo.stop();
+    return;
+  }
   const sampling = inspector ? await startHeapSampling(await inspector) : undefined;
   const result = await load(Number(process.env.BENCH_DURATION ?? 8));
   const allocation = await sampling?.stop();
@@ -136,6 +146,35 @@ function reportAllocation({ total, byPackage, byFunction }: Allocation, requests
   const mb = (bytes: number) => (bytes / requests / 1e6).toFixed(2);
   const perRequest = (bytes: number) => `${mb(bytes).padStart(6)} MB  `;
   console.log(`${mb(total)} MB allocated per request (${requests} requests; sampled, freed objects included)\nby package:\n${heaviest(byPackage, 15, total, perRequest)}\nby function (self):\n${heaviest(byFunction, 25, total, perRequest)}`);
+}
+
+/** What the requests in flight hold: the live set sampled under load (every 400 ms) less the live set idle after it. */
+async function reportInFlight(inspector: string, load: (seconds: number) => Promise<autocannon.Result>): Promise<void> {
+  const live = await startLiveSampling(inspector);
+  const under: Array<Omit<Allocation, 'profile'>> = [];
+  let loading = true;
+  const sampling = (async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    while (loading) {
+      under.push(await live.sample());
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+  })();
+  const result = await load(Number(process.env.BENCH_DURATION ?? 8));
+  loading = false;
+  await sampling;
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const idle = await live.sample();
+  await live.stop();
+  const mean = (pick: (a: Omit<Allocation, 'profile'>) => Map<string, number>) => {
+    const sum = new Map<string, number>();
+    for (const a of under) for (const [k, v] of pick(a)) sum.set(k, (sum.get(k) ?? 0) + v / under.length);
+    for (const [k, v] of pick(idle)) sum.set(k, (sum.get(k) ?? 0) - v);
+    return sum;
+  };
+  const total = under.reduce((t, a) => t + a.total, 0) / under.length - idle.total;
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(0).padStart(6)} KB  `;
+  console.log(`${Math.round(result.requests.average)} req/s; ${under.length} samples under load; live under load less live idle: ${(total / 1024).toFixed(0)} KB (idle ${(idle.total / 1024).toFixed(0)} KB)\nby package:\n${heaviest(mean((a) => a.byPackage), 15, total, kb)}\nby function (self):\n${heaviest(mean((a) => a.byFunction), 30, total, kb)}`);
 }
 
 function report(profile: CpuProfile): void {

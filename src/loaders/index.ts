@@ -1,5 +1,5 @@
 /**
- * The per-request loaders, one DataLoader per collection of the data model, made fresh for each
+ * The per-request loaders, one per collection of the data model, made fresh for each
  * request so that nothing is cached across requests or callers. Every surface reads only through
  * these: tenant collections by (team, id), the others by id.
  */

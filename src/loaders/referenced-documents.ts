@@ -3,8 +3,8 @@ import type { Document } from 'mongodb';
 import type { RelatedCollection } from '../data-model/collections';
 import { referencesOf, teamOf, type Relation } from '../data-model/relations';
 import type { Loaders } from './index';
-import { allOf, andThen, present, type MaybePromise } from './maybe-promise';
-import type { TeamScopedLoader } from './team-scoped-loader';
+import type { MaybePromise } from './maybe-promise';
+import type { TeamScopedKey, TeamScopedLoader } from './team-scoped-loader';
 import { hexOf } from '../db/object-id';
 
 /** The documents referenced through `relations` from `docs`, each once, in first-met order. */
@@ -13,11 +13,16 @@ export interface ReferenceSource {
   relations: readonly Relation[];
 }
 
-export function loadReferenced(loaders: Loaders, sources: readonly ReferenceSource[]): MaybePromise<Document[]> {
+/** The references met, each once, in first-met order: the loader and the key of each. */
+export interface References {
+  loaders: Array<TeamScopedLoader<Document>>;
+  keys: TeamScopedKey[];
+}
+
+export function referencesFrom(loaders: Loaders, sources: readonly ReferenceSource[]): References {
+  const found: References = { loaders: [], keys: [] };
   // ids met, by collection (a relation from two sources can reach the same document twice)
   const seen = new Map<RelatedCollection, Set<string>>();
-  // documents the request has read already are taken as they are: a promise only for those it has not
-  const found: Array<MaybePromise<Document | null>> = [];
   for (const { docs, relations } of sources) {
     for (const doc of docs) {
       const teamId = teamOf(doc);
@@ -30,10 +35,45 @@ export function loadReferenced(loaders: Loaders, sources: readonly ReferenceSour
           const hex = hexOf(id);
           if (met.has(hex)) continue;
           met.add(hex);
-          found.push(loader.current({ teamId, id }));
+          found.loaders.push(loader);
+          found.keys.push({ teamId, id });
         }
       }
     }
   }
-  return andThen(allOf(found), present);
+  return found;
+}
+
+/** Reads those of the references the request has not read: adds to `waiting` the reads to wait for (none when it has them all). */
+export function whenRead(references: References, waiting: Array<Promise<void>> = []): Array<Promise<void>> {
+  const { loaders, keys } = references;
+  let i = 0;
+  while (i < keys.length) {
+    // the references of one loader are together when they come from one relation: one request each
+    const loader = loaders[i];
+    let end = i + 1;
+    while (end < keys.length && loaders[end] === loader) end++;
+    const read = loader.request(end - i === keys.length ? keys : keys.slice(i, end));
+    if (read && !waiting.includes(read)) waiting.push(read);
+    i = end;
+  }
+  return waiting;
+}
+
+/** The documents read for the references, without those that resolve to nothing; throws a failed read's Error. */
+export function documentsOf({ loaders, keys }: References): Document[] {
+  const docs: Document[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const answer = loaders[i].answerOf(keys[i]);
+    if (answer instanceof Error) throw answer;
+    if (answer) docs.push(answer);
+  }
+  return docs;
+}
+
+export function loadReferenced(loaders: Loaders, sources: readonly ReferenceSource[]): MaybePromise<Document[]> {
+  const references = referencesFrom(loaders, sources);
+  const waiting = whenRead(references);
+  if (waiting.length === 0) return documentsOf(references);
+  return (waiting.length === 1 ? waiting[0] : Promise.all(waiting)).then(() => documentsOf(references));
 }

@@ -1,40 +1,31 @@
 /**
  * Loading what a request reads below its sessions, in a fixed number of batched reads.
  *
- * For each collection a load plan (./load-plan.ts) reaches, a per-request DataLoader over sessions
- * loads, for all the sessions asking at once, every document of that collection the plan's relations reach from the documents
- * loaded before it: one `find` per collection, after the collections it is reached from. Once a
- * session's plan is loaded, every field below it resolves from the loaders' cache, so the commands
- * of a request are those of the collections its selection reaches, whatever the number of sessions
- * or the order in which their fields resolve.
+ * For each collection a load plan (./load-plan.ts) reaches, a per-request batch over sessions
+ * (./batched-loads.ts) loads, for all the sessions asking at once, every document of that collection
+ * the plan's relations reach from the documents loaded before it: one `find` per collection, after the
+ * collections it is reached from. Once a session's plan is loaded, every field below it resolves from
+ * the loaders' answers, so the commands of a request are those of the collections its selection
+ * reaches, whatever the number of sessions or the order in which their fields resolve.
  *
  * A session whose documents fail (a malformed reference, a read error) fails only itself: each
- * batch answers one value or one Error per session, as DataLoader expects.
+ * batch answers one value or one Error per session, and the session's stages fail with it.
  */
-import DataLoader from 'dataloader';
 import type { Document } from 'mongodb';
 import type { RelatedCollection } from '../data-model/collections';
-import type { CollectionName, SessionDoc } from '../data-model/documents';
+import type { SessionDoc } from '../data-model/documents';
 import { SESSION_GRAPH, type StageName, type StageValues } from '../data-model/session-graph';
 import type { Loaders } from './index';
 import type { LoadPlan } from './load-plan';
 import { allOf, andThen, isPromise, type MaybePromise } from './maybe-promise';
-import { loadReferenced, type ReferenceSource } from './referenced-documents';
+import { documentsOf, loadReferenced, referencesFrom, whenRead, type ReferenceSource, type References } from './referenced-documents';
+import { BatchedLoads, type KeyMap } from './batched-loads';
 import { hexOf } from '../db/object-id';
 
 const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
 
-/** Runs `fn` for one session of a batch, turning a throw or a rejection into that session's Error. */
-function perSession<T>(fn: () => Promise<T> | T | Error): Promise<T | Error> {
-  try {
-    return Promise.resolve(fn()).catch(asError);
-  } catch (error) {
-    return Promise.resolve(asError(error));
-  }
-}
-
 export interface SessionGraphLoader {
-  /** Resolves when everything the plan reaches from the session is loaded; nothing once it is. */
+  /** Resolves when everything the plan reaches from the session is loaded (or failed: `stage` then throws); nothing once it is. */
   ready(plan: LoadPlan, session: SessionDoc): Promise<void> | undefined;
   /**
    * A stage of the session graph (docs/data-layer.md), made from loaded documents (loading those that are
@@ -47,11 +38,25 @@ export function createSessionGraphLoader(loaders: Loaders): SessionGraphLoader {
   return new RequestSessionGraph(loaders);
 }
 
-const sessionKey = { cacheKeyFn: (session: SessionDoc) => hexOf(session._id) };
-async function sessionsThemselves(sessions: readonly SessionDoc[]): Promise<SessionDoc[][]> {
-  const lists: SessionDoc[][] = [];
-  for (const session of sessions) lists.push([session]);
-  return lists;
+/** Sessions as keys of a batch: by their id. */
+class SessionKeyMap<V> implements KeyMap<SessionDoc, V> {
+  private readonly byId = new Map<string, V>();
+  get(session: SessionDoc): V | undefined {
+    return this.byId.get(hexOf(session._id));
+  }
+  set(session: SessionDoc, value: V): this {
+    this.byId.set(hexOf(session._id), value);
+    return this;
+  }
+}
+const sessionKeyMap = <V>() => new SessionKeyMap<V>();
+
+/** What a plan loads, collection by collection, each a batch over the request's sessions. */
+interface PlanLoads {
+  plan: LoadPlan;
+  collections: Map<RelatedCollection, BatchedLoads<SessionDoc, Document[]>>;
+  /** The reads the last session to ask waited for, and the promise of them all. */
+  lastWait?: { reads: Array<Promise<void>>; all: Promise<void> };
 }
 
 /**
@@ -61,64 +66,108 @@ async function sessionsThemselves(sessions: readonly SessionDoc[]): Promise<Sess
  * of TurboFan each time, over and over under load).
  */
 class RequestSessionGraph implements SessionGraphLoader {
-  private readonly plans = new Map<string, Map<CollectionName, DataLoader<SessionDoc, Document[], string>>>();
+  private readonly plans = new Map<string, PlanLoads>();
   private readonly stages = new Map<string, MaybePromise<Document[]>>();
-  // each session's plan: the promise of its loading, null once loaded
-  private readonly loading = new Map<string, Promise<void> | null>();
+  // a session whose plan failed to load: its stages fail with it
+  private readonly failed = new Map<string, Error>();
 
   constructor(private readonly loaders: Loaders) {}
 
   ready(plan: LoadPlan, session: SessionDoc): Promise<void> | undefined {
-    const key = `${plan.key}|${hexOf(session._id)}`;
-    const known = this.loading.get(key);
-    if (known !== undefined) return known ?? undefined;
-    const collections = new Set(plan.relations.map((relation) => relation.to));
-    const loaded = Promise.all([...collections].map((collection) => this.collectionLoader(plan, collection).load(session))).then(() => {
-      this.loading.set(key, null);
-    });
-    this.loading.set(key, loaded);
-    return loaded;
+    const loads = this.planLoads(plan);
+    let first: Promise<void> | undefined;
+    let more: Array<Promise<void>> | undefined;
+    for (const collection of loads.collections.values()) {
+      const answer = collection.answerOf(session);
+      if (answer instanceof Error) return Promise.reject(answer);
+      if (answer !== undefined) continue;
+      // the batch's promise, shared by its sessions: nothing is made per session
+      const waiting = collection.requestOne(session)!;
+      if (!first) first = waiting;
+      else if (waiting !== first && !more?.includes(waiting)) (more ??= []).push(waiting);
+    }
+    // a session that fails is failed by its stages (`stage`)
+    if (!more) return first;
+    more.unshift(first!);
+    // the sessions of a batch wait for the same reads: one promise for them all
+    const last = loads.lastWait;
+    if (last && last.reads.length === more.length && last.reads.every((read, i) => read === more[i])) return last.all;
+    loads.lastWait = { reads: more, all: Promise.all(more).then(nothing) };
+    return loads.lastWait.all;
   }
 
   stage<S extends StageName>(stage: S, session: SessionDoc): MaybePromise<StageValues[S]> {
+    const failure = this.failed.get(hexOf(session._id));
+    if (failure) throw failure;
     const list = this.stageList(stage, session);
     if (SESSION_GRAPH[stage].many) return list as MaybePromise<StageValues[S]>;
     return andThen(list, firstOrNull) as MaybePromise<StageValues[S]>;
   }
 
-  private collectionLoader(plan: LoadPlan, collection: CollectionName): DataLoader<SessionDoc, Document[], string> {
-    let byCollection = this.plans.get(plan.key);
-    if (!byCollection) this.plans.set(plan.key, (byCollection = new Map()));
-    let loader = byCollection.get(collection);
-    if (!loader) {
-      loader =
-        collection === 'sessions'
-          ? new DataLoader(sessionsThemselves, sessionKey)
-          : new DataLoader((sessions) => this.loadCollection(plan, collection as RelatedCollection, sessions), sessionKey);
-      byCollection.set(collection, loader);
+  private planLoads(plan: LoadPlan): PlanLoads {
+    let loads = this.plans.get(plan.key);
+    if (!loads) {
+      const collections = new Map<RelatedCollection, BatchedLoads<SessionDoc, Document[]>>();
+      loads = { plan, collections };
+      for (const relation of plan.relations) {
+        const collection = relation.to as RelatedCollection;
+        if (!collections.has(collection)) collections.set(collection, new BatchedLoads((sessions) => this.loadCollection(loads!, collection, sessions), sessionKeyMap));
+      }
+      this.plans.set(plan.key, loads);
     }
-    return loader;
+    return loads;
   }
 
-  // A relation from a collection to itself (a task's context) is not part of the plan's stage: those
-  // documents resolve as the field asks for them.
-  private async loadCollection(plan: LoadPlan, collection: RelatedCollection, sessions: readonly SessionDoc[]): Promise<Array<Document[] | Error>> {
-    const incoming = plan.relations.filter((relation) => relation.to === collection && relation.from !== collection);
-    const sourceNames = [...new Set(incoming.map((relation) => relation.from))];
-    const sourceDocs = await Promise.all(sourceNames.map((source) => this.collectionLoader(plan, source).loadMany(sessions)));
-    return Promise.all(
-      sessions.map((_, i) =>
-        perSession(() => {
-          const sources: ReferenceSource[] = [];
-          for (const [s, source] of sourceNames.entries()) {
-            const docs = sourceDocs[s][i];
-            if (docs instanceof Error) return docs;
-            sources.push({ docs, relations: incoming.filter((relation) => relation.from === source) });
-          }
-          return loadReferenced(this.loaders, sources);
-        }),
-      ),
-    );
+  /**
+   * For each session of a batch, the documents of `collection` its plan reaches, once the collections
+   * they are reached from are loaded: one read for the batch. A relation from a collection to itself
+   * (a task's context) is not part of the plan's stage: those documents resolve as the field asks for them.
+   */
+  private async loadCollection(loads: PlanLoads, collection: RelatedCollection, sessions: readonly SessionDoc[]): Promise<Array<Document[] | Error>> {
+    const incoming = loads.plan.relations.filter((relation) => relation.to === collection && relation.from !== collection);
+    const sources = [...new Set(incoming.map((relation) => relation.from))].map((from) => ({
+      loads: from === 'sessions' ? undefined : loads.collections.get(from as RelatedCollection),
+      relations: incoming.filter((relation) => relation.from === from),
+    }));
+    const sourcesRead: Array<Promise<void>> = [];
+    for (const source of sources) {
+      const read = source.loads?.request(sessions);
+      if (read && !sourcesRead.includes(read)) sourcesRead.push(read);
+    }
+    if (sourcesRead.length > 0) await Promise.all(sourcesRead);
+    const found: Array<References | Error> = [];
+    const read: Array<Promise<void>> = [];
+    for (const session of sessions) {
+      try {
+        const from: ReferenceSource[] = [];
+        for (const source of sources) {
+          const docs = source.loads ? source.loads.answerOf(session)! : [session];
+          if (docs instanceof Error) throw docs;
+          from.push({ docs, relations: source.relations });
+        }
+        const references = referencesFrom(this.loaders, from);
+        whenRead(references, read);
+        found.push(references);
+      } catch (error) {
+        found.push(this.failedSession(session, error));
+      }
+    }
+    if (read.length > 0) await Promise.all(read);
+    return sessions.map((session, i) => {
+      const references = found[i];
+      if (references instanceof Error) return references;
+      try {
+        return documentsOf(references);
+      } catch (error) {
+        return this.failedSession(session, error);
+      }
+    });
+  }
+
+  private failedSession(session: SessionDoc, error: unknown): Error {
+    const failure = asError(error);
+    if (!this.failed.has(hexOf(session._id))) this.failed.set(hexOf(session._id), failure);
+    return failure;
   }
 
   // A stage's list, or the promise of it until it is made; kept for the request.
@@ -150,4 +199,5 @@ class RequestSessionGraph implements SessionGraphLoader {
   }
 }
 
+const nothing = () => undefined;
 const firstOrNull = (docs: Document[]) => docs[0] ?? null;

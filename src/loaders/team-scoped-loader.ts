@@ -1,14 +1,14 @@
 /**
- * A DataLoader over one tenant collection, keyed by (teamId, id): a document resolves only for the
+ * A loader over one tenant collection, keyed by (teamId, id): a document resolves only for the
  * team that owns it, so an id of another team resolves to null through every relation (docs/access.md).
  * Each batch is one `find` with `$in`. Collections whose tenancy admits global built-ins (tools)
  * resolve those for every team, as the webapp's tool lookups do.
  */
-import DataLoader from 'dataloader';
 import type { Db, Document, Filter, ObjectId } from 'mongodb';
 import { COLLECTIONS, isBuiltinTool, isUsableDocument, type RelatedCollection } from '../data-model/collections';
 import { removeSecrets, secretsProjection } from '../db/secrets';
 import { wholeBatch } from './query-options';
+import { BatchedLoads, type KeyMap } from './batched-loads';
 import type { RequestReader } from './request-reader';
 import { hexOf, idHex, uniqueIds } from '../db/object-id';
 
@@ -17,16 +17,12 @@ export interface TeamScopedKey {
   id: ObjectId;
 }
 
-/** A map keyed by (teamId, id), team then id, so that a lookup builds no key string; DataLoader's cache map too. */
-class TeamKeyMap<V> {
+/** A map keyed by (teamId, id), team then id, so that a lookup builds no key string. */
+class TeamKeyMap<V> implements KeyMap<TeamScopedKey, V> {
   private readonly byTeam = new Map<string, Map<string, V>>();
 
   get(key: TeamScopedKey): V | undefined {
     return this.byTeam.get(hexOf(key.teamId))?.get(hexOf(key.id));
-  }
-
-  has(key: TeamScopedKey): boolean {
-    return this.byTeam.get(hexOf(key.teamId))?.has(hexOf(key.id)) ?? false;
   }
 
   set(key: TeamScopedKey, value: V): this {
@@ -36,46 +32,20 @@ class TeamKeyMap<V> {
     byId.set(hexOf(key.id), value);
     return this;
   }
-
-  delete(key: TeamScopedKey): boolean {
-    return this.byTeam.get(hexOf(key.teamId))?.delete(hexOf(key.id)) ?? false;
-  }
-
-  clear(): void {
-    this.byTeam.clear();
-  }
 }
+
+const teamKeyMap = <V>() => new TeamKeyMap<V>();
 
 /**
- * Also remembers what its batches have answered, so that a relation whose documents the request
- * already read resolves without a promise per reference (`current`): most of a session graph's
- * nested fields, once the load plan has read its stages.
+ * Documents by (teamId, id), read in batches; a relation whose documents the request has already read
+ * resolves without a promise (`current`): most of a session graph's nested fields, once the load plan
+ * has read its stages.
  */
-export class TeamScopedLoader<T> extends DataLoader<TeamScopedKey, T | null, TeamScopedKey> {
-  private readonly answered = new TeamKeyMap<T | null>();
-
+export class TeamScopedLoader<T> extends BatchedLoads<TeamScopedKey, T | null> {
   constructor(batch: (keys: readonly TeamScopedKey[]) => Promise<Array<T | null>>) {
-    super(async (keys) => {
-      const values = await batch(keys);
-      keys.forEach((key, i) => this.answered.set(key, values[i]));
-      return values;
-    }, { cacheMap: new TeamKeyMap<Promise<T | null>>() });
-  }
-
-  /** The document itself when a batch (or a prime) has given it, else its load. */
-  current(key: TeamScopedKey): T | null | Promise<T | null> {
-    const settled = this.answered.get(key);
-    return settled !== undefined ? settled : this.load(key);
-  }
-
-  override prime(key: TeamScopedKey, value: T | null | PromiseLike<T | null> | Error): this {
-    // as DataLoader's own prime, a key already known keeps its document
-    if (!(value instanceof Error) && !isPromiseLike(value) && !this.answered.has(key)) this.answered.set(key, value);
-    return super.prime(key, value as T | null | Error);
+    super(batch, teamKeyMap);
   }
 }
-
-const isPromiseLike = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 
 export function createTeamScopedLoader<T extends Document>(db: Db, collection: RelatedCollection, reader: RequestReader): TeamScopedLoader<T> {
   return new TeamScopedLoader<T>((keys) => loadTeamScoped<T>(db, collection, reader, keys));

@@ -1,0 +1,119 @@
+/**
+ * DataLoader's batching and per-request cache, without a promise per key.
+ *
+ * Keys asked for in the same turn are loaded by one call of the batch function, dispatched when
+ * DataLoader dispatches (after the promise jobs of the turn, so the same keys share a batch as they
+ * would there). What a batch answers is kept per key, a value or an Error, and read back
+ * synchronously; waiting is on the batch's one promise. A request's in-flight state is then a few
+ * entries per key instead of DataLoader's promise, callbacks and cache-hit closure per key and caller,
+ * which scavenges found alive and copied (docs/benchmarks.md, "What a request keeps in flight").
+ */
+export interface KeyMap<K, V> {
+  get(key: K): V | undefined;
+  set(key: K, value: V): unknown;
+}
+
+/** A batch's answer for each of its keys, in their order: the value, or the Error of that key alone. */
+export type BatchFunction<K, V> = (keys: readonly K[]) => Promise<ReadonlyArray<V | Error>>;
+
+let resolved: Promise<void> | undefined;
+/** DataLoader's schedule: after the promise jobs queued so far, then after the next ticks. */
+function afterPromiseJobs(): Promise<void> {
+  resolved ??= Promise.resolve();
+  return resolved.then(() => new Promise<void>((resolve) => process.nextTick(resolve)));
+}
+
+export class BatchedLoads<K, V> {
+  // a key's answer once its batch has given it (or a prime), an Error when its read failed
+  private readonly answers: KeyMap<K, V | Error>;
+  // a key's batch while it is read
+  private readonly reading: KeyMap<K, Promise<void>>;
+  private queued: K[] = [];
+  private nextBatch: Promise<void> | undefined;
+
+  constructor(
+    private readonly batch: BatchFunction<K, V>,
+    makeMap: <T>() => KeyMap<K, T>,
+  ) {
+    this.answers = makeMap<V | Error>();
+    this.reading = makeMap<Promise<void>>();
+  }
+
+  /** The key's answer when known (an Error when its read failed), else undefined. */
+  answerOf(key: K): V | Error | undefined {
+    return this.answers.get(key);
+  }
+
+  /**
+   * Reads the keys not known yet, in the turn's batch. Undefined when every key is known; else a
+   * promise that resolves (never rejects) once every one is: their answers are then `answerOf`.
+   */
+  request(keys: Iterable<K>): Promise<void> | undefined {
+    let first: Promise<void> | undefined;
+    let more: Array<Promise<void>> | undefined;
+    for (const key of keys) {
+      const waiting = this.requestOne(key);
+      if (!waiting) continue;
+      if (!first) first = waiting;
+      else if (waiting !== first && !more?.includes(waiting)) (more ??= []).push(waiting);
+    }
+    return more ? Promise.all([first!, ...more]).then(nothing) : first;
+  }
+
+  /** `request` of one key. */
+  requestOne(key: K): Promise<void> | undefined {
+    if (this.answers.get(key) !== undefined) return undefined;
+    let waiting = this.reading.get(key);
+    if (!waiting) {
+      waiting = this.enqueue(key);
+      this.reading.set(key, waiting);
+    }
+    return waiting;
+  }
+
+  /** Its answer, at once when known: a promise only while it is read. An Error answer rejects. */
+  current(key: K): V | Promise<V> {
+    const known = this.answers.get(key);
+    if (known !== undefined) return known instanceof Error ? Promise.reject(known) : known;
+    return this.requestOne(key)!.then(() => this.settled(key));
+  }
+
+  /** Its answer as a promise, as DataLoader's `load`. */
+  load(key: K): Promise<V> {
+    const known = this.current(key);
+    return known instanceof Promise ? known : Promise.resolve(known);
+  }
+
+  /** Gives a key its answer unless it has one or is being read (DataLoader's `prime`). */
+  prime(key: K, value: V): void {
+    if (this.answers.get(key) === undefined && this.reading.get(key) === undefined) this.answers.set(key, value);
+  }
+
+  private settled(key: K): V {
+    const answer = this.answers.get(key)!;
+    if (answer instanceof Error) throw answer;
+    return answer;
+  }
+
+  private enqueue(key: K): Promise<void> {
+    this.queued.push(key);
+    return (this.nextBatch ??= afterPromiseJobs().then(() => this.dispatch()));
+  }
+
+  private async dispatch(): Promise<void> {
+    const keys = this.queued;
+    this.queued = [];
+    this.nextBatch = undefined;
+    let answers: ReadonlyArray<V | Error>;
+    try {
+      answers = await this.batch(keys);
+      if (answers.length !== keys.length) throw new Error(`a batch of ${keys.length} keys answered ${answers.length} values`);
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      answers = keys.map(() => failure);
+    }
+    for (let i = 0; i < keys.length; i++) this.answers.set(keys[i], answers[i]);
+  }
+}
+
+function nothing(): void {}
