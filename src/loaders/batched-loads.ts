@@ -7,6 +7,8 @@
  * synchronously; waiting is on the batch's one promise. A request's in-flight state is then a few
  * entries per key instead of DataLoader's promise, callbacks and cache-hit closure per key and caller,
  * which scavenges found alive and copied (docs/benchmarks.md, "What a request keeps in flight").
+ * A failed read's Error stays its keys' answer for the rest of the unit of work (DataLoader would
+ * read them again at the next load): a request sees one outcome per document.
  */
 export interface KeyMap<K, V> {
   get(key: K): V | undefined;
