@@ -125,13 +125,14 @@ class RequestSessionGraph implements SessionGraphLoader {
    */
   private async loadCollection(loads: PlanLoads, collection: RelatedCollection, sessions: readonly SessionDoc[]): Promise<Array<Document[] | Error>> {
     const incoming = loads.plan.relations.filter((relation) => relation.to === collection && relation.from !== collection);
+    // the session itself, or a collection of the plan (one the plan does not load reaches nothing)
     const sources = [...new Set(incoming.map((relation) => relation.from))].map((from) => ({
-      loads: from === 'sessions' ? undefined : loads.collections.get(from as RelatedCollection),
+      loads: from === 'sessions' ? ('session' as const) : (loads.collections.get(from as RelatedCollection) ?? ('none' as const)),
       relations: incoming.filter((relation) => relation.from === from),
     }));
     const sourcesRead: Array<Promise<void>> = [];
     for (const source of sources) {
-      const read = source.loads?.request(sessions);
+      const read = typeof source.loads === 'string' ? undefined : source.loads.request(sessions);
       if (read && !sourcesRead.includes(read)) sourcesRead.push(read);
     }
     if (sourcesRead.length > 0) await Promise.all(sourcesRead);
@@ -141,7 +142,7 @@ class RequestSessionGraph implements SessionGraphLoader {
       try {
         const from: ReferenceSource[] = [];
         for (const source of sources) {
-          const docs = source.loads ? source.loads.answerOf(session)! : [session];
+          const docs = source.loads === 'session' ? [session] : source.loads === 'none' ? [] : source.loads.answerOf(session)!;
           if (docs instanceof Error) throw docs;
           from.push({ docs, relations: source.relations });
         }
