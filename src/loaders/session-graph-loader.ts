@@ -28,6 +28,12 @@ export interface SessionGraphLoader {
   /** Resolves when everything the plan reaches from the session is loaded (or failed: `stage` then throws); nothing once it is. */
   ready(plan: LoadPlan, session: SessionDoc): Promise<void> | undefined;
   /**
+   * Reads the plan of every session, so that the fields below them resolve at once, from documents
+   * read (no promise per field). Resolves when the reads are in, never rejects: a session that failed
+   * fails its own fields.
+   */
+  loadAll(plan: LoadPlan, sessions: readonly SessionDoc[]): Promise<void> | undefined;
+  /**
    * A stage of the session graph (docs/data-layer.md), made from loaded documents (loading those that are
    * not): the value itself when they all are.
    */
@@ -94,6 +100,15 @@ class RequestSessionGraph implements SessionGraphLoader {
     if (last && last.reads.length === more.length && last.reads.every((read, i) => read === more[i])) return last.all;
     loads.lastWait = { reads: more, all: Promise.all(more).then(nothing) };
     return loads.lastWait.all;
+  }
+
+  loadAll(plan: LoadPlan, sessions: readonly SessionDoc[]): Promise<void> | undefined {
+    const waiting: Array<Promise<void>> = [];
+    for (const collection of this.planLoads(plan).collections.values()) {
+      const read = collection.request(sessions);
+      if (read && !waiting.includes(read)) waiting.push(read);
+    }
+    return waiting.length === 0 ? undefined : waiting.length === 1 ? waiting[0] : Promise.all(waiting).then(nothing);
   }
 
   stage<S extends StageName>(stage: S, session: SessionDoc): MaybePromise<StageValues[S]> {

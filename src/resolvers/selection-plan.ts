@@ -51,12 +51,22 @@ const selectionsByOperation = new WeakMap<OperationDefinitionNode, Map<string, S
 
 /** The selection of the Session whose field is resolving. */
 export function sessionSelection(info: GraphQLResolveInfo): SessionSelection {
+  return selectionsOf(info).get(pathKey(info.path.prev)) ?? EMPTY_SELECTION;
+}
+
+/** The selection of the Sessions the resolving field returns, at `below` under it (`edges.node` of a connection). */
+export function returnedSessionSelection(info: GraphQLResolveInfo, below?: string): SessionSelection {
+  const key = pathKey(info.path);
+  return selectionsOf(info).get(below ? `${key}.${below}` : key) ?? EMPTY_SELECTION;
+}
+
+function selectionsOf(info: GraphQLResolveInfo): Map<string, SessionSelection> {
   let selections = selectionsByOperation.get(info.operation);
   if (!selections) {
     selections = planOperation(info.schema, info.operation, info.fragments);
     selectionsByOperation.set(info.operation, selections);
   }
-  return selections.get(pathKey(info.path.prev)) ?? EMPTY_SELECTION;
+  return selections;
 }
 
 function pathKey(path: Path | undefined): string {

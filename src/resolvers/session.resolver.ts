@@ -5,7 +5,7 @@ import type { SessionDoc } from '../data-model/documents';
 import { SESSION_GRAPH, stageCollection, type StageName, type StageValues } from '../data-model/session-graph';
 import { markAll } from './related';
 import { isPromise, type MaybePromise } from '../loaders/maybe-promise';
-import { sessionSelection } from './selection-plan';
+import { returnedSessionSelection, sessionSelection } from './selection-plan';
 import { badUserInput } from '../errors/codes';
 import { readableSession, readableSessionPage } from '../policy/readable-sessions';
 import type { RequestContext } from '../context/request-context';
@@ -28,8 +28,15 @@ export class SessionResolver {
     nullable: true,
     description: 'A session by id; null when it does not exist or the caller may not read it.',
   })
-  session(@Arg('_id', () => ObjectIdScalar, { description: 'The session’s id.' }) id: ObjectId, @Ctx() ctx: RequestContext) {
-    return readableSession(ctx, id);
+  async session(
+    @Arg('_id', () => ObjectIdScalar, { description: 'The session’s id.' }) id: ObjectId,
+    @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<SessionDoc | null> {
+    const session = await readableSession(ctx, id);
+    // what the selection reads below it, read before its fields resolve: they then resolve at once
+    if (session) await ctx.sessionGraph.loadAll(returnedSessionSelection(info).plan, [session]);
+    return session;
   }
 
   @Query(() => SessionConnection, {
@@ -38,6 +45,7 @@ export class SessionResolver {
   async sessions(
     @Args(() => SessionsArgs) { teamId, first, after, status, appId }: SessionsArgs,
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<SessionConnection> {
     if (first < 0 || first > MAX_PAGE_SIZE) throw badUserInput(`first must be between 0 and ${MAX_PAGE_SIZE}; got ${first}`);
     const page = await readableSessionPage(ctx, {
@@ -47,6 +55,7 @@ export class SessionResolver {
       status: status ?? undefined,
       appId: appId ?? undefined,
     });
+    await ctx.sessionGraph.loadAll(returnedSessionSelection(info, 'edges.node').plan, page.sessions);
     return connectionOf('session', page.sessions, page.hasNextPage, after) as unknown as SessionConnection;
   }
 
