@@ -45,14 +45,29 @@ describe('batched loads', () => {
   });
 
   it('waits on every batch a set of keys is spread over', async () => {
-    const { loads, batches } = recordingLoader();
-    const early = loads.request(['a'])!;
-    await early;
-    const pending = loads.request(['b'])!;
-    const both = loads.request(['b', 'c', 'a']);
-    expect(both).toBe(pending); // a is known, b and c are in the batch under way
+    // the first batch is held open until the test lets it answer
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const batches: string[][] = [];
+    const loads = new BatchedLoads<string, string>(async (keys) => {
+      batches.push([...keys]);
+      if (batches.length === 1) await held;
+      return keys.map((key) => `value of ${key}`);
+    }, stringMap);
+    const first = loads.request(['a'])!;
+    await new Promise((resolve) => setImmediate(resolve)); // the first batch is dispatched, and waits
+    const both = loads.request(['a', 'b'])!; // a in the first batch, b in a new one
+    expect(both).not.toBe(first);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(loads.answerOf('b')).toBe('value of b'); // the second batch is in...
+    let settled = false;
+    void both.then(() => (settled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false); // ...but a is not: both are waited for
+    release();
     await both;
-    expect(batches).toEqual([['a'], ['b', 'c']]);
+    expect([loads.answerOf('a'), loads.answerOf('b')]).toEqual(['value of a', 'value of b']);
+    expect(batches).toEqual([['a'], ['b']]);
   });
 
   it('a failed batch answers its error for each of its keys, and only for those', async () => {
@@ -63,6 +78,21 @@ describe('batched loads', () => {
     expect(failing.loads.answerOf('a')).toBe(failure);
     await expect(failing.loads.current('a')).rejects.toBe(failure);
     expect(await healthy.loads.load('a')).toBe('value of a');
+  });
+
+  it('a failed batch leaves the next batch of the same loader alone', async () => {
+    let calls = 0;
+    const loads = new BatchedLoads<string, string>(async (keys) => {
+      calls += 1;
+      if (calls === 1) throw new Error('read failed');
+      return keys.map((key) => `value of ${key}`);
+    }, stringMap);
+    await loads.request(['a']);
+    expect(loads.answerOf('a')).toBeInstanceOf(Error);
+    expect(await loads.load('b')).toBe('value of b');
+    // the failed key keeps its error for the unit of work: not read again
+    await expect(loads.load('a')).rejects.toThrow('read failed');
+    expect(calls).toBe(2);
   });
 
   it('an Error answered for one key fails that key alone', async () => {

@@ -60,6 +60,12 @@ describe('commands per query follow the selection', () => {
       plus(base, MEMBER_LIST_POLICY)],
     ['the full graph of 50 sessions of one app', () => `{ sessions(teamId: "${team()}", first: 50, appId: "${gw.fixtures.apps.crewApp.toHexString()}") { nodes { ${FULL_GRAPH} } } }`,
       plus(FULL, MEMBER_LIST_POLICY)],
+    ['a stage field left out by @include reads nothing below the session', () => `{ session(_id: "${session()}") { name tools @include(if: false) { name } } }`, base],
+    ['a page whose stage field is skipped reads nothing below its sessions', () => `{ sessions(teamId: "${team()}", first: 20) { nodes { name tools @skip(if: true) { name } } } }`,
+      plus(base, MEMBER_LIST_POLICY)],
+    ['a page asked for as nodes and as edges, each with its own fields, reads each collection once', () => `{ sessions(teamId: "${team()}", first: 20) {
+      nodes { app { name } } edges { node { tools { name } } } } }`,
+      plus(base, MEMBER_LIST_POLICY, { 'find apps': 1, 'find crews': 1, 'find tasks': 1, 'find agents': 1, 'find tools': 1 })],
     ['viewer', () => '{ viewer { name orgs { name } } }', { 'find accounts': 1 }],
   ];
 

@@ -66,6 +66,7 @@ export function documentsOf({ loaders, keys }: References): Document[] {
   for (let i = 0; i < keys.length; i++) {
     const answer = loaders[i].answerOf(keys[i]);
     if (answer instanceof Error) throw answer;
+    if (answer === undefined) throw new Error('a reference was taken before it was read');
     if (answer) docs.push(answer);
   }
   return docs;

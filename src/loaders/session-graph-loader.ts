@@ -25,7 +25,7 @@ import { hexOf } from '../db/object-id';
 const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
 
 export interface SessionGraphLoader {
-  /** Resolves when everything the plan reaches from the session is loaded (or failed: `stage` then throws); nothing once it is. */
+  /** Resolves when everything the plan reaches from the session is read (a failed read: `stage` then fails as it did); nothing once it is. */
   ready(plan: LoadPlan, session: SessionDoc): Promise<void> | undefined;
   /**
    * Reads the plan of every session, so that the fields below them resolve at once, from documents
@@ -74,8 +74,6 @@ interface PlanLoads {
 class RequestSessionGraph implements SessionGraphLoader {
   private readonly plans = new Map<string, PlanLoads>();
   private readonly stages = new Map<string, MaybePromise<Document[]>>();
-  // a session whose plan failed to load: its stages fail with it
-  private readonly failed = new Map<string, Error>();
 
   constructor(private readonly loaders: Loaders) {}
 
@@ -92,7 +90,7 @@ class RequestSessionGraph implements SessionGraphLoader {
       if (!first) first = waiting;
       else if (waiting !== first && !more?.includes(waiting)) (more ??= []).push(waiting);
     }
-    // a session that fails is failed by its stages (`stage`)
+    // a session whose reads fail is failed by its stages: they meet the same error (`stage`)
     if (!more) return first;
     more.unshift(first!);
     // the sessions of a batch wait for the same reads: one promise for them all
@@ -112,8 +110,6 @@ class RequestSessionGraph implements SessionGraphLoader {
   }
 
   stage<S extends StageName>(stage: S, session: SessionDoc): MaybePromise<StageValues[S]> {
-    const failure = this.failed.get(hexOf(session._id));
-    if (failure) throw failure;
     const list = this.stageList(stage, session);
     if (SESSION_GRAPH[stage].many) return list as MaybePromise<StageValues[S]>;
     return andThen(list, firstOrNull) as MaybePromise<StageValues[S]>;
@@ -157,7 +153,8 @@ class RequestSessionGraph implements SessionGraphLoader {
       try {
         const from: ReferenceSource[] = [];
         for (const source of sources) {
-          const docs = source.loads === 'session' ? [session] : source.loads === 'none' ? [] : source.loads.answerOf(session)!;
+          const docs = source.loads === 'session' ? [session] : source.loads === 'none' ? [] : source.loads.answerOf(session);
+          if (docs === undefined) throw new Error(`the ${collection} batch ran before its sources were read`);
           if (docs instanceof Error) throw docs;
           from.push({ docs, relations: source.relations });
         }
@@ -165,25 +162,18 @@ class RequestSessionGraph implements SessionGraphLoader {
         whenRead(references, read);
         found.push(references);
       } catch (error) {
-        found.push(this.failedSession(session, error));
+        found.push(asError(error));
       }
     }
     if (read.length > 0) await Promise.all(read);
-    return sessions.map((session, i) => {
-      const references = found[i];
+    return found.map((references) => {
       if (references instanceof Error) return references;
       try {
         return documentsOf(references);
       } catch (error) {
-        return this.failedSession(session, error);
+        return asError(error);
       }
     });
-  }
-
-  private failedSession(session: SessionDoc, error: unknown): Error {
-    const failure = asError(error);
-    if (!this.failed.has(hexOf(session._id))) this.failed.set(hexOf(session._id), failure);
-    return failure;
   }
 
   // A stage's list, or the promise of it until it is made; kept for the request.

@@ -39,14 +39,21 @@ const FIELD_RELATIONS = new Map<string, readonly Relation[]>([
 /** The fields whose resolvers read a mark (`viaOf`): a Node's `id` (./node.resolver.ts) and an App's `sharingConfig` (./sharing-config.resolver.ts). */
 const MARK_READERS = new Set(['id', 'sharingConfig']);
 
+const CONDITIONS = new Set(['skip', 'include']);
+
 /** What a Session's selection reads below it. */
 export interface SessionSelection {
   plan: LoadPlan;
   /** Its documents must carry their marks: a field below reads them. */
   marks: boolean;
+  /**
+   * Its plan may be read before any of its fields resolves: no `@skip` or `@include` on the way to the
+   * Session or below it (a skipped field must not be read for).
+   */
+  eager: boolean;
 }
 
-const EMPTY_SELECTION: SessionSelection = { plan: loadPlan([]), marks: false };
+const EMPTY_SELECTION: SessionSelection = { plan: loadPlan([]), marks: false, eager: false };
 const selectionsByOperation = new WeakMap<OperationDefinitionNode, Map<string, SessionSelection>>();
 
 /** The selection of the Session whose field is resolving. */
@@ -54,11 +61,29 @@ export function sessionSelection(info: GraphQLResolveInfo): SessionSelection {
   return selectionsOf(info).get(pathKey(info.path.prev)) ?? EMPTY_SELECTION;
 }
 
-/** The selection of the Sessions the resolving field returns, at `below` under it (`edges.node` of a connection). */
-export function returnedSessionSelection(info: GraphQLResolveInfo, below?: string): SessionSelection {
+/**
+ * The selections of the Sessions the resolving field returns: itself (`depth` 0), or those of its
+ * connection (`nodes`, `edges.node`, under any alias: `depth` 2).
+ */
+export function returnedSessionSelections(info: GraphQLResolveInfo, depth: 0 | 2): SessionSelection[] {
+  const selections = selectionsOf(info);
+  let byField = returnedByOperation.get(selections);
+  if (!byField) returnedByOperation.set(selections, (byField = new Map()));
   const key = pathKey(info.path);
-  return selectionsOf(info).get(below ? `${key}.${below}` : key) ?? EMPTY_SELECTION;
+  let found = byField.get(key);
+  if (!found) {
+    found = [];
+    const levels = key.split('.').length;
+    for (const [at, selection] of selections) {
+      if (at === key ? depth === 0 : at.startsWith(`${key}.`) && at.split('.').length - levels <= depth) found.push(selection);
+    }
+    byField.set(key, found);
+  }
+  return found;
 }
+
+// the selections a root field returns, by its response key, once per operation
+const returnedByOperation = new WeakMap<Map<string, SessionSelection>, Map<string, SessionSelection[]>>();
 
 function selectionsOf(info: GraphQLResolveInfo): Map<string, SessionSelection> {
   let selections = selectionsByOperation.get(info.operation);
@@ -78,6 +103,7 @@ function pathKey(path: Path | undefined): string {
 function planOperation(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>): Map<string, SessionSelection> {
   const found = new Map<string, Set<Relation>>();
   const marked = new Set<Set<Relation>>();
+  const conditional = new Set<Set<Relation>>();
   const root = schema.getRootType(operation.operation);
   const sessionAt = (key: string) => {
     let relations = found.get(key);
@@ -85,16 +111,22 @@ function planOperation(schema: GraphQLSchema, operation: OperationDefinitionNode
     return relations;
   };
 
-  const walk = (selectionSet: SelectionSetNode, type: GraphQLNamedType, key: string, plan: Set<Relation> | null) => {
-    if (!plan && type.name === SESSION_TYPE) plan = sessionAt(key);
+  // `skipped`: a selection on the way to this one has `@skip` or `@include`
+  const walk = (selectionSet: SelectionSetNode, type: GraphQLNamedType, key: string, plan: Set<Relation> | null, skipped: boolean) => {
+    if (!plan && type.name === SESSION_TYPE) {
+      plan = sessionAt(key);
+      if (skipped) conditional.add(plan);
+    }
     for (const selection of selectionSet.selections) {
+      const mayBeSkipped = skipped || (selection.directives ?? []).some((directive) => CONDITIONS.has(directive.name.value));
+      if (plan && mayBeSkipped) conditional.add(plan);
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
         const fragment = fragments[selection.name.value];
         const on = fragment && schema.getType(fragment.typeCondition.name.value);
-        if (on) walk(fragment.selectionSet, on, key, plan);
+        if (on) walk(fragment.selectionSet, on, key, plan, mayBeSkipped);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const on = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
-        if (on) walk(selection.selectionSet, on, key, plan);
+        if (on) walk(selection.selectionSet, on, key, plan, mayBeSkipped);
       } else if (isObjectType(type) || isInterfaceType(type)) {
         // below the Session (a Session's own id and sharingConfig read the Session itself)
         if (plan && type.name !== SESSION_TYPE && MARK_READERS.has(selection.name.value)) marked.add(plan);
@@ -102,10 +134,12 @@ function planOperation(schema: GraphQLSchema, operation: OperationDefinitionNode
         if (!field || !selection.selectionSet) continue;
         for (const relation of plan ? (FIELD_RELATIONS.get(`${type.name}.${field.name}`) ?? []) : []) plan!.add(relation);
         const childKey = key ? `${key}.${selection.alias?.value ?? field.name}` : (selection.alias?.value ?? field.name);
-        walk(selection.selectionSet, getNamedType(field.type), childKey, plan);
+        walk(selection.selectionSet, getNamedType(field.type), childKey, plan, mayBeSkipped);
       }
     }
   };
-  if (root) walk(operation.selectionSet, root, '', null);
-  return new Map([...found].map(([key, relations]) => [key, { plan: loadPlan(relations), marks: marked.has(relations) }]));
+  if (root) walk(operation.selectionSet, root, '', null, false);
+  return new Map(
+    [...found].map(([key, relations]) => [key, { plan: loadPlan(relations), marks: marked.has(relations), eager: !conditional.has(relations) }]),
+  );
 }

@@ -5,7 +5,7 @@ import type { SessionDoc } from '../data-model/documents';
 import { SESSION_GRAPH, stageCollection, type StageName, type StageValues } from '../data-model/session-graph';
 import { markAll } from './related';
 import { isPromise, type MaybePromise } from '../loaders/maybe-promise';
-import { returnedSessionSelection, sessionSelection } from './selection-plan';
+import { returnedSessionSelections, sessionSelection, type SessionSelection } from './selection-plan';
 import { badUserInput } from '../errors/codes';
 import { readableSession, readableSessionPage } from '../policy/readable-sessions';
 import type { RequestContext } from '../context/request-context';
@@ -35,7 +35,7 @@ export class SessionResolver {
   ): Promise<SessionDoc | null> {
     const session = await readableSession(ctx, id);
     // what the selection reads below it, read before its fields resolve: they then resolve at once
-    if (session) await ctx.sessionGraph.loadAll(returnedSessionSelection(info).plan, [session]);
+    if (session) await readFirst(ctx, returnedSessionSelections(info, 0), [session]);
     return session;
   }
 
@@ -55,7 +55,7 @@ export class SessionResolver {
       status: status ?? undefined,
       appId: appId ?? undefined,
     });
-    await ctx.sessionGraph.loadAll(returnedSessionSelection(info, 'edges.node').plan, page.sessions);
+    await readFirst(ctx, returnedSessionSelections(info, 2), page.sessions);
     return connectionOf('session', page.sessions, page.hasNextPage, after) as unknown as SessionConnection;
   }
 
@@ -97,6 +97,14 @@ export class SessionResolver {
   datasources(@Root() session: SessionDoc, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
     return sessionStage(ctx, info, session, 'datasources');
   }
+}
+
+/** Reads what the selections read below the sessions, before their fields resolve (those that may be skipped wait for their fields). */
+async function readFirst(ctx: RequestContext, selections: SessionSelection[], sessions: readonly SessionDoc[]): Promise<void> {
+  // all started in one turn: their reads share the batches
+  const reads: Array<Promise<void> | undefined> = [];
+  for (const selection of selections) if (selection.eager) reads.push(ctx.sessionGraph.loadAll(selection.plan, sessions));
+  await Promise.all(reads);
 }
 
 function sessionStage<S extends StageName>(ctx: RequestContext, info: GraphQLResolveInfo, session: SessionDoc, stage: S): MaybePromise<StageValues[S]> {
