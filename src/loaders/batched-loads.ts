@@ -51,15 +51,9 @@ export class BatchedLoads<K, V> {
    * promise that resolves (never rejects) once every one is: their answers are then `answerOf`.
    */
   request(keys: Iterable<K>): Promise<void> | undefined {
-    let first: Promise<void> | undefined;
-    let more: Array<Promise<void>> | undefined;
-    for (const key of keys) {
-      const waiting = this.requestOne(key);
-      if (!waiting) continue;
-      if (!first) first = waiting;
-      else if (waiting !== first && !more?.includes(waiting)) (more ??= []).push(waiting);
-    }
-    return more ? Promise.all([first!, ...more]).then(nothing) : first;
+    const reads = new Reads();
+    for (const key of keys) reads.add(this.requestOne(key));
+    return reads.all();
   }
 
   /** `request` of one key. */
@@ -115,6 +109,23 @@ export class BatchedLoads<K, V> {
       answers = keys.map(() => failure);
     }
     for (let i = 0; i < keys.length; i++) this.answers.set(keys[i], answers[i]);
+  }
+}
+
+/** The reads to wait for, each batch once (a set of keys is mostly in one). */
+export class Reads {
+  private first: Promise<void> | undefined;
+  private more: Array<Promise<void>> | undefined;
+
+  add(read: Promise<void> | undefined): void {
+    if (!read || read === this.first) return;
+    if (!this.first) this.first = read;
+    else if (!this.more?.includes(read)) (this.more ??= []).push(read);
+  }
+
+  /** One promise for them all (never rejects: batches do not); undefined when there are none. */
+  all(): Promise<void> | undefined {
+    return this.more ? Promise.all([this.first!, ...this.more]).then(nothing) : this.first;
   }
 }
 

@@ -5,6 +5,7 @@ import { referencesOf, teamOf, type Relation } from '../data-model/relations';
 import type { Loaders } from './index';
 import type { MaybePromise } from './maybe-promise';
 import type { TeamScopedKey, TeamScopedLoader } from './team-scoped-loader';
+import { Reads } from './batched-loads';
 import { hexOf } from '../db/object-id';
 
 /** The documents referenced through `relations` from `docs`, each once, in first-met order. */
@@ -44,8 +45,8 @@ export function referencesFrom(loaders: Loaders, sources: readonly ReferenceSour
   return found;
 }
 
-/** Reads those of the references the request has not read: adds to `waiting` the reads to wait for (none when it has them all). */
-export function whenRead(references: References, waiting: Array<Promise<void>> = []): Array<Promise<void>> {
+/** Reads those of the references the request has not read, adding their batches to `reads`. */
+export function whenRead(references: References, reads: Reads): void {
   const { loaders, keys } = references;
   let i = 0;
   while (i < keys.length) {
@@ -53,11 +54,9 @@ export function whenRead(references: References, waiting: Array<Promise<void>> =
     const loader = loaders[i];
     let end = i + 1;
     while (end < keys.length && loaders[end] === loader) end++;
-    const read = loader.request(end - i === keys.length ? keys : keys.slice(i, end));
-    if (read && !waiting.includes(read)) waiting.push(read);
+    reads.add(loader.request(end - i === keys.length ? keys : keys.slice(i, end)));
     i = end;
   }
-  return waiting;
 }
 
 /** The documents read for the references, without those that resolve to nothing; throws a failed read's Error. */
@@ -74,7 +73,8 @@ export function documentsOf({ loaders, keys }: References): Document[] {
 
 export function loadReferenced(loaders: Loaders, sources: readonly ReferenceSource[]): MaybePromise<Document[]> {
   const references = referencesFrom(loaders, sources);
-  const waiting = whenRead(references);
-  if (waiting.length === 0) return documentsOf(references);
-  return (waiting.length === 1 ? waiting[0] : Promise.all(waiting)).then(() => documentsOf(references));
+  const reads = new Reads();
+  whenRead(references, reads);
+  const read = reads.all();
+  return read ? read.then(() => documentsOf(references)) : documentsOf(references);
 }

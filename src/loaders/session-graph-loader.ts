@@ -19,7 +19,7 @@ import type { Loaders } from './index';
 import type { LoadPlan } from './load-plan';
 import { allOf, andThen, isPromise, type MaybePromise } from './maybe-promise';
 import { documentsOf, loadReferenced, referencesFrom, whenRead, type ReferenceSource, type References } from './referenced-documents';
-import { BatchedLoads, type KeyMap } from './batched-loads';
+import { BatchedLoads, Reads, type KeyMap } from './batched-loads';
 import { hexOf } from '../db/object-id';
 
 const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
@@ -61,8 +61,6 @@ const sessionKeyMap = <V>() => new SessionKeyMap<V>();
 interface PlanLoads {
   plan: LoadPlan;
   collections: Map<RelatedCollection, BatchedLoads<SessionDoc, Document[]>>;
-  /** The reads the last session to ask waited for, and the promise of them all. */
-  lastWait?: { reads: Array<Promise<void>>; all: Promise<void> };
 }
 
 /**
@@ -78,35 +76,22 @@ class RequestSessionGraph implements SessionGraphLoader {
   constructor(private readonly loaders: Loaders) {}
 
   ready(plan: LoadPlan, session: SessionDoc): Promise<void> | undefined {
-    const loads = this.planLoads(plan);
-    let first: Promise<void> | undefined;
-    let more: Array<Promise<void>> | undefined;
-    for (const collection of loads.collections.values()) {
+    let unread = false;
+    for (const collection of this.planLoads(plan).collections.values()) {
       const answer = collection.answerOf(session);
       if (answer instanceof Error) return Promise.reject(answer);
-      if (answer !== undefined) continue;
-      // the batch's promise, shared by its sessions: nothing is made per session
-      const waiting = collection.requestOne(session)!;
-      if (!first) first = waiting;
-      else if (waiting !== first && !more?.includes(waiting)) (more ??= []).push(waiting);
+      if (answer === undefined) unread = true;
     }
-    // a session whose reads fail is failed by its stages: they meet the same error (`stage`)
-    if (!more) return first;
-    more.unshift(first!);
-    // the sessions of a batch wait for the same reads: one promise for them all
-    const last = loads.lastWait;
-    if (last && last.reads.length === more.length && last.reads.every((read, i) => read === more[i])) return last.all;
-    loads.lastWait = { reads: more, all: Promise.all(more).then(nothing) };
-    return loads.lastWait.all;
+    // read: nothing to wait for (every field of a plan read first asks this). A session whose reads
+    // fail is failed by its stages: they meet the same error (`stage`)
+    return unread ? this.loadAll(plan, [session]) : undefined;
   }
 
   loadAll(plan: LoadPlan, sessions: readonly SessionDoc[]): Promise<void> | undefined {
-    const waiting: Array<Promise<void>> = [];
-    for (const collection of this.planLoads(plan).collections.values()) {
-      const read = collection.request(sessions);
-      if (read && !waiting.includes(read)) waiting.push(read);
-    }
-    return waiting.length === 0 ? undefined : waiting.length === 1 ? waiting[0] : Promise.all(waiting).then(nothing);
+    // the batches' promises, shared by their sessions: nothing is made per session
+    const reads = new Reads();
+    for (const collection of this.planLoads(plan).collections.values()) reads.add(collection.request(sessions));
+    return reads.all();
   }
 
   stage<S extends StageName>(stage: S, session: SessionDoc): MaybePromise<StageValues[S]> {
@@ -141,14 +126,12 @@ class RequestSessionGraph implements SessionGraphLoader {
       loads: from === 'sessions' ? ('session' as const) : (loads.collections.get(from as RelatedCollection) ?? ('none' as const)),
       relations: incoming.filter((relation) => relation.from === from),
     }));
-    const sourcesRead: Array<Promise<void>> = [];
-    for (const source of sources) {
-      const read = typeof source.loads === 'string' ? undefined : source.loads.request(sessions);
-      if (read && !sourcesRead.includes(read)) sourcesRead.push(read);
-    }
-    if (sourcesRead.length > 0) await Promise.all(sourcesRead);
+    const sourcesRead = new Reads();
+    for (const source of sources) if (typeof source.loads !== 'string') sourcesRead.add(source.loads.request(sessions));
+    const sourcesIn = sourcesRead.all();
+    if (sourcesIn) await sourcesIn;
     const found: Array<References | Error> = [];
-    const read: Array<Promise<void>> = [];
+    const read = new Reads();
     for (const session of sessions) {
       try {
         const from: ReferenceSource[] = [];
@@ -165,7 +148,8 @@ class RequestSessionGraph implements SessionGraphLoader {
         found.push(asError(error));
       }
     }
-    if (read.length > 0) await Promise.all(read);
+    const referencesIn = read.all();
+    if (referencesIn) await referencesIn;
     return found.map((references) => {
       if (references instanceof Error) return references;
       try {
@@ -205,5 +189,4 @@ class RequestSessionGraph implements SessionGraphLoader {
   }
 }
 
-const nothing = () => undefined;
 const firstOrNull = (docs: Document[]) => docs[0] ?? null;

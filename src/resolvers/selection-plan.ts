@@ -12,6 +12,8 @@
  */
 import {
   getNamedType,
+  GraphQLIncludeDirective,
+  GraphQLSkipDirective,
   isInterfaceType,
   isObjectType,
   Kind,
@@ -39,7 +41,7 @@ const FIELD_RELATIONS = new Map<string, readonly Relation[]>([
 /** The fields whose resolvers read a mark (`viaOf`): a Node's `id` (./node.resolver.ts) and an App's `sharingConfig` (./sharing-config.resolver.ts). */
 const MARK_READERS = new Set(['id', 'sharingConfig']);
 
-const CONDITIONS = new Set(['skip', 'include']);
+const CONDITIONS = new Set([GraphQLSkipDirective.name, GraphQLIncludeDirective.name]);
 
 /** What a Session's selection reads below it. */
 export interface SessionSelection {
