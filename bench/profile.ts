@@ -28,7 +28,7 @@ import { generateDemoData } from '../src/seed/generate';
 import { loadDemoData } from '../src/seed/load';
 import { packageOf, perfShares, shortPath, type PerfShares } from './perf-report';
 import { startHeapSampling, startLiveSampling, type Allocation } from './heap-sampling';
-import { targets } from './targets';
+import { crewSessions, targets } from './targets';
 
 const SECRET = 'bench-profile-secret-bench-profile-secret';
 
@@ -51,7 +51,8 @@ async function main(): Promise<void> {
   await loadDemoData(database.db, data);
   await database.client.close();
   const team = data.fixtures.teams.acmeMain.toHexString();
-  const target = targets(team, [data.fixtures.sessions.teamCrew.toHexString()]).find((t) => t.key === key);
+  // the sessions the bench rotates over, so that a profile is of what the bench measures
+  const target = targets(team, crewSessions(data, team)).find((t) => t.key === key);
   if (!target) throw new Error(`no target ${key}`);
   const dir = mkdtempSync(path.join(tmpdir(), 'gateway-profile-'));
   const flags = usePerf
@@ -81,14 +82,16 @@ async function main(): Promise<void> {
       if (match) resolve(match[1]);
     });
   });
-  const request = target.request(0);
+  let i = 0;
   const load = (seconds: number) => autocannon({
-    url: url + request.path,
-    method: target.method,
-    body: request.body,
+    url,
     connections: 10,
     duration: seconds,
-    headers: { authorization: `Bearer ${signLoginToken(data.fixtures.accounts.owner, SECRET)}`, 'content-type': 'application/json' },
+    requests: [{
+      method: target.method,
+      headers: { authorization: `Bearer ${signLoginToken(data.fixtures.accounts.owner, SECRET)}`, 'content-type': 'application/json' },
+      setupRequest: (request) => ({ ...request, ...target.request(i++) }),
+    }],
   });
   await load(Number(process.env.BENCH_WARMUP ?? 10)); // warm-up: V8 has optimized what runs hot, connections are open
   const perfData = path.join(dir, 'perf.data');

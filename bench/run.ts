@@ -30,7 +30,7 @@ import { databaseKind, startDatabaseServer, type DatabaseServer } from '../src/d
 import { generateDemoData, type DemoData } from '../src/seed/generate';
 import { loadDemoData } from '../src/seed/load';
 import { measureCommandCounts, type CommandCounts } from './command-counts';
-import { targets, type Target } from './targets';
+import { crewSessions, targets, type Target } from './targets';
 import { conversationOf } from './conversation';
 import { measureLive, type LiveResult } from './live';
 
@@ -175,14 +175,6 @@ function startServer(uri: string, script: string, variant: string[] = []): Promi
 }
 
 /** Crew sessions of the team that the benchmark's caller (the org owner) reads, up to 50. */
-function crewSessions(data: DemoData, teamId: string): string[] {
-  const crewApps = new Set(data.collections.apps.filter((app) => app.type === 'crew' && String(app.teamId) === teamId).map((app) => String(app._id)));
-  return data.collections.sessions
-    .filter((s) => String(s.teamId) === teamId && crewApps.has(String(s.appId)))
-    .slice(-50)
-    .map((s) => String(s._id));
-}
-
 /** Every session of the team (the benchmark's caller, the org owner, reads them all), newest first. */
 function teamSessions(data: DemoData, teamId: string): string[] {
   return data.collections.sessions.filter((s) => String(s.teamId) === teamId).map((s) => String(s._id)).reverse();

@@ -1,3 +1,4 @@
+import type { DemoData } from '../src/seed/generate';
 import type { Conversation } from './conversation';
 
 /** The benchmark targets: what each one requests, for a rotating list of crew sessions. */
@@ -74,4 +75,13 @@ function baseTargets(teamId: string, sessionIds: string[], conversation: Convers
       },
     },
   ];
+}
+
+/** The crew sessions the targets rotate over: the team's last 50. */
+export function crewSessions(data: DemoData, teamId: string): string[] {
+  const crewApps = new Set(data.collections.apps.filter((app) => app.type === 'crew' && String(app.teamId) === teamId).map((app) => String(app._id)));
+  return data.collections.sessions
+    .filter((s) => String(s.teamId) === teamId && crewApps.has(String(s.appId)))
+    .slice(-50)
+    .map((s) => String(s._id));
 }

@@ -1,0 +1,57 @@
+import { ObjectId } from 'mongodb';
+
+const HEX = Symbol('hex');
+type Spelled = ObjectId & { [HEX]?: string };
+
+/**
+ * The id's lowercase hex, spelled once and kept on the id: the loaders' keys, the policy and the
+ * ObjectId scalar ask the same ids for it many times a request, and each spelling builds 12 strings.
+ * Kept on the id rather than in bson's cache (`ObjectId.cacheHexString`), a process-wide WeakMap:
+ * with tens of thousands of subscriptions its ephemerons slowed every full collection and each growth
+ * of its table stalled the event loop. Not enumerable, so an id still equals an unspelled one.
+ */
+export function hexOf(id: ObjectId): string {
+  const kept = (id as Spelled)[HEX];
+  if (kept !== undefined) return kept;
+  return keepHex(id, id.toHexString());
+}
+
+/** An id from 24 lowercase hex characters, keeping that spelling. */
+export function objectIdOfHex(hex: string): ObjectId {
+  const id = new ObjectId(hex);
+  keepHex(id, hex);
+  return id;
+}
+
+function keepHex(id: ObjectId, hex: string): string {
+  Object.defineProperty(id, HEX, { value: hex });
+  return hex;
+}
+
+/** 24 lowercase hex characters: the only id spelling the gateway accepts from callers (docs/api-reference.md). */
+export const OBJECT_ID_PATTERN = /^[0-9a-f]{24}$/;
+
+export function isObjectIdHex(value: unknown): value is string {
+  return typeof value === 'string' && OBJECT_ID_PATTERN.test(value);
+}
+
+/**
+ * A stored reference as an ObjectId, or null when it is not one. References are ObjectIds in
+ * Agentcloud's data, but some (apps.createdBy) are hex strings, so both spellings are read.
+ */
+export function asObjectId(value: unknown): ObjectId | null {
+  if (value instanceof ObjectId) return value;
+  if (typeof value === 'string' && /^[0-9a-fA-F]{24}$/.test(value)) return new ObjectId(value);
+  return null;
+}
+
+/** The lowercase hex of a stored id (ObjectId or string), or null. */
+export function idHex(value: unknown): string | null {
+  const id = asObjectId(value);
+  return id === null ? null : hexOf(id);
+}
+
+/** The ids, each once, in first-met order. */
+export function uniqueIds(ids: readonly ObjectId[]): ObjectId[] {
+  return [...new Map(ids.map((id) => [hexOf(id), id])).values()];
+}
