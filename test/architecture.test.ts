@@ -1,6 +1,7 @@
 /**
  * The layers point down, read from the code's own imports: no import circle among the files of src/,
- * and the data layers (db, data-model, loaders, policy) never import from the surfaces above them.
+ * the data layers (db, data-model, loaders, policy) never import from the surfaces above them, and the
+ * base layers (errors, data-model, db) stand on each other only.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -100,6 +101,21 @@ it('keeps db/, data-model/, loaders/ and policy/ free of server/, resolvers/ and
   expect(upwardImports()).toEqual([]);
 });
 
+/** The base layers stand on each other only: errors/ on nothing of src/, data-model/ on errors/, db/ on both. */
+const BASE_LAYERS: Record<string, string[]> = { errors: ['errors'], 'data-model': ['data-model', 'errors'], db: ['db', 'data-model', 'errors'] };
+
+function baseLayerImports(): string[] {
+  const folderOf = (file: string) => relative(file).split(path.sep)[0];
+  return [...graph].flatMap(([file, imports]) => {
+    const allowed = BASE_LAYERS[folderOf(file)];
+    return allowed ? imports.filter((target) => !allowed.includes(folderOf(target))).map((target) => `${relative(file)} -> ${relative(target)}`) : [];
+  });
+}
+
+it('keeps errors/, data-model/ and db/ at the bottom, in that order', () => {
+  expect(baseLayerImports()).toEqual([]);
+});
+
 it('would see a circle and an upward import (the checks can fail)', () => {
   const scratch = path.join(SRC, 'loaders', 'scratch.ts');
   graph.set(scratch, [path.join(SRC, 'server', 'app.ts'), scratch]);
@@ -109,6 +125,14 @@ it('would see a circle and an upward import (the checks can fail)', () => {
   } finally {
     graph.delete(scratch);
   }
+  const low = path.join(SRC, 'data-model', 'scratch.ts');
+  graph.set(low, [path.join(SRC, 'db', 'connect.ts'), path.join(SRC, 'errors', 'codes.ts')]);
+  try {
+    expect(baseLayerImports()).toEqual(['data-model/scratch.ts -> db/connect.ts']);
+  } finally {
+    graph.delete(low);
+  }
   expect(circles()).toEqual([]);
   expect(upwardImports()).toEqual([]);
+  expect(baseLayerImports()).toEqual([]);
 });

@@ -8,7 +8,7 @@ import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { ObjectId } from 'mongodb';
 import type { AccountDoc } from '../data-model/documents';
-import { asObjectId, idHex } from '../db/object-id';
+import { asObjectId, idHex } from '../data-model/object-id';
 import { unauthenticated } from '../errors/codes';
 import type { Loaders } from '../loaders';
 import { hasBit, Permission } from './permission-bits';

@@ -5,7 +5,7 @@
  */
 import { ObjectId, type Document } from 'mongodb';
 import type { CollectionName, MessageDoc } from './documents';
-import { hexOf } from '../db/object-id';
+import { hexOf } from './object-id';
 
 /**
  * - `team`: every document has the `teamId` (and `orgId`) of the team that owns it, and is read only

@@ -9,7 +9,7 @@
  * reference of the wrong shape (a number where an id or a list is expected) is read as no reference.
  */
 import { ObjectId } from 'mongodb';
-import { asObjectId } from '../db/object-id';
+import { asObjectId } from './object-id';
 import type { AppDoc, CollectionName, DocumentTypes } from './documents';
 import type { RelatedCollection } from './collections';
 

@@ -5,7 +5,7 @@
  */
 import { MongoClient, type Db } from 'mongodb';
 import { databaseNameFromUri } from './database-name';
-import type { Logger } from '../observability/logger';
+import type { Logger } from 'pino';
 
 export interface Database {
   client: MongoClient;

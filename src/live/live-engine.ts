@@ -41,7 +41,7 @@ import { replayKeyId, type ReplayKey, type ReplayPage } from '../loaders/session
 import { AccessPolicy } from '../policy/access-policy';
 import { readableSession } from '../policy/readable-sessions';
 import { LiveStream } from './live-stream';
-import { hexOf } from '../db/object-id';
+import { hexOf } from '../data-model/object-id';
 
 /** Who subscribes: a connection, with the credentials it opened with. */
 export interface LiveCaller {

@@ -8,7 +8,7 @@ import type { AppDoc } from '../data-model/documents';
 import type { RequestReader } from './request-reader';
 import type { TeamScopedLoader } from './team-scoped-loader';
 import { isUsableDocument } from '../data-model/collections';
-import { hexOf } from '../db/object-id';
+import { hexOf } from '../data-model/object-id';
 
 export type AppsCreatedBy = (teamId: ObjectId, accountId: ObjectId) => Promise<AppDoc[]>;
 

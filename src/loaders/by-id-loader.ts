@@ -11,7 +11,7 @@ import type { CollectionName } from '../data-model/documents';
 import { removeSecrets, secretsProjection } from '../db/secrets';
 import { wholeBatch } from './query-options';
 import type { RequestReader } from './request-reader';
-import { hexOf } from '../db/object-id';
+import { hexOf } from '../data-model/object-id';
 
 export type ByIdLoader<T> = DataLoader<ObjectId, T | null, string>;
 

@@ -6,7 +6,7 @@ import type { Loaders } from './index';
 import type { MaybePromise } from './maybe-promise';
 import type { TeamScopedKey, TeamScopedLoader } from './team-scoped-loader';
 import { Reads } from './batched-loads';
-import { hexOf } from '../db/object-id';
+import { hexOf } from '../data-model/object-id';
 
 /** The documents referenced through `relations` from `docs`, each once, in first-met order. */
 export interface ReferenceSource {

@@ -20,7 +20,7 @@ import type { LoadPlan } from './load-plan';
 import { allOf, andThen, isPromise, type MaybePromise } from './maybe-promise';
 import { documentsOf, loadReferenced, referencesFrom, whenRead, type ReferenceSource, type References } from './referenced-documents';
 import { BatchedLoads, Reads, type KeyMap } from './batched-loads';
-import { hexOf } from '../db/object-id';
+import { hexOf } from '../data-model/object-id';
 
 const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
 

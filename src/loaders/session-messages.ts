@@ -16,7 +16,7 @@ import { isCompleted } from '../data-model/message-text';
 import { wholeBatch } from './query-options';
 import type { RequestReader } from './request-reader';
 import type { TeamScopedLoader } from './team-scoped-loader';
-import { hexOf, uniqueIds } from '../db/object-id';
+import { hexOf, uniqueIds } from '../data-model/object-id';
 
 export interface MessagePageKey {
   session: SessionDoc;

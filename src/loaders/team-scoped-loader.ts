@@ -10,7 +10,7 @@ import { removeSecrets, secretsProjection } from '../db/secrets';
 import { wholeBatch } from './query-options';
 import { BatchedLoads, type KeyMap } from './batched-loads';
 import type { RequestReader } from './request-reader';
-import { hexOf, idHex, uniqueIds } from '../db/object-id';
+import { hexOf, idHex, uniqueIds } from '../data-model/object-id';
 
 export interface TeamScopedKey {
   teamId: ObjectId;

@@ -12,7 +12,7 @@ import type { Viewer } from '../auth/identity';
 import { hasBit, Permission } from '../auth/permission-bits';
 import type { SessionDoc } from '../data-model/documents';
 import { RELATIONS } from '../data-model/relations';
-import { hexOf, idHex } from '../db/object-id';
+import { hexOf, idHex } from '../data-model/object-id';
 import type { Loaders } from '../loaders';
 import { follow } from '../loaders/follow';
 import { effectiveSharingMode, LISTED_MODES, OWNER_MODE, storedSharing } from '../data-model/sharing-mode';

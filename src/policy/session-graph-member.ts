@@ -13,7 +13,7 @@ import { COLLECTIONS, type CollectionSpec, type RelatedCollection } from '../dat
 import type { Loaders } from '../loaders';
 import { follow } from '../loaders/follow';
 import type { TeamScopedLoader } from '../loaders/team-scoped-loader';
-import { hexOf } from '../db/object-id';
+import { hexOf } from '../data-model/object-id';
 
 export async function findInSessionGraph(loaders: Loaders, session: SessionDoc, collection: CollectionName, id: ObjectId): Promise<Document | null> {
   if (collection === 'sessions') return session._id.equals(id) ? session : null;

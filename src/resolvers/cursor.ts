@@ -1,6 +1,6 @@
 /** Opaque Relay cursors over document ids, one kind per connection (a session's cursor is no message's). */
 import { ObjectId } from 'mongodb';
-import { hexOf, isObjectIdHex } from '../db/object-id';
+import { hexOf, isObjectIdHex } from '../data-model/object-id';
 import { badUserInput } from '../errors/codes';
 
 export type CursorKind = 'session' | 'message';

@@ -8,7 +8,7 @@
 import { ObjectId } from 'mongodb';
 import { COLLECTION_NAMES, typeNameOf } from '../data-model/collections';
 import type { CollectionName } from '../data-model/documents';
-import { hexOf } from '../db/object-id';
+import { hexOf } from '../data-model/object-id';
 
 const SESSION_TYPE = typeNameOf('sessions')!;
 

@@ -1,7 +1,7 @@
 /** The legacy routes' parameters, checked before anything else: a bad one is a 400 whatever the credentials. */
 import type { Request } from 'express';
 import { ObjectId } from 'mongodb';
-import { isObjectIdHex } from '../db/object-id';
+import { isObjectIdHex } from '../data-model/object-id';
 import { badUserInput } from '../errors/codes';
 
 export interface Params {

@@ -12,7 +12,7 @@ import type { Loaders } from '../loaders';
 import { follow } from '../loaders/follow';
 import { loadPlan } from '../loaders/load-plan';
 import type { SessionGraphLoader } from '../loaders/session-graph-loader';
-import { hexOf } from '../db/object-id';
+import { hexOf } from '../data-model/object-id';
 
 /** Every key of the body but `csrf`, in order. */
 export interface SessionBodyData {

@@ -5,7 +5,7 @@
  */
 import { GraphQLError, GraphQLScalarType, Kind, print, type ValueNode } from 'graphql';
 import type { ObjectId } from 'mongodb';
-import { idHex, isObjectIdHex, objectIdOfHex } from '../../db/object-id';
+import { idHex, isObjectIdHex, objectIdOfHex } from '../../data-model/object-id';
 import { badUserInput } from '../../errors/codes';
 
 function parse(value: unknown): ObjectId {
