@@ -6,6 +6,7 @@
 import 'reflect-metadata';
 import { createSecretKey } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import jwt from 'jsonwebtoken';
@@ -16,6 +17,9 @@ import { listen } from '../src/server/listen';
 import { startTracing } from '../src/observability/tracing';
 import { floorRouter } from './baselines/floor';
 import { webappStyleRouter } from './baselines/webapp-style';
+
+/** The paths the bench's own routes answer; the gateway answers every other. */
+const BENCH_PATHS = /^\/(?:__bench|baseline|floor)\//;
 
 async function main(): Promise<void> {
   const uri = process.env.MONGODB_URI!;
@@ -48,7 +52,8 @@ async function main(): Promise<void> {
     }
   };
 
-  const app = express();
+  // The bench's own routes: a router without an app of its own (see below)
+  const app = express.Router();
   // BENCH_TRACE_GC=1: the collector's pauses past 50 ms, on stderr (is a stall of the event loop a GC?)
   if (process.env.BENCH_TRACE_GC === '1') {
     new PerformanceObserver((list) => {
@@ -109,8 +114,20 @@ async function main(): Promise<void> {
   app.use(['/baseline', '/floor'], bearer);
   app.use(webappStyleRouter(database.db));
   app.use(floorRouter(database.db));
-  app.use(gateway.app);
-  const { server, url } = await listen(app, 0, '127.0.0.1');
+  // The gateway's app answers at the top, as in production, on requests made with its prototypes
+  // (src/server/server-classes.ts). The bench's routes answer on those same requests: an app of their
+  // own would give them its prototypes, a cost the baselines would pay and the gateway not.
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (!BENCH_PATHS.test(req.url ?? '')) return gateway.app(req, res);
+    // what Express's app.handle sets up
+    const request = req as Request;
+    const response = res as Response;
+    request.res = response;
+    response.req = request;
+    response.locals = Object.create(null) as Response['locals'];
+    app(request, response, () => response.status(404).json({ message: 'Not found', code: 404 }));
+  };
+  const { server, url } = await listen(handler, 0, '127.0.0.1', {}, gateway.app);
   gateway.subscriptions.attach(server);
   process.stdout.write(`BENCH_SERVER_URL=${url}\n`);
   // Exit through process.exit so that `--cpu-prof` writes its profile.

@@ -20,6 +20,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { RequestListener } from 'node:http';
+import { isExpressApp, serverClasses, type AppPrototypes } from './server-classes';
 
 export interface ServerTimeouts {
   keepAliveTimeoutMs: number;
@@ -38,6 +39,8 @@ export async function listen(
   port: number,
   host: string,
   timeouts: Partial<ServerTimeouts> = {},
+  // the Express app whose requests these are, when the handler is not the app itself
+  app: AppPrototypes | undefined = isExpressApp(handler) ? handler : undefined,
 ): Promise<{ server: http.Server; url: string }> {
   const settings = { ...DEFAULT_SERVER_TIMEOUTS, ...timeouts };
   const server = http.createServer(
@@ -46,6 +49,8 @@ export async function listen(
       headersTimeout: Math.min(settings.headersTimeoutMs, settings.requestTimeoutMs),
       requestTimeout: settings.requestTimeoutMs,
       connectionsCheckingInterval: 1000,
+      // an Express app's requests and responses are made with its prototypes (./server-classes.ts)
+      ...(app ? serverClasses(app) : {}),
     },
     handler,
   );

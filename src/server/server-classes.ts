@@ -1,0 +1,40 @@
+/**
+ * The request and response classes of an HTTP server that serves an Express app. Express gives every
+ * request and response its app's prototype as it takes them (`Object.setPrototypeOf` in
+ * `app.handle`), and V8 then runs everything that touches those objects on slower paths: about
+ * 0.085 ms of CPU per request on these machines, more than Express's routing itself. Made with the
+ * app's prototypes from the start, they need no change (setting the prototype an object has is a no-op).
+ */
+import http from 'node:http';
+import type { Socket } from 'node:net';
+
+/** What an Express app gives its requests and responses (`app.request`, `app.response`). */
+export interface AppPrototypes {
+  request: object;
+  response: object;
+}
+
+export function isExpressApp(handler: unknown): handler is AppPrototypes {
+  const { request, response } = (handler ?? {}) as Partial<AppPrototypes>;
+  return request instanceof http.IncomingMessage && response instanceof http.ServerResponse;
+}
+
+/** Node's http constructors are functions that initialise `this` (not classes). */
+type NodeConstructor = (this: object, ...args: unknown[]) => void;
+
+export function serverClasses({ request, response }: AppPrototypes): Pick<http.ServerOptions, 'IncomingMessage' | 'ServerResponse'> {
+  // Node's constructors run on objects made with the app's prototypes. Not Reflect.construct with a
+  // new.target: V8 lays out the objects it makes that way worse (slower than Express's change here).
+  function Request(this: http.IncomingMessage, socket: Socket): void {
+    (http.IncomingMessage as unknown as NodeConstructor).call(this, socket);
+  }
+  Request.prototype = request;
+  function Response(this: http.ServerResponse, req: http.IncomingMessage, options?: object): void {
+    (http.ServerResponse as unknown as NodeConstructor).call(this, req, options);
+  }
+  Response.prototype = response;
+  return {
+    IncomingMessage: Request as unknown as typeof http.IncomingMessage,
+    ServerResponse: Response as unknown as typeof http.ServerResponse,
+  };
+}
