@@ -174,7 +174,6 @@ function startServer(uri: string, script: string, variant: string[] = []): Promi
   });
 }
 
-/** Crew sessions of the team that the benchmark's caller (the org owner) reads, up to 50. */
 /** Every session of the team (the benchmark's caller, the org owner, reads them all), newest first. */
 function teamSessions(data: DemoData, teamId: string): string[] {
   return data.collections.sessions.filter((s) => String(s.teamId) === teamId).map((s) => String(s._id)).reverse();

@@ -52,8 +52,10 @@ async function main(): Promise<void> {
     }
   };
 
-  // The bench's own routes: a router without an app of its own (see below)
-  const app = express.Router();
+  // The bench's own routes, on an app that gives its requests the gateway's app's prototypes (see below)
+  const app = express();
+  app.request = gateway.app.request;
+  app.response = gateway.app.response;
   // BENCH_TRACE_GC=1: the collector's pauses past 50 ms, on stderr (is a stall of the event loop a GC?)
   if (process.env.BENCH_TRACE_GC === '1') {
     new PerformanceObserver((list) => {
@@ -115,18 +117,10 @@ async function main(): Promise<void> {
   app.use(webappStyleRouter(database.db));
   app.use(floorRouter(database.db));
   // The gateway's app answers at the top, as in production, on requests made with its prototypes
-  // (src/server/server-classes.ts). The bench's routes answer on those same requests: an app of their
-  // own would give them its prototypes, a cost the baselines would pay and the gateway not.
-  const handler = (req: IncomingMessage, res: ServerResponse) => {
-    if (!BENCH_PATHS.test(req.url ?? '')) return gateway.app(req, res);
-    // what Express's app.handle sets up
-    const request = req as Request;
-    const response = res as Response;
-    request.res = response;
-    response.req = request;
-    response.locals = Object.create(null) as Response['locals'];
-    app(request, response, () => response.status(404).json({ message: 'Not found', code: 404 }));
-  };
+  // (src/server/server-classes.ts). The bench's app answers on those same requests with the same
+  // prototypes, and so the gateway's settings (the baselines answer with res.end either way): prototypes
+  // of its own would be a change the baselines paid for and the gateway not.
+  const handler = (req: IncomingMessage, res: ServerResponse) => (BENCH_PATHS.test(req.url ?? '') ? app : gateway.app)(req, res);
   const { server, url } = await listen(handler, 0, '127.0.0.1', {}, gateway.app);
   gateway.subscriptions.attach(server);
   process.stdout.write(`BENCH_SERVER_URL=${url}\n`);

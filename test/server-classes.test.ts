@@ -23,6 +23,11 @@ async function serve(handler: http.RequestListener, app?: Parameters<typeof list
   return { server, url, seen };
 }
 
+async function close(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+}
+
 function expressApp() {
   const app = express();
   app.set('etag', 'weak');
@@ -49,7 +54,7 @@ it('makes an Express app’s requests and responses with its prototypes, and Exp
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');
   } finally {
-    server.close();
+    await close(server);
   }
 });
 
@@ -61,7 +66,7 @@ it('takes the prototypes of the app a wrapping handler serves', async () => {
     expect(seen.request).toBe(app.request);
     expect(seen.response).toBe(app.response);
   } finally {
-    server.close();
+    await close(server);
   }
 });
 
@@ -72,6 +77,6 @@ it('gives a handler that is no Express app Node’s own classes', async () => {
     expect(seen.request).toBe(http.IncomingMessage.prototype);
     expect(seen.response).toBe(http.ServerResponse.prototype);
   } finally {
-    server.close();
+    await close(server);
   }
 });

@@ -1,9 +1,9 @@
 /**
  * The request and response classes of an HTTP server that serves an Express app. Express gives every
  * request and response its app's prototype as it takes them (`Object.setPrototypeOf` in
- * `app.handle`), and V8 then runs everything that touches those objects on slower paths: about
- * 0.085 ms of CPU per request on these machines, more than Express's routing itself. Made with the
- * app's prototypes from the start, they need no change (setting the prototype an object has is a no-op).
+ * `app.handle`), and V8 then runs everything that touches those objects on slower paths (more CPU
+ * than Express's routing itself: docs/benchmarks.md). Made with the app's prototypes from the start,
+ * they need no change (setting the prototype an object has is a no-op).
  */
 import http from 'node:http';
 import type { Socket } from 'node:net';
@@ -25,16 +25,16 @@ type NodeConstructor = (this: object, ...args: unknown[]) => void;
 export function serverClasses({ request, response }: AppPrototypes): Pick<http.ServerOptions, 'IncomingMessage' | 'ServerResponse'> {
   // Node's constructors run on objects made with the app's prototypes. Not Reflect.construct with a
   // new.target: V8 lays out the objects it makes that way worse (slower than Express's change here).
-  function Request(this: http.IncomingMessage, socket: Socket): void {
+  function AppIncomingMessage(this: http.IncomingMessage, socket: Socket): void {
     (http.IncomingMessage as unknown as NodeConstructor).call(this, socket);
   }
-  Request.prototype = request;
-  function Response(this: http.ServerResponse, req: http.IncomingMessage, options?: object): void {
+  AppIncomingMessage.prototype = request;
+  function AppServerResponse(this: http.ServerResponse, req: http.IncomingMessage, options?: object): void {
     (http.ServerResponse as unknown as NodeConstructor).call(this, req, options);
   }
-  Response.prototype = response;
+  AppServerResponse.prototype = response;
   return {
-    IncomingMessage: Request as unknown as typeof http.IncomingMessage,
-    ServerResponse: Response as unknown as typeof http.ServerResponse,
+    IncomingMessage: AppIncomingMessage as unknown as typeof http.IncomingMessage,
+    ServerResponse: AppServerResponse as unknown as typeof http.ServerResponse,
   };
 }
