@@ -57,6 +57,8 @@ export interface SessionSelection {
 
 const EMPTY_SELECTION: SessionSelection = { plan: loadPlan([]), marks: false, eager: false };
 const selectionsByOperation = new WeakMap<OperationDefinitionNode, Map<string, SessionSelection>>();
+// the selections a root field returns, by its response key, once per operation
+const returnedByOperation = new WeakMap<Map<string, SessionSelection>, Map<string, SessionSelection[]>>();
 
 /** The selection of the Session whose field is resolving. */
 export function sessionSelection(info: GraphQLResolveInfo): SessionSelection {
@@ -83,9 +85,6 @@ export function returnedSessionSelections(info: GraphQLResolveInfo, depth: 0 | 2
   }
   return found;
 }
-
-// the selections a root field returns, by its response key, once per operation
-const returnedByOperation = new WeakMap<Map<string, SessionSelection>, Map<string, SessionSelection[]>>();
 
 function selectionsOf(info: GraphQLResolveInfo): Map<string, SessionSelection> {
   let selections = selectionsByOperation.get(info.operation);

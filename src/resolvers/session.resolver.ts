@@ -5,6 +5,7 @@ import type { SessionDoc } from '../data-model/documents';
 import { SESSION_GRAPH, stageCollection, type StageName, type StageValues } from '../data-model/session-graph';
 import { markAll } from './related';
 import { isPromise, type MaybePromise } from '../loaders/maybe-promise';
+import { Reads } from '../loaders/batched-loads';
 import { returnedSessionSelections, sessionSelection, type SessionSelection } from './selection-plan';
 import { badUserInput } from '../errors/codes';
 import { readableSession, readableSessionPage } from '../policy/readable-sessions';
@@ -102,9 +103,9 @@ export class SessionResolver {
 /** Reads what the selections read below the sessions, before their fields resolve (those that may be skipped wait for their fields). */
 async function readFirst(ctx: RequestContext, selections: SessionSelection[], sessions: readonly SessionDoc[]): Promise<void> {
   // all started in one turn: their reads share the batches
-  const reads: Array<Promise<void> | undefined> = [];
-  for (const selection of selections) if (selection.eager) reads.push(ctx.sessionGraph.loadAll(selection.plan, sessions));
-  await Promise.all(reads);
+  const reads = new Reads();
+  for (const selection of selections) if (selection.eager) reads.add(ctx.sessionGraph.loadAll(selection.plan, sessions));
+  await reads.all();
 }
 
 function sessionStage<S extends StageName>(ctx: RequestContext, info: GraphQLResolveInfo, session: SessionDoc, stage: S): MaybePromise<StageValues[S]> {
