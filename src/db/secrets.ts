@@ -4,7 +4,7 @@
  * secret to leak.
  */
 import type { Document } from 'mongodb';
-import { COLLECTIONS } from '../data-model/collections';
+import { COLLECTION_NAMES, COLLECTIONS } from '../data-model/collections';
 import type { CollectionName } from '../data-model/documents';
 
 /** Dotted paths of the fields that never leave the gateway, by collection. */
@@ -12,30 +12,36 @@ export function secretPaths(collection: CollectionName): readonly string[] {
   return COLLECTIONS[collection].secrets;
 }
 
+/** Each collection's secret paths cut into their segments, and its projection, made once. */
+const SECRET_SEGMENTS = {} as Record<CollectionName, ReadonlyArray<readonly string[]>>;
+const PROJECTIONS = {} as Record<CollectionName, Document | undefined>;
+for (const collection of COLLECTION_NAMES) {
+  const paths = secretPaths(collection);
+  SECRET_SEGMENTS[collection] = paths.map((path) => path.split('.'));
+  PROJECTIONS[collection] = paths.length === 0 ? undefined : Object.fromEntries(paths.map((path) => [path, 0]));
+}
+
 /**
  * A projection that excludes the secrets, so a real MongoDB never sends them. Some servers (the
  * embedded test double among them) ignore projections, hence `removeSecrets` as well.
  */
 export function secretsProjection(collection: CollectionName): Document | undefined {
-  const paths = secretPaths(collection);
-  if (paths.length === 0) return undefined;
-  return Object.fromEntries(paths.map((path) => [path, 0]));
+  return PROJECTIONS[collection];
 }
 
 /** Deletes the secret fields of `doc` in place (keys are removed, not blanked) and returns it. */
 export function removeSecrets<T extends Document>(collection: CollectionName, doc: T): T {
-  for (const path of secretPaths(collection)) {
-    deletePath(doc, path.split('.'));
-  }
+  for (const segments of SECRET_SEGMENTS[collection]) deletePath(doc, segments);
   return doc;
 }
 
-function deletePath(target: Document, segments: string[]): void {
-  const [head, ...rest] = segments;
-  if (rest.length === 0) {
-    delete target[head];
-    return;
+function deletePath(doc: Document, segments: readonly string[]): void {
+  let target: Document = doc;
+  const last = segments.length - 1;
+  for (let i = 0; i < last; i++) {
+    const next: unknown = target[segments[i]];
+    if (next === null || typeof next !== 'object') return;
+    target = next as Document;
   }
-  const next = target[head];
-  if (next !== null && typeof next === 'object') deletePath(next as Document, rest);
+  delete target[segments[last]];
 }
