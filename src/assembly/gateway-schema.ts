@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchemaSync, type PubSub } from 'type-graphql';
 import { resolvers } from '../resolvers';
+import { resolveEventsDirectly } from '../resolvers/live.resolver';
 import { resolveRelationsFromModel } from '../resolvers/relation-fields';
 import { describeRootTypes } from '../schema/root-types';
 import { reportStoredValueErrors } from '../schema/stored-values';
@@ -21,6 +22,6 @@ const NO_TOPICS: PubSub = {
 };
 
 export function buildGatewaySchema(): GraphQLSchema {
-  cached ??= resolveRelationsFromModel(reportStoredValueErrors(describeRootTypes(buildSchemaSync({ resolvers, validate: false, emitSchemaFile: false, pubSub: NO_TOPICS }))));
+  cached ??= resolveEventsDirectly(resolveRelationsFromModel(reportStoredValueErrors(describeRootTypes(buildSchemaSync({ resolvers, validate: false, emitSchemaFile: false, pubSub: NO_TOPICS })))));
   return cached;
 }

@@ -1,4 +1,5 @@
 /** The subscriptions (docs/live-updates.md), served by the live engine (src/live) over WebSocket. */
+import { isObjectType, type GraphQLSchema } from 'graphql';
 import { Arg, Resolver, Root, Subscription } from 'type-graphql';
 import type { ObjectId } from 'mongodb';
 import type { RequestContext } from '../context/request-context';
@@ -11,6 +12,26 @@ import { Message } from '../schema/types/message';
 import { Session } from '../schema/types/session';
 
 const MESSAGE_TYPE = nodeTypeName(CONVERSATION.collection);
+
+/**
+ * What each subscription's event resolves to. Set on the schema's fields directly (resolveEventsDirectly)
+ * rather than through type-graphql's wrapper, which works its parameters out on every call, through
+ * promises: at a reconnect storm, one event for each of tens of thousands of subscriptions.
+ */
+const EVENTS = {
+  sessionUpdated: (session: SessionDoc): SessionDoc => session,
+  messageAdded: (message: MessageDoc, args: { sessionId: ObjectId }): MessageDoc => reached(message, MESSAGE_TYPE, args.sessionId),
+};
+
+export function resolveEventsDirectly(schema: GraphQLSchema): GraphQLSchema {
+  const type = schema.getSubscriptionType();
+  for (const [name, resolve] of Object.entries(EVENTS)) {
+    const field = isObjectType(type) ? type.getFields()[name] : undefined;
+    if (!field) throw new Error(`The schema has no subscription ${name}`);
+    field.resolve = resolve as (root: unknown, args: unknown) => unknown;
+  }
+  return schema;
+}
 
 interface Subscribe<A> {
   args: A;
@@ -27,7 +48,7 @@ export class LiveResolver {
     },
   })
   sessionUpdated(@Arg('_id', () => ObjectIdScalar, { description: 'The session’s id.' }) _id: ObjectId, @Root() session: SessionDoc): SessionDoc {
-    return session;
+    return EVENTS.sessionUpdated(session);
   }
 
   @Subscription(() => Message, {
@@ -43,6 +64,6 @@ export class LiveResolver {
     @Arg('after', () => ObjectIdScalar, { nullable: true, description: 'The `_id` of the last message the client holds (from `Session.messages` or an earlier event): resume from there.' }) _after: ObjectId | null,
     @Root() message: MessageDoc,
   ): MessageDoc {
-    return reached(message, MESSAGE_TYPE, sessionId);
+    return EVENTS.messageAdded(message, { sessionId });
   }
 }
