@@ -41,6 +41,9 @@ import { badUserInput, ErrorCode, GatewayError } from '../../errors/codes';
 import { representationProblem } from '../../federation/references';
 import { ARGUMENT_SIZES, DOCUMENT_TYPES, LIST_SIZES, PAGE_SIZES } from '../../schema/cost-model';
 
+/** The arguments of a field that takes none. */
+const NO_ARGUMENTS: Record<string, unknown> = Object.freeze({});
+
 /** Most field selections visited, fragments expanded each time they are spread. */
 const MAX_QUERY_NODES = 10_000;
 
@@ -94,7 +97,8 @@ class CostWalk {
       // introspection is walked too, at no cost: its arguments and conditions are the caller's as well
       const field = fieldDefinition(schema, type, selection.name.value);
       if (!field) continue; // validation has refused unknown fields; nothing below one to compute
-      const args = getArgumentValues(field, selection, values);
+      // most fields take none: their arguments are `{}`, which graphql-js would make anew for each
+      const args = field.args.length > 0 ? getArgumentValues(field, selection, values) : NO_ARGUMENTS;
       const named = getNamedType(field.type);
       const own = isDocument(schema, named) ? 1 : 0;
       const below = selection.selectionSet ? this.selectionCost(selection.selectionSet, named) : 0;
@@ -106,6 +110,7 @@ class CostWalk {
 
 /** Whether `@include`/`@skip` keep the selection, with the request's variables. */
 function included(node: SelectionNode, values: Record<string, unknown>): boolean {
+  if (!node.directives?.length) return true;
   if (getDirectiveValues(GraphQLSkipDirective, node, values)?.if === true) return false;
   return getDirectiveValues(GraphQLIncludeDirective, node, values)?.if !== false;
 }
