@@ -14,18 +14,19 @@ export function secretPaths(collection: CollectionName): readonly string[] {
 
 /** Each collection's secret paths cut into their segments, and its projection, made once. */
 const SECRET_SEGMENTS = {} as Record<CollectionName, ReadonlyArray<readonly string[]>>;
-const PROJECTIONS = {} as Record<CollectionName, Document | undefined>;
+const PROJECTIONS = {} as Record<CollectionName, Readonly<Document> | undefined>;
 for (const collection of COLLECTION_NAMES) {
   const paths = secretPaths(collection);
   SECRET_SEGMENTS[collection] = paths.map((path) => path.split('.'));
-  PROJECTIONS[collection] = paths.length === 0 ? undefined : Object.fromEntries(paths.map((path) => [path, 0]));
+  // shared by every read: frozen, so that nothing can change it for the others
+  PROJECTIONS[collection] = paths.length === 0 ? undefined : Object.freeze(Object.fromEntries(paths.map((path) => [path, 0])));
 }
 
 /**
  * A projection that excludes the secrets, so a real MongoDB never sends them. Some servers (the
  * embedded test double among them) ignore projections, hence `removeSecrets` as well.
  */
-export function secretsProjection(collection: CollectionName): Document | undefined {
+export function secretsProjection(collection: CollectionName): Readonly<Document> | undefined {
   return PROJECTIONS[collection];
 }
 

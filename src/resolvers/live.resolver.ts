@@ -1,5 +1,5 @@
 /** The subscriptions (docs/live-updates.md), served by the live engine (src/live) over WebSocket. */
-import { isObjectType, type GraphQLSchema } from 'graphql';
+import { isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { Arg, Resolver, Root, Subscription } from 'type-graphql';
 import type { ObjectId } from 'mongodb';
 import type { RequestContext } from '../context/request-context';
@@ -14,21 +14,21 @@ import { Session } from '../schema/types/session';
 const MESSAGE_TYPE = nodeTypeName(CONVERSATION.collection);
 
 /**
- * What each subscription's event resolves to. Set on the schema's fields directly (resolveEventsDirectly)
- * rather than through type-graphql's wrapper, which works its parameters out on every call, through
- * promises: at a reconnect storm, one event for each of tens of thousands of subscriptions.
+ * Each subscription's event resolver, set on the schema's field (resolveEventsDirectly): type-graphql's
+ * wrapper works a resolver's parameters out through promises on every call, once per event here.
  */
-const EVENTS = {
+const EVENT_RESOLVERS = {
   sessionUpdated: (session: SessionDoc): SessionDoc => session,
   messageAdded: (message: MessageDoc, args: { sessionId: ObjectId }): MessageDoc => reached(message, MESSAGE_TYPE, args.sessionId),
 };
 
 export function resolveEventsDirectly(schema: GraphQLSchema): GraphQLSchema {
   const type = schema.getSubscriptionType();
-  for (const [name, resolve] of Object.entries(EVENTS)) {
-    const field = isObjectType(type) ? type.getFields()[name] : undefined;
+  if (!isObjectType(type)) throw new Error('The schema has no subscriptions');
+  for (const [name, resolve] of Object.entries(EVENT_RESOLVERS)) {
+    const field = type.getFields()[name];
     if (!field) throw new Error(`The schema has no subscription ${name}`);
-    field.resolve = resolve as (root: unknown, args: unknown) => unknown;
+    field.resolve = resolve as GraphQLFieldResolver<unknown, unknown>;
   }
   return schema;
 }
@@ -38,6 +38,7 @@ interface Subscribe<A> {
   context: RequestContext;
 }
 
+// The methods declare the fields; what runs for an event is EVENT_RESOLVERS (resolveEventsDirectly).
 @Resolver()
 export class LiveResolver {
   @Subscription(() => Session, {
@@ -48,7 +49,7 @@ export class LiveResolver {
     },
   })
   sessionUpdated(@Arg('_id', () => ObjectIdScalar, { description: 'The session’s id.' }) _id: ObjectId, @Root() session: SessionDoc): SessionDoc {
-    return EVENTS.sessionUpdated(session);
+    return EVENT_RESOLVERS.sessionUpdated(session);
   }
 
   @Subscription(() => Message, {
@@ -64,6 +65,6 @@ export class LiveResolver {
     @Arg('after', () => ObjectIdScalar, { nullable: true, description: 'The `_id` of the last message the client holds (from `Session.messages` or an earlier event): resume from there.' }) _after: ObjectId | null,
     @Root() message: MessageDoc,
   ): MessageDoc {
-    return EVENTS.messageAdded(message, { sessionId });
+    return EVENT_RESOLVERS.messageAdded(message, { sessionId });
   }
 }

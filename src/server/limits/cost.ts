@@ -42,7 +42,7 @@ import { representationProblem } from '../../federation/references';
 import { ARGUMENT_SIZES, DOCUMENT_TYPES, LIST_SIZES, PAGE_SIZES } from '../../schema/cost-model';
 
 /** The arguments of a field that takes none. */
-const NO_ARGUMENTS: Record<string, unknown> = Object.freeze({});
+const NO_ARGUMENTS: Record<string, unknown> = Object.freeze(Object.create(null) as Record<string, unknown>);
 
 /** Most field selections visited, fragments expanded each time they are spread. */
 const MAX_QUERY_NODES = 10_000;
@@ -97,7 +97,7 @@ class CostWalk {
       // introspection is walked too, at no cost: its arguments and conditions are the caller's as well
       const field = fieldDefinition(schema, type, selection.name.value);
       if (!field) continue; // validation has refused unknown fields; nothing below one to compute
-      // most fields take none: their arguments are `{}`, which graphql-js would make anew for each
+      // most fields take none: graphql-js would make an empty argument map for each
       const args = field.args.length > 0 ? getArgumentValues(field, selection, values) : NO_ARGUMENTS;
       const named = getNamedType(field.type);
       const own = isDocument(schema, named) ? 1 : 0;
