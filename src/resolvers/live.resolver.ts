@@ -1,5 +1,5 @@
 /** The subscriptions (docs/live-updates.md), served by the live engine (src/live) over WebSocket. */
-import { isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { Arg, Resolver, Root, Subscription } from 'type-graphql';
 import type { ObjectId } from 'mongodb';
 import type { RequestContext } from '../context/request-context';
@@ -10,6 +10,7 @@ import { reached } from '../schema/marks';
 import { ObjectIdScalar } from '../schema/scalars/object-id';
 import { Message } from '../schema/types/message';
 import { Session } from '../schema/types/session';
+import { setFieldResolver } from './schema-resolvers';
 
 const MESSAGE_TYPE = nodeTypeName(CONVERSATION.collection);
 
@@ -23,13 +24,8 @@ const EVENT_RESOLVERS = {
 };
 
 export function resolveEventsDirectly(schema: GraphQLSchema): GraphQLSchema {
-  const type = schema.getSubscriptionType();
-  if (!isObjectType(type)) throw new Error('The schema has no subscriptions');
-  for (const [name, resolve] of Object.entries(EVENT_RESOLVERS)) {
-    const field = type.getFields()[name];
-    if (!field) throw new Error(`The schema has no subscription ${name}`);
-    field.resolve = resolve as GraphQLFieldResolver<unknown, unknown>;
-  }
+  const typeName = schema.getSubscriptionType()?.name;
+  for (const [name, resolve] of Object.entries(EVENT_RESOLVERS)) setFieldResolver(schema, typeName, name, resolve, `the subscription ${name}`);
   return schema;
 }
 

@@ -5,20 +5,19 @@
  * classes, whose wrapper works out a resolver's parameters on every call (and sorts their list each
  * time): over the thousands of relation fields of a page, a tenth of what it allocated.
  */
-import { isObjectType, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { typeNameOf } from '../data-model/collections';
 import { RELATION_LIST } from '../data-model/relations';
 import type { RequestContext } from '../context/request-context';
 import { related } from './related';
+import { setFieldResolver } from './schema-resolvers';
 
 export function resolveRelationsFromModel(schema: GraphQLSchema): GraphQLSchema {
   for (const relation of RELATION_LIST) {
     // a session's stage fields follow the request's load plan (./session.resolver.ts)
     if (relation.from === 'sessions') continue;
-    const type = schema.getType(typeNameOf(relation.from) ?? '');
-    const field = isObjectType(type) ? type.getFields()[relation.field] : undefined;
-    if (!field) throw new Error(`The schema has no field for the relation ${relation.from}.${relation.field}`);
-    field.resolve = (parent: object, _args: unknown, ctx: RequestContext) => related(ctx, relation, parent);
+    const resolve = (parent: object, _args: unknown, ctx: RequestContext) => related(ctx, relation, parent);
+    setFieldResolver(schema, typeNameOf(relation.from), relation.field, resolve, `the relation ${relation.from}.${relation.field}`);
   }
   return schema;
 }
