@@ -40,6 +40,8 @@ function importsOf(file: string): string[] {
 const files = sourceFiles(SRC);
 const graph = new Map(files.map((file) => [file, importsOf(file)]));
 const relative = (file: string) => path.relative(SRC, file);
+/** The folder of src/ a file is in: its layer. */
+const folderOf = (file: string) => relative(file).split(path.sep)[0];
 
 /** Strongly connected components of more than one file (Tarjan), or a file importing itself. */
 function circles(): string[][] {
@@ -91,7 +93,6 @@ it('has no import circle in src/', () => {
 function upwardImports(): string[] {
   const low = ['db', 'data-model', 'loaders', 'policy'];
   const high = ['server', 'resolvers', 'rest-compat'];
-  const folderOf = (file: string) => relative(file).split(path.sep)[0];
   return [...graph].flatMap(([file, imports]) =>
     low.includes(folderOf(file)) ? imports.filter((target) => high.includes(folderOf(target))).map((target) => `${relative(file)} -> ${relative(target)}`) : [],
   );
@@ -105,7 +106,6 @@ it('keeps db/, data-model/, loaders/ and policy/ free of server/, resolvers/ and
 const BASE_LAYERS: Record<string, string[]> = { errors: ['errors'], 'data-model': ['data-model', 'errors'], db: ['db', 'data-model', 'errors'] };
 
 function baseLayerImports(): string[] {
-  const folderOf = (file: string) => relative(file).split(path.sep)[0];
   return [...graph].flatMap(([file, imports]) => {
     const allowed = BASE_LAYERS[folderOf(file)];
     return allowed ? imports.filter((target) => !allowed.includes(folderOf(target))).map((target) => `${relative(file)} -> ${relative(target)}`) : [];
