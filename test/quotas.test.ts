@@ -6,23 +6,15 @@
  * copy and a metric say so; Redis back, the counts are shared again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { loadConfig } from '../src/config';
 import { startGatewayApp, startTestGateway, type ServedApp, type TestGateway } from './support/gateway';
 import { liveClient } from './support/live-client';
+import { freePort } from './support/resilience';
 import { FULL_GRAPH } from './support/queries';
 import { sleep, waitFor } from './support/wait';
 import { createLogger } from '../src/observability/logger';
 
 const WINDOW_S = 60;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function startRedis(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
