@@ -16,6 +16,7 @@ import { liveConversation as urqlConversation, urqlClient } from '../docs/recipe
 import { chatMessage, chunksOf } from './support/chat';
 import { startGatewayApp, type ServedApp, type TestGateway } from './support/gateway';
 import { liveSuite } from './support/live-suite';
+import { freePort } from './support/resilience';
 import { sleep } from './support/wait';
 
 // Apollo Client's types are those of its ES module; at run time its CommonJS build is loaded.
@@ -67,7 +68,8 @@ it('Apollo Client, urql and graphql-ws each end with what is stored, across a re
   const token = gw.tokenFor('member');
   // a generated session with a short conversation (not the long one): its messages fit one page
   const session = (await gw.db.collection('sessions').findOne({ teamId: gw.fixtures.teams.acmeMain, name: /^Run /, _id: { $ne: gw.fixtures.longConversation! } }))!._id;
-  let copy = await startCopy(0);
+  // a port outside the ephemeral range: no reconnecting client's own socket can take it while it is free
+  let copy = await startCopy(await freePort());
   const port = copy.port;
   const written: ObjectId[] = [];
   const sockets = [wsClient(port, token), wsClient(port, token), wsClient(port, token)];
