@@ -89,8 +89,9 @@ export function isDatabaseOutage(error: unknown): boolean {
 
 /**
  * The request's time budget ran out while the database worked on (or the driver waited for) one of its
- * reads: the server's MaxTimeMSExpired, the driver's own timeout, or the request's deadline signal
- * (an `AbortSignal.timeout`, whose reason is a DOMException named TimeoutError; src/loaders/read-deadline.ts).
+ * reads: the server's MaxTimeMSExpired, the driver's own timeout, or a read aborted by an
+ * `AbortSignal.timeout` (its reason a DOMException named TimeoutError). The gateway's own deadline
+ * (src/loaders/read-deadline.ts) fails a read with `deadlineExceeded()` directly.
  */
 export function isDeadlineExceeded(error: unknown): boolean {
   if (error instanceof MongoOperationTimeoutError) return true;

@@ -1,31 +1,49 @@
 /**
  * The deadline of a unit of work's reads: the time left is passed to MongoDB as `maxTimeMS`, so that
- * the server stops work nobody will wait for, and the reads carry an AbortSignal that fires at the
- * deadline, so that a read waiting on a slow or frozen database (or for a connection) is abandoned then
- * (the driver's `signal` option). No read starts once the time has run out. Either way the work fails
- * with SERVICE_UNAVAILABLE (src/errors/classify.ts).
+ * the server stops work nobody will wait for, and a read still unanswered at the deadline is abandoned
+ * then, so that a read waiting on a slow or frozen database (or for a connection) never holds its work
+ * past it. No read starts once the time has run out. Either way the work fails with
+ * SERVICE_UNAVAILABLE (src/errors/classify.ts). An abandoned read's connection is closed by the
+ * driver's socket timeout, the request budget plus one second (src/db/connect.ts).
+ *
+ * Each read gets a timer rather than the driver's `signal` option, which adds and removes an abort
+ * listener at every step of a read (server selection, connection checkout, the cursor, each reply).
  */
-import { setMaxListeners } from 'node:events';
 import { deadlineExceeded } from '../errors/classify';
 
 export interface ReadTiming {
   maxTimeMS?: number;
-  signal?: AbortSignal;
 }
 
-/** The timing options of each read before `deadline` (epoch ms); none without a deadline. */
-export function readDeadline(deadline: number | undefined): () => ReadTiming {
-  let signal: AbortSignal | undefined; // made at the first read, shared by all of them
-  return () => {
-    if (deadline === undefined) return {};
-    const left = deadline - Date.now();
-    if (left <= 0) throw deadlineExceeded();
-    if (!signal) {
-      signal = AbortSignal.timeout(left);
-      // every read of the work listens to it while it runs: a dozen at once is normal, and the
-      // subscribes of a connection set up together share one context (hundreds), not a leak
-      setMaxListeners(1000, signal);
-    }
-    return { maxTimeMS: left, signal };
-  };
+const NO_TIMING: ReadTiming = Object.freeze({});
+
+/** The timing options of a read starting now, before `deadline` (epoch ms); none without a deadline. */
+export function readTiming(deadline: number | undefined): ReadTiming {
+  if (deadline === undefined) return NO_TIMING;
+  const left = deadline - Date.now();
+  if (left <= 0) throw deadlineExceeded();
+  return { maxTimeMS: left };
+}
+
+/** What `read` gives, or the deadline's error if the deadline comes first; `read` itself without one. */
+export function beforeDeadline<T>(read: Promise<T>, deadline: number | undefined): Promise<T> {
+  if (deadline === undefined) return read;
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(expire, deadline - Date.now(), reject);
+    timer.unref(); // the read itself keeps the process up; its deadline should not
+    read.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+function expire(reject: (error: Error) => void): void {
+  reject(deadlineExceeded());
 }

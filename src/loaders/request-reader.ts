@@ -5,7 +5,7 @@
  */
 import type { Collection, Document, Filter, FindOptions } from 'mongodb';
 import { nextTurn } from './fair-turns';
-import { readDeadline } from './read-deadline';
+import { beforeDeadline, readTiming } from './read-deadline';
 import { receiveDocuments, type BatchInfo, type RequestReads } from './request-reads';
 
 /** Runs every read of a request: counts it, gives it what is left of the deadline, counts what it returns. */
@@ -19,18 +19,17 @@ export interface RequestReader {
 }
 
 export function requestReader(reads: RequestReads): RequestReader {
-  const deadlineOptions = readDeadline(reads.deadline);
   const received = (count: number) => receiveDocuments(reads, count);
   return {
     async each<T extends Document>(collection: Collection<T>, filter: Filter<T>, options: FindOptions, onBatch: (docs: T[]) => void): Promise<void> {
       if (reads.exceeded) throw reads.exceeded;
-      const cursor = collection.find(filter, { ...options, ...deadlineOptions() });
+      const cursor = collection.find(filter, { ...options, ...readTiming(reads.deadline) });
       const counted = reads.count;
       const traced = reads.trace?.(collection.collectionName, undefined);
       let returned = 0;
       let failure: string | undefined;
       try {
-        while (await cursor.hasNext()) {
+        while (await beforeDeadline(cursor.hasNext(), reads.deadline)) {
           reads.onCommand?.(reads.count === counted ? 'find' : 'getMore');
           reads.count += 1; // the find, then each getMore
           if (reads.byCollection) reads.byCollection[collection.collectionName] = (reads.byCollection[collection.collectionName] ?? 0) + 1;
@@ -45,12 +44,14 @@ export function requestReader(reads: RequestReads): RequestReader {
         throw error;
       } finally {
         traced?.end(returned, failure);
-        await cursor.close();
+        // after a failure (the deadline among them) the database may not answer: closed without waiting
+        if (failure === undefined) await cursor.close();
+        else cursor.close().catch(ignoreCloseFailure);
       }
     },
     async find<T extends Document>(collection: Collection<T>, filter: Filter<T>, options?: FindOptions, batch?: BatchInfo): Promise<T[]> {
       if (reads.exceeded) throw reads.exceeded;
-      const timing = deadlineOptions();
+      const timing = readTiming(reads.deadline);
       reads.count += 1;
       reads.onCommand?.('find');
       if (reads.byCollection) reads.byCollection[collection.collectionName] = (reads.byCollection[collection.collectionName] ?? 0) + 1;
@@ -58,7 +59,7 @@ export function requestReader(reads: RequestReads): RequestReader {
       const traced = reads.trace?.(collection.collectionName, batch?.size);
       let docs: T[];
       try {
-        docs = (await collection.find(filter, { ...options, ...timing }).toArray()) as T[];
+        docs = (await beforeDeadline(collection.find(filter, { ...options, ...timing }).toArray(), reads.deadline)) as T[];
       } catch (error) {
         traced?.end(0, (error as { name?: string }).name ?? 'Error');
         throw error;
@@ -70,3 +71,5 @@ export function requestReader(reads: RequestReads): RequestReader {
     },
   };
 }
+
+function ignoreCloseFailure(): void {}
