@@ -243,6 +243,35 @@ describe('connections and limits', () => {
     }
   });
 
+  it('refuses a subscription past the token limit as HTTP does (QUERY_TOO_COMPLEX); a syntax error within it is BAD_USER_INPUT', async () => {
+    const strict = await startTestGateway({ limits: { maxTokens: 30 }, app: { live: { intervalMs: INTERVAL_MS } } });
+    try {
+      const client = open(strict.tokenFor('member'), undefined, strict);
+      const session = hex(strict.fixtures.sessions.teamCrew);
+      const fields = (n: number) => Array.from({ length: n }, () => 'name').join(' ');
+      // 11 tokens around the fields: 19 fields are the limit, 20 one more
+      const atLimit = client.subscribe(`subscription { sessionUpdated(_id: "${session}") { ${fields(19)} } }`);
+      expect((await atLimit.next(1))[0].data.sessionUpdated.name).toBe('Team crew run');
+      const over = `subscription { sessionUpdated(_id: "${session}") { ${fields(20)} } }`;
+      const overWs = client.subscribe(over);
+      await overWs.ended();
+      const overHttp = await strict.graphql(over, {}, strict.tokenFor('member'));
+      expect(overHttp.status).toBe(400);
+      expect(overHttp.body.errors![0]).toMatchObject({ message: 'Query token count exceeds the limit of 30', extensions: { code: 'QUERY_TOO_COMPLEX' } });
+      expect(overWs.errors).toEqual([[expect.objectContaining({ message: 'Query token count exceeds the limit of 30', extensions: { code: 'QUERY_TOO_COMPLEX' } })]]);
+      // a document that does not parse and is within the limit is the caller's mistake, not the limit
+      const broken = `subscription { sessionUpdated(_id: "${session}") { name `;
+      const brokenWs = client.subscribe(broken);
+      await brokenWs.ended();
+      expect((brokenWs.errors[0] as Array<{ extensions: { code: string } }>)[0].extensions.code).toBe('BAD_USER_INPUT');
+      const brokenHttp = await strict.graphql(broken, {}, strict.tokenFor('member'));
+      expect(brokenHttp.body.errors![0].extensions?.code).not.toBe('QUERY_TOO_COMPLEX');
+    } finally {
+      await suite.disposeClients();
+      await strict.stop();
+    }
+  });
+
   it('applies the query limits to subscriptions, before any read; serves only subscriptions', async () => {
     const strict = await startTestGateway({ limits: { maxCost: 50 }, app: { live: { intervalMs: INTERVAL_MS } } });
     try {

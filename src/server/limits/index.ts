@@ -37,6 +37,6 @@ export function queryLimitOptions<TContext extends object>(limits: QueryLimits, 
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: armorValidationRules(limits),
     validationOptions: { hideSuggestions: true },
-    plugins: [limitMessagesPlugin<TContext>(), costLimitPlugin<TContext>(limits.maxCost, spend)],
+    plugins: [limitMessagesPlugin<TContext>(limits.maxTokens), costLimitPlugin<TContext>(limits.maxCost, spend)],
   };
 }

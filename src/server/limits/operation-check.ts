@@ -4,10 +4,10 @@
  * directive limits), suggestions left out, and the cost limit, with the same errors as over HTTP.
  */
 import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
-import { badUserInput, ErrorCode, GatewayError } from '../../errors/codes';
+import { badUserInput, GatewayError } from '../../errors/codes';
 import { armorValidationRules } from './armor';
 import { costOrRefusal } from './cost';
-import { rewriteLimitMessage } from './messages';
+import { exceedsTokenLimit, tokenLimitExceeded } from './tokens';
 import type { QueryLimits } from '../../config/query-limits';
 
 /** Distinct valid documents kept (the oldest goes first). */
@@ -41,8 +41,7 @@ export function operationChecker(schema: GraphQLSchema, limits: QueryLimits): (r
         document = parse(request.query, { maxTokens: limits.maxTokens });
       } catch (error) {
         if (!(error instanceof GraphQLError)) throw error;
-        rewriteLimitMessage(error);
-        return [error.extensions.code === ErrorCode.QUERY_TOO_COMPLEX ? new GatewayError(ErrorCode.QUERY_TOO_COMPLEX, error.message) : badUserInput(error.message)];
+        return [exceedsTokenLimit(request.query, limits.maxTokens) ? tokenLimitExceeded(limits.maxTokens) : badUserInput(error.message)];
       }
       const invalid = validate(schema, document, rules, { hideSuggestions: true });
       if (invalid.length > 0) return invalid.map(validationRefusal);
