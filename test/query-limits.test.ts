@@ -264,4 +264,13 @@ describe('settings from the environment', () => {
     }
     expect(() => loadConfig({ MAX_BODY_BYTES: '0' })).toThrow(/MAX_BODY_BYTES must be a positive integer; got "0"/);
   });
+
+  it('takes the booleans the README lists and names the variable of any other value', () => {
+    for (const [value, expected] of [['true', true], ['ON', true], ['1', true], ['yes', true], ['false', false], ['Off', false], ['0', false], ['no', false]] as const) {
+      expect(loadConfig({ GRAPHQL_JIT: value }).jit).toBe(expected);
+    }
+    for (const name of ['GRAPHQL_INTROSPECTION', 'GRAPHQL_FEDERATION', 'METRICS_ENABLED', 'GRAPHQL_FEDERATION_TRACES', 'GRAPHQL_JIT', 'TRUSTED_DOCUMENTS_ONLY']) {
+      expect(() => loadConfig({ [name]: 'maybe' })).toThrow(new RegExp(`^${name} must be a boolean .*; got "maybe"$`));
+    }
+  });
 });

@@ -93,9 +93,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     jwtSecret,
     jwtSecretGenerated,
     logLevel,
-    introspection: parseBoolean(env.GRAPHQL_INTROSPECTION, true),
-    federation: parseBoolean(env.GRAPHQL_FEDERATION, false),
-    metricsEnabled: parseBoolean(env.METRICS_ENABLED, true),
+    introspection: parseBoolean(env, 'GRAPHQL_INTROSPECTION', true),
+    federation: parseBoolean(env, 'GRAPHQL_FEDERATION', false),
+    metricsEnabled: parseBoolean(env, 'METRICS_ENABLED', true),
     hstsMaxAge: parseSeconds(env, 'HSTS_MAX_AGE'),
     limits: resolveQueryLimits({
       maxDepth: parseLimit(env, 'GRAPHQL_MAX_DEPTH'),
@@ -112,8 +112,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     shutdownReadyDelayMs: parseMs(env, 'SHUTDOWN_READY_DELAY_MS') ?? (mongodbUri ? 5_000 : 0),
     metricsHost: env.METRICS_HOST || '127.0.0.1',
     metricsPort: parsePort(env.METRICS_PORT ?? '9464', 'METRICS_PORT'),
-    federationTraces: parseBoolean(env.GRAPHQL_FEDERATION_TRACES, false),
-    jit: parseBoolean(env.GRAPHQL_JIT, true),
+    federationTraces: parseBoolean(env, 'GRAPHQL_FEDERATION_TRACES', false),
+    jit: parseBoolean(env, 'GRAPHQL_JIT', true),
     budgets: {
       maxDocuments: parseLimit(env, 'MAX_DOCUMENTS_PER_REQUEST') ?? 20_000,
       maxResponseBytes: parseLimit(env, 'MAX_RESPONSE_BYTES') ?? 5 * 1024 * 1024,
@@ -184,16 +184,17 @@ function parseCors(value: string | undefined): CorsOrigins | undefined {
   }
 }
 
-function parseBoolean(value: string | undefined, fallback: boolean): boolean {
+function parseBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const value = env[name];
   if (value === undefined || value === '') return fallback;
   if (/^(1|true|yes|on)$/i.test(value)) return true;
   if (/^(0|false|no|off)$/i.test(value)) return false;
-  throw new ConfigError(`expected a boolean, got "${value}"`);
+  throw new ConfigError(`${name} must be a boolean (true/false, 1/0, yes/no, on/off); got "${value}"`);
 }
 
 function parseTrustedDocuments(env: NodeJS.ProcessEnv): { file: string; only: boolean } | undefined {
   const file = env.TRUSTED_DOCUMENTS?.trim();
-  const only = parseBoolean(env.TRUSTED_DOCUMENTS_ONLY, false);
+  const only = parseBoolean(env, 'TRUSTED_DOCUMENTS_ONLY', false);
   if (!file) {
     if (only) throw new ConfigError('TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS, the manifest of the documents to serve');
     return undefined;
