@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolveQueryLimits, type QueryLimits } from './query-limits';
 import { parseCorsOrigins, type CorsOrigins } from './cors-origins';
+import { DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_REQUEST_BUDGETS } from './request-budgets';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -115,10 +116,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     federationTraces: parseBoolean(env, 'GRAPHQL_FEDERATION_TRACES', false),
     jit: parseBoolean(env, 'GRAPHQL_JIT', true),
     budgets: {
-      maxDocuments: parseLimit(env, 'MAX_DOCUMENTS_PER_REQUEST') ?? 20_000,
-      maxResponseBytes: parseLimit(env, 'MAX_RESPONSE_BYTES') ?? 5 * 1024 * 1024,
+      maxDocuments: parseLimit(env, 'MAX_DOCUMENTS_PER_REQUEST') ?? DEFAULT_REQUEST_BUDGETS.maxDocuments,
+      maxResponseBytes: parseLimit(env, 'MAX_RESPONSE_BYTES') ?? DEFAULT_REQUEST_BUDGETS.maxResponseBytes,
     },
-    maxConcurrentRequests: parseLimit(env, 'MAX_CONCURRENT_REQUESTS') ?? 64,
+    maxConcurrentRequests: parseLimit(env, 'MAX_CONCURRENT_REQUESTS') ?? DEFAULT_MAX_CONCURRENT_REQUESTS,
     jwtMaxAgeS: parseLimit(env, 'JWT_MAX_AGE_S'),
     corsOrigins: parseCors(env.CORS_ORIGINS),
     trustedDocuments: parseTrustedDocuments(env),

@@ -38,7 +38,8 @@ export interface ConnectOptions {
   logger?: Logger;
 }
 
-export const DEFAULT_SERVER_SELECTION_TIMEOUT_MS = 5000;
+/** DB_SERVER_SELECTION_TIMEOUT_MS's default, as src/config states it: db/ imports nothing above it. */
+const DEFAULT_SERVER_SELECTION_TIMEOUT_MS = 5000;
 /** Pauses between connection attempts while the database is down (each attempt itself lasts up to the selection timeout). */
 const RETRY_DELAYS_MS = [250, 500, 1000, 2000];
 /** The driver's default: how long a streaming heartbeat may wait for news from the server. */

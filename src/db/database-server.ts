@@ -5,18 +5,9 @@
  */
 import { startEmbeddedMongo } from './embedded';
 import { startFerretDb } from './ferretdb';
-import type { DatabaseServer } from './server-process';
+import type { DatabaseServer, DatabaseServerOptions } from './server-process';
 
 export type DatabaseKind = 'jongodb' | 'ferretdb';
-
-export interface DatabaseServerOptions {
-  database?: string;
-  /** Reuse a port (to restart a stopped server at the same address); 0 picks a free one. */
-  port?: number;
-  startTimeoutMs?: number;
-  /** At a lower CPU priority than this process (for tests that time the gateway). */
-  lowPriority?: boolean;
-}
 
 export function databaseKind(value: string | undefined): DatabaseKind {
   if (value === undefined || value === '' || value === 'jongodb') return 'jongodb';
@@ -28,4 +19,4 @@ export function startDatabaseServer(kind: DatabaseKind, options: DatabaseServerO
   return kind === 'ferretdb' ? startFerretDb(options) : startEmbeddedMongo(options);
 }
 
-export type { DatabaseServer };
+export type { DatabaseServer, DatabaseServerOptions };

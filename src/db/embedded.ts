@@ -4,7 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { startServerProcess, type DatabaseServer } from './server-process';
+import { startServerProcess, type DatabaseServer, type DatabaseServerOptions } from './server-process';
+import { DEFAULT_DATABASE_NAME } from './database-name';
 
 export type EmbeddedMongo = DatabaseServer;
 
@@ -25,16 +26,8 @@ export function embeddedBinaryPath(): string {
   return binary;
 }
 
-export interface EmbeddedOptions {
-  database?: string;
-  /** Reuse a port (to restart a stopped server at the same address); 0 picks a free one. */
-  port?: number;
-  startTimeoutMs?: number;
-  lowPriority?: boolean;
-}
-
-export function startEmbeddedMongo(options: EmbeddedOptions = {}): Promise<EmbeddedMongo> {
-  const database = options.database ?? 'agentcloud';
+export function startEmbeddedMongo(options: DatabaseServerOptions = {}): Promise<EmbeddedMongo> {
+  const database = options.database ?? DEFAULT_DATABASE_NAME;
   return startServerProcess({
     name: 'jongodb',
     binary: embeddedBinaryPath(),

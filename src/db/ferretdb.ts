@@ -6,15 +6,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServerProcess, type DatabaseServer } from './server-process';
-
-export interface FerretDbOptions {
-  database?: string;
-  /** Reuse a port (to restart a stopped server at the same address); 0 picks a free one. */
-  port?: number;
-  startTimeoutMs?: number;
-  lowPriority?: boolean;
-}
+import { startServerProcess, type DatabaseServer, type DatabaseServerOptions } from './server-process';
+import { DEFAULT_DATABASE_NAME } from './database-name';
 
 export function ferretDbBinaryPath(): string {
   let dir = __dirname;
@@ -24,8 +17,8 @@ export function ferretDbBinaryPath(): string {
   return binary;
 }
 
-export function startFerretDb(options: FerretDbOptions = {}): Promise<DatabaseServer> {
-  const database = options.database ?? 'agentcloud';
+export function startFerretDb(options: DatabaseServerOptions = {}): Promise<DatabaseServer> {
+  const database = options.database ?? DEFAULT_DATABASE_NAME;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ferretdb-'));
   return startServerProcess({
     name: 'FerretDB',

@@ -13,6 +13,16 @@ export interface DatabaseServer {
   stop(): Promise<void>;
 }
 
+/** How a test or the benchmark starts a database server. */
+export interface DatabaseServerOptions {
+  database?: string;
+  /** Reuse a port (to restart a stopped server at the same address); 0 picks a free one. */
+  port?: number;
+  startTimeoutMs?: number;
+  /** At a lower CPU priority than this process (for tests that time the gateway). */
+  lowPriority?: boolean;
+}
+
 export interface ServerProcessOptions {
   /** Named in errors. */
   name: string;

@@ -40,8 +40,8 @@ query Viewer {
 `;
 
 /**
- * The page's policy (as a meta element; a header can be added later). Styles may be inline: GraphiQL's
- * components set some. Fonts are data: URLs inside graphiql.min.css.
+ * The page's policy, in its meta element and in the header src/server/security-headers.ts sends.
+ * Styles may be inline: GraphiQL's components set some. Fonts are data: URLs inside graphiql.min.css.
  */
 export const IDE_CONTENT_SECURITY_POLICY = [
   "default-src 'none'",

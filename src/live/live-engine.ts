@@ -42,6 +42,7 @@ import { AccessPolicy } from '../policy/access-policy';
 import { readableSession } from '../policy/readable-sessions';
 import { LiveStream } from './live-stream';
 import { hexOf } from '../data-model/object-id';
+import { DEFAULT_REQUEST_BUDGETS } from '../config/request-budgets';
 
 /** Who subscribes: a connection, with the credentials it opened with. */
 export interface LiveCaller {
@@ -207,7 +208,7 @@ export class LiveEngine {
     private readonly observer: LiveObserver = {},
   ) {
     // each batch is one budget: at most MAX_DOCUMENTS_PER_REQUEST documents, so as many pages as fit
-    const pagesPerBatch = Math.max(1, Math.floor((contexts.deps.maxDocuments ?? 20_000) / (options.replayPageSize + 1)));
+    const pagesPerBatch = Math.max(1, Math.floor((contexts.deps.maxDocuments ?? DEFAULT_REQUEST_BUDGETS.maxDocuments) / (options.replayPageSize + 1)));
     this.replayPages = new DataLoader((keys) => this.readReplayPages(keys), {
       // not cached: a page is shared only while it is read (`replayReads`), then read afresh
       cache: false,

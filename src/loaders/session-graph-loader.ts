@@ -66,8 +66,8 @@ interface PlanLoads {
 /**
  * One request's loading. Its steps are methods, not closures made per request: V8 keeps a function's
  * optimized code only while a closure that runs it lives, so a closure made per request loses it at
- * every full collection that finds none alive, and the next request's is compiled again (15–37 ms
- * of TurboFan each time, over and over under load).
+ * every full collection that finds none alive, and the next request's is compiled again
+ * (docs/benchmarks.md, "Closures made per request, compiled again").
  */
 class RequestSessionGraph implements SessionGraphLoader {
   private readonly plans = new Map<string, PlanLoads>();

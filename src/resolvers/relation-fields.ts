@@ -3,7 +3,7 @@
  * The object types declare them (src/schema/types), src/schema/model-conformance.ts checks that they
  * agree with the model, and their resolvers are set here, not through type-graphql's resolver
  * classes, whose wrapper works out a resolver's parameters on every call (and sorts their list each
- * time): over the thousands of relation fields of a page, a tenth of what it allocated.
+ * time), for each of the thousands of relation fields of a page.
  */
 import type { GraphQLSchema } from 'graphql';
 import { typeNameOf } from '../data-model/collections';

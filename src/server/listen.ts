@@ -21,6 +21,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { RequestListener } from 'node:http';
 import { isExpressApp, serverClasses, type AppPrototypes } from './server-classes';
+import { TIME_LIMIT_DEFAULTS } from '../config';
 
 export interface ServerTimeouts {
   keepAliveTimeoutMs: number;
@@ -28,8 +29,8 @@ export interface ServerTimeouts {
   requestTimeoutMs: number;
 }
 
-export const DEFAULT_SERVER_TIMEOUTS: ServerTimeouts = {
-  keepAliveTimeoutMs: 65_000,
+const DEFAULT_SERVER_TIMEOUTS: ServerTimeouts = {
+  keepAliveTimeoutMs: TIME_LIMIT_DEFAULTS.httpKeepAliveTimeoutMs,
   headersTimeoutMs: 20_000,
   requestTimeoutMs: 30_000,
 };

@@ -7,6 +7,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ErrorCode, GatewayError } from '../errors/codes';
 import { sendRefusal } from './refusal-response';
+import { DEFAULT_MAX_CONCURRENT_REQUESTS } from '../config/request-budgets';
 
 export interface LoadSheddingOptions {
   maxConcurrent: number;
@@ -16,7 +17,7 @@ export interface LoadSheddingOptions {
   maxWaitMs: number;
 }
 
-export const DEFAULT_LOAD_SHEDDING = { maxConcurrent: 64, maxWaitMs: 1000 } as const;
+export const DEFAULT_LOAD_SHEDDING = { maxConcurrent: DEFAULT_MAX_CONCURRENT_REQUESTS, maxWaitMs: 1000 } as const;
 
 const MESSAGE = 'The gateway is overloaded; retry shortly';
 

@@ -11,15 +11,6 @@ import type { RequestContext } from '../context/request-context';
 import { responseTooLarge } from '../errors/budgets';
 import type { GatewayError } from '../errors/codes';
 
-export interface RequestBudgets {
-  /** MAX_DOCUMENTS_PER_REQUEST */
-  maxDocuments: number;
-  /** MAX_RESPONSE_BYTES */
-  maxResponseBytes: number;
-}
-
-export const DEFAULT_REQUEST_BUDGETS: RequestBudgets = { maxDocuments: 20_000, maxResponseBytes: 5 * 1024 * 1024 };
-
 /** A request that went past its document budget is answered with that error alone, and 400. */
 export function documentBudgetPlugin(): ApolloServerPlugin<RequestContext> {
   return {

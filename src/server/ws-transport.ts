@@ -8,7 +8,7 @@
  *
  * The frames sent to one socket in one turn of the event loop (the events of a tick, the first
  * answers of a page of subscribes) leave in one write: the socket is corked until the turn ends.
- * A write is a system call, and at a reconnect storm there were fifty thousand of them.
+ * A write is a system call, and a reconnect storm would make one per frame.
  */
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
