@@ -32,8 +32,6 @@ export interface RequestContext {
 export interface ContextDependencies {
   db: Db;
   jwtSecret: string;
-  /** Server secret the csrf tokens derive from; the JWT secret when unset. */
-  csrfSecret?: string;
   /** Time budget of one unit of work in ms (REQUEST_TIMEOUT_MS), carried to MongoDB as maxTimeMS. */
   requestTimeoutMs: number;
   /** Told of each DataLoader batch (the batch-size metric). */

@@ -21,13 +21,13 @@ export class RefusalLog {
   ) {}
 
   /** One refusal for `cause` (a message safe to log: the one the caller is sent). */
-  note(cause: string, fields: Record<string, unknown> = {}): void {
+  note(cause: string): void {
     const known = this.causes.get(cause);
     if (known) {
       known.count += 1;
       return;
     }
-    this.logger.warn({ ...fields, cause, count: 1 }, this.message);
+    this.logger.warn({ cause, count: 1 }, this.message);
     this.watch(cause);
   }
 

@@ -18,10 +18,11 @@ if left < 0 then
 end
 return { requests, cost, left }`;
 
+/** A command slower than this counts as an outage. */
+const COMMAND_TIMEOUT_MS = 500;
+
 export interface RedisQuotaStoreOptions {
   url: string;
-  /** A command slower than this counts as an outage (ms). */
-  commandTimeoutMs?: number;
   /** Told when the counts become shared again (true) or fall back to this process (false). */
   onShared?(shared: boolean, error?: unknown): void;
 }
@@ -37,7 +38,7 @@ export class RedisQuotaStore implements QuotaStore {
       // fail at once while Redis is away (the process counts alone), reconnect in the background
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs ?? 500,
+      commandTimeout: COMMAND_TIMEOUT_MS,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
       lazyConnect: false,
     });

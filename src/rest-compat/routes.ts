@@ -38,7 +38,7 @@ function handler(contexts: ContextFactory, logger: Logger, maxResponseBytes: num
       res.locals.reads = ctx.reads; // the access log and db_commands_per_request read its count at the end
       const answer = await respond(ctx, params, maxResponseBytes);
       if (answer.chunks.reduce((bytes, chunk) => bytes + Buffer.byteLength(chunk), 0) > maxResponseBytes) throw responseTooLarge(maxResponseBytes);
-      const csrf = answer.csrfAccount === undefined ? undefined : createCsrfToken(csrfSecret(contexts.deps.csrfSecret ?? contexts.deps.jwtSecret, answer.csrfAccount));
+      const csrf = answer.csrfAccount === undefined ? undefined : createCsrfToken(csrfSecret(contexts.deps.jwtSecret, answer.csrfAccount));
       sendBody(req, res, answer.chunks, csrf);
     } catch (error) {
       sendError(res, logger, error);

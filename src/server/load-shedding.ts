@@ -11,8 +11,6 @@ import { DEFAULT_MAX_CONCURRENT_REQUESTS } from '../config/request-budgets';
 
 export interface LoadSheddingOptions {
   maxConcurrent: number;
-  /** Places in the queue; default: maxConcurrent. */
-  maxQueued?: number;
   /** Longest wait in the queue, in ms. */
   maxWaitMs: number;
 }
@@ -22,7 +20,7 @@ export const DEFAULT_LOAD_SHEDDING = { maxConcurrent: DEFAULT_MAX_CONCURRENT_REQ
 const MESSAGE = 'The gateway is overloaded; retry shortly';
 
 export function loadShedding(options: LoadSheddingOptions) {
-  const maxQueued = options.maxQueued ?? options.maxConcurrent;
+  const maxQueued = options.maxConcurrent; // as many places in the queue as requests in progress
   let running = 0;
   const queue: Array<() => void> = [];
 

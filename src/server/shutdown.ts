@@ -29,8 +29,6 @@ export interface GracefulShutdownOptions {
   logger: Logger;
   /** Closed in this order once no request is in flight. */
   resources?: ShutdownResource[];
-  /** Time each resource still gets once the bound has passed (so that the embedded database is stopped even then). */
-  forcedCloseGraceMs?: number;
   /**
    * Connections that do not end on their own (WebSocket subscriptions): closed normally as step 1
    * starts, and waited for like the requests in flight.
@@ -56,10 +54,12 @@ export interface GracefulShutdown {
 
 /** How often idle connections are closed while draining (a connection becomes idle when its response is sent). */
 const IDLE_SWEEP_MS = 50;
+/** Time each resource still gets once the bound has passed (so that the embedded database is stopped even then). */
+const FORCED_CLOSE_GRACE_MS = 1000;
 
 export function createGracefulShutdown(options: GracefulShutdownOptions): GracefulShutdown {
   const { server, logger } = options;
-  const grace = options.forcedCloseGraceMs ?? 1000;
+  const grace = FORCED_CLOSE_GRACE_MS;
   let running: Promise<ShutdownResult> | undefined;
   let forceNow: (() => void) | undefined;
 
