@@ -3,10 +3,9 @@ import { CONVERSATION, nodeTypeName } from '../data-model/collections';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
 import { isCompleted, messageText } from '../data-model/message-text';
 import type { RequestContext } from '../context/request-context';
-import { badUserInput } from '../errors/codes';
 import { MessageDisplayType, MessageType } from '../schema/enums';
 import { reached } from '../schema/marks';
-import { PAGES } from '../schema/page-size';
+import { checkPageSize, PAGES } from '../schema/page-size';
 import { DateTimeScalar } from '../schema/scalars/date-time';
 import { Message, MessageConnection } from '../schema/types/message';
 import { Session } from '../schema/types/session';
@@ -28,7 +27,7 @@ class MessagesArgs {
 export class SessionMessagesResolver {
   @FieldResolver(() => MessageConnection, { description: `The session’s conversation, oldest first. \`first\` is at most ${MAX_MESSAGES_PAGE}.` })
   async messages(@Root() session: SessionDoc, @Args(() => MessagesArgs) { first, after }: MessagesArgs, @Ctx() ctx: RequestContext) {
-    if (first < 0 || first > MAX_MESSAGES_PAGE) throw badUserInput(`first must be between 0 and ${MAX_MESSAGES_PAGE}; got ${first}`);
+    checkPageSize(PAGES.messages, first);
     const afterId = after == null ? undefined : decodeCursor('message', after);
     const found = await ctx.loaders.messages.page.load({ session, after: afterId, first });
     const page = found.slice(0, first).map((doc) => reached(doc, MESSAGE_TYPE, session._id));

@@ -7,10 +7,10 @@ import { markAll } from './related';
 import { isPromise, type MaybePromise } from '../loaders/maybe-promise';
 import { Reads } from '../loaders/batched-loads';
 import { returnedSessionSelections, sessionSelection, type SessionSelection } from './selection-plan';
-import { badUserInput } from '../errors/codes';
 import { readableSession, readableSessionPage } from '../policy/readable-sessions';
 import type { RequestContext } from '../context/request-context';
-import { MAX_PAGE_SIZE, SessionsArgs } from '../schema/types/sessions-args';
+import { SessionsArgs } from '../schema/types/sessions-args';
+import { checkPageSize, PAGES } from '../schema/page-size';
 import { ObjectIdScalar } from '../schema/scalars/object-id';
 import { NamedValue } from '../schema/types/common';
 import { SessionConnection } from '../schema/types/connection';
@@ -41,14 +41,14 @@ export class SessionResolver {
   }
 
   @Query(() => SessionConnection, {
-    description: `The sessions of a team that the caller may read, newest first. Requires membership of the team. \`first\` is at most ${MAX_PAGE_SIZE}.`
+    description: `The sessions of a team that the caller may read, newest first. Requires membership of the team. \`first\` is at most ${PAGES.sessions.max}.`
   })
   async sessions(
     @Args(() => SessionsArgs) { teamId, first, after, status, appId }: SessionsArgs,
     @Ctx() ctx: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<SessionConnection> {
-    if (first < 0 || first > MAX_PAGE_SIZE) throw badUserInput(`first must be between 0 and ${MAX_PAGE_SIZE}; got ${first}`);
+    checkPageSize(PAGES.sessions, first);
     const page = await readableSessionPage(ctx, {
       teamId,
       first,

@@ -1,3 +1,5 @@
+import { badUserInput } from '../errors/codes';
+
 /** The paged fields, each declared once: its argument's default and most (the argument, the resolver and the query cost read it). */
 export interface PageSpec {
   /** `Type.field` of the paged field. */
@@ -13,5 +15,7 @@ export const PAGES = {
   messages: { field: 'Session.messages', connection: 'MessageConnection', max: 100, default: 20 },
 } as const satisfies Record<string, PageSpec>;
 
-export const MAX_PAGE_SIZE = PAGES.sessions.max;
-export const DEFAULT_PAGE_SIZE = PAGES.sessions.default;
+/** A page's `first` as asked, checked against its field's most: BAD_USER_INPUT outside 0 to the most. */
+export function checkPageSize(page: PageSpec, first: number): void {
+  if (first < 0 || first > page.max) throw badUserInput(`first must be between 0 and ${page.max}; got ${first}`);
+}

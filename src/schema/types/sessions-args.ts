@@ -3,16 +3,14 @@ import type { ObjectId } from 'mongodb';
 import { SessionStatus } from '../enums';
 import { ObjectIdScalar } from '../scalars/object-id';
 
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../page-size';
-
-export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE };
+import { PAGES } from '../page-size';
 
 @ArgsType()
 export class SessionsArgs {
   @Field(() => ObjectIdScalar, { description: 'The team; the caller must be a member.' })
   teamId!: ObjectId;
 
-  @Field(() => Int, { defaultValue: DEFAULT_PAGE_SIZE, description: `How many sessions, from 0 to ${MAX_PAGE_SIZE}.` })
+  @Field(() => Int, { defaultValue: PAGES.sessions.default, description: `How many sessions, from 0 to ${PAGES.sessions.max}.` })
   first!: number;
 
   @Field(() => String, { nullable: true, description: 'The `endCursor` of the previous page.' })
