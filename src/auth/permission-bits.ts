@@ -3,9 +3,13 @@
  */
 import { Binary } from 'mongodb';
 
+/** The permission bits the gateway looks at (docs/data-layer.md). */
 export const Permission = {
+  /** In `accounts.permissions`. */
   ROOT: 0,
+  /** In `orgs.permissions[accountIdHex]`. */
   ORG_ADMIN: 24,
+  /** In `teams.permissions[accountIdHex]`. */
   TEAM_ADMIN: 39,
 } as const;
 

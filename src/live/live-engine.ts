@@ -645,9 +645,12 @@ function timeSlicer(sliceMs = 5): () => Promise<void> | undefined {
   };
 }
 
+/** What a subscription sent anywhere but the WebSocket at /graphql is told. */
+export const subscriptionsOverWebSocketOnly = () => badUserInput('Subscriptions are served over WebSocket at /graphql (the graphql-transport-ws protocol)');
+
 /** The engine of an operation's context; subscriptions exist only over WebSocket. */
 export function liveOf(ctx: RequestContext): LiveHandle {
   const { live } = ctx as Partial<SubscriptionContext>;
-  if (!live) throw badUserInput('Subscriptions are served over WebSocket at /graphql (the graphql-transport-ws protocol)');
+  if (!live) throw subscriptionsOverWebSocketOnly();
   return live;
 }

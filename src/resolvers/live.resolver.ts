@@ -3,7 +3,6 @@ import type { GraphQLSchema } from 'graphql';
 import { Arg, Resolver, Root, Subscription } from 'type-graphql';
 import type { ObjectId } from 'mongodb';
 import type { RequestContext } from '../context/request-context';
-import { CONVERSATION, nodeTypeName } from '../data-model/collections';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
 import { liveOf } from '../live/live-engine';
 import { reached } from '../schema/marks';
@@ -11,8 +10,7 @@ import { ObjectIdScalar } from '../schema/scalars/object-id';
 import { Message } from '../schema/types/message';
 import { Session } from '../schema/types/session';
 import { setFieldResolver } from './schema-resolvers';
-
-const MESSAGE_TYPE = nodeTypeName(CONVERSATION.collection);
+import { MESSAGE_TYPE } from './message.resolver';
 
 /**
  * Each subscription's event resolver, set on the schema's field (resolveEventsDirectly): type-graphql's

@@ -11,7 +11,8 @@ import { Message, MessageConnection } from '../schema/types/message';
 import { Session } from '../schema/types/session';
 import { connectionOf, decodeCursor } from './cursor';
 
-const MESSAGE_TYPE = nodeTypeName(CONVERSATION.collection);
+/** The GraphQL type of the conversation's documents. */
+export const MESSAGE_TYPE = nodeTypeName(CONVERSATION.collection);
 const { max: MAX_MESSAGES_PAGE, default: DEFAULT_MESSAGES_PAGE } = PAGES.messages;
 
 @ArgsType()

@@ -19,7 +19,8 @@ import {
   type Icon,
   type SessionInput,
 } from './documents';
-import { PermissionBit, permissionBits } from './permissions';
+import { permissionBits } from './permissions';
+import { Permission } from '../auth/permission-bits';
 import type { AccountKey, DemoFixtures, OrgKey, TeamKey } from './types';
 
 export type NamedFixtures = Omit<DemoFixtures, 'secrets' | 'messages' | 'longConversation'>;
@@ -150,7 +151,7 @@ function addTenancy(ctx: SeedContext, f: NamedFixtures): void {
       teamIds: TEAM_KEYS.filter((team) => TEAMS[team].org === org).map((team) => f.teams[team]),
       members: members.map((account) => f.accounts[account]),
       name: ORGS[org].name,
-      permissions: permissionMap(f, members, ORG_ADMINS[org], PermissionBit.ORG_ADMIN),
+      permissions: permissionMap(f, members, ORG_ADMINS[org], Permission.ORG_ADMIN),
     });
   }
   for (const team of TEAM_KEYS) {
@@ -161,7 +162,7 @@ function addTenancy(ctx: SeedContext, f: NamedFixtures): void {
       orgId: f.orgs[TEAMS[team].org],
       members: members.map((account) => f.accounts[account]),
       name: TEAMS[team].name,
-      permissions: permissionMap(f, members, TEAM_ADMINS[team], PermissionBit.TEAM_ADMIN),
+      permissions: permissionMap(f, members, TEAM_ADMINS[team], Permission.TEAM_ADMIN),
     });
   }
   for (const account of ACCOUNT_KEYS) {
@@ -188,7 +189,7 @@ function accountDoc(ctx: SeedContext, f: NamedFixtures, account: AccountKey): Do
     })),
     currentOrg: f.orgs[orgs[0]],
     currentTeam: f.teams[teams[0]],
-    permissions: ROOT_ACCOUNTS.includes(account) ? permissionBits(PermissionBit.ROOT) : permissionBits(),
+    permissions: ROOT_ACCOUNTS.includes(account) ? permissionBits(Permission.ROOT) : permissionBits(),
     onboarded: true,
     token: ctx.secret(`token-${account}`),
     apiJwt: ctx.secret(`apijwt-${account}`),

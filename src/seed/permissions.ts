@@ -3,16 +3,6 @@ import { Binary } from 'mongodb';
 /** Length of every Agentcloud permission bitfield (accounts, org maps, team maps). */
 export const PERMISSION_BYTES = 255;
 
-/** The permission bits the gateway looks at (docs/data-layer.md). */
-export const PermissionBit = {
-  /** In `accounts.permissions`. */
-  ROOT: 0,
-  /** In `orgs.permissions[accountIdHex]`. */
-  ORG_ADMIN: 24,
-  /** In `teams.permissions[accountIdHex]`. */
-  TEAM_ADMIN: 39,
-} as const;
-
 /**
  * A 255-byte bitfield, stored as Agentcloud stores it, with the given bits set:
  * bit n lives in byte `n >> 3` under mask `0x80 >> (n & 7)`. No bits gives all zeros.

@@ -12,6 +12,7 @@ import { toGatewayError } from '../errors/classify';
 import type { Logger } from '../observability/logger';
 import type { RefusalLog } from '../observability/refusal-log';
 import type { RequestContext } from '../context/request-context';
+import { subscriptionsOverWebSocketOnly } from '../live/live-engine';
 
 /** Apollo's request-level codes that all mean "the request itself is wrong". */
 const BAD_REQUEST_CODES = new Set([
@@ -68,7 +69,7 @@ export function errorReportingPlugin(logger: Logger): ApolloServerPlugin<Request
             throw badUserInput(`Schema is not configured to execute ${operation.operation} operation.`).withHttp();
           }
           if (operation?.operation === 'subscription') {
-            throw badUserInput('Subscriptions are served over WebSocket at /graphql (the graphql-transport-ws protocol)').withHttp();
+            throw subscriptionsOverWebSocketOnly().withHttp();
           }
         },
         // One line per request and kind, with a count: a list of bad items logs once, not once per item.
