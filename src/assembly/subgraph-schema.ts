@@ -16,7 +16,7 @@ import type { RequestContext } from '../context/request-context';
 import { printSchemaWithDirectives } from '../federation/print-sdl';
 import { referenceResolvers } from '../federation/references';
 
-export const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])';
+const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])';
 
 let cached: GraphQLSchema | undefined;
 

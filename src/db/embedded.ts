@@ -11,7 +11,7 @@ export type EmbeddedMongo = DatabaseServer;
 
 const PACKAGE = '@jongodb/memory-server-bin-linux-x64-gnu';
 
-export function embeddedBinaryPath(): string {
+function embeddedBinaryPath(): string {
   let packageJson: string;
   try {
     packageJson = require.resolve(`${PACKAGE}/package.json`);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { startServerProcess, type DatabaseServer, type DatabaseServerOptions } from './server-process';
 import { DEFAULT_DATABASE_NAME } from './database-name';
 
-export function ferretDbBinaryPath(): string {
+function ferretDbBinaryPath(): string {
   let dir = __dirname;
   while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   const binary = path.join(dir, '.cache', 'ferretdb', 'ferretdb-test-server');

@@ -77,7 +77,7 @@ const SOCKET_ERROR_CODES = new Set([
   'ERR_STREAM_WRITE_AFTER_END',
 ]);
 
-export function isDatabaseOutage(error: unknown): boolean {
+function isDatabaseOutage(error: unknown): boolean {
   if (!(error instanceof MongoError)) {
     // (no `instanceof Error`: Node's own errors come from another realm under test runners)
     const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
@@ -93,7 +93,7 @@ export function isDatabaseOutage(error: unknown): boolean {
  * `AbortSignal.timeout` (its reason a DOMException named TimeoutError). The gateway's own deadline
  * (src/loaders/read-deadline.ts) fails a read with `deadlineExceeded()` directly.
  */
-export function isDeadlineExceeded(error: unknown): boolean {
+function isDeadlineExceeded(error: unknown): boolean {
   if (error instanceof MongoOperationTimeoutError) return true;
   if (isAbortTimeout(error)) return true;
   return error instanceof MongoServerError && (error.code === MAX_TIME_MS_EXPIRED || error.code === EXCEEDED_TIME_LIMIT);

@@ -15,7 +15,7 @@ import type { Logger } from './logger';
 import { operationNameForLog, UNMATCHED_ROUTE, type GatewayMetrics } from './metrics';
 
 /** Status recorded for a request whose client closed the connection before the response ended (nginx's). */
-export const CLIENT_CLOSED_REQUEST = 499;
+const CLIENT_CLOSED_REQUEST = 499;
 
 const MAX_LOGGED_PATH = 256;
 

@@ -5,7 +5,7 @@ import { badUserInput } from '../errors/codes';
 
 export type CursorKind = 'session' | 'message';
 
-export function encodeCursor(kind: CursorKind, id: ObjectId): string {
+function encodeCursor(kind: CursorKind, id: ObjectId): string {
   return Buffer.from(`${kind}:${hexOf(id)}`).toString('base64url');
 }
 

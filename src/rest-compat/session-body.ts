@@ -38,7 +38,7 @@ export const EMPTY_BODY_DATA: SessionBodyData = {
 };
 
 /** Everything the body shows: every stage, and the variables of the tasks and agents. */
-export const SESSION_BODY_PLAN = loadPlan([
+const SESSION_BODY_PLAN = loadPlan([
   ...SESSION_LIST_FIELDS.flatMap(stageRelations),
   RELATIONS.variablesOfTask,
   RELATIONS.variablesOfAgent,

@@ -11,10 +11,9 @@ export type {
   DemoFixtures,
   GenerateOptions,
 } from './types';
-export { COLLECTION_NAMES } from '../data-model/collections';
 
 /** 2024-01-15T00:00:00Z: the timestamp of the first generated id; each later id is one second on. */
-export const DEMO_START_SECONDS = Date.UTC(2024, 0, 15) / 1000;
+const DEMO_START_SECONDS = Date.UTC(2024, 0, 15) / 1000;
 
 const SCALED_TEAMS: readonly TeamKey[] = ['acmeMain', 'acmeLabs', 'globexMain'];
 

@@ -97,7 +97,7 @@ export interface LiveSettings extends LiveOptions {
   refusalLogIntervalMs: number;
 }
 
-export const DEFAULT_LIVE_SETTINGS: LiveSettings = { ...DEFAULT_LIVE_OPTIONS, maxPerConnection: 100, maxBufferedBytes: 1024 * 1024, refusalLogIntervalMs: 10_000 };
+const DEFAULT_LIVE_SETTINGS: LiveSettings = { ...DEFAULT_LIVE_OPTIONS, maxPerConnection: 100, maxBufferedBytes: 1024 * 1024, refusalLogIntervalMs: 10_000 };
 
 export interface GatewayApp {
   app: express.Express;

@@ -26,7 +26,7 @@ const BAD_REQUEST_CODES = new Set([
 ]);
 
 /** The code and message an error is shown with. */
-export function classifyGraphQLError(formatted: GraphQLFormattedError, error: unknown): { code: string; message: string; reason?: string } {
+function classifyGraphQLError(formatted: GraphQLFormattedError, error: unknown): { code: string; message: string; reason?: string } {
   const code = formatted.extensions?.code;
   const original = innermostError(error);
   if (original instanceof GatewayError) return { code: original.code, message: original.message };

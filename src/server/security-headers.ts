@@ -15,7 +15,7 @@ export interface SecurityHeadersOptions {
 }
 
 /** The policy's directives: the IDE page's, parsed, plus frame-ancestors. */
-export function contentSecurityPolicyDirectives(): Record<string, string[]> {
+function contentSecurityPolicyDirectives(): Record<string, string[]> {
   const directives: Record<string, string[]> = {};
   for (const part of IDE_CONTENT_SECURITY_POLICY.split(';')) {
     const [name, ...values] = part.trim().split(/\s+/);

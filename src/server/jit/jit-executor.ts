@@ -73,7 +73,7 @@ function remember<V>(map: Map<string, V>, key: string, value: V, max: number): v
   if (map.size > max) map.delete(map.keys().next().value!);
 }
 
-export function jitExecutor(schema: GraphQLSchema, options: Partial<JitOptions> = {}): GatewayExecutor {
+function jitExecutor(schema: GraphQLSchema, options: Partial<JitOptions> = {}): GatewayExecutor {
   const operations = new CompiledOperations(schema, { ...DEFAULT_JIT_OPTIONS, ...options });
   const told = options.onExecute ?? (() => undefined);
   return async (request) => {
