@@ -266,6 +266,14 @@ describe('connections and limits', () => {
       expect((brokenWs.errors[0] as Array<{ extensions: { code: string } }>)[0].extensions.code).toBe('BAD_USER_INPUT');
       const brokenHttp = await strict.graphql(broken, {}, strict.tokenFor('member'));
       expect(brokenHttp.body.errors![0].extensions?.code).not.toBe('QUERY_TOO_COMPLEX');
+      // a syntax error before the limit's token, in a document past the limit, is still the syntax error
+      const brokenEarly = `subscription { sessionUpdated(_id: "${session}") { name ) ${fields(25)} } }`;
+      const brokenEarlyWs = client.subscribe(brokenEarly);
+      await brokenEarlyWs.ended();
+      expect((brokenEarlyWs.errors[0] as Array<{ extensions: { code: string } }>)[0].extensions.code).toBe('BAD_USER_INPUT');
+      const brokenEarlyHttp = await strict.graphql(brokenEarly, {}, strict.tokenFor('member'));
+      expect(brokenEarlyHttp.body.errors![0].extensions?.code).not.toBe('QUERY_TOO_COMPLEX');
+      expect(brokenEarlyHttp.body.errors![0].message).not.toMatch(/token count/);
     } finally {
       await suite.disposeClients();
       await strict.stop();

@@ -186,7 +186,7 @@ function parseCors(value: string | undefined): CorsOrigins | undefined {
 }
 
 function parseBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const value = env[name];
+  const value = env[name]?.trim();
   if (value === undefined || value === '') return fallback;
   if (/^(1|true|yes|on)$/i.test(value)) return true;
   if (/^(0|false|no|off)$/i.test(value)) return false;

@@ -89,19 +89,12 @@ function isDatabaseOutage(error: unknown): boolean {
 
 /**
  * The request's time budget ran out while the database worked on (or the driver waited for) one of its
- * reads: the server's MaxTimeMSExpired, the driver's own timeout, or a read aborted by an
- * `AbortSignal.timeout` (its reason a DOMException named TimeoutError). The gateway's own deadline
- * (src/loaders/read-deadline.ts) fails a read with `deadlineExceeded()` directly.
+ * reads: the server's MaxTimeMSExpired or the driver's own timeout. A read the gateway abandons at its
+ * deadline (src/loaders/read-deadline.ts) fails with `deadlineExceeded()` itself.
  */
 function isDeadlineExceeded(error: unknown): boolean {
   if (error instanceof MongoOperationTimeoutError) return true;
-  if (isAbortTimeout(error)) return true;
   return error instanceof MongoServerError && (error.code === MAX_TIME_MS_EXPIRED || error.code === EXCEEDED_TIME_LIMIT);
-}
-
-/** The reason of an `AbortSignal.timeout` signal (matched by name: Node's DOMException may come from another realm). */
-function isAbortTimeout(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as Error).name === 'TimeoutError' && error.constructor?.name === 'DOMException';
 }
 
 export const deadlineExceeded = () =>

@@ -74,6 +74,9 @@ export class GatewayError extends GraphQLError {
 }
 
 export const badUserInput = (message: string) => new GatewayError(ErrorCode.BAD_USER_INPUT, message);
+
+/** What a subscription sent anywhere but the WebSocket at /graphql is told. */
+export const subscriptionsOverWebSocketOnly = () => badUserInput('Subscriptions are served over WebSocket at /graphql (the graphql-transport-ws protocol)');
 export const forbidden = (message: string) => new GatewayError(ErrorCode.FORBIDDEN, message);
 export const notFound = (message: string) => new GatewayError(ErrorCode.NOT_FOUND, message);
 export const unauthenticated = (message: string) => new GatewayError(ErrorCode.UNAUTHENTICATED, message);

@@ -34,7 +34,7 @@ import type { ContextFactory, RequestContext } from '../context/request-context'
 import { messagesBySession } from '../data-model/collections';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
 import { isCompleted, isStreaming, seenText } from '../data-model/message-text';
-import { badUserInput, ErrorCode, GatewayError } from '../errors/codes';
+import { ErrorCode, GatewayError, subscriptionsOverWebSocketOnly } from '../errors/codes';
 import type { Loaders } from '../loaders';
 import { nextTurn } from '../loaders/fair-turns';
 import { replayKeyId, type ReplayKey, type ReplayPage } from '../loaders/session-messages';
@@ -644,9 +644,6 @@ function timeSlicer(sliceMs = 5): () => Promise<void> | undefined {
     });
   };
 }
-
-/** What a subscription sent anywhere but the WebSocket at /graphql is told. */
-export const subscriptionsOverWebSocketOnly = () => badUserInput('Subscriptions are served over WebSocket at /graphql (the graphql-transport-ws protocol)');
 
 /** The engine of an operation's context; subscriptions exist only over WebSocket. */
 export function liveOf(ctx: RequestContext): LiveHandle {

@@ -3,11 +3,14 @@
  * the server stops work nobody will wait for, and a read still unanswered at the deadline is abandoned
  * then, so that a read waiting on a slow or frozen database (or for a connection) never holds its work
  * past it. No read starts once the time has run out. Either way the work fails with
- * SERVICE_UNAVAILABLE (src/errors/classify.ts). An abandoned read's connection is closed by the
- * driver's socket timeout, the request budget plus one second (src/db/connect.ts).
+ * SERVICE_UNAVAILABLE (src/errors/classify.ts).
  *
- * Each read gets a timer rather than the driver's `signal` option, which adds and removes an abort
- * listener at every step of a read (server selection, connection checkout, the cursor, each reply).
+ * An abandoned read runs on in the driver until it ends: the server stops it at its `maxTimeMS` (later
+ * by as long as it waited for a connection, at most DB_SERVER_SELECTION_TIMEOUT_MS), a frozen server's
+ * connection is closed by the socket timeout, the budget plus one second (src/db/connect.ts), and its
+ * connection goes back to the pool. Each read gets a timer rather than the driver's `signal` option,
+ * which adds and removes an abort listener at every step of a read (server selection, connection
+ * checkout, the cursor, each reply) and closes the connection of a read it aborts.
  */
 import { deadlineExceeded } from '../errors/classify';
 

@@ -28,8 +28,9 @@ export function requestReader(reads: RequestReads): RequestReader {
       const traced = reads.trace?.(collection.collectionName, undefined);
       let returned = 0;
       let failure: string | undefined;
+      let asked: Promise<boolean> | undefined;
       try {
-        while (await beforeDeadline(cursor.hasNext(), reads.deadline)) {
+        while (await beforeDeadline((asked = cursor.hasNext()), reads.deadline)) {
           reads.onCommand?.(reads.count === counted ? 'find' : 'getMore');
           reads.count += 1; // the find, then each getMore
           if (reads.byCollection) reads.byCollection[collection.collectionName] = (reads.byCollection[collection.collectionName] ?? 0) + 1;
@@ -38,15 +39,17 @@ export function requestReader(reads: RequestReads): RequestReader {
           returned += docs.length;
           received(docs.length);
           onBatch(docs);
+          if (!cursor.closed) readTiming(reads.deadline); // a getMore comes next: none once the time is out
         }
       } catch (error) {
         failure = (error as { name?: string }).name ?? 'Error';
         throw error;
       } finally {
         traced?.end(returned, failure);
-        // after a failure (the deadline among them) the database may not answer: closed without waiting
         if (failure === undefined) await cursor.close();
-        else cursor.close().catch(ignoreCloseFailure);
+        // after a failure (the deadline among them) the last batch asked for may still be on its way:
+        // closed once it is in (closing under it would leave its cursor open on the server), unawaited
+        else void closeAfter(asked, cursor);
       }
     },
     async find<T extends Document>(collection: Collection<T>, filter: Filter<T>, options?: FindOptions, batch?: BatchInfo): Promise<T[]> {
@@ -72,4 +75,9 @@ export function requestReader(reads: RequestReads): RequestReader {
   };
 }
 
-function ignoreCloseFailure(): void {}
+async function closeAfter(asked: Promise<boolean> | undefined, cursor: { close(): Promise<void> }): Promise<void> {
+  await asked?.catch(ignore);
+  await cursor.close().catch(ignore);
+}
+
+function ignore(): void {}

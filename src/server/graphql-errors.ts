@@ -7,12 +7,11 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { badUserInput, ErrorCode, GatewayError } from '../errors/codes';
+import { badUserInput, ErrorCode, GatewayError, subscriptionsOverWebSocketOnly } from '../errors/codes';
 import { toGatewayError } from '../errors/classify';
 import type { Logger } from '../observability/logger';
 import type { RefusalLog } from '../observability/refusal-log';
 import type { RequestContext } from '../context/request-context';
-import { subscriptionsOverWebSocketOnly } from '../live/live-engine';
 
 /** Apollo's request-level codes that all mean "the request itself is wrong". */
 const BAD_REQUEST_CODES = new Set([

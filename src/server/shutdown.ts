@@ -59,7 +59,6 @@ const FORCED_CLOSE_GRACE_MS = 1000;
 
 export function createGracefulShutdown(options: GracefulShutdownOptions): GracefulShutdown {
   const { server, logger } = options;
-  const grace = FORCED_CLOSE_GRACE_MS;
   let running: Promise<ShutdownResult> | undefined;
   let forceNow: (() => void) | undefined;
 
@@ -99,14 +98,14 @@ export function createGracefulShutdown(options: GracefulShutdownOptions): Gracef
         forced = true;
         logger.warn({ reason: outcome === 'forced' ? 'second signal' : `still busy after ${options.timeoutMs} ms` }, 'closing the connections still open');
         server.closeAllConnections();
-        await within(grace, drained);
+        await within(FORCED_CLOSE_GRACE_MS, drained);
       }
     } finally {
       clearInterval(sweep);
     }
 
     for (const resource of options.resources ?? []) {
-      const allowed = Math.max(deadline - Date.now(), forced ? grace : 0);
+      const allowed = Math.max(deadline - Date.now(), forced ? FORCED_CLOSE_GRACE_MS : 0);
       try {
         const result = await within(Math.max(allowed, 1), resource.close().then(() => 'closed' as const));
         if (result === 'timeout') {

@@ -24,11 +24,29 @@ export const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
 export async function freePort(): Promise<number> {
   const [ephemeralLow] = ephemeralRange();
   const low = Math.max(1024, ephemeralLow - 12_000);
+  // no room below the range (it starts near 1024): a port the kernel picks, as before
+  if (ephemeralLow - low < 1000) return kernelPort();
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = low + Math.floor(Math.random() * (ephemeralLow - low));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port); // before the check: calls made together never get the same port
     if (await canListen(port)) return port;
   }
   throw new Error(`no free port found in ${low}–${ephemeralLow - 1}`);
+}
+
+/** Ports this process has handed out (a test may not have bound its port yet). */
+const handedOut = new Set<number>();
+
+function kernelPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 function ephemeralRange(): [number, number] {

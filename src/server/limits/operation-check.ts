@@ -7,7 +7,7 @@ import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type Do
 import { badUserInput, GatewayError } from '../../errors/codes';
 import { armorValidationRules } from './armor';
 import { costOrRefusal } from './cost';
-import { exceedsTokenLimit, tokenLimitExceeded } from './tokens';
+import { stoppedByTokenLimit, tokenLimitExceeded } from './tokens';
 import type { QueryLimits } from '../../config/query-limits';
 
 /** Distinct valid documents kept (the oldest goes first). */
@@ -41,7 +41,7 @@ export function operationChecker(schema: GraphQLSchema, limits: QueryLimits): (r
         document = parse(request.query, { maxTokens: limits.maxTokens });
       } catch (error) {
         if (!(error instanceof GraphQLError)) throw error;
-        return [exceedsTokenLimit(request.query, limits.maxTokens) ? tokenLimitExceeded(limits.maxTokens) : badUserInput(error.message)];
+        return [stoppedByTokenLimit(request.query, limits.maxTokens, error.positions?.[0]) ? tokenLimitExceeded(limits.maxTokens) : badUserInput(error.message)];
       }
       const invalid = validate(schema, document, rules, { hideSuggestions: true });
       if (invalid.length > 0) return invalid.map(validationRefusal);
