@@ -22,10 +22,14 @@ const NO_TIMING: ReadTiming = Object.freeze({});
 
 /** The timing options of a read starting now, before `deadline` (epoch ms); none without a deadline. */
 export function readTiming(deadline: number | undefined): ReadTiming {
-  if (deadline === undefined) return NO_TIMING;
+  return deadline === undefined ? NO_TIMING : { maxTimeMS: timeLeft(deadline) };
+}
+
+/** The ms left before `deadline`; the deadline's error when none are, so that no read starts then. */
+export function timeLeft(deadline: number): number {
   const left = deadline - Date.now();
   if (left <= 0) throw deadlineExceeded();
-  return { maxTimeMS: left };
+  return left;
 }
 
 /** What `read` gives, or the deadline's error if the deadline comes first; `read` itself without one. */

@@ -5,7 +5,7 @@
  */
 import type { Collection, Document, Filter, FindOptions } from 'mongodb';
 import { nextTurn } from './fair-turns';
-import { beforeDeadline, readTiming } from './read-deadline';
+import { beforeDeadline, readTiming, timeLeft } from './read-deadline';
 import { receiveDocuments, type BatchInfo, type RequestReads } from './request-reads';
 
 /** Runs every read of a request: counts it, gives it what is left of the deadline, counts what it returns. */
@@ -39,7 +39,7 @@ export function requestReader(reads: RequestReads): RequestReader {
           returned += docs.length;
           received(docs.length);
           onBatch(docs);
-          if (!cursor.closed) readTiming(reads.deadline); // a getMore comes next: none once the time is out
+          if (!cursor.closed && reads.deadline !== undefined) timeLeft(reads.deadline); // a getMore comes next: none once the time is out
         }
       } catch (error) {
         failure = (error as { name?: string }).name ?? 'Error';
