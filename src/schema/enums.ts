@@ -3,16 +3,12 @@
  * error at its path, and the rest of the response still arrives (graphql-js does this for enums).
  */
 import { registerEnumType } from 'type-graphql';
+import { SESSION_STATUSES, type StoredSessionStatus } from '../data-model/session-status';
 import { SHARING_MODES, type EffectiveSharingMode } from '../data-model/sharing-mode';
 
-export enum SessionStatus {
-  STARTED = 'started',
-  RUNNING = 'running',
-  WAITING = 'waiting',
-  WARNING = 'warning',
-  ERROR = 'error',
-  TERMINATED = 'terminated',
-}
+/** The session states of the data model, by their GraphQL names (STARTED ↔ 'started'). */
+export const SessionStatus = Object.fromEntries(SESSION_STATUSES.map((status) => [status.toUpperCase(), status])) as { readonly [S in StoredSessionStatus as Uppercase<S>]: S };
+export type SessionStatus = StoredSessionStatus;
 
 /** The sharing modes of the data model, by their GraphQL names (PUBLIC ↔ 'public'). */
 export const SharingMode = Object.fromEntries(SHARING_MODES.map((mode) => [mode.toUpperCase(), mode])) as { readonly [M in EffectiveSharingMode as Uppercase<M>]: M };

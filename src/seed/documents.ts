@@ -4,17 +4,9 @@
  * Creation dates come from the document's own id, so they follow the id order.
  */
 import type { Document, ObjectId } from 'mongodb';
+import type { StoredSessionStatus } from '../data-model/session-status';
 import type { TeamScope } from './context';
 
-export type SessionStatus = 'started' | 'running' | 'waiting' | 'warning' | 'error' | 'terminated';
-export const SESSION_STATUSES: readonly SessionStatus[] = [
-  'started',
-  'running',
-  'waiting',
-  'warning',
-  'error',
-  'terminated',
-];
 
 export interface Icon {
   id: ObjectId;
@@ -298,7 +290,7 @@ export function appDoc(id: ObjectId, scope: TeamScope, a: AppInput): Document {
 export interface SessionInput {
   name: string;
   tokensUsed: number;
-  status: SessionStatus;
+  status: StoredSessionStatus;
   appId: ObjectId;
   /** Omitted from `sharingConfig` when undefined; any string is stored as is. */
   mode: string | undefined;

@@ -5,10 +5,10 @@
  * and every collection grows by about `scale` documents per team, not `scale * crewTasks`.
  */
 import type { ObjectId } from 'mongodb';
+import { SESSION_STATUSES } from '../data-model/session-status';
 import type { SeedContext, TeamScope } from './context';
 import type { GeneratedSession } from './messages';
 import {
-  SESSION_STATUSES,
   agentDoc,
   appDoc,
   crewDoc,
