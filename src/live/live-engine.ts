@@ -27,42 +27,25 @@
  * Ticks never overlap: the next is planned `intervalMs` after the previous one started, and a tick
  * that runs longer delays the next (reported as the tick's delay).
  */
-import DataLoader from 'dataloader';
-import { ObjectId } from 'mongodb';
-import { viewerOf, type Credentials, type Viewer } from '../auth/identity';
+import type { ObjectId } from 'mongodb';
+import { viewerOf, type Viewer } from '../auth/identity';
 import type { ContextFactory, RequestContext } from '../context/request-context';
 import { messagesBySession } from '../data-model/collections';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
-import { isCompleted, isStreaming, seenText } from '../data-model/message-text';
+import { isCompleted } from '../data-model/message-text';
 import { ErrorCode, GatewayError, subscriptionsOverWebSocketOnly } from '../errors/codes';
 import type { Loaders } from '../loaders';
-import { nextTurn } from '../loaders/fair-turns';
-import { replayKeyId, type ReplayKey, type ReplayPage } from '../loaders/session-messages';
 import { AccessPolicy } from '../policy/access-policy';
 import { readableSession } from '../policy/readable-sessions';
-import { LiveStream } from './live-stream';
 import { hexOf } from '../data-model/object-id';
-import { DEFAULT_REQUEST_BUDGETS } from '../config/request-budgets';
-
-/** Who subscribes: a connection, with the credentials it opened with. */
-export interface LiveCaller {
-  /** Unique per connection: its subscriptions share one check of the caller per tick. */
-  readonly id: string;
-  readonly credentials: Credentials | null;
-  /** One of its subscriptions has more events waiting than the bound: the connection is too slow. */
-  overflow(): void;
-  /**
-   * A replay could not be read (the database unreachable): the connection is closed for the client to
-   * reconnect and resume from the last message it holds, rather than its subscription ending quietly.
-   */
-  retryLater(): void;
-}
-
-/** An event and the context its selection is resolved in (the tick's loaders, the caller as checked then). */
-export interface LiveEvent<T> {
-  payload: T;
-  context: RequestContext;
-}
+import { DEFAULT_LIVE_OPTIONS, type LiveObserver, type LiveOptions } from './live-options';
+import { LiveStream } from './live-stream';
+import { Replays } from './replays';
+import { timeSlicer } from './time-slicer';
+import {
+  absorb, forgetOldMessages, lookBackFrom, messageSeen, newWatch, sessionJson, ZERO_ID,
+  type LiveCaller, type LiveEvent, type MessageSubscription, type SessionSubscription, type Subscription, type Watch,
+} from './watch';
 
 /** What a subscription resolver needs of the engine, carried by the operation's context. */
 export interface LiveHandle {
@@ -75,113 +58,11 @@ export interface SubscriptionContext extends RequestContext {
   live: LiveHandle;
 }
 
-export interface LiveOptions {
-  /** LIVE_POLL_INTERVAL_MS (1000). */
-  intervalMs: number;
-  /** LIVE_MAX_SUBSCRIPTIONS per process (20,000). */
-  maxSubscriptions: number;
-  /** Events a subscription may have waiting for its consumer before the connection counts as too slow. */
-  maxQueuedEvents: number;
-  /** The look-back: seconds before the previous tick that a message's id may lag its write (writers' clocks). */
-  lateWriteMarginS: number;
-  /** Messages a replay reads per page and subscription (at most MAX_DOCUMENTS_PER_REQUEST together; below `maxQueuedEvents`). */
-  replayPageSize: number;
-  /**
-   * LIVE_RESUME_WINDOW_S: a resume also sends again every message written in this many seconds before
-   * `after`, completed or not, so that a reply that ended while the client was away arrives final.
-   */
-  resumeWindowS: number;
-  /** Messages not completed that a watched session keeps re-reading each tick, newest first. */
-  maxFollowedPerSession: number;
-}
-
-export const DEFAULT_LIVE_OPTIONS: LiveOptions = {
-  intervalMs: 1000,
-  maxSubscriptions: 20_000,
-  maxQueuedEvents: 1000,
-  lateWriteMarginS: 5,
-  replayPageSize: 400,
-  resumeWindowS: 300,
-  maxFollowedPerSession: 20,
-};
-
-export interface TickStats {
-  durationMs: number;
-  /** How much later than planned the tick started (a slow tick before it, or a busy process). */
-  delayMs: number;
-  /** Database commands of the tick's polls and checks (the events' own reads come after), by collection. */
-  queries: Record<string, number>;
-  events: number;
-  subscriptions: number;
-}
-
-export interface LiveObserver {
-  tick?(stats: TickStats): void;
-  /** A tick that failed (the database unreachable): the subscriptions stay, the next tick tries again. */
-  tickFailed?(error: unknown): void;
-  /** A replay that failed (the database unreachable, past its budget): its subscription ends with the error. */
-  replayFailed?(error: unknown): void;
-}
-
-interface SubscriptionBase {
-  caller: LiveCaller;
-  /** The tick during which it was added: that tick leaves it to the next (it was checked at subscribe). */
-  addedAt: number;
-}
-
-interface SessionSubscription extends SubscriptionBase {
-  kind: 'session';
-  stream: LiveStream<LiveEvent<SessionDoc>>;
-  /** The watch's version of the session it was sent last. */
-  version: number;
-  /** What it was sent, when that is not a version the watch had (it read the session itself at subscribe). */
-  sentJson?: string;
-}
-
-interface MessageSubscription extends SubscriptionBase {
-  kind: 'messages';
-  stream: LiveStream<LiveEvent<MessageDoc>>;
-  /** Every message above it is sent (the client's `after`, or the newest when the subscription started). */
-  floor: string;
-  /** The version it was sent of each message the engine still reads (`_id` hex → what a reader sees). */
-  sent: Map<string, string>;
-  /** Being replayed: ticks leave it alone until the replay hands it over. */
-  replaying: boolean;
-}
-
-type Subscription = SessionSubscription | MessageSubscription;
-
-interface KnownMessage {
-  doc: MessageDoc;
-  /** What a reader sees of it, as the engine last read it. */
-  seen: string;
-}
-
-/** Everything watched of one session. */
-interface Watch {
-  id: ObjectId;
-  key: string;
-  subscriptions: Set<Subscription>;
-  messageSubscriptions: number;
-  /** The session's stored document as last read (its JSON), and a number that changes with it. */
-  json: string | undefined;
-  version: number;
-  /** Messages read by recent ticks, or followed until completed: to tell new and changed ones from repeats. */
-  known: Map<string, KnownMessage>;
-  /** A tick has read its messages: `known` holds every message since the look-back, and those followed. */
-  ticked: boolean;
-}
-
 /** A caller as checked at a tick: its viewer, or null when its credentials no longer hold. */
 interface CheckedCaller {
   viewer: Viewer | null;
   policy: AccessPolicy;
 }
-
-const sessionJson = (doc: SessionDoc) => JSON.stringify(doc);
-/** What a subscriber holds of a message: whether it is complete, and its text. */
-const messageSeen = (doc: MessageDoc) => `${isCompleted(doc) ? 'c' : isStreaming(doc) ? 's' : 'w'}:${seenText(doc) ?? ''}`;
-const ZERO_ID = '000000000000000000000000';
 
 export class LiveEngine {
   private readonly watches = new Map<string, Watch>();
@@ -195,10 +76,7 @@ export class LiveEngine {
   /** When the previous tick started: messages are read from shortly before it. */
   private previousTickAt = 0;
   private ticks = 0;
-  /** Replay pages of all resuming subscriptions, batched into few reads (a reconnect storm is one). */
-  private readonly replayPages: DataLoader<ReplayKey, ReplayPage>;
-  /** Replay pages being read, by where they start: the subscriptions resuming from the same place wait for one read. */
-  private readonly replayReads = new Map<string, Promise<ReplayPage>>();
+  private readonly replays: Replays;
   /** A session's newest message being read for the first subscriptions of a watch: one read for all of them. */
   private readonly newestReads = new Map<string, Promise<MessageDoc | null>>();
 
@@ -207,15 +85,7 @@ export class LiveEngine {
     readonly options: LiveOptions = DEFAULT_LIVE_OPTIONS,
     private readonly observer: LiveObserver = {},
   ) {
-    // each batch is one budget: at most MAX_DOCUMENTS_PER_REQUEST documents, so as many pages as fit
-    const pagesPerBatch = Math.max(1, Math.floor((contexts.deps.maxDocuments ?? DEFAULT_REQUEST_BUDGETS.maxDocuments) / (options.replayPageSize + 1)));
-    this.replayPages = new DataLoader((keys) => this.readReplayPages(keys), {
-      // not cached: a page is shared only while it is read (`replayReads`), then read afresh
-      cache: false,
-      maxBatchSize: pagesPerBatch,
-      // the subscribes of a reconnecting fleet arrive over a few milliseconds: read their pages together
-      batchScheduleFn: (callback) => setTimeout(callback, 5),
-    });
+    this.replays = new Replays(contexts, options, observer, () => this.lookBack());
   }
 
   /** Active subscriptions. */
@@ -264,7 +134,7 @@ export class LiveEngine {
     };
     this.add(watch, subscription);
     if (after) {
-      void this.replay(subscription, watch, session, after, ctx);
+      void this.replays.run(subscription, watch, session, after, ctx);
       return subscription.stream;
     }
     // a reply in progress when the subscription starts: its next versions are sent
@@ -322,7 +192,7 @@ export class LiveEngine {
     const key = hexOf(sessionId);
     let watch = this.watches.get(key);
     if (!watch) {
-      watch = { id: sessionId, key, subscriptions: new Set(), messageSubscriptions: 0, json: undefined, version: 0, known: new Map(), ticked: false };
+      watch = newWatch(sessionId);
       this.watches.set(key, watch);
     }
     return watch;
@@ -431,7 +301,7 @@ export class LiveEngine {
         watch.json = json;
         watch.version += 1;
       }
-      const messages = this.absorb(watch, changedBySession.get(watch.key) ?? []);
+      const messages = absorb(watch, changedBySession.get(watch.key) ?? []);
       // (completing one removes it from the set: a Set's iteration allows that)
       for (const subscription of watch.subscriptions) {
         if (subscription.addedAt === tick || subscription.stream.done) continue;
@@ -455,7 +325,8 @@ export class LiveEngine {
       }
     }
     this.publish(events, callers, tick, startedAt);
-    this.forgetOldMessages(startedAt);
+    const horizon = lookBackFrom(startedAt, this.options.lateWriteMarginS).toHexString();
+    for (const watch of this.watches.values()) forgetOldMessages(watch, horizon, this.options.maxFollowedPerSession);
     this.previousTickAt = startedAt;
     this.observer.tick?.({ durationMs: performance.now() - started, delayMs, queries, events: events.length, subscriptions: this.count });
   }
@@ -504,145 +375,15 @@ export class LiveEngine {
 
   private async changedMessages(loaders: Loaders, watching: ReadonlyArray<{ watch: Watch; session: SessionDoc }>): Promise<MessageDoc[]> {
     if (watching.length === 0) return [];
-    const after = this.lookBackFrom(this.previousTickAt);
+    const after = lookBackFrom(this.previousTickAt, this.options.lateWriteMarginS);
     const followed = watching.flatMap(({ watch }) => [...watch.known.values()].filter((known) => !isCompleted(known.doc)).map((known) => known.doc._id));
     return loaders.messages.changed(watching.map(({ session }) => session), after, followed);
   }
 
-  /** The messages a tick read of one watch, remembered; returns them with what a reader sees of each. */
-  private absorb(watch: Watch, docs: readonly MessageDoc[]): Array<{ key: string; doc: MessageDoc; seen: string }> {
-    return docs.map((doc) => {
-      const key = hexOf(doc._id);
-      const seen = messageSeen(doc);
-      watch.known.set(key, { doc, seen });
-      return { key, doc, seen };
-    });
-  }
-
-  /**
-   * Messages older than the next tick's read and completed cannot come back: forgotten, by the watch and
-   * its subscribers. Of those not completed, the newest `maxFollowedPerSession` stay followed.
-   */
-  private forgetOldMessages(tickAt: number): void {
-    const horizon = this.lookBackFrom(tickAt).toHexString();
-    for (const watch of this.watches.values()) {
-      const forgotten: string[] = [];
-      const followed: string[] = [];
-      for (const [key, known] of watch.known) {
-        if (key >= horizon) continue;
-        if (isCompleted(known.doc)) forgotten.push(key);
-        else followed.push(key);
-      }
-      if (followed.length > this.options.maxFollowedPerSession) forgotten.push(...followed.sort().slice(0, followed.length - this.options.maxFollowedPerSession));
-      for (const key of forgotten) watch.known.delete(key);
-      for (const subscription of watch.subscriptions) {
-        if (subscription.kind !== 'messages') continue;
-        for (const key of forgotten) subscription.sent.delete(key);
-        // what a replay sent that no tick read, and that is past the look-back now
-        if (subscription.sent.size > watch.known.size) for (const key of subscription.sent.keys()) if (key < horizon && !watch.known.has(key)) subscription.sent.delete(key);
-      }
-    }
-  }
-
-  /**
-   * The replay of a resuming subscription, page by page as its consumer takes them, oldest first: the
-   * messages after `after`, those at or before it that are not completed or fall in the resume window
-   * (one range of the session, read together); then the hand-over.
-   */
-  private async replay(subscription: MessageSubscription, watch: Watch, session: SessionDoc, after: ObjectId, ctx: RequestContext): Promise<void> {
-    // a page fits under the bound of waiting events, and in one read's document budget
-    const first = Math.max(1, Math.min(this.options.replayPageSize, Math.floor(this.options.maxQueuedEvents / 2), (this.contexts.deps.maxDocuments ?? Infinity) - 1));
-    const send = (doc: MessageDoc) => {
-      const key = hexOf(doc._id);
-      const seen = messageSeen(doc);
-      // followed from now on when it may still change, so that the ticks read it again; what a tick may
-      // read again is remembered as sent, what no tick will read is not (a long replay holds nothing)
-      const completed = isCompleted(doc);
-      if (!completed && !watch.known.has(key)) watch.known.set(key, { doc, seen });
-      if (!completed || key >= this.lookBack()) subscription.sent.set(key, seen);
-      subscription.stream.push({ payload: doc, context: ctx });
-    };
-    try {
-      const since = ObjectId.createFromTime(Math.max(0, after.getTimestamp().getTime() / 1000 - this.options.resumeWindowS));
-      let from: ObjectId | undefined;
-      for (;;) {
-        // a page is pushed when it fits under the bound of waiting events
-        await subscription.stream.room(this.options.maxQueuedEvents - first);
-        if (subscription.stream.done) return;
-        const page = await this.replayPage({ session, since, from, first });
-        if (subscription.stream.done) return;
-        for (const doc of page.messages) send(doc);
-        from = page.cursor;
-        if (!page.more) break;
-      }
-    } catch (error) {
-      this.observer.replayFailed?.(error);
-      subscription.caller.retryLater();
-      subscription.stream.complete();
-      return;
-    }
-    this.handOver(subscription, watch, ctx);
-  }
-
   /** Where the next tick's read of new messages starts (its look-back), as an `_id` hex. */
   private lookBack(): string {
-    return this.lookBackFrom(this.previousTickAt).toHexString();
+    return lookBackFrom(this.previousTickAt, this.options.lateWriteMarginS).toHexString();
   }
-
-  /** The first `_id` a read made at `at` looks at: the late-write margin before it (writers' clocks). */
-  private lookBackFrom(at: number): ObjectId {
-    return ObjectId.createFromTime(Math.max(0, Math.floor(at / 1000) - this.options.lateWriteMarginS));
-  }
-
-  /**
-   * The replay is over: what the ticks read meanwhile is sent where the subscriber lacks it (messages
-   * the replay did not reach, and final versions), in `_id` order; the next ticks go on from there.
-   * A version that is not final is left to the next tick, which reads it again, fresher than both.
-   */
-  private handOver(subscription: MessageSubscription, watch: Watch, ctx: RequestContext): void {
-    subscription.replaying = false;
-    const keys = [...watch.known.keys()].sort();
-    for (const key of keys) {
-      const known = watch.known.get(key)!;
-      const held = subscription.sent.get(key);
-      if (held === known.seen) continue;
-      const missing = held === undefined && key > subscription.floor;
-      const final = held !== undefined && isCompleted(known.doc);
-      if (!missing && !final) continue;
-      subscription.sent.set(key, known.seen);
-      subscription.stream.push({ payload: known.doc, context: ctx });
-    }
-  }
-
-  /** A page of a replay; the subscriptions of a session that resume from the same place share its read. */
-  private replayPage(key: ReplayKey): Promise<ReplayPage> {
-    const id = replayKeyId(key);
-    let page = this.replayReads.get(id);
-    if (!page) {
-      page = this.replayPages.load(key).finally(() => this.replayReads.delete(id));
-      this.replayReads.set(id, page);
-    }
-    return page;
-  }
-
-  private async readReplayPages(keys: readonly ReplayKey[]): Promise<ReplayPage[]> {
-    return this.contexts.loaders().messages.replay(keys);
-  }
-}
-
-/**
- * A tick's work on tens of thousands of subscriptions runs in slices of a few milliseconds, each in a
- * turn of the event loop of its own (src/loaders/fair-turns.ts), so that `/healthz` and requests are
- * served in between rather than after the whole tick.
- */
-function timeSlicer(sliceMs = 5): () => Promise<void> | undefined {
-  let sliceStarted = performance.now();
-  return () => {
-    if (performance.now() - sliceStarted < sliceMs) return undefined;
-    return nextTurn().then(() => {
-      sliceStarted = performance.now();
-    });
-  };
 }
 
 /** The engine of an operation's context; subscriptions exist only over WebSocket. */

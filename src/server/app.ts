@@ -42,7 +42,8 @@ import { graphqlResponseBudget } from './request-budget';
 import { DEFAULT_REQUEST_BUDGETS, type RequestBudgets } from '../config/request-budgets';
 import type { TokenRules } from '../auth/identity';
 import type { JitOptions } from './jit/jit-executor';
-import { DEFAULT_LIVE_OPTIONS, LiveEngine, type LiveOptions } from '../live/live-engine';
+import { LiveEngine } from '../live/live-engine';
+import { DEFAULT_LIVE_OPTIONS, type LiveOptions } from '../live/live-options';
 import { createSubscriptionServer, type SubscriptionServer } from './subscriptions';
 import { RefusalLog } from '../observability/refusal-log';
 

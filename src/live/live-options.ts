@@ -1,0 +1,48 @@
+/** The live engine's settings, and what it reports of its ticks and replays. */
+export interface LiveOptions {
+  /** LIVE_POLL_INTERVAL_MS (1000). */
+  intervalMs: number;
+  /** LIVE_MAX_SUBSCRIPTIONS per process (20,000). */
+  maxSubscriptions: number;
+  /** Events a subscription may have waiting for its consumer before the connection counts as too slow. */
+  maxQueuedEvents: number;
+  /** The look-back: seconds before the previous tick that a message's id may lag its write (writers' clocks). */
+  lateWriteMarginS: number;
+  /** Messages a replay reads per page and subscription (at most MAX_DOCUMENTS_PER_REQUEST together; below `maxQueuedEvents`). */
+  replayPageSize: number;
+  /**
+   * LIVE_RESUME_WINDOW_S: a resume also sends again every message written in this many seconds before
+   * `after`, completed or not, so that a reply that ended while the client was away arrives final.
+   */
+  resumeWindowS: number;
+  /** Messages not completed that a watched session keeps re-reading each tick, newest first. */
+  maxFollowedPerSession: number;
+}
+
+export const DEFAULT_LIVE_OPTIONS: LiveOptions = {
+  intervalMs: 1000,
+  maxSubscriptions: 20_000,
+  maxQueuedEvents: 1000,
+  lateWriteMarginS: 5,
+  replayPageSize: 400,
+  resumeWindowS: 300,
+  maxFollowedPerSession: 20,
+};
+
+export interface TickStats {
+  durationMs: number;
+  /** How much later than planned the tick started (a slow tick before it, or a busy process). */
+  delayMs: number;
+  /** Database commands of the tick's polls and checks (the events' own reads come after), by collection. */
+  queries: Record<string, number>;
+  events: number;
+  subscriptions: number;
+}
+
+export interface LiveObserver {
+  tick?(stats: TickStats): void;
+  /** A tick that failed (the database unreachable): the subscriptions stay, the next tick tries again. */
+  tickFailed?(error: unknown): void;
+  /** A replay that failed (the database unreachable, past its budget): its subscription ends with the error. */
+  replayFailed?(error: unknown): void;
+}

@@ -1,0 +1,111 @@
+/**
+ * The replays of resuming `messageAdded` subscriptions: page by page under the consumer's pace, the
+ * pages of all resuming subscriptions read together (a reconnect storm is a few reads), then each
+ * handed over to the ticks with nothing missed and nothing sent twice.
+ */
+import DataLoader from 'dataloader';
+import { ObjectId } from 'mongodb';
+import { DEFAULT_REQUEST_BUDGETS } from '../config/request-budgets';
+import type { ContextFactory, RequestContext } from '../context/request-context';
+import type { MessageDoc, SessionDoc } from '../data-model/documents';
+import { isCompleted } from '../data-model/message-text';
+import { hexOf } from '../data-model/object-id';
+import { replayKeyId, type ReplayKey, type ReplayPage } from '../loaders/session-messages';
+import type { LiveObserver, LiveOptions } from './live-options';
+import { messageSeen, type MessageSubscription, type Watch } from './watch';
+
+export class Replays {
+  /** Replay pages of all resuming subscriptions, batched into few reads. */
+  private readonly pages: DataLoader<ReplayKey, ReplayPage>;
+  /** Replay pages being read, by where they start: the subscriptions resuming from the same place wait for one read. */
+  private readonly reads = new Map<string, Promise<ReplayPage>>();
+
+  constructor(
+    private readonly contexts: ContextFactory,
+    private readonly options: LiveOptions,
+    private readonly observer: LiveObserver,
+    /** Where the next tick's read of new messages starts (its look-back), as an `_id` hex. */
+    private readonly lookBack: () => string,
+  ) {
+    // each batch is one budget: at most MAX_DOCUMENTS_PER_REQUEST documents, so as many pages as fit
+    const pagesPerBatch = Math.max(1, Math.floor((contexts.deps.maxDocuments ?? DEFAULT_REQUEST_BUDGETS.maxDocuments) / (options.replayPageSize + 1)));
+    this.pages = new DataLoader((keys) => this.contexts.loaders().messages.replay(keys), {
+      // not cached: a page is shared only while it is read (`reads`), then read afresh
+      cache: false,
+      maxBatchSize: pagesPerBatch,
+      // the subscribes of a reconnecting fleet arrive over a few milliseconds: read their pages together
+      batchScheduleFn: (callback) => setTimeout(callback, 5),
+    });
+  }
+
+  /**
+   * The replay of a resuming subscription, page by page as its consumer takes them, oldest first: the
+   * messages after `after`, those at or before it that are not completed or fall in the resume window
+   * (one range of the session, read together); then the hand-over.
+   */
+  async run(subscription: MessageSubscription, watch: Watch, session: SessionDoc, after: ObjectId, ctx: RequestContext): Promise<void> {
+    // a page fits under the bound of waiting events, and in one read's document budget
+    const first = Math.max(1, Math.min(this.options.replayPageSize, Math.floor(this.options.maxQueuedEvents / 2), (this.contexts.deps.maxDocuments ?? Infinity) - 1));
+    const send = (doc: MessageDoc) => {
+      const key = hexOf(doc._id);
+      const seen = messageSeen(doc);
+      // followed from now on when it may still change, so that the ticks read it again; what a tick may
+      // read again is remembered as sent, what no tick will read is not (a long replay holds nothing)
+      const completed = isCompleted(doc);
+      if (!completed && !watch.known.has(key)) watch.known.set(key, { doc, seen });
+      if (!completed || key >= this.lookBack()) subscription.sent.set(key, seen);
+      subscription.stream.push({ payload: doc, context: ctx });
+    };
+    try {
+      const since = ObjectId.createFromTime(Math.max(0, after.getTimestamp().getTime() / 1000 - this.options.resumeWindowS));
+      let from: ObjectId | undefined;
+      for (;;) {
+        // a page is pushed when it fits under the bound of waiting events
+        await subscription.stream.room(this.options.maxQueuedEvents - first);
+        if (subscription.stream.done) return;
+        const page = await this.page({ session, since, from, first });
+        if (subscription.stream.done) return;
+        for (const doc of page.messages) send(doc);
+        from = page.cursor;
+        if (!page.more) break;
+      }
+    } catch (error) {
+      this.observer.replayFailed?.(error);
+      subscription.caller.retryLater();
+      subscription.stream.complete();
+      return;
+    }
+    handOver(subscription, watch, ctx);
+  }
+
+  /** A page of a replay; the subscriptions of a session that resume from the same place share its read. */
+  private page(key: ReplayKey): Promise<ReplayPage> {
+    const id = replayKeyId(key);
+    let page = this.reads.get(id);
+    if (!page) {
+      page = this.pages.load(key).finally(() => this.reads.delete(id));
+      this.reads.set(id, page);
+    }
+    return page;
+  }
+}
+
+/**
+ * The replay is over: what the ticks read meanwhile is sent where the subscriber lacks it (messages
+ * the replay did not reach, and final versions), in `_id` order; the next ticks go on from there.
+ * A version that is not final is left to the next tick, which reads it again, fresher than both.
+ */
+function handOver(subscription: MessageSubscription, watch: Watch, ctx: RequestContext): void {
+  subscription.replaying = false;
+  const keys = [...watch.known.keys()].sort();
+  for (const key of keys) {
+    const known = watch.known.get(key)!;
+    const held = subscription.sent.get(key);
+    if (held === known.seen) continue;
+    const missing = held === undefined && key > subscription.floor;
+    const final = held !== undefined && isCompleted(known.doc);
+    if (!missing && !final) continue;
+    subscription.sent.set(key, known.seen);
+    subscription.stream.push({ payload: known.doc, context: ctx });
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * What the live engine holds: per watched session a watch, with its subscriptions and the messages
+ * recent ticks read of it; per subscription what it was sent. And how a tick's messages update them.
+ */
+import { ObjectId } from 'mongodb';
+import type { Credentials } from '../auth/identity';
+import type { RequestContext } from '../context/request-context';
+import type { MessageDoc, SessionDoc } from '../data-model/documents';
+import { isCompleted, isStreaming, seenText } from '../data-model/message-text';
+import { hexOf } from '../data-model/object-id';
+import type { LiveStream } from './live-stream';
+
+/** Who subscribes: a connection, with the credentials it opened with. */
+export interface LiveCaller {
+  /** Unique per connection: its subscriptions share one check of the caller per tick. */
+  readonly id: string;
+  readonly credentials: Credentials | null;
+  /** One of its subscriptions has more events waiting than the bound: the connection is too slow. */
+  overflow(): void;
+  /**
+   * A replay could not be read (the database unreachable): the connection is closed for the client to
+   * reconnect and resume from the last message it holds, rather than its subscription ending quietly.
+   */
+  retryLater(): void;
+}
+
+/** An event and the context its selection is resolved in (the tick's loaders, the caller as checked then). */
+export interface LiveEvent<T> {
+  payload: T;
+  context: RequestContext;
+}
+
+interface SubscriptionBase {
+  caller: LiveCaller;
+  /** The tick during which it was added: that tick leaves it to the next (it was checked at subscribe). */
+  addedAt: number;
+}
+
+export interface SessionSubscription extends SubscriptionBase {
+  kind: 'session';
+  stream: LiveStream<LiveEvent<SessionDoc>>;
+  /** The watch's version of the session it was sent last. */
+  version: number;
+  /** What it was sent, when that is not a version the watch had (it read the session itself at subscribe). */
+  sentJson?: string;
+}
+
+export interface MessageSubscription extends SubscriptionBase {
+  kind: 'messages';
+  stream: LiveStream<LiveEvent<MessageDoc>>;
+  /** Every message above it is sent (the client's `after`, or the newest when the subscription started). */
+  floor: string;
+  /** The version it was sent of each message the engine still reads (`_id` hex → what a reader sees). */
+  sent: Map<string, string>;
+  /** Being replayed: ticks leave it alone until the replay hands it over. */
+  replaying: boolean;
+}
+
+export type Subscription = SessionSubscription | MessageSubscription;
+
+export interface KnownMessage {
+  doc: MessageDoc;
+  /** What a reader sees of it, as the engine last read it. */
+  seen: string;
+}
+
+/** Everything watched of one session. */
+export interface Watch {
+  id: ObjectId;
+  key: string;
+  subscriptions: Set<Subscription>;
+  messageSubscriptions: number;
+  /** The session's stored document as last read (its JSON), and a number that changes with it. */
+  json: string | undefined;
+  version: number;
+  /** Messages read by recent ticks, or followed until completed: to tell new and changed ones from repeats. */
+  known: Map<string, KnownMessage>;
+  /** A tick has read its messages: `known` holds every message since the look-back, and those followed. */
+  ticked: boolean;
+}
+
+export function newWatch(id: ObjectId): Watch {
+  return { id, key: hexOf(id), subscriptions: new Set(), messageSubscriptions: 0, json: undefined, version: 0, known: new Map(), ticked: false };
+}
+
+export const sessionJson = (doc: SessionDoc) => JSON.stringify(doc);
+
+/** What a subscriber holds of a message: whether it is complete, and its text. */
+export const messageSeen = (doc: MessageDoc) => `${isCompleted(doc) ? 'c' : isStreaming(doc) ? 's' : 'w'}:${seenText(doc) ?? ''}`;
+
+/** The floor of a subscription to a session with no message yet: every message is above it. */
+export const ZERO_ID = '000000000000000000000000';
+
+/** The first `_id` a read of new messages made at `at` looks at: the late-write margin before it (writers' clocks). */
+export function lookBackFrom(at: number, lateWriteMarginS: number): ObjectId {
+  return ObjectId.createFromTime(Math.max(0, Math.floor(at / 1000) - lateWriteMarginS));
+}
+
+/** The messages a tick read of one watch, remembered; returns them with what a reader sees of each. */
+export function absorb(watch: Watch, docs: readonly MessageDoc[]): Array<{ key: string; doc: MessageDoc; seen: string }> {
+  return docs.map((doc) => {
+    const key = hexOf(doc._id);
+    const seen = messageSeen(doc);
+    watch.known.set(key, { doc, seen });
+    return { key, doc, seen };
+  });
+}
+
+/**
+ * Messages older than the next tick's read (`horizon`) and completed cannot come back: forgotten, by
+ * the watch and its subscribers. Of those not completed, the newest `maxFollowed` stay followed.
+ */
+export function forgetOldMessages(watch: Watch, horizon: string, maxFollowed: number): void {
+  const forgotten: string[] = [];
+  const followed: string[] = [];
+  for (const [key, known] of watch.known) {
+    if (key >= horizon) continue;
+    if (isCompleted(known.doc)) forgotten.push(key);
+    else followed.push(key);
+  }
+  if (followed.length > maxFollowed) forgotten.push(...followed.sort().slice(0, followed.length - maxFollowed));
+  for (const key of forgotten) watch.known.delete(key);
+  for (const subscription of watch.subscriptions) {
+    if (subscription.kind !== 'messages') continue;
+    for (const key of forgotten) subscription.sent.delete(key);
+    // what a replay sent that no tick read, and that is past the look-back now
+    if (subscription.sent.size > watch.known.size) for (const key of subscription.sent.keys()) if (key < horizon && !watch.known.has(key)) subscription.sent.delete(key);
+  }
+}
