@@ -7,7 +7,7 @@
 import { getIntrospectionQuery } from 'graphql';
 import { targets } from '../bench/targets';
 import { ConfigError, loadConfig } from '../src/config';
-import { DEFAULT_QUERY_LIMITS } from '../src/server/limits';
+import { DEFAULT_QUERY_LIMITS } from '../src/config/query-limits';
 import { startTestGateway, type GraphQLResult, type TestGateway } from './support/gateway';
 
 const SMALL = { maxDepth: 5, maxAliases: 3, maxDirectives: 2, maxTokens: 60, maxCost: 701, maxBodyBytes: 4096 };

@@ -19,7 +19,7 @@ import { buildSubgraphGatewaySchema } from '../assembly/subgraph-schema';
 import { restCompatRouter } from '../rest-compat/routes';
 import { IDE_ASSET_PREFIX, ideAssetsRouter, type IdeOptions } from '../ide';
 import { createGraphQLServer } from './graphql';
-import { resolveQueryLimits, type QueryLimits } from './limits';
+import { resolveQueryLimits, type QueryLimits } from '../config/query-limits';
 import { healthz, readyz } from './health';
 import { TIME_LIMIT_DEFAULTS } from '../config';
 import { ContextFactory } from '../context/request-context';

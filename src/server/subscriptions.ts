@@ -32,7 +32,7 @@ import { RefusalLog } from '../observability/refusal-log';
 import { handshakeOriginAllowed, type CorsOrigins } from './cors';
 import { formatOperationErrors } from './graphql-errors';
 import { operationChecker } from './limits/operation-check';
-import type { QueryLimits } from './limits';
+import type { QueryLimits } from '../config/query-limits';
 import type { DocumentRequest, TrustedDocuments } from './trusted-documents';
 import { Quotas } from '../quotas/quotas';
 import { serveGraphqlWs } from './ws-transport';

@@ -15,7 +15,7 @@ import { loadDemoData } from '../../src/seed/load';
 import { signLoginToken } from '../../src/auth/tokens';
 import { createGatewayApp, type GatewayApp, type GatewayAppOptions } from '../../src/server/app';
 import type { IdeOptions } from '../../src/ide';
-import type { QueryLimits } from '../../src/server/limits';
+import type { QueryLimits } from '../../src/config/query-limits';
 import { listen } from '../../src/server/listen';
 import type { DestinationStream } from 'pino';
 import { closeServer } from './servers';

@@ -20,8 +20,6 @@ import { costLimitPlugin, type CostSpender } from './cost';
 import { limitMessagesPlugin } from './messages';
 import type { QueryLimits } from '../../config/query-limits';
 
-export { DEFAULT_QUERY_LIMITS, resolveQueryLimits, type QueryLimits } from '../../config/query-limits';
-
 export interface QueryLimitOptions<TContext extends object> {
   parseOptions: ParseOptions;
   validationRules: ValidationRule[];
