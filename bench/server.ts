@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   // the messages target's 10,000 messages are about 6 MB of JSON: over the default response budget
   // OTEL_* in its environment (BENCH_VARIANT) turns tracing on, as in production; it logs as in
   // production too (LOG_LEVEL, info: a line per request), to standard output, a pipe the bench drains
-  const gateway = await createGatewayApp({ db: database.db, jwtSecret: secret, logger: createLogger(process.env.LOG_LEVEL ?? 'info'), budgets: { maxResponseBytes: 16 * 2 ** 20 }, tracing: startTracing(),
+  const gateway = await createGatewayApp({ db: database.db, jwtSecret: secret, logger: createLogger(process.env.LOG_LEVEL ?? 'info'), budgets: { maxResponseBytes: 16 * 2 ** 20 }, tracing: startTracing(process.env),
     // the live target's 50,000 subscriptions are past the default LIVE_MAX_SUBSCRIPTIONS (20,000)
     live: { intervalMs: Number(process.env.LIVE_POLL_INTERVAL_MS ?? 1000), maxSubscriptions: Number(process.env.LIVE_MAX_SUBSCRIPTIONS ?? 100_000) }, jit: process.env.GRAPHQL_JIT !== 'false' });
 

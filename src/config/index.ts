@@ -1,5 +1,6 @@
 /**
- * Settings read from the environment, once, at start-up. Everything the gateway can be told lives here.
+ * Settings read from the environment, once, at start-up. Everything the gateway can be told lives here,
+ * but for OpenTelemetry's standard `OTEL_*` variables, which its SDK reads (src/observability/tracing.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { resolveQueryLimits, type QueryLimits } from './query-limits';

@@ -45,7 +45,7 @@ export function tracingRequested(env: NodeJS.ProcessEnv): boolean {
 }
 
 /** Tracing as the environment configures it; undefined (nothing loaded) when it asks for none. */
-export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | undefined {
+export function startTracing(env: NodeJS.ProcessEnv): Tracing | undefined {
   if (!tracingRequested(env)) return undefined;
   // loaded here, only when tracing is on
   /* eslint-disable @typescript-eslint/no-require-imports */
