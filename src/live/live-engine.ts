@@ -38,13 +38,13 @@ import type { Loaders } from '../loaders';
 import { AccessPolicy } from '../policy/access-policy';
 import { readableSession } from '../policy/readable-sessions';
 import { hexOf } from '../data-model/object-id';
-import { DEFAULT_LIVE_OPTIONS, type LiveObserver, type LiveOptions } from './live-options';
+import { DEFAULT_LIVE_OPTIONS, type LiveCaller, type LiveEvent, type LiveObserver, type LiveOptions } from './live-options';
 import { LiveStream } from './live-stream';
 import { Replays } from './replays';
 import { timeSlicer } from './time-slicer';
 import {
   absorb, forgetOldMessages, lookBackFrom, messageSeen, newWatch, sessionJson, ZERO_ID,
-  type LiveCaller, type LiveEvent, type MessageSubscription, type SessionSubscription, type Subscription, type Watch,
+  type MessageSubscription, type SessionSubscription, type Subscription, type Watch,
 } from './watch';
 
 /** What a subscription resolver needs of the engine, carried by the operation's context. */
@@ -76,6 +76,7 @@ export class LiveEngine {
   /** When the previous tick started: messages are read from shortly before it. */
   private previousTickAt = 0;
   private ticks = 0;
+  /** The replays of resuming subscriptions, their pages read together. */
   private readonly replays: Replays;
   /** A session's newest message being read for the first subscriptions of a watch: one read for all of them. */
   private readonly newestReads = new Map<string, Promise<MessageDoc | null>>();
@@ -192,7 +193,7 @@ export class LiveEngine {
     const key = hexOf(sessionId);
     let watch = this.watches.get(key);
     if (!watch) {
-      watch = newWatch(sessionId);
+      watch = newWatch(sessionId, key);
       this.watches.set(key, watch);
     }
     return watch;

@@ -1,4 +1,27 @@
-/** The live engine's settings, and what it reports of its ticks and replays. */
+/** The live engine's settings, what it reports of its ticks and replays, and what it gives and asks of its host. */
+import type { Credentials } from '../auth/identity';
+import type { RequestContext } from '../context/request-context';
+
+/** Who subscribes: a connection, with the credentials it opened with. */
+export interface LiveCaller {
+  /** Unique per connection: its subscriptions share one check of the caller per tick. */
+  readonly id: string;
+  readonly credentials: Credentials | null;
+  /** One of its subscriptions has more events waiting than the bound: the connection is too slow. */
+  overflow(): void;
+  /**
+   * A replay could not be read (the database unreachable): the connection is closed for the client to
+   * reconnect and resume from the last message it holds, rather than its subscription ending quietly.
+   */
+  retryLater(): void;
+}
+
+/** An event and the context its selection is resolved in (the tick's loaders, the caller as checked then). */
+export interface LiveEvent<T> {
+  payload: T;
+  context: RequestContext;
+}
+
 export interface LiveOptions {
   /** LIVE_POLL_INTERVAL_MS (1000). */
   intervalMs: number;
@@ -29,7 +52,7 @@ export const DEFAULT_LIVE_OPTIONS: LiveOptions = {
   maxFollowedPerSession: 20,
 };
 
-export interface TickStats {
+interface TickStats {
   durationMs: number;
   /** How much later than planned the tick started (a slow tick before it, or a busy process). */
   delayMs: number;

@@ -29,7 +29,7 @@ export class Replays {
   ) {
     // each batch is one budget: at most MAX_DOCUMENTS_PER_REQUEST documents, so as many pages as fit
     const pagesPerBatch = Math.max(1, Math.floor((contexts.deps.maxDocuments ?? DEFAULT_REQUEST_BUDGETS.maxDocuments) / (options.replayPageSize + 1)));
-    this.pages = new DataLoader((keys) => this.contexts.loaders().messages.replay(keys), {
+    this.pages = new DataLoader(async (keys) => this.contexts.loaders().messages.replay(keys), {
       // not cached: a page is shared only while it is read (`reads`), then read afresh
       cache: false,
       maxBatchSize: pagesPerBatch,

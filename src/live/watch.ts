@@ -3,32 +3,11 @@
  * recent ticks read of it; per subscription what it was sent. And how a tick's messages update them.
  */
 import { ObjectId } from 'mongodb';
-import type { Credentials } from '../auth/identity';
-import type { RequestContext } from '../context/request-context';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
 import { isCompleted, isStreaming, seenText } from '../data-model/message-text';
 import { hexOf } from '../data-model/object-id';
+import type { LiveCaller, LiveEvent } from './live-options';
 import type { LiveStream } from './live-stream';
-
-/** Who subscribes: a connection, with the credentials it opened with. */
-export interface LiveCaller {
-  /** Unique per connection: its subscriptions share one check of the caller per tick. */
-  readonly id: string;
-  readonly credentials: Credentials | null;
-  /** One of its subscriptions has more events waiting than the bound: the connection is too slow. */
-  overflow(): void;
-  /**
-   * A replay could not be read (the database unreachable): the connection is closed for the client to
-   * reconnect and resume from the last message it holds, rather than its subscription ending quietly.
-   */
-  retryLater(): void;
-}
-
-/** An event and the context its selection is resolved in (the tick's loaders, the caller as checked then). */
-export interface LiveEvent<T> {
-  payload: T;
-  context: RequestContext;
-}
 
 interface SubscriptionBase {
   caller: LiveCaller;
@@ -58,7 +37,7 @@ export interface MessageSubscription extends SubscriptionBase {
 
 export type Subscription = SessionSubscription | MessageSubscription;
 
-export interface KnownMessage {
+interface KnownMessage {
   doc: MessageDoc;
   /** What a reader sees of it, as the engine last read it. */
   seen: string;
@@ -79,8 +58,8 @@ export interface Watch {
   ticked: boolean;
 }
 
-export function newWatch(id: ObjectId): Watch {
-  return { id, key: hexOf(id), subscriptions: new Set(), messageSubscriptions: 0, json: undefined, version: 0, known: new Map(), ticked: false };
+export function newWatch(id: ObjectId, key: string): Watch {
+  return { id, key, subscriptions: new Set(), messageSubscriptions: 0, json: undefined, version: 0, known: new Map(), ticked: false };
 }
 
 export const sessionJson = (doc: SessionDoc) => JSON.stringify(doc);

@@ -7,7 +7,6 @@ import type { Document, ObjectId } from 'mongodb';
 import type { StoredSessionStatus } from '../data-model/session-status';
 import type { TeamScope } from './context';
 
-
 export interface Icon {
   id: ObjectId;
   filename: string;

@@ -25,7 +25,7 @@ import { toGatewayError } from '../errors/classify';
 import { badUserInput, ErrorCode, unauthenticated } from '../errors/codes';
 import { nextSharedTurn, nextTurn } from '../loaders/fair-turns';
 import type { LiveEngine, SubscriptionContext } from '../live/live-engine';
-import type { LiveCaller, LiveEvent } from '../live/watch';
+import type { LiveCaller, LiveEvent } from '../live/live-options';
 import type { Logger } from '../observability/logger';
 import type { GatewayMetrics } from '../observability/metrics';
 import { RefusalLog } from '../observability/refusal-log';
