@@ -326,6 +326,42 @@ describe('connections and limits', () => {
     }
   });
 
+  it('refuses @skip or @include at a subscription\'s root as BAD_USER_INPUT over WebSocket and HTTP, never as an internal error', async () => {
+    const session = hex(gw.fixtures.sessions.teamCrew);
+    const token = gw.tokenFor('member');
+    const client = open(token);
+    const refusal = /^(Anonymous Subscription|Subscription "Watch") must not use `@skip` or `@include` directives in the top level selection\.$/;
+    const documents: Array<[string, Record<string, unknown>]> = [
+      [`subscription($x: Boolean!) { sessionUpdated(_id: "${session}") @skip(if: $x) { name } }`, { x: false }],
+      [`subscription Watch($x: Boolean!) { ... on Subscription { sessionUpdated(_id: "${session}") @include(if: $x) { name } } }`, { x: true }],
+      [`subscription($x: Boolean!) { ...Root } fragment Root on Subscription { sessionUpdated(_id: "${session}") @skip(if: $x) { name } }`, { x: false }],
+      // a variable the operation does not declare: the refusal, and graphql-js's own error for it
+      [`subscription { sessionUpdated(_id: "${session}") @skip(if: $undeclared) { name } }`, {}],
+      [`subscription { sessionUpdated(_id: "${session}") @include(if: true) { name } }`, {}],
+    ];
+    for (const [document, variables] of documents) {
+      const overWs = client.subscribe(document, variables);
+      await overWs.ended();
+      const wsErrors = overWs.errors[0] as Array<{ message: string; extensions: { code: string } }>;
+      expect(wsErrors.map((error) => error.extensions.code)).not.toContain('INTERNAL_SERVER_ERROR');
+      expect(wsErrors[0]).toEqual(expect.objectContaining({ message: expect.stringMatching(refusal), extensions: { code: 'BAD_USER_INPUT' } }));
+      expect(overWs.events).toHaveLength(0);
+      if (document.includes('$undeclared')) expect(wsErrors.map((error) => error.message)).toContain('Variable "$undeclared" is not defined.');
+      const overHttp = await gw.graphql(document, variables, token);
+      expect(overHttp.status).toBe(400);
+      expect(overHttp.body.errors![0]).toEqual(expect.objectContaining({ message: expect.stringMatching(refusal), extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }));
+    }
+    const [getDocument, getVariables] = documents[0];
+    const overGet = await gw.get(`/graphql?query=${encodeURIComponent(getDocument)}&variables=${encodeURIComponent(JSON.stringify(getVariables))}`, { 'apollo-require-preflight': 'true', authorization: `Bearer ${token}` });
+    expect(overGet.status).toBe(400);
+    expect(JSON.parse(overGet.text).errors[0]).toEqual(expect.objectContaining({ message: expect.stringMatching(refusal), extensions: { code: 'BAD_USER_INPUT' } }));
+    // the same condition below the root is the client's to use (a control)
+    const below = client.subscribe(`subscription($x: Boolean!) { sessionUpdated(_id: "${session}") { name tokensUsed @skip(if: $x) } }`, { x: true });
+    const [first] = await below.next(1);
+    expect(first.data.sessionUpdated).toEqual({ name: 'Team crew run' });
+    await suite.disposeClients();
+  });
+
   it('bounds the subscriptions per connection and per process, with a clear error beyond them', async () => {
     const small = await startTestGateway({ app: { live: { intervalMs: INTERVAL_MS, maxPerConnection: 3, maxSubscriptions: 4 } } });
     try {

@@ -29,6 +29,7 @@ import { inFlight } from './in-flight';
 import { metricsApp } from './metrics-app';
 import { trustedDocumentsMiddleware, type TrustedDocuments } from './trusted-documents';
 import { quotaMiddleware } from './quota-middleware';
+import { subscriptionRootCheck } from './subscription-root-check';
 import { Quotas, type QuotaSettings } from '../quotas/quotas';
 import { MemoryQuotaStore } from '../quotas/quota-store';
 import { RedisQuotaStore } from '../quotas/redis-quota-store';
@@ -228,6 +229,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
           metrics?.graphqlErrors.inc({ code: error.code });
         })]
       : []),
+    subscriptionRootCheck(limits.maxTokens),
     graphqlResponseBudget(budgets.maxResponseBytes),
     executing.count(expressMiddleware(apollo, {
       context: async ({ req, res }) => {

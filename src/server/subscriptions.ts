@@ -216,7 +216,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       const socket = ctx.extra.socket;
       if (socket.bufferedAmount > options.maxBufferedBytes) disconnectSlow(socket, `more than ${options.maxBufferedBytes} bytes unsent`);
       if (!result.errors) return undefined;
-      const requestId = (args.contextValue as { requestId?: string } | undefined)?.requestId ?? 'ws';
+      const requestId = (args.contextValue as { requestId?: string } | undefined)?.requestId ?? `ws-${randomUUID()}`;
       return { ...result, errors: formatOperationErrors(result.errors, requestId, report) };
     },
     // an accepted subscription ends by completing (however it ends) or, if its stream fails, with an error
@@ -225,7 +225,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     },
     onError(ctx, id, _payload, errors) {
       ctx.extra.active?.delete(id);
-      return formatOperationErrors(errors, 'ws', report);
+      // refused before any context: an id of its own, for a defect's log line to match
+      return formatOperationErrors(errors, `ws-${randomUUID()}`, report);
     },
   };
 

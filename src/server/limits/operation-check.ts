@@ -3,10 +3,11 @@
  * WebSocket): the same parser token limit, validation rules (graphql-js's and the depth, alias and
  * directive limits), suggestions left out, and the cost limit, with the same errors as over HTTP.
  */
-import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { getOperationAST, GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { badUserInput, GatewayError } from '../../errors/codes';
 import { armorValidationRules } from './armor';
 import { costOrRefusal } from './cost';
+import { GATEWAY_SPECIFIED_RULES } from './subscription-root';
 import { stoppedByTokenLimit, tokenLimitExceeded } from './tokens';
 import type { QueryLimits } from '../../config/query-limits';
 
@@ -29,7 +30,7 @@ export interface CheckedOperation {
 }
 
 export function operationChecker(schema: GraphQLSchema, limits: QueryLimits): (request: OperationRequest) => CheckedOperation | readonly GraphQLError[] {
-  const rules = [...specifiedRules, ...armorValidationRules(limits)];
+  const rules = [...GATEWAY_SPECIFIED_RULES, ...armorValidationRules(limits)];
   // Valid documents by their text: the clients of a frontend send the same few subscriptions, and
   // each subscription holds its document while it lives (one shared AST, parsed and validated once).
   const valid = new Map<string, { document: DocumentNode; query: string }>();
