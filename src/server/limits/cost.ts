@@ -131,8 +131,8 @@ function fieldDefinition(schema: GraphQLSchema, type: GraphQLObjectType | GraphQ
 }
 
 /**
- * The variables as execution will see them. A value a scalar refuses is named by the scalar's own
- * message, without an echo of what was sent (graphql-js's message prints the value as it came).
+ * The variables as execution will see them. A value one of the gateway's scalars refuses is named by
+ * that scalar's message, which describes it, not by graphql-js's, which prints the value as it came.
  */
 function coerceVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, inputs: Record<string, unknown>): Record<string, unknown> {
   const values: Record<string, unknown> = {};
