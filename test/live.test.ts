@@ -338,6 +338,9 @@ describe('connections and limits', () => {
       // a variable the operation does not declare: the refusal, and graphql-js's own error for it
       [`subscription { sessionUpdated(_id: "${session}") @skip(if: $undeclared) { name } }`, {}],
       [`subscription { sessionUpdated(_id: "${session}") @include(if: true) { name } }`, {}],
+      // a directive's name apart from its @ is the same directive
+      [`subscription($x: Boolean!) { sessionUpdated(_id: "${session}") @ # a comment
+        skip(if: $x) { name } }`, { x: false }],
     ];
     for (const [document, variables] of documents) {
       const overWs = client.subscribe(document, variables);

@@ -59,6 +59,10 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
  */
 export function errorReportingPlugin(logger: Logger): ApolloServerPlugin<RequestContext> {
   return {
+    // an error out of Apollo's own pipeline (answered 500): a defect, logged once under the request's id
+    async unexpectedErrorProcessingRequest({ requestContext, error }) {
+      logger.error({ err: innermostError(error), requestId: requestContext.contextValue?.requestId }, 'unexpected error while serving GraphQL');
+    },
     async requestDidStart() {
       return {
         // graphql-js finds an operation type the schema lacks (a mutation, a subscription) only when it

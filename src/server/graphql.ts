@@ -79,11 +79,15 @@ export function createGraphQLServer(options: GraphQLServerOptions): ApolloServer
   });
 }
 
+/** Apollo's line for an error out of its pipeline prints the error, a GraphQL error with the query's text. */
+const UNEXPECTED = 'Unexpected error processing request: ';
+
 function apolloLogger(logger: Logger) {
   return {
     debug: (message: string) => logger.debug(message),
     info: (message: string) => logger.info(message),
     warn: (message: string) => logger.warn(message),
-    error: (message: string) => logger.error(message),
+    // that error is logged, without the query, under its request id (errorReportingPlugin)
+    error: (message: string) => (message.startsWith(UNEXPECTED) ? undefined : logger.error(message)),
   };
 }

@@ -8,12 +8,14 @@ import { sendRefusal } from './refusal-response';
 /**
  * On `/graphql` over HTTP, before Apollo Server: a document whose subscription has a condition at its
  * root is refused 400 BAD_USER_INPUT (Apollo's validation would throw on it). Only documents whose
- * text holds both words are parsed here; the rest, and any that does not parse, go on to Apollo.
+ * text holds `subscription` and `skip` or `include` are parsed here; the rest, and any that does not
+ * parse, go on to Apollo.
  */
 export function subscriptionRootCheck(maxTokens: number) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const query = queryOf(req);
-    if (query === undefined || !query.includes('subscription') || !(query.includes('@skip') || query.includes('@include'))) return next();
+    // the words, not `@skip`: a directive's name may stand apart from its `@` (whitespace, a comment)
+    if (query === undefined || !query.includes('subscription') || !(query.includes('skip') || query.includes('include'))) return next();
     let document: DocumentNode;
     try {
       document = parse(query, { maxTokens });
