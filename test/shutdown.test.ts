@@ -8,7 +8,7 @@
  * proxy that delays the database's answers, and the embedded demo on SIGINT.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { startSeededDatabase, type DatabaseServer } from './support/database';
 import { createLogger } from '../src/observability/logger';
 import { generateDemoData } from '../src/seed/generate';
@@ -122,6 +122,35 @@ describe('the shutdown module', () => {
     expect(await result).toMatchObject({ code: 0, forced: false });
     expect(events).toEqual(['requests released', 'closed graphql', 'closed driver', 'closed embedded']);
     agent.destroy();
+  });
+
+  it('lets a large response ended before the shutdown finish leaving its socket, however slowly its client reads', async () => {
+    // more than loopback's socket buffers hold, so that most of it still waits in the server's socket
+    const BYTES = 32 * 1024 * 1024;
+    let ended = 0;
+    const { server, url } = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(BYTES) }).end(Buffer.alloc(BYTES, 120));
+      ended += 1;
+    }, 0, '127.0.0.1');
+    const graceful = createGracefulShutdown({ server, timeoutMs: 10_000, logger });
+    const { port } = new URL(url);
+    // a client that asks, then reads nothing until the drain is under way
+    const socket = net.connect(Number(port), '127.0.0.1');
+    socket.pause();
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write('GET /big HTTP/1.1\r\nHost: test\r\n\r\n');
+    while (ended < 1) await sleep(5);
+    const result = graceful.shutdown('test');
+    await sleep(300); // the listener's close and several sweeps of idle connections
+    socket.resume();
+    await withTimeout(closed, 10_000, 'reading the whole response');
+    const whole = Buffer.concat(received);
+    const bodyStart = whole.indexOf('\r\n\r\n') + 4;
+    expect(whole.subarray(0, bodyStart).toString()).toMatch(/^HTTP\/1\.1 200 /);
+    expect(whole.length - bodyStart).toBe(BYTES);
+    expect(await result).toMatchObject({ code: 0, forced: false });
   });
 
   it('past the bound: destroys the connections still open, still closes the resources, code 1', async () => {

@@ -20,6 +20,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { RequestListener } from 'node:http';
+import { closeOnlyFlushedConnections } from './idle-connections';
 import { isExpressApp, serverClasses, type AppPrototypes } from './server-classes';
 import { TIME_LIMIT_DEFAULTS } from '../config';
 
@@ -56,6 +57,8 @@ export async function listen(
     handler,
   );
   server.on('clientError', answerClientError);
+  // a drain closes idle connections only once their responses have left (./idle-connections.ts)
+  closeOnlyFlushedConnections(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -7,7 +7,8 @@
  * 2. let the requests in flight finish, and close WebSocket connections normally (1001, going away);
  *    idle keep-alive connections are closed at once, and a
  *    connection that finishes its request is closed as soon as it is idle (its response says
- *    `Connection: close`);
+ *    `Connection: close`), once its response's bytes have all left (a server made by ./listen.ts:
+ *    ./idle-connections.ts);
  * 3. then close the resources in order (the GraphQL server, the driver, the embedded database).
  *
  * All of it within `timeoutMs` (SHUTDOWN_TIMEOUT_MS): past it, the connections still open are
