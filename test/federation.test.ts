@@ -10,6 +10,7 @@ import { composeServices } from '@apollo/composition';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { Kind, parse, type ObjectTypeDefinitionNode } from 'graphql';
+import { ObjectId } from 'mongodb';
 import { startTestGateway, type TestGateway } from './support/gateway';
 
 /**
@@ -316,6 +317,24 @@ describe('the subgraph schema', () => {
     const { body } = await gw.graphql('query($id: ObjectId!) { session(_id: $id) { name sharingConfig { mode storedMode } } }',
       { id: hex(f.sessions.unknownMode) }, token);
     expect(body).toEqual({ data: { session: { name: 'Unknown mode', sharingConfig: { mode: 'TEAM', storedMode: 'secret-club' } } } });
+  });
+
+  it('tells a stored value its scalar cannot show once, as the plain schema does', async () => {
+    const f = gw.fixtures;
+    const _id = new ObjectId();
+    const stored = { _id, teamId: f.teams.acmeMain, sessionId: f.sessions.teamCrew, tokens: 'many', ts: 'garbage', message: { text: 'x' } };
+    await Promise.all([gw, plain].map((g) => g.db.collection('chat').insertOne({ ...stored })));
+    try {
+      const query = 'query($id: ObjectId!) { session(_id: $id) { messages(first: 100) { nodes { _id tokens ts } } } }';
+      const [federated, direct] = await Promise.all([gw, plain].map((g) => g.graphql(query, { id: hex(f.sessions.teamCrew) }, g.tokenFor('owner'))));
+      expect(federated.body.errors).toEqual(direct.body.errors);
+      expect(federated.body.errors).toEqual([
+        expect.objectContaining({ message: expect.stringMatching(/^Stored value not shown: Int cannot represent/), extensions: { code: 'INVALID_STORED_DATA' } }),
+        expect.objectContaining({ message: expect.stringMatching(/^Stored value not shown: DateTime cannot represent/), extensions: { code: 'INVALID_STORED_DATA' } }),
+      ]);
+    } finally {
+      await Promise.all([gw, plain].map((g) => g.db.collection('chat').deleteOne({ _id })));
+    }
   });
 
   function hex(id: { toHexString(): string }) {

@@ -148,6 +148,27 @@ describe('Session.messages', () => {
         [['session', 'messages', 'nodes', at(number), 'text'], 'INVALID_STORED_DATA'],
       ]);
     });
+
+    it('a ts, tokens or isFeedback stored as something else is null with one error at that field, its message not repeated', async () => {
+      const text = await write((doc) => ({ ...doc, ts: 'notanumber' }));
+      const object = await write((doc) => ({ ...doc, ts: { x: 1 } }));
+      const tokens = await write((doc) => ({ ...doc, tokens: 'many' }));
+      const feedback = await write((doc) => ({ ...doc, isFeedback: 'yes' }));
+      const fine = await write((doc) => doc);
+      const { status, body } = await gw.graphql('query($id: ObjectId!) { session(_id: $id) { messages(first: 20) { nodes { _id ts tokens isFeedback } } } }', { id: hex(f().sessions.teamCrew) }, gw.tokenFor('member'));
+      expect(status).toBe(200);
+      const nodes: Array<{ _id: string; ts: string | null; tokens: number | null; isFeedback: boolean | null }> = body.data.session.messages.nodes;
+      const at = (id: string) => nodes.findIndex((n) => n._id === id);
+      expect([nodes[at(text)].ts, nodes[at(object)].ts, nodes[at(tokens)].tokens, nodes[at(feedback)].isFeedback]).toEqual([null, null, null, null]);
+      expect(nodes[at(fine)].ts).toMatch(/^\d{4}-\d\d-\d\dT/);
+      expect(body.errors!.map((e) => [e.path, e.extensions?.code])).toEqual([
+        [['session', 'messages', 'nodes', at(text), 'ts'], 'INVALID_STORED_DATA'],
+        [['session', 'messages', 'nodes', at(object), 'ts'], 'INVALID_STORED_DATA'],
+        [['session', 'messages', 'nodes', at(tokens), 'tokens'], 'INVALID_STORED_DATA'],
+        [['session', 'messages', 'nodes', at(feedback), 'isFeedback'], 'INVALID_STORED_DATA'],
+      ]);
+      for (const error of body.errors!) expect(error.message).toMatch(/^Stored value not shown: (?!Stored value not shown)/);
+    });
   });
 });
 

@@ -39,8 +39,9 @@ export class SessionMessagesResolver {
 @Resolver(() => Message)
 export class MessageResolver {
   @FieldResolver(() => DateTimeScalar, { nullable: true, description: 'When the message was sent.' })
-  ts(@Root() doc: MessageDoc): Date | null {
-    return typeof doc.ts === 'number' ? new Date(doc.ts) : null;
+  ts(@Root() doc: MessageDoc): unknown {
+    // anything else stored goes to the scalar, which shows a date and refuses the rest (INVALID_STORED_DATA)
+    return typeof doc.ts === 'number' ? new Date(doc.ts) : (doc.ts ?? null);
   }
 
   @FieldResolver(() => Boolean, { nullable: true, description: 'Whether a person sent it (true) or an agent (false).' })

@@ -25,6 +25,8 @@ function wrapSerialize(type: GraphQLScalarType | GraphQLEnumType): void {
     try {
       return serialize(value);
     } catch (error) {
+      // already the data's (a scalar built on another one, both wrapped): as it is
+      if (error instanceof GatewayError && error.code === ErrorCode.INVALID_STORED_DATA) throw error;
       // serialize only ever sees a stored value: whatever it refuses is the data's
       const reason = error instanceof GraphQLError ? error.message : `${type.name} cannot represent the stored value`;
       throw new GatewayError(ErrorCode.INVALID_STORED_DATA, `Stored value not shown: ${reason}`);
