@@ -20,13 +20,15 @@ export function closeOnlyFlushedConnections(server: http.Server): void {
   });
   // an upgraded connection is its WebSocket server's to close
   server.on('upgrade', (_req: http.IncomingMessage, socket: Socket) => sockets.delete(socket));
+  // one listener for every response (a response finishes once), not a closure per request
+  function flushed(this: http.ServerResponse): void {
+    const { socket } = this.req;
+    answering.delete(socket);
+    readAtFlush.set(socket, socket.bytesRead);
+  }
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const { socket } = req;
-    answering.add(socket);
-    res.once('finish', () => {
-      answering.delete(socket);
-      readAtFlush.set(socket, socket.bytesRead);
-    });
+    answering.add(req.socket);
+    res.on('finish', flushed);
   });
   server.closeIdleConnections = () => {
     for (const socket of sockets) {
