@@ -153,6 +153,48 @@ describe('the shutdown module', () => {
     expect(await result).toMatchObject({ code: 0, forced: false });
   });
 
+  it('closes a connection answered before its request body arrived once the rest has come, and never one with a pipelined request still to answer', async () => {
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    let slowArrived = false;
+    const { server, url } = await listen((req, res) => {
+      if (req.url === '/refuse') res.writeHead(503, { 'content-type': 'text/plain' }).end('busy'); // the body left unread, as a shed request's
+      else if (req.url === '/slow') {
+        slowArrived = true;
+        void gate.then(() => res.writeHead(200, { 'content-type': 'text/plain' }).end('slow done'));
+      } else res.writeHead(200, { 'content-type': 'text/plain' }).end('fast done');
+    }, 0, '127.0.0.1');
+    const graceful = createGracefulShutdown({ server, timeoutMs: 5000, logger });
+    const port = Number(new URL(url).port);
+    const connect = () => {
+      const socket = net.connect(port, '127.0.0.1');
+      let text = '';
+      socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      return { socket, text: () => text, closed };
+    };
+    // answered while most of its body is still to come; the rest arrives after the answer
+    const refused = connect();
+    refused.socket.write('POST /refuse HTTP/1.1\r\nHost: test\r\nContent-Length: 100000\r\n\r\n' + 'x'.repeat(1000));
+    while (!refused.text().includes('busy')) await sleep(5);
+    refused.socket.write('x'.repeat(99_000));
+    // two requests in one write: the first answered at once, the second held
+    const pipelined = connect();
+    pipelined.socket.write('GET /fast HTTP/1.1\r\nHost: test\r\n\r\nGET /slow HTTP/1.1\r\nHost: test\r\n\r\n');
+    while (!slowArrived || !pipelined.text().includes('fast done')) await sleep(5);
+    await sleep(50);
+    const startedAt = Date.now();
+    const result = graceful.shutdown('test');
+    await withTimeout(refused.closed, 2000, 'closing the refused connection once its body is in');
+    await sleep(300); // several sweeps while the pipelined request is held
+    expect(pipelined.socket.destroyed).toBe(false);
+    openGate();
+    await withTimeout(pipelined.closed, 2000, 'the pipelined answer, then the close');
+    expect(pipelined.text()).toContain('slow done');
+    expect(await result).toMatchObject({ code: 0, forced: false });
+    expect(Date.now() - startedAt).toBeLessThan(2500);
+  });
+
   it('past the bound: destroys the connections still open, still closes the resources, code 1', async () => {
     const s = await heldServer();
     const stuck = open(s.url, { path: '/never' });

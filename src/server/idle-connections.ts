@@ -1,9 +1,9 @@
 /**
  * Which of a server's HTTP connections are idle, for a drain to close. Node's own
  * `closeIdleConnections` (which `server.close()` also calls) takes a connection whose response has
- * been ended for idle even while that response's bytes still wait in the socket, and destroys it: a
- * large answer under way at a shutdown was cut short. Here a connection is idle once its response has
- * been handed to the kernel (`finish`) and nothing of a next request has arrived since.
+ * been ended for idle even while that response's bytes still wait in the socket, and destroys it,
+ * cutting the answer short. Here a connection is idle once every response it was asked for has been
+ * handed to the kernel (`finish`), its last request has arrived whole, and nothing of a next one has.
  */
 import type http from 'node:http';
 import type { Socket } from 'node:net';
@@ -11,28 +11,36 @@ import type { Socket } from 'node:net';
 /** Replaces the server's `closeIdleConnections` (its own `close()` calls it too) with one that waits for each response's bytes. */
 export function closeOnlyFlushedConnections(server: http.Server): void {
   const sockets = new Set<Socket>();
-  const answering = new WeakSet<Socket>();
-  /** Bytes a connection had read when its last response was flushed: more since, a request is arriving. */
-  const readAtFlush = new WeakMap<Socket, number>();
+  /** Responses asked for and not yet flushed, per connection (pipelined requests are several). */
+  const answering = new WeakMap<Socket, number>();
+  /** Bytes a connection had read when it last fell idle: more since, a request is arriving. */
+  const readWhenIdle = new WeakMap<Socket, number>();
+  // upgraded connections (WebSocket) are left alone: they read bytes and never finish a response
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  // an upgraded connection is its WebSocket server's to close
-  server.on('upgrade', (_req: http.IncomingMessage, socket: Socket) => sockets.delete(socket));
-  // one listener for every response (a response finishes once), not a closure per request
+  const idleNow = (socket: Socket) => readWhenIdle.set(socket, socket.bytesRead);
+  // shared listeners, not closures per request
+  function requestRead(this: http.IncomingMessage): void {
+    if (!answering.get(this.socket)) idleNow(this.socket);
+  }
   function flushed(this: http.ServerResponse): void {
-    const { socket } = this.req;
-    answering.delete(socket);
-    readAtFlush.set(socket, socket.bytesRead);
+    const { req } = this;
+    const left = (answering.get(req.socket) ?? 1) - 1;
+    answering.set(req.socket, left);
+    if (left > 0) return;
+    // answered before its body arrived (a refusal): idle once Node has read and dropped the rest
+    if (req.complete) idleNow(req.socket);
+    else req.on('end', requestRead);
   }
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    answering.add(req.socket);
+    answering.set(req.socket, (answering.get(req.socket) ?? 0) + 1);
     res.on('finish', flushed);
   });
   server.closeIdleConnections = () => {
     for (const socket of sockets) {
-      if (answering.has(socket) || socket.bytesRead > (readAtFlush.get(socket) ?? 0)) continue;
+      if (answering.get(socket) || socket.bytesRead > (readWhenIdle.get(socket) ?? 0)) continue;
       socket.destroy();
     }
   };
