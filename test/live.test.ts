@@ -352,12 +352,22 @@ describe('connections and limits', () => {
       if (document.includes('$undeclared')) expect(wsErrors.map((error) => error.message)).toContain('Variable "$undeclared" is not defined.');
       const overHttp = await gw.graphql(document, variables, token);
       expect(overHttp.status).toBe(400);
-      expect(overHttp.body.errors![0]).toEqual(expect.objectContaining({ message: expect.stringMatching(refusal), extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }));
+      // as Apollo shows a document that does not validate
+      expect(overHttp.body.errors![0]).toEqual({ message: expect.stringMatching(refusal), locations: [expect.objectContaining({ line: expect.any(Number) })], extensions: { code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VALIDATION_FAILED' } });
     }
+    // `application/json` asked for by name: request errors are 200, as Apollo's are here; the refusal counted
+    const refusedBefore = await metric('graphql_errors_total', { code: 'BAD_USER_INPUT' });
+    const asJson = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: documents[0][0], variables: documents[0][1] }) });
+    expect(asJson.status).toBe(200);
+    expect(asJson.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(((await asJson.json()) as { errors: Array<{ extensions: { reason: string } }> }).errors[0].extensions.reason).toBe('GRAPHQL_VALIDATION_FAILED');
+    const unknown = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ nope }' }) });
+    expect(unknown.status).toBe(200); // Apollo's own validation refusal, for comparison
+    expect(await metric('graphql_errors_total', { code: 'BAD_USER_INPUT' })).toBeGreaterThanOrEqual(refusedBefore + 2);
     const [getDocument, getVariables] = documents[0];
     const overGet = await gw.get(`/graphql?query=${encodeURIComponent(getDocument)}&variables=${encodeURIComponent(JSON.stringify(getVariables))}`, { 'apollo-require-preflight': 'true', authorization: `Bearer ${token}` });
     expect(overGet.status).toBe(400);
-    expect(JSON.parse(overGet.text).errors[0]).toEqual(expect.objectContaining({ message: expect.stringMatching(refusal), extensions: { code: 'BAD_USER_INPUT' } }));
+    expect(JSON.parse(overGet.text).errors[0]).toEqual(expect.objectContaining({ message: expect.stringMatching(refusal), extensions: { code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VALIDATION_FAILED' } }));
     // the same condition below the root is the client's to use (a control)
     const below = client.subscribe(`subscription($x: Boolean!) { sessionUpdated(_id: "${session}") { name tokensUsed @skip(if: $x) } }`, { x: true });
     const [first] = await below.next(1);

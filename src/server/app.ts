@@ -216,6 +216,11 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   // Everything below waits its turn (the probes and the IDE's files above never do).
   app.use(loadShedding({ ...DEFAULT_LOAD_SHEDDING, ...options.loadShedding }));
 
+  // a GraphQL request refused before Apollo Server: its operation and error counted as Apollo's are
+  const refusedBeforeApollo = (req: Request, res: Response, code: string) => {
+    res.locals.graphqlOperations = [failedOperation(req)];
+    metrics?.graphqlErrors.inc({ code });
+  };
   app.use(
     '/graphql',
     (_req: Request, res: Response, next: NextFunction) => {
@@ -223,13 +228,8 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
       next();
     },
     express.json({ limit: limits.maxBodyBytes }),
-    ...(options.trustedDocuments
-      ? [trustedDocumentsMiddleware(options.trustedDocuments, (req, res, error) => {
-          res.locals.graphqlOperations = [failedOperation(req)];
-          metrics?.graphqlErrors.inc({ code: error.code });
-        })]
-      : []),
-    subscriptionRootCheck(limits.maxTokens),
+    ...(options.trustedDocuments ? [trustedDocumentsMiddleware(options.trustedDocuments, (req, res, error) => refusedBeforeApollo(req, res, error.code))] : []),
+    subscriptionRootCheck(limits.maxTokens, refusedBeforeApollo),
     graphqlResponseBudget(budgets.maxResponseBytes),
     executing.count(expressMiddleware(apollo, {
       context: async ({ req, res }) => {

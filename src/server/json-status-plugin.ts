@@ -12,15 +12,17 @@ import Negotiator from 'negotiator';
 
 const MEDIA_TYPES = ['application/json', 'application/graphql-response+json'];
 
+/** Whether a request error is answered 200 for this `Accept`: `application/json` asked for by name and chosen. */
+export function requestErrorsAre200(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const negotiator = new Negotiator({ headers: { accept } });
+  return negotiator.mediaType(MEDIA_TYPES) === 'application/json' && negotiator.mediaTypes().some((type) => type.toLowerCase() === 'application/json');
+}
+
 export function applicationJsonStatusPlugin<TContext extends object>(): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart({ request }) {
-      const accept = request.http?.headers.get('accept');
-      if (!accept) return;
-      const negotiator = new Negotiator({ headers: { accept } });
-      const chosen = negotiator.mediaType(MEDIA_TYPES);
-      const named = negotiator.mediaTypes().some((type) => type.toLowerCase() === 'application/json');
-      if (chosen !== 'application/json' || !named) return;
+      if (!requestErrorsAre200(request.http?.headers.get('accept'))) return;
       let executed = false;
       return {
         // without a chosen operation graphql-js refuses before running anything: still a request error
