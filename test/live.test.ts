@@ -375,6 +375,24 @@ describe('connections and limits', () => {
     await suite.disposeClients();
   });
 
+  it('holds the per-connection cap against a burst of subscribes sent at once', async () => {
+    const small = await startTestGateway({ app: { live: { intervalMs: INTERVAL_MS, maxPerConnection: 2 } } });
+    try {
+      const id = hex(small.fixtures.sessions.publicChat);
+      const client = open(null, undefined, small);
+      const burst = [1, 2, 3, 4, 5].map(() => client.subscribe(SESSION_UPDATED, { id }));
+      await waitFor(async () => burst.every((sub) => sub.events.length > 0 || sub.errors.length > 0), EVENT_BOUND_MS, 'an answer to every subscribe');
+      const refused = burst.filter((sub) => sub.errors.length > 0);
+      expect(burst.filter((sub) => sub.events.length > 0)).toHaveLength(2);
+      expect(refused).toHaveLength(3);
+      for (const sub of refused) expect(sub.errors).toEqual([[expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringContaining('At most 2 subscriptions per connection') })]]);
+      expect(await metric('live_subscriptions', {}, small)).toBe(2);
+    } finally {
+      await suite.disposeClients();
+      await small.stop();
+    }
+  });
+
   it('bounds the subscriptions per connection and per process, with a clear error beyond them', async () => {
     const small = await startTestGateway({ app: { live: { intervalMs: INTERVAL_MS, maxPerConnection: 3, maxSubscriptions: 4 } } });
     try {

@@ -165,10 +165,14 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       // A client's subscribes arrive together in one read of its socket: checked in shared turns, with
       // I/O served between them, rather than all of them (and every other socket's) in one pass.
       await nextSharedTurn();
+      const active = ctx.extra.active!;
+      if (active.size >= options.maxPerConnection) {
+        return refuse(badUserInput(`At most ${options.maxPerConnection} subscriptions per connection (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one or open another connection`));
+      }
+      // the place is taken at once: a burst of subscribes, each waiting below, cannot all pass the cap
+      active.add(id);
+      let accepted = false;
       try {
-        if (ctx.extra.active!.size >= options.maxPerConnection) {
-          return refuse(badUserInput(`At most ${options.maxPerConnection} subscriptions per connection (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one or open another connection`));
-        }
         const trusted = options.trustedDocuments?.resolve(payload as DocumentRequest);
         if (trusted !== undefined) (payload as { query: string }).query = trusted;
         const checked = check(payload);
@@ -185,10 +189,12 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         // the context is made when the subscribe's turn comes (below): its reads wait for that
         const pending: PendingContext = { connection: ctx.extra };
         const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: pending };
-        ctx.extra.active!.add(id);
+        accepted = true;
         return args;
       } catch (error) {
         return refuse(toGatewayError(error));
+      } finally {
+        if (!accepted) active.delete(id);
       }
     },
     subscribe: (args) =>
