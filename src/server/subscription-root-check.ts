@@ -5,6 +5,7 @@ import Negotiator from 'negotiator';
 import { ErrorCode } from '../errors/codes';
 import { subscriptionRootErrors } from './limits/subscription-root';
 import { requestErrorsAre200 } from './json-status-plugin';
+import { documentRequestOf } from './trusted-documents';
 
 /** The media types Apollo Server answers in, in its order of preference. */
 const MEDIA_TYPES = ['application/json; charset=utf-8', 'application/graphql-response+json; charset=utf-8'];
@@ -17,9 +18,9 @@ const MEDIA_TYPES = ['application/json; charset=utf-8', 'application/graphql-res
  */
 export function subscriptionRootCheck(maxTokens: number, onRefused: (req: Request, res: Response, code: string) => void) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const query = queryOf(req);
+    const { query } = documentRequestOf(req);
     // the words, not `@skip`: a directive's name may stand apart from its `@` (whitespace, a comment)
-    if (query === undefined || !query.includes('subscription') || !(query.includes('skip') || query.includes('include'))) return next();
+    if (typeof query !== 'string' || !query.includes('subscription') || !(query.includes('skip') || query.includes('include'))) return next();
     let document: DocumentNode;
     try {
       document = parse(query, { maxTokens });
@@ -39,15 +40,4 @@ export function subscriptionRootCheck(maxTokens: number, onRefused: (req: Reques
 /** As the gateway shows Apollo's validation errors (./graphql-errors.ts). */
 function validationError(error: GraphQLError) {
   return { message: error.message, locations: error.locations, extensions: { code: ErrorCode.BAD_USER_INPUT, reason: 'GRAPHQL_VALIDATION_FAILED' } };
-}
-
-function queryOf(req: Request): string | undefined {
-  if (req.method === 'GET' || req.method === 'HEAD') {
-    const at = req.url.indexOf('?');
-    return at < 0 ? undefined : (new URLSearchParams(req.url.slice(at + 1)).get('query') ?? undefined);
-  }
-  const body: unknown = req.body;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
-  const { query } = body as { query?: unknown };
-  return typeof query === 'string' ? query : undefined;
 }

@@ -16,6 +16,14 @@ export interface DocumentRequest {
   extensions?: unknown;
 }
 
+/** The document fields of a GraphQL request over HTTP: from the query string (GET, HEAD) or the JSON body. */
+export function documentRequestOf(req: Request, search: URLSearchParams = searchOf(req)): DocumentRequest {
+  if (req.method === 'GET' || req.method === 'HEAD') return { query: search.get('query') ?? undefined, documentId: search.get('documentId') ?? undefined, extensions: search.get('extensions') ?? undefined };
+  return typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? (req.body as DocumentRequest) : {};
+}
+
+const searchOf = (req: Request) => new URLSearchParams(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
+
 export class TrustedDocuments {
   private readonly texts: ReadonlySet<string>;
 
@@ -95,10 +103,8 @@ function documentIdOf(request: DocumentRequest): string | undefined {
 export function trustedDocumentsMiddleware(documents: TrustedDocuments, onRefused: (req: Request, res: Response, error: GatewayError) => void) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const isGet = req.method === 'GET' || req.method === 'HEAD';
-    const search = new URLSearchParams(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
-    const request: DocumentRequest = isGet
-      ? { query: search.get('query') ?? undefined, documentId: search.get('documentId') ?? undefined, extensions: search.get('extensions') ?? undefined }
-      : typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? (req.body as DocumentRequest) : {};
+    const search = searchOf(req);
+    const request = documentRequestOf(req, search);
     // not a GraphQL request (the IDE's page, a malformed body): Apollo answers it
     if (isGet && request.query === undefined && request.documentId === undefined && request.extensions === undefined) return next();
     let text: string | undefined;
