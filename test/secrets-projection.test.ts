@@ -4,6 +4,7 @@
  * FerretDB applies projections; jongodb ignores them. Each lane shows the half it can show, and both
  * show that what the loaders hand on has no secret.
  */
+import { ObjectId } from 'mongodb';
 import { secretPaths, secretsProjection } from '../src/db/secrets';
 import { createLoaders } from '../src/loaders';
 import { TEST_DATABASE } from './support/database';
@@ -50,4 +51,44 @@ describe.each([
     expect(doc?._id).toEqual(id());
     for (const path of secretPaths(collection)) expect(valueAt(doc!, path)).toBeUndefined();
   });
+});
+
+describe('a secret one array deeper than its path (a malformed document)', () => {
+  const stored = () => ({
+    _id: new ObjectId(),
+    teamId: gw.fixtures.teams.acmeMain,
+    name: 'Tool with its data as a list',
+    type: 'function',
+    data: [
+      { name: 'first', environmentVariables: { API_KEY: 'SECRET-in-an-array' } },
+      [{ environmentVariables: { API_KEY: 'SECRET-in-a-nested-array' } }],
+      'text',
+    ],
+  });
+
+  it('is not handed on by the loaders, element by element, as a projection leaves it out', async () => {
+    const doc = stored();
+    await gw.db.collection('tools').insertOne(doc);
+    try {
+      const loaded = await createLoaders(gw.db).tools.load({ teamId: doc.teamId, id: doc._id });
+      expect(loaded?._id).toEqual(doc._id);
+      expect(JSON.stringify(loaded)).not.toContain('SECRET-');
+      expect(loaded!.data).toEqual([{ name: 'first' }, [{}], 'text']);
+    } finally {
+      await gw.db.collection('tools').deleteOne({ _id: doc._id });
+    }
+  });
+
+  if (TEST_DATABASE === 'ferretdb') {
+    it('FerretDB’s projection leaves it out of each element too (MongoDB’s rule, which the removal in code follows)', async () => {
+      const doc = stored();
+      await gw.db.collection('tools').insertOne(doc);
+      try {
+        const raw = await gw.db.collection('tools').findOne({ _id: doc._id }, { projection: secretsProjection('tools') });
+        expect(JSON.stringify(raw)).not.toContain('SECRET-');
+      } finally {
+        await gw.db.collection('tools').deleteOne({ _id: doc._id });
+      }
+    });
+  }
 });

@@ -30,19 +30,23 @@ export function secretsProjection(collection: CollectionName): Readonly<Document
   return PROJECTIONS[collection];
 }
 
-/** Deletes the secret fields of `doc` in place (keys are removed, not blanked) and returns it. */
+/**
+ * Deletes the secret fields of `doc` in place (keys are removed, not blanked) and returns it. A path
+ * goes through arrays as a projection does, element by element, so a malformed document that holds
+ * its secret one array deeper keeps it no more than a real MongoDB would send it.
+ */
 export function removeSecrets<T extends Document>(collection: CollectionName, doc: T): T {
-  for (const segments of SECRET_SEGMENTS[collection]) deletePath(doc, segments);
+  for (const segments of SECRET_SEGMENTS[collection]) deletePath(doc, segments, 0);
   return doc;
 }
 
-function deletePath(doc: Document, segments: readonly string[]): void {
-  let target: Document = doc;
-  const last = segments.length - 1;
-  for (let i = 0; i < last; i++) {
-    const next: unknown = target[segments[i]];
-    if (next === null || typeof next !== 'object') return;
-    target = next as Document;
+function deletePath(value: unknown, segments: readonly string[], at: number): void {
+  if (value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    for (const element of value) deletePath(element, segments, at);
+    return;
   }
-  delete target[segments[last]];
+  const target = value as Document;
+  if (at === segments.length - 1) delete target[segments[at]];
+  else deletePath(target[segments[at]], segments, at + 1);
 }
