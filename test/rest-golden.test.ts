@@ -7,14 +7,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ObjectId } from 'mongodb';
+import { faultOnReadsOf } from './support/faults';
 import { startTestGateway, type HttpResult, type TestGateway } from './support/gateway';
 
 const GOLDEN_DIR = path.join(__dirname, 'golden', 'rest');
 const CSRF = /^\{"csrf":"([0-9A-Za-z]{8}-[A-Za-z0-9_-]{27})",/;
 
 let gw: TestGateway;
+const fault = faultOnReadsOf('accounts');
 beforeAll(async () => {
-  gw = await startTestGateway();
+  gw = await startTestGateway({ fault });
 });
 afterAll(() => gw.stop());
 
@@ -160,16 +162,15 @@ describe('error rows', () => {
   });
 
   it('500 without a stack trace, with the request id (logged with the error) in the header and the message', async () => {
-    // A corrupt account document (orgs is not a list) breaks identity resolution unexpectedly.
-    const id = new ObjectId();
-    await gw.db.collection('accounts').insertOne({ _id: id, name: 'Corrupt', orgs: 5 });
+    // a defect while reading the caller's account
+    fault.failing = true;
     try {
-      const response = await gw.get(sessionPath(f().teams.acmeMain, f().sessions.teamCrew), { authorization: `Bearer ${gw.tokenForId(id)}` });
+      const response = await gw.get(sessionPath(f().teams.acmeMain, f().sessions.teamCrew), auth('member'));
       const requestId = response.headers.get('x-request-id');
       expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
       expectError(response, 500, `{"message":"Internal server error (request id ${requestId})","code":500}`);
     } finally {
-      await gw.db.collection('accounts').deleteMany({ _id: id });
+      fault.failing = false;
     }
   });
 });

@@ -8,6 +8,7 @@ import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { ObjectId } from 'mongodb';
 import type { AccountDoc } from '../data-model/documents';
+import { membershipsOf } from '../data-model/memberships';
 import { asObjectId, idHex } from '../data-model/object-id';
 import { unauthenticated } from '../errors/codes';
 import type { Loaders } from '../loaders';
@@ -132,10 +133,10 @@ async function apiKeyOwnerId(claims: Claims, loaders: Loaders): Promise<ObjectId
 function toViewer(account: AccountDoc, apiKeyId: ObjectId | undefined): Viewer {
   const orgIds = new Set<string>();
   const teamIds = new Set<string>();
-  for (const org of account.orgs ?? []) {
+  for (const org of membershipsOf(account)) {
     const orgHex = idHex(org.id);
     if (orgHex) orgIds.add(orgHex);
-    for (const team of org.teams ?? []) {
+    for (const team of org.teams) {
       const teamHex = idHex(team.id);
       if (teamHex) teamIds.add(teamHex);
     }

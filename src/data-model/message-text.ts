@@ -18,6 +18,7 @@ export function isCompleted(doc: MessageDoc): boolean {
  */
 export function messageText(doc: MessageDoc): string | null {
   if (isStreaming(doc)) {
+    for (const piece of doc.chunks!) if (piece === null || typeof piece !== 'object') notText(piece, 'a piece of the message', 'a document');
     const pieces = [...doc.chunks!].sort((a, b) => (a.ts ?? 0) - (b.ts ?? 0));
     return pieces.map((piece) => (piece.chunk == null ? '' : asText(piece.chunk, 'a piece of the message'))).join('');
   }
@@ -36,5 +37,10 @@ export function seenText(doc: MessageDoc): string | null {
 
 function asText(value: unknown, what: string): string {
   if (typeof value === 'string') return value;
-  throw new GatewayError(ErrorCode.INVALID_STORED_DATA, `Stored value not shown: ${what} is stored as ${Array.isArray(value) ? 'an array' : typeof value}, not a string`);
+  return notText(value, what);
+}
+
+function notText(value: unknown, what: string, expected = 'a string'): never {
+  const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+  throw new GatewayError(ErrorCode.INVALID_STORED_DATA, `Stored value not shown: ${what} is stored as ${kind}, not ${expected}`);
 }

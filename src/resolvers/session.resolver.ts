@@ -64,7 +64,7 @@ export class SessionResolver {
   variables(@Root() session: SessionDoc): NamedValue[] {
     const stored = session.variables;
     if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) return [];
-    return Object.entries(stored).map(([name, value]) => ({ name, value: value == null ? null : String(value) }));
+    return Object.entries(stored).map(([name, value]) => ({ name, value }));
   }
 
   // Session's relations wait for the whole load plan of the session, so that the fields below them

@@ -1,5 +1,6 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../context/request-context';
+import { membershipsOf } from '../data-model/memberships';
 import { Viewer } from '../schema/types/viewer';
 
 @Resolver(() => Viewer)
@@ -15,10 +16,10 @@ export class ViewerResolver {
       email: account.email,
       currentOrg: account.currentOrg,
       currentTeam: account.currentTeam,
-      orgs: (account.orgs ?? []).map((org) => ({
+      orgs: membershipsOf(account).map((org) => ({
         _id: org.id,
         name: org.name,
-        teams: (org.teams ?? []).map((team) => ({ _id: team.id, name: team.name })),
+        teams: org.teams.map((team) => ({ _id: team.id, name: team.name })),
       })),
       isRoot: viewer.isRoot,
       usesApiKey: viewer.apiKeyId !== undefined,

@@ -2,9 +2,26 @@
  * Stored values a field cannot show. graphql-js makes a field null, with an error at its path, when
  * its scalar or enum type cannot represent the stored value; this marks those errors as
  * INVALID_STORED_DATA (the data's fault), so that they are told apart from the gateway's own defects
- * by their class rather than by their message.
+ * by their class rather than by their message. The message names the kind of value, never the value:
+ * a stored value nobody can see is not shown in an error or a log either.
+ *
+ * Lists of stored leaves (`tags: [String!]`) are checked the same way, since graphql-js reports an
+ * empty item or a value that is not a list as an error of its own, which would read as a defect.
  */
-import { GraphQLError, isEnumType, isScalarType, type GraphQLEnumType, type GraphQLScalarType, type GraphQLSchema } from 'graphql';
+import {
+  getNamedType,
+  getNullableType,
+  isEnumType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isScalarType,
+  type GraphQLEnumType,
+  type GraphQLField,
+  type GraphQLScalarType,
+  type GraphQLSchema,
+} from 'graphql';
 import { ErrorCode, GatewayError } from '../errors/codes';
 
 const wrapped = new WeakSet<object>();
@@ -13,8 +30,20 @@ export function reportStoredValueErrors(schema: GraphQLSchema): GraphQLSchema {
   for (const type of Object.values(schema.getTypeMap())) {
     if (type.name.startsWith('__') || wrapped.has(type)) continue;
     if (isScalarType(type) || isEnumType(type)) wrapSerialize(type);
+    if (isObjectType(type)) for (const field of Object.values(type.getFields())) if (isStoredLeafList(field)) checkStoredList(field);
   }
   return schema;
+}
+
+const storedValueError = (reason: string) => new GatewayError(ErrorCode.INVALID_STORED_DATA, `Stored value not shown: ${reason}`);
+
+/** What a stored value is, for a message that must not hold it: `string`, `list`, `ObjectId`, `object`… */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'list';
+  if (typeof value !== 'object') return typeof value;
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name !== 'Object' && name !== '' ? name : 'object';
 }
 
 // Built-in scalars (Int, String, …) are graphql-js's shared instances, so they are wrapped once for the
@@ -28,9 +57,31 @@ function wrapSerialize(type: GraphQLScalarType | GraphQLEnumType): void {
       // already the data's (a scalar built on another one, both wrapped): as it is
       if (error instanceof GatewayError && error.code === ErrorCode.INVALID_STORED_DATA) throw error;
       // serialize only ever sees a stored value: whatever it refuses is the data's
-      const reason = error instanceof GraphQLError ? error.message : `${type.name} cannot represent the stored value`;
-      throw new GatewayError(ErrorCode.INVALID_STORED_DATA, `Stored value not shown: ${reason}`);
+      throw storedValueError(`${type.name} cannot represent a stored ${kindOf(value)}`);
     }
   };
   wrapped.add(type);
+}
+
+/** A list of leaves read as stored (no resolver of its own). */
+function isStoredLeafList(field: GraphQLField<unknown, unknown>): boolean {
+  return !field.resolve && !wrapped.has(field) && isListType(getNullableType(field.type)) && isLeafType(getNamedType(field.type));
+}
+
+function checkStoredList(field: GraphQLField<unknown, unknown>): void {
+  const { name } = field;
+  const listRequired = isNonNullType(field.type);
+  const itemsRequired = isNonNullType((getNullableType(field.type) as { ofType: unknown }).ofType);
+  const shown = String(field.type);
+  field.resolve = (source) => {
+    const value = (source as Record<string, unknown>)[name];
+    if (value == null) {
+      if (listRequired) throw storedValueError(`${shown} cannot represent a stored ${kindOf(value ?? null)}`);
+      return value;
+    }
+    if (!Array.isArray(value)) throw storedValueError(`${shown} cannot represent a stored ${kindOf(value)}`);
+    if (itemsRequired && value.some((item) => item == null)) throw storedValueError(`${shown} cannot represent a stored list with an empty item`);
+    return value;
+  };
+  wrapped.add(field);
 }

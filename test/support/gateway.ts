@@ -19,6 +19,7 @@ import type { QueryLimits } from '../../src/config/query-limits';
 import { listen } from '../../src/server/listen';
 import type { DestinationStream } from 'pino';
 import { closeServer } from './servers';
+import type { Fault } from './faults';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
 
@@ -64,10 +65,12 @@ export interface TestGatewayOptions extends GenerateOptions {
   logLevel?: string;
   /** Anything else createGatewayApp takes (budgets, load shedding, federation traces, token rules). */
   app?: Partial<GatewayAppOptions>;
+  /** A defect to inject into the reads of one collection (./faults.ts). */
+  fault?: Fault;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const { federation, ide, limits, logStream, logLevel, app, ...generateOptions } = options;
+  const { federation, ide, limits, logStream, logLevel, app, fault, ...generateOptions } = options;
   const mongo = await startTestDatabase();
   const database = await connectDatabase(mongo.uri, { monitorCommands: true }); // the tests count commands on the wire
   const data = generateDemoData(generateOptions);
@@ -76,7 +79,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   // graphql-jit compiles every document at first sight here, so that every test's query runs compiled
   const jit = process.env.TEST_JIT === '0' ? false : { compileAfter: 0 };
   // a load test's last requests can still be running when it ends: they may finish
-  const served = await startGatewayApp({ db: database.db, logger, federation, ide, limits, jit, ...app }, { graceMs: 5_000 });
+  const db = fault ? fault.wrap(database.db) : database.db;
+  const served = await startGatewayApp({ db, logger, federation, ide, limits, jit, ...app }, { graceMs: 5_000 });
   const { url } = served;
 
   let commandLog: string[] | null = null;

@@ -50,6 +50,7 @@ export class NamedValue {
   @Field({ description: 'The name.' })
   name!: string;
 
+  // as stored: the String scalar shows text, numbers and booleans as text, and refuses anything else as stored data
   @Field(() => String, { nullable: true, description: 'The value, as text.' })
-  value?: string | null;
+  value?: unknown;
 }

@@ -1,0 +1,113 @@
+/**
+ * A malformed document fails only itself (CONTRACT §3.5): each value a field cannot show is null with
+ * one INVALID_STORED_DATA error at its path, the rest is answered, and the error names the kind of the
+ * stored value, never the value, in the answer and in the log.
+ */
+import { Writable } from 'node:stream';
+import { ObjectId } from 'mongodb';
+import { startTestGateway, type TestGateway } from './support/gateway';
+
+const logLines: Array<Record<string, any>> = [];
+const capture = new Writable({
+  write(chunk, _encoding, done) {
+    for (const line of String(chunk).split('\n')) if (line.startsWith('{')) logLines.push(JSON.parse(line));
+    done();
+  },
+});
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startTestGateway({ logStream: capture, logLevel: 'info' });
+});
+afterAll(() => gw.stop());
+
+const MARK = 'STORED-not-to-be-shown';
+
+function expectNothingShown(text: string): void {
+  expect(text).not.toContain(MARK);
+  expect(JSON.stringify(logLines)).not.toContain(MARK);
+}
+
+const errorsAt = (errors: Array<{ path?: string[]; extensions?: Record<string, any> }> | undefined) =>
+  Object.fromEntries((errors ?? []).map((error) => [error.path!.join('.'), error.extensions!.code]));
+
+describe('a session whose stored values its fields cannot show', () => {
+  const sessionId = new ObjectId();
+  const appId = new ObjectId();
+  beforeAll(async () => {
+    const session = await gw.db.collection('sessions').findOne({ _id: gw.fixtures.sessions.publicChat });
+    const app = await gw.db.collection('apps').findOne({ _id: session!.appId });
+    await gw.db.collection('apps').insertOne({
+      ...app, _id: appId, name: 'Malformed app', tags: ['first', null], type: { kind: MARK }, chatAppConfig: { conversationStarters: MARK, maxMessages: MARK },
+    });
+    await gw.db.collection('sessions').insertOne({
+      ...session, _id: sessionId, appId, name: { nested: MARK }, status: MARK, variables: { text: 'plain', count: 5, flag: true, nested: { secret: MARK } },
+    });
+  });
+  afterAll(async () => {
+    await gw.db.collection('sessions').deleteMany({ _id: sessionId });
+    await gw.db.collection('apps').deleteMany({ _id: appId });
+  });
+
+  it('answers every other field, each unshowable value null with INVALID_STORED_DATA at its path, naming its kind only', async () => {
+    logLines.length = 0;
+    const { status, body, text } = await gw.graphql(
+      `query($id: ObjectId!) { session(_id: $id) {
+        _id name status variables { name value }
+        app { name tags type chatAppConfig { conversationStarters maxMessages } }
+      } }`,
+      { id: sessionId.toHexString() }, gw.tokenFor('member'));
+    expect(status).toBe(200);
+    expect(body.data.session).toEqual({
+      _id: sessionId.toHexString(), name: null, status: null,
+      variables: [{ name: 'text', value: 'plain' }, { name: 'count', value: '5' }, { name: 'flag', value: 'true' }, { name: 'nested', value: null }],
+      app: { name: 'Malformed app', tags: null, type: null, chatAppConfig: { conversationStarters: null, maxMessages: null } },
+    });
+    expect(errorsAt(body.errors)).toEqual({
+      'session.name': 'INVALID_STORED_DATA',
+      'session.status': 'INVALID_STORED_DATA',
+      'session.variables.3.value': 'INVALID_STORED_DATA',
+      'session.app.tags': 'INVALID_STORED_DATA',
+      'session.app.type': 'INVALID_STORED_DATA',
+      'session.app.chatAppConfig.conversationStarters': 'INVALID_STORED_DATA',
+      'session.app.chatAppConfig.maxMessages': 'INVALID_STORED_DATA',
+    });
+    const messages = Object.fromEntries(body.errors!.map((error) => [error.path!.join('.'), error.message]));
+    expect(messages['session.name']).toBe('Stored value not shown: String cannot represent a stored object');
+    expect(messages['session.status']).toBe('Stored value not shown: SessionStatus cannot represent a stored string');
+    expect(messages['session.app.tags']).toBe('Stored value not shown: [String!] cannot represent a stored list with an empty item');
+    expect(messages['session.app.chatAppConfig.conversationStarters']).toBe('Stored value not shown: [String!] cannot represent a stored string');
+    expectNothingShown(text);
+    expect(logLines.filter((line) => line.level >= 50)).toEqual([]);
+    // logged once, as the data's fault, with what the answer says
+    expect(logLines.filter((line) => line.level === 40)).toEqual([
+      expect.objectContaining({ msg: 'stored values that their fields cannot show', count: 7, err: expect.objectContaining({ message: expect.stringMatching(/^Stored value not shown: /) }) }),
+    ]);
+  });
+});
+
+describe('an account whose memberships hold entries that are not documents', () => {
+  const accountId = new ObjectId();
+  beforeAll(async () => {
+    const member = await gw.db.collection('accounts').findOne({ _id: gw.fixtures.accounts.member });
+    const orgs = member!.orgs as Array<Record<string, unknown>>;
+    await gw.db.collection('accounts').insertOne({
+      ...member, _id: accountId, email: 'malformed@example.com',
+      orgs: [null, MARK, ...orgs.map((org) => ({ ...org, teams: [null, 7, ...(org.teams as unknown[])] }))],
+    });
+  });
+  afterAll(() => gw.db.collection('accounts').deleteMany({ _id: accountId }));
+
+  it('is still its caller, with the memberships that are well formed: viewer and a team session read', async () => {
+    const token = gw.tokenForId(accountId);
+    const viewer = await gw.graphql('{ viewer { email orgs { _id teams { _id } } } }', {}, token);
+    expect(viewer.status).toBe(200);
+    expect(viewer.body.errors).toBeUndefined();
+    const asMember = await gw.graphql('{ viewer { orgs { _id teams { _id } } } }', {}, gw.tokenFor('member'));
+    expect(viewer.body.data.viewer).toEqual({ email: 'malformed@example.com', orgs: asMember.body.data.viewer.orgs });
+
+    const session = await gw.graphql('query($id: ObjectId!) { session(_id: $id) { name } }', { id: gw.fixtures.sessions.teamCrew.toHexString() }, token);
+    expect(session.body).toEqual({ data: { session: { name: 'Team crew run' } } });
+    expectNothingShown(viewer.text + session.text);
+  });
+});

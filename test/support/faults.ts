@@ -1,0 +1,46 @@
+/**
+ * A defect on demand, for the tests of how one is answered and logged (500, the request id, one error
+ * line, no details): while `failing` is set, reads of one collection throw a TypeError, as a bug in the
+ * gateway's own code would. Everything else is the real database. Stored data cannot provoke a defect
+ * any more (a malformed document fails only itself), so the tests inject one here.
+ */
+import type { Collection, Db } from 'mongodb';
+
+export interface Fault {
+  failing: boolean;
+  /** The database to give the gateway: the real one, with the fault on `collection`'s reads. */
+  wrap(db: Db): Db;
+}
+
+export function faultOnReadsOf(collection: string): Fault {
+  const fault: Fault = {
+    failing: false,
+    wrap: (db) =>
+      new Proxy(db, {
+        get(target, property) {
+          if (property !== 'collection') return forward(target, property);
+          return (name: string, ...rest: unknown[]) => {
+            const real = (target.collection as (...args: unknown[]) => Collection)(name, ...rest);
+            return name === collection ? failingReads(real) : real;
+          };
+        },
+      }),
+  };
+  const failingReads = (real: Collection) =>
+    new Proxy(real, {
+      get(target, property) {
+        if (fault.failing && (property === 'find' || property === 'findOne')) {
+          return () => {
+            throw new TypeError(`a defect injected by the test into the reads of ${collection}`);
+          };
+        }
+        return forward(target, property);
+      },
+    });
+  return fault;
+}
+
+function forward(target: object, property: string | symbol): unknown {
+  const value = Reflect.get(target, property, target);
+  return typeof value === 'function' ? value.bind(target) : value;
+}
