@@ -131,9 +131,10 @@ describe('Session.messages', () => {
       expect([none, top, inner, streaming, storedFalse].map((id) => completed[id])).toEqual([false, true, true, false, false]);
     });
 
-    it('a text stored as an object or a number is null with an error at that field, the other messages intact', async () => {
+    it('a text stored as an object or a number, or a piece stored as null, is null with an error at that field, the other messages intact', async () => {
       const object = await write((doc) => ({ ...doc, message: { ...doc.message, message: { ...doc.message.message, text: { toString: 'x' } } } }));
       const number = await write((doc) => ({ ...doc, message: { ...doc.message, message: { ...doc.message.message, text: 42 } } }));
+      const emptyPiece = await write((doc) => ({ ...doc, chunks: [{ ts: 1, chunk: 'still ' }, null] }));
       const fine = await write((doc) => doc);
       const { status, body } = await readAll();
       expect(status).toBe(200);
@@ -141,11 +142,13 @@ describe('Session.messages', () => {
       const at = (id: string) => nodes.findIndex((n) => n._id === id);
       expect(nodes[at(object)].text).toBeNull();
       expect(nodes[at(number)].text).toBeNull();
+      expect(nodes[at(emptyPiece)].text).toBeNull();
       expect(nodes[at(fine)].text).toBe(`text of ${fine}`);
-      expect(nodes.filter((n) => n.text !== null)).toHaveLength(nodes.length - 2);
+      expect(nodes.filter((n) => n.text !== null)).toHaveLength(nodes.length - 3);
       expect(body.errors!.map((e) => [e.path, e.extensions?.code])).toEqual([
         [['session', 'messages', 'nodes', at(object), 'text'], 'INVALID_STORED_DATA'],
         [['session', 'messages', 'nodes', at(number), 'text'], 'INVALID_STORED_DATA'],
+        [['session', 'messages', 'nodes', at(emptyPiece), 'text'], 'INVALID_STORED_DATA'],
       ]);
     });
 
