@@ -3,6 +3,8 @@
  * database, the writes made with the driver as the webapp makes them.
  */
 import { ObjectId, type Document } from 'mongodb';
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { signApiKeyToken, signLoginToken } from '../src/auth/tokens';
 import { TEST_DATABASE } from './support/database';
@@ -457,6 +459,44 @@ describe('connections and limits', () => {
     } finally {
       await suite.disposeClients();
       await capped.stop();
+    }
+  });
+
+  it('logs frames a client got wrong once per cause and interval at warn, with no stack, and serves on', async () => {
+    const REFUSAL_LOG_INTERVAL_MS = 1500;
+    const lines: Array<Record<string, unknown>> = [];
+    const logged = await startTestGateway({
+      logStream: { write: (chunk: string) => void lines.push(...chunk.split('\n').filter(Boolean).map((line) => JSON.parse(line))) },
+      logLevel: 'info',
+      app: { live: { intervalMs: INTERVAL_MS, refusalLogIntervalMs: REFUSAL_LOG_INTERVAL_MS } },
+    });
+    try {
+      const { port } = new URL(logged.url);
+      // an upgrade, then a text frame without the mask every client frame must have (RFC 6455 §5.1)
+      const unmasked = () =>
+        new Promise<void>((resolve, reject) => {
+          const socket = connect(Number(port), '127.0.0.1');
+          socket.once('error', reject);
+          socket.once('close', () => resolve());
+          socket.once('data', () => socket.write(Buffer.from([0x81, 0x02, 0x68, 0x69])));
+          socket.write(
+            `GET /graphql HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+              `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n`,
+          );
+        });
+      await Promise.all(Array.from({ length: 20 }, unmasked));
+      const frameLines = () => lines.filter((line) => line.msg === 'WebSocket frames refused');
+      await waitFor(() => frameLines().length === 2, 10_000, 'the summary line');
+      const [first, summary] = frameLines();
+      expect(first).toMatchObject({ level: 40, count: 1, cause: expect.stringMatching(/MASK/) });
+      expect(summary).toMatchObject({ level: 40, count: 19, cause: first.cause });
+      expect(lines.filter((line) => (line.level as number) >= 50)).toEqual([]);
+      for (const line of frameLines()) expect(JSON.stringify(line)).not.toMatch(/"stack"|"err"/);
+      const served = open(null, undefined, logged).subscribe(SESSION_UPDATED, { id: hex(logged.fixtures.sessions.publicChat) });
+      expect(await served.next(1)).toHaveLength(1);
+    } finally {
+      await suite.disposeClients();
+      await logged.stop();
     }
   });
 

@@ -113,6 +113,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   const executeEvent = eventExecutor(schema, options.jit ?? true);
   const turn = setupTurns(options.maxConcurrentSetups);
   const refusals = new RefusalLog(logger, 'subscriptions refused', options.refusalLogIntervalMs);
+  const frameRefusals = new RefusalLog(logger, 'WebSocket frames refused', options.refusalLogIntervalMs);
   const report = { logger, refusals };
   const servers: Array<{ dispose: () => unknown }> = [];
   let connections = 0;
@@ -250,7 +251,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         connections += 1;
         socket.once('close', () => (connections -= 1));
       });
-      const { dispose } = serveGraphqlWs(serverOptions, wss, 12_000, logger);
+      const { dispose } = serveGraphqlWs(serverOptions, wss, { keepAliveMs: 12_000, logger, frameRefusals });
       servers.push({ dispose });
     },
     close() {
@@ -258,6 +259,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         await engine.stop();
         await Promise.all(servers.map(async ({ dispose }) => dispose()));
         refusals.flush();
+        frameRefusals.flush();
       })();
       return closing;
     },

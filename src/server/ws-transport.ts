@@ -16,6 +16,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { nextTurn } from '../loaders/fair-turns';
 import type { Logger } from '../observability/logger';
+import type { RefusalLog } from '../observability/refusal-log';
 
 const corked = new Set<Duplex>();
 let uncorking = false;
@@ -39,11 +40,20 @@ function corkForTurn(socket: WebSocket): void {
   }
 }
 
+/** ws's error for a frame the client got wrong (unmasked, bad UTF-8, an unknown opcode, too large): `WS_ERR_…`. */
+const isClientFrameError = (error: unknown) => typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('WS_ERR_');
+
+export interface WsTransportOptions {
+  keepAliveMs: number;
+  logger: Logger;
+  /** Frames refused by ws (it closes the socket with the protocol's code): a client's doing, which any caller can repeat, so counted, not logged each. */
+  frameRefusals: RefusalLog;
+}
+
 export function serveGraphqlWs<P extends Record<string, unknown>, E extends Record<PropertyKey, unknown>>(
   options: ServerOptions<P, Extra & Partial<E>>,
   wss: WebSocketServer,
-  keepAliveMs: number,
-  logger: Logger,
+  { keepAliveMs, logger, frameRefusals }: WsTransportOptions,
 ): { dispose: () => Promise<void> } {
   const server = makeServer(options);
   wss.options.handleProtocols = handleProtocols;
@@ -58,7 +68,7 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Reco
     for (const client of wss.clients) client.close(CloseCode.InternalServerError, 'Internal server error');
   });
   wss.on('connection', (socket, request) => {
-    socket.once('error', (error) => internalError(socket, error, 'WebSocket socket error'));
+    socket.once('error', (error) => (isClientFrameError(error) ? frameRefusals.note(error.message) : internalError(socket, error, 'WebSocket socket error')));
     // a client that stops answering pings is dropped, as use/ws does
     let pongWait: NodeJS.Timeout | undefined;
     const pinging = setInterval(() => {
