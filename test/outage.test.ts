@@ -49,10 +49,14 @@ const teamId = fixtures.teams.acmeMain.toHexString();
 const sessionId = fixtures.sessions.teamCrew.toHexString();
 /** What the gateway logs as unexpected (an error the classification missed), shown when a test fails. */
 const unexpectedLog: string[] = [];
-const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'error', {
+/** Its warn lines: an outage met by a request is one `database unreachable` line under its id. */
+const warnLines: Array<Record<string, unknown>> = [];
+const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn', {
   write: (line: string) => {
     if (process.env.TEST_LOG_LEVEL) process.stdout.write(line);
-    else unexpectedLog.push(line.slice(0, 2000));
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    if ((parsed.level as number) >= 50) unexpectedLog.push(line.slice(0, 2000));
+    else if (parsed.level === 40) warnLines.push(parsed);
   },
 });
 const DRIVER_TEXT = /mongo|ECONNREFUSED|ECONNRESET|topology|server selection|127\.0\.0\.1|socket|pool|\s{2,}at |\.[jt]s:\d/i;
@@ -226,6 +230,10 @@ describe('a database outage', () => {
       for (const request of REQUESTS) {
         const result = await send(gw.url, request);
         expect({ kind: request.kind, outcome: classify(result) }).toEqual({ kind: request.kind, outcome: 'outage' });
+        // said once in the log, under the request's id, whichever step met it (the token's account, a read)
+        const requestId = result.headers!.get('x-request-id');
+        await waitFor(() => warnLines.some((line) => line.requestId === requestId), 5000, 'its log line');
+        expect({ kind: request.kind, lines: warnLines.filter((line) => line.requestId === requestId).map((line) => line.msg) }).toEqual({ kind: request.kind, lines: ['database unreachable'] });
         // ended by the selection timeout (the database is unreachable), not by the request's deadline
         expect({ kind: request.kind, deadline: DEADLINE_MESSAGE.test(result.text!) }).toEqual({ kind: request.kind, deadline: false });
         latencies.push(result.ms);

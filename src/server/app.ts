@@ -245,7 +245,9 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
         } catch (error) {
           res.locals.graphqlOperations = [failedOperation(req)];
           const safe = toGatewayError(error);
+          // the same lines as an error met while executing (./graphql-errors.ts)
           if (safe.code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error({ err: error, requestId: res.locals.requestId }, 'unexpected error while authenticating');
+          else if (safe.code === ErrorCode.SERVICE_UNAVAILABLE) logger.warn({ err: error, requestId: res.locals.requestId }, 'database unreachable');
           throw safe.withHttp(res.locals.requestId);
         }
       },
