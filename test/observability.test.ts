@@ -11,7 +11,7 @@ import { GatewayMetrics } from '../src/observability/metrics';
 import { IDE_CONTENT_SECURITY_POLICY } from '../src/ide';
 import { startGatewayApp, startTestGateway, TEST_JWT_SECRET, type TestGateway } from './support/gateway';
 import { FULL_GRAPH } from './support/queries';
-import { sleep } from './support/wait';
+import { sleep, waitFor } from './support/wait';
 
 const FULL_SESSION_QUERY = `query FullSession($id: ObjectId!) { session(_id: $id) { ${FULL_GRAPH} } }`;
 
@@ -202,6 +202,28 @@ describe('GET /metrics', () => {
     // the bad token fails before Apollo runs the operation: still counted, under its name
     expect(delta('graphql_operations_total', { operation: 'Who', outcome: 'error' })).toBe(1);
     expect(delta('http_requests_total', { route: '/graphql', method: 'POST', status: '401' })).toBe(1);
+  });
+
+  it('counts a request refused before any operation ran (a body Apollo Server turns away, one too large) as a failed operation', async () => {
+    const post = (body: string) => fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    logLines.length = 0;
+    const { result, delta } = await measure(async () => [
+      await post('{"query":"query VariablesAsText { __typename }","variables":"{}"}'),
+      await post('{"query":"query NameNotText { __typename }","operationName":5}'),
+      await post(JSON.stringify({ query: `query TooLarge { __typename } # ${'x'.repeat(200_000)}` })),
+    ]);
+    expect(result.map((response) => response.status)).toEqual([400, 400, 413]);
+    expect(delta('graphql_operations_total', { operation: 'VariablesAsText', outcome: 'error' })).toBe(1);
+    expect(delta('graphql_operations_total', { operation: 'NameNotText', outcome: 'error' })).toBe(1);
+    // its body was not read: no name to give it
+    expect(delta('graphql_operations_total', { operation: 'anonymous', outcome: 'error' })).toBe(1);
+    await waitFor(() => logLines.filter((line) => line.includes('"msg":"request"')).length >= 3, 5000, 'the access lines');
+    const access = logLines.map((line) => JSON.parse(line)).filter((line) => line.msg === 'request');
+    expect(access.map((line) => [line.operation, line.outcome, line.status])).toEqual([
+      ['VariablesAsText', 'error', 400],
+      ['NameNotText', 'error', 400],
+      ['anonymous', 'error', 413],
+    ]);
   });
 
   it('keeps routes bounded: 100 unknown paths make one `unmatched` series', async () => {

@@ -5,14 +5,15 @@
  *   requestId           the request's id (set by that middleware)
  *   route               a route label the app sets where Express has no route (`/graphql`, `unmatched`)
  *   reads               the request's RequestReads (GraphQL context or REST handler): database commands
- *   graphqlOperations   OperationRecord[] of a GraphQL request that failed before Apollo ran it
+ *   graphqlOperations   OperationRecord[] of a GraphQL request that failed before Apollo ran it (one
+ *                       refused with no record at all is counted as one failed operation)
  * The line holds no header, body or query string: nothing a caller sends as a secret can reach it.
  */
 import type { Request, Response } from 'express';
 import type { RequestReads } from '../loaders';
-import { operationsOf, type OperationRecord } from './graphql-metrics';
+import { failedOperation, operationsOf, type OperationRecord } from './graphql-metrics';
 import type { Logger } from './logger';
-import { operationNameForLog, UNMATCHED_ROUTE, type GatewayMetrics } from './metrics';
+import { GRAPHQL_ROUTE, operationNameForLog, UNMATCHED_ROUTE, type GatewayMetrics } from './metrics';
 
 /** Status recorded for a request whose client closed the connection before the response ended (nginx's). */
 const CLIENT_CLOSED_REQUEST = 499;
@@ -38,7 +39,9 @@ export function createRequestObserver({ logger, metrics }: RequestObserverOption
       const status = aborted ? CLIENT_CLOSED_REQUEST : res.statusCode;
       const route = routeOf(req, res);
       const reads = res.locals.reads as RequestReads | undefined;
-      const operations: readonly OperationRecord[] = (res.locals.graphqlOperations as OperationRecord[] | undefined) ?? operationsOf(reads);
+      let operations: readonly OperationRecord[] = (res.locals.graphqlOperations as OperationRecord[] | undefined) ?? operationsOf(reads);
+      // refused before any operation was known (a body Apollo Server turns away, one too large): a failed one
+      if (operations.length === 0 && route === GRAPHQL_ROUTE && status >= 400 && !aborted) operations = [failedOperation(req)];
 
       if (metrics) {
         const labels = { route, method: req.method, status: String(status) };

@@ -14,6 +14,8 @@ export const OPERATION_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 export const DEFAULT_MAX_OPERATION_NAMES = 200;
 /** The route label of requests that no route matched. */
 export const UNMATCHED_ROUTE = 'unmatched';
+/** The route label of GraphQL over HTTP, a mount Express reports no pattern for. */
+export const GRAPHQL_ROUTE = '/graphql';
 
 export type OperationOutcome = 'success' | 'partial' | 'error';
 

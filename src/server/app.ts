@@ -11,7 +11,7 @@ import { ErrorCode } from '../errors/codes';
 import { failedOperation } from '../observability/graphql-metrics';
 import { createRequestObserver } from '../observability/http-observer';
 import type { Logger } from '../observability/logger';
-import { GatewayMetrics, UNMATCHED_ROUTE } from '../observability/metrics';
+import { GatewayMetrics, GRAPHQL_ROUTE, UNMATCHED_ROUTE } from '../observability/metrics';
 import type { GraphQLSchema } from 'graphql';
 import { buildGatewaySchema } from '../assembly/gateway-schema';
 import { checkSchemaAgainstModel } from '../schema/model-conformance';
@@ -224,7 +224,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   app.use(
     '/graphql',
     (_req: Request, res: Response, next: NextFunction) => {
-      res.locals.route = '/graphql'; // a mount, not a route: Express has no pattern to report
+      res.locals.route = GRAPHQL_ROUTE;
       next();
     },
     express.json({ limit: limits.maxBodyBytes }),
