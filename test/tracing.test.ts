@@ -7,6 +7,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
+import WebSocket from 'ws';
 import { signLoginToken } from '../src/auth/tokens';
 import { startTracing, tracingRequested } from '../src/observability/tracing';
 import { generateDemoData } from '../src/seed/generate';
@@ -140,3 +141,39 @@ it('loads nothing and traces nothing when no OTLP endpoint is set', () => {
   expect(tracingRequested({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' })).toBe(true);
   expect(() => startTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/http\/protobuf or http\/json/);
 });
+
+it('traces each subscribe over WebSocket as a graphql.subscription, continued from the upgrade’s traceparent, with its reads below it', async () => {
+  const receiver = await startReceiver();
+  const main = startMain(mainEnv({ MONGODB_URI: database.uri(), JWT_SECRET: SECRET, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50' }));
+  try {
+    const url = await main.listening();
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` } });
+    const messages: Array<{ id?: string; type: string; payload?: any }> = [];
+    socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${signLoginToken(data.fixtures.accounts.owner, SECRET)}` } }));
+    await waitFor(() => messages.some((message) => message.type === 'connection_ack'), 10_000, 'the ack');
+    const id = data.fixtures.sessions.teamCrew.toHexString();
+    socket.send(JSON.stringify({ id: 'ok', type: 'subscribe', payload: { query: `subscription Watch { sessionUpdated(_id: "${id}") { name app { name } } }` } }));
+    socket.send(JSON.stringify({ id: 'bad', type: 'subscribe', payload: { query: 'subscription Broken { noSuchField }' } }));
+    await waitFor(() => messages.some((message) => message.id === 'ok' && message.type === 'next') && messages.some((message) => message.id === 'bad' && message.type === 'error'), 10_000, 'both answers');
+    socket.close();
+
+    const traced = () => receiver.spans.filter((span) => span.traceId === TRACE_ID);
+    await waitFor(() => traced().filter((span) => span.name === 'graphql.subscription').length === 2, 10_000, 'both subscribes’ spans');
+    await sleep(200);
+    const watch = traced().find((span) => span.name === 'graphql.subscription' && span.attributes['graphql.operation.name'] === 'Watch');
+    expect(watch).toMatchObject({ parentSpanId: PARENT_ID, status: 0, attributes: { 'graphql.operation.type': 'subscription', 'graphql.operation.cost': expect.any(Number) } });
+    const reads = traced().filter((span) => span.parentSpanId === watch!.spanId && span.name.startsWith('db.find '));
+    expect(reads.map((span) => span.attributes['db.collection.name'])).toEqual(expect.arrayContaining(['accounts', 'sessions']));
+    // refused before it ran (a document that does not validate): failed, with the code the client was sent
+    expect(traced().find((span) => span.name === 'graphql.subscription' && span.spanId !== watch!.spanId)).toMatchObject({
+      parentSpanId: PARENT_ID, status: 2, attributes: { 'graphql.error.codes': ['BAD_USER_INPUT'] },
+    });
+    expect(JSON.stringify(traced())).not.toMatch(/Bearer|Team crew run/);
+  } finally {
+    main.child.kill('SIGTERM');
+    await main.exited;
+    await closeServer(receiver.server);
+  }
+}, 60_000);

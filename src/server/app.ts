@@ -169,6 +169,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     trustedDocuments: options.trustedDocuments,
     quotas,
     jit: options.jit !== false,
+    tracing,
   });
   metrics?.observeLive({ subscriptions: () => engine.size, connections: () => subscriptions.connections });
 

@@ -132,3 +132,8 @@ export function formatOperationErrors(errors: readonly GraphQLError[], requestId
     return formatted;
   });
 }
+
+/** The codes the client is sent for `errors`, each once (a span's `graphql.error.codes`). */
+export function errorCodesOf(errors: readonly GraphQLError[]): string[] {
+  return [...new Set(errors.map((error) => String(formatGraphQLError(error.toJSON(), error).extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR)))];
+}

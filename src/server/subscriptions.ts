@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
-import { CloseCode, type ServerOptions } from 'graphql-ws';
+import { CloseCode, type Context, type ServerOptions, type SubscribePayload } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { verifyCredentials, viewerOf } from '../auth/identity';
@@ -29,8 +29,9 @@ import type { LiveCaller, LiveEvent } from '../live/live-options';
 import type { Logger } from '../observability/logger';
 import type { GatewayMetrics } from '../observability/metrics';
 import { RefusalLog } from '../observability/refusal-log';
+import type { RequestTrace, Tracing } from '../observability/tracing';
 import { handshakeOriginAllowed, type CorsOrigins } from './cors';
-import { formatOperationErrors } from './graphql-errors';
+import { errorCodesOf, formatOperationErrors } from './graphql-errors';
 import { operationChecker } from './limits/operation-check';
 import type { QueryLimits } from '../config/query-limits';
 import type { DocumentRequest, TrustedDocuments } from './trusted-documents';
@@ -61,6 +62,8 @@ export interface SubscriptionServerOptions {
   trustedDocuments?: TrustedDocuments;
   /** GRAPHQL_JIT: events executed by graphql-jit (default true). */
   jit?: boolean;
+  /** OpenTelemetry: a `graphql.subscription` trace per subscribe, continued from the upgrade's `traceparent`. */
+  tracing?: Tracing;
 }
 
 export interface SubscriptionServer {
@@ -96,9 +99,23 @@ interface SetupContext {
 /** How long a connection's setup context is shared by its subscribes. */
 const SETUP_CONTEXT_MS = 1000;
 
+type ConnectionContext = Context<Record<string, unknown>, Extra & Partial<ConnectionState>>;
+
 /** What a checked subscribe carries until its turn comes to make its context. */
 interface PendingContext {
   connection: Partial<ConnectionState>;
+  trace?: RequestTrace;
+}
+
+/** A subscribe's trace ends once it is set up (or refused): a subscription lives for hours, its events in `live.tick` traces. */
+function endTrace(trace: RequestTrace | undefined, errors: readonly GraphQLError[] | undefined): void {
+  if (!trace) return;
+  if (errors?.length) {
+    const codes = errorCodesOf(errors);
+    trace.span.setAttributes({ 'graphql.error.codes': codes });
+    trace.span.fail(codes[0]);
+  }
+  trace.span.end();
 }
 
 /** A slow consumer's close frame waits behind what it does not read: past this, its socket is dropped. */
@@ -125,6 +142,64 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     logger.warn({ why }, 'subscription consumer too slow: disconnected');
     socket.close(1008, 'Too slow: events were not read');
     setTimeout(() => socket.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
+  };
+
+  /** A subscribe's checks, before anything is read: the caps, the limits, its token's expiry, the quotas. */
+  const checkSubscribe = async (ctx: ConnectionContext, id: string, payload: SubscribePayload, trace: RequestTrace | undefined): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+    const refuse = (error: GraphQLError) => [error];
+    const active = ctx.extra.active!;
+    if (active.size >= options.maxPerConnection) {
+      return refuse(badUserInput(`At most ${options.maxPerConnection} subscriptions per connection (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one or open another connection`));
+    }
+    // the place is taken at once: a burst of subscribes, each waiting below, cannot all pass the cap
+    active.add(id);
+    let accepted = false;
+    try {
+      const trusted = options.trustedDocuments?.resolve(payload as DocumentRequest);
+      if (trusted !== undefined) (payload as { query: string }).query = trusted;
+      const checked = check(payload);
+      if (Array.isArray(checked)) return checked as GraphQLError[];
+      const { document, operation, query, cost } = checked as Exclude<ReturnType<typeof check>, readonly GraphQLError[]>;
+      trace?.span.setAttributes({ 'graphql.operation.cost': cost, ...(operation.name ? { 'graphql.operation.name': operation.name.value } : {}) });
+      // graphql-ws keeps the subscribe message while the subscription lives: its text, the shared one
+      (payload as { query: string }).query = query;
+      if (operation.operation !== 'subscription') return refuse(badUserInput('Only subscriptions are served over WebSocket; send queries to POST /graphql'));
+      if ((ctx.extra.caller?.credentials?.validUntil ?? Infinity) <= Date.now()) return refuse(unauthenticated('The token has expired'));
+      const full = engine.refusal();
+      if (full) return refuse(full);
+      const limited = await options.quotas?.take(ctx.extra.quotaCaller!, 1, cost);
+      if (limited) return refuse(limited);
+      // the context is made when the subscribe's turn comes (below): its reads wait for that
+      const pending: PendingContext = { connection: ctx.extra, trace };
+      const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: pending };
+      accepted = true;
+      return args;
+    } catch (error) {
+      return refuse(toGatewayError(error));
+    } finally {
+      if (!accepted) active.delete(id);
+    }
+  };
+
+  /** A checked subscribe, in its turn: its context (shared by the connection's subscribes while fresh), then its source stream. */
+  const setUp = async (args: ExecutionArgs, pending: PendingContext) => {
+    const { connection, trace } = pending;
+    const now = Date.now();
+    if (!connection.setup || connection.setup.until <= now) {
+      const context = contexts.forRequest({ requestId: `ws-${randomUUID()}`, authorization: connection.authorization, trace });
+      const setup = (connection.setup = { context, until: now + SETUP_CONTEXT_MS });
+      context.catch(() => undefined);
+      // then let it go: a connection lives for hours, and the context holds every document its subscribes read
+      setTimeout(() => connection.setup === setup && (connection.setup = undefined), SETUP_CONTEXT_MS).unref();
+    }
+    let context: RequestContext;
+    try {
+      context = await connection.setup.context;
+    } catch (error) {
+      return { errors: [toGatewayError(error)] };
+    }
+    const operation: SubscriptionContext = { ...context, live: { engine, caller: connection.caller! } };
+    return subscribeWithEventContexts({ ...args, contextValue: operation }, executeEvent);
   };
 
   const serverOptions: ServerOptions<Record<string, unknown>, Extra & Partial<ConnectionState>> = {
@@ -162,61 +237,20 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       }
     },
     async onSubscribe(ctx, id, payload) {
-      const refuse = (error: GraphQLError) => [error];
       // A client's subscribes arrive together in one read of its socket: checked in shared turns, with
       // I/O served between them, rather than all of them (and every other socket's) in one pass.
       await nextSharedTurn();
-      const active = ctx.extra.active!;
-      if (active.size >= options.maxPerConnection) {
-        return refuse(badUserInput(`At most ${options.maxPerConnection} subscriptions per connection (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one or open another connection`));
-      }
-      // the place is taken at once: a burst of subscribes, each waiting below, cannot all pass the cap
-      active.add(id);
-      let accepted = false;
-      try {
-        const trusted = options.trustedDocuments?.resolve(payload as DocumentRequest);
-        if (trusted !== undefined) (payload as { query: string }).query = trusted;
-        const checked = check(payload);
-        if (Array.isArray(checked)) return checked as GraphQLError[];
-        const { document, operation, query, cost } = checked as Exclude<ReturnType<typeof check>, readonly GraphQLError[]>;
-        // graphql-ws keeps the subscribe message while the subscription lives: its text, the shared one
-        (payload as { query: string }).query = query;
-        if (operation.operation !== 'subscription') return refuse(badUserInput('Only subscriptions are served over WebSocket; send queries to POST /graphql'));
-        if ((ctx.extra.caller?.credentials?.validUntil ?? Infinity) <= Date.now()) return refuse(unauthenticated('The token has expired'));
-        const full = engine.refusal();
-        if (full) return refuse(full);
-        const limited = await options.quotas?.take(ctx.extra.quotaCaller!, 1, cost);
-        if (limited) return refuse(limited);
-        // the context is made when the subscribe's turn comes (below): its reads wait for that
-        const pending: PendingContext = { connection: ctx.extra };
-        const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: pending };
-        accepted = true;
-        return args;
-      } catch (error) {
-        return refuse(toGatewayError(error));
-      } finally {
-        if (!accepted) active.delete(id);
-      }
+      const trace = options.tracing?.request(ctx.extra.request.headers, 'graphql.subscription', { 'graphql.operation.type': 'subscription' });
+      const checked = await checkSubscribe(ctx, id, payload, trace);
+      if (Array.isArray(checked)) endTrace(trace, checked);
+      return checked;
     },
     subscribe: (args) =>
       turn(async () => {
-        const { connection } = args.contextValue as PendingContext;
-        const now = Date.now();
-        if (!connection.setup || connection.setup.until <= now) {
-          const context = contexts.forRequest({ requestId: `ws-${randomUUID()}`, authorization: connection.authorization });
-          const setup = (connection.setup = { context, until: now + SETUP_CONTEXT_MS });
-          context.catch(() => undefined);
-          // then let it go: a connection lives for hours, and the context holds every document its subscribes read
-          setTimeout(() => connection.setup === setup && (connection.setup = undefined), SETUP_CONTEXT_MS).unref();
-        }
-        let context: RequestContext;
-        try {
-          context = await connection.setup.context;
-        } catch (error) {
-          return { errors: [toGatewayError(error)] };
-        }
-        const operation: SubscriptionContext = { ...context, live: { engine, caller: connection.caller! } };
-        return subscribeWithEventContexts({ ...args, contextValue: operation }, executeEvent);
+        const pending = args.contextValue as PendingContext;
+        const result = await setUp(args, pending);
+        endTrace(pending.trace, Symbol.asyncIterator in result ? undefined : result.errors);
+        return result;
       }),
     onNext(ctx, _id, _payload, args, result) {
       metrics?.liveEvents.inc();
