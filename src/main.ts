@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     const { server, url } = await listen(gateway.app, config.port, config.host, { keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs });
     started.unshift({ name: 'http server', close: () => new Promise((resolve) => server.close(resolve)) });
     gateway.subscriptions.attach(server);
-    const metricsListener = gateway.metricsApp ? await listen(gateway.metricsApp, config.metricsPort, config.metricsHost) : undefined;
+    const metricsListener = gateway.metricsApp ? await listen(gateway.metricsApp, config.metricsPort, config.metricsHost).catch(onListener('METRICS')) : undefined;
     if (demo) {
       const { fixtures } = demo;
       printDemoBanner({
@@ -107,10 +107,18 @@ main().catch((error: unknown) => {
   process.exit(1);
 });
 
+/** A listener's failure to start, marked with the prefix of the settings that place it (`METRICS_`). */
+function onListener(prefix: string): (error: unknown) => never {
+  return (error) => {
+    throw Object.assign(error as object, { settingsPrefix: prefix + '_' });
+  };
+}
+
 /** One line: what failed, in words an operator acts on. */
 function startFailure(error: unknown): string {
   const code = (error as { code?: unknown })?.code;
-  if (code === 'EADDRINUSE') return `the address is already in use (${(error as { address?: string; port?: number }).address}:${(error as { port?: number }).port}); set PORT or free it`;
-  if (code === 'EACCES') return `not allowed to listen there (${(error as Error).message}); choose another PORT or HOST`;
+  const prefix = (error as { settingsPrefix?: string })?.settingsPrefix ?? '';
+  if (code === 'EADDRINUSE') return `the address is already in use (${(error as { address?: string; port?: number }).address}:${(error as { port?: number }).port}); set ${prefix}PORT or free it`;
+  if (code === 'EACCES') return `not allowed to listen there (${(error as Error).message}); choose another ${prefix}PORT or ${prefix}HOST`;
   return error instanceof Error ? error.message.split('\n')[0] : String(error);
 }

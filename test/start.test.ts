@@ -163,6 +163,20 @@ describe('npm start: where it listens, and a start that fails', () => {
       blocker.close();
     }
   }, 20_000);
+
+  it('the metrics port already taken: the line names METRICS_PORT', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const started = startMain({ ...baseEnv(), METRICS_PORT: String(port) });
+      const { code } = await withTimeout(started.exited, 15_000, 'exit on a taken metrics port');
+      expect(code).toBe(1);
+      expect(started.stderr().trim().split('\n')).toEqual([expect.stringMatching(/^session gateway failed to start: the address is already in use \(127\.0\.0\.1:\d+\); set METRICS_PORT or free it$/)]);
+    } finally {
+      blocker.close();
+    }
+  }, 20_000);
 });
 
 describe('npm start with MONGODB_URI and no JWT_SECRET', () => {
