@@ -12,7 +12,7 @@ import { liveSuite } from './support/live-suite';
 import { sleep } from './support/wait';
 
 const INTERVAL_MS = 300;
-const suite = liveSuite(INTERVAL_MS, { scale: 4 });
+const suite = liveSuite(INTERVAL_MS, { scale: 6 });
 let gw: TestGateway;
 beforeAll(() => {
   gw = suite.gw;
@@ -216,6 +216,49 @@ describe('messageAdded(sessionId, after)', () => {
     } finally {
       await chat().deleteMany({ _id: { $in: [recent._id, lagging._id] } });
     }
+  });
+
+  // Two writers' ids of one second are ordered by their process bytes, not by time; a writer's clock may run ahead.
+  describe('messages written after the subscribe with an _id below the newest one', () => {
+    const nowS = () => Math.floor(Date.now() / 1000);
+    const randomHex = (length: number) => Array.from({ length }, () => Math.floor(Math.random() * 16).toString(16)).join('');
+    /** An id of the second of `time` whose bytes after the time sort above (`high`) or below any other's of that second. */
+    const idOfSecond = (time: ObjectId | number, high: boolean) =>
+      new ObjectId((typeof time === 'number' ? time : Math.floor(time.getTimestamp().getTime() / 1000)).toString(16).padStart(8, '0') + (high ? 'ffffffffff' : '0000000000') + randomHex(6));
+    const inSync = () => idOfSecond(nowS(), false);
+
+    it.each([
+      // the other writer's ids of that second sort above the in-sync writer's (its later writes too)
+      ['without after, the newest of the same second', null, () => idOfSecond(nowS(), true), (newest: ObjectId) => idOfSecond(newest, false)],
+      ['resuming from the newest, of the same second', 'newest', () => idOfSecond(nowS(), true), (newest: ObjectId) => idOfSecond(newest, false)],
+      ['without after, the newest from a clock 30 s ahead', null, () => ObjectId.createFromTime(nowS() + 30), inSync],
+      ['resuming from the newest, from a clock 30 s ahead', 'newest', () => ObjectId.createFromTime(nowS() + 30), inSync],
+    ] as const)('%s: each reaches the client once', async (_case, after, newestId, belowId) => {
+      const session = await freshSession();
+      const newest = message(session, 'the newest, by its _id', { id: newestId() });
+      await chat().insertOne(newest);
+      const written: ObjectId[] = [newest._id];
+      try {
+        // a tick reads the newest before the subscribe, as it would on a busy session
+        await sleep(2 * INTERVAL_MS);
+        const sub = open().subscribe(RESUME, { id: hex(session), after: after === 'newest' ? hex(newest._id) : null });
+        await sleep(2 * INTERVAL_MS);
+        const already = sub.events.length;
+        // written now by an in-sync writer: below the newest _id, stored after the subscribe
+        for (const text of ['below one', 'below two']) {
+          const doc = message(session, text, { id: belowId(newest._id as ObjectId) });
+          await chat().insertOne(doc);
+          written.push(doc._id);
+        }
+        await sub.next(already + 2);
+        await sleep(3 * INTERVAL_MS);
+        // (in _id order: theirs are random below the newest's)
+        const later = sub.events.slice(already).map((e) => e.data.messageAdded.text);
+        expect([...later].sort()).toEqual(['below one', 'below two']);
+      } finally {
+        await chat().deleteMany({ _id: { $in: written } });
+      }
+    });
   });
 
   it('a client away for 10,000 messages gets them all, read page by page as it takes them', async () => {

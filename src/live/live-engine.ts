@@ -15,9 +15,11 @@
  * the events of one tick are resolved together, in contexts that share the tick's event loaders and a
  * document budget of MAX_DOCUMENTS_PER_REQUEST per event.
  *
- * A message subscription holds a floor (`after`, or the newest message when it started) and the
- * version it was sent of each message the engine still reads: it is sent every message above its
- * floor, and any message it holds again when its text or `completed` changes. A subscription that
+ * A message subscription holds where it started (`since`: the look-back when it started) and the
+ * version it holds of each message the engine still reads, those there when it started among them: it
+ * is sent every message from `since` on that it holds no version of, whatever its `_id` (two writers'
+ * ids of one second are not in the order of their writes, and a writer's clock may run ahead), and any
+ * message it holds again when its text or `completed` changes. A subscription that
  * resumes (`after`) is first replayed, oldest first, page by page under the consumer's pace: the
  * messages at or before `after` that are not completed or were written shortly before it (the resume
  * window: a reply may have ended while the client was away), then those after it; ticks leave it alone
@@ -27,7 +29,7 @@
  * Ticks never overlap: the next is planned `intervalMs` after the previous one started, and a tick
  * that runs longer delays the next (reported as the tick's delay).
  */
-import type { ObjectId } from 'mongodb';
+import { ObjectId } from 'mongodb';
 import { viewerOf, type Viewer } from '../auth/identity';
 import type { ContextFactory, RequestContext } from '../context/request-context';
 import { messagesBySession } from '../data-model/collections';
@@ -43,7 +45,7 @@ import { LiveStream } from './live-stream';
 import { Replays } from './replays';
 import { timeSlicer } from './time-slicer';
 import {
-  absorb, forgetOldMessages, lookBackFrom, messageSeen, newWatch, sessionJson, ZERO_ID,
+  absorb, forgetOldMessages, isNews, lookBackFrom, messageSeen, newWatch, replayFrom, sessionJson,
   type MessageSubscription, type SessionSubscription, type Subscription, type Watch,
 } from './watch';
 
@@ -78,8 +80,8 @@ export class LiveEngine {
   private ticks = 0;
   /** The replays of resuming subscriptions, their pages read together. */
   private readonly replays: Replays;
-  /** A session's newest message being read for the first subscriptions of a watch: one read for all of them. */
-  private readonly newestReads = new Map<string, Promise<MessageDoc | null>>();
+  /** A session's recent messages being read for the first subscriptions of a watch: one read for all of them. */
+  private readonly recentReads = new Map<string, Promise<MessageDoc[]>>();
 
   constructor(
     private readonly contexts: ContextFactory,
@@ -127,49 +129,52 @@ export class LiveEngine {
   async watchMessages(ctx: RequestContext, caller: LiveCaller, sessionId: ObjectId, after?: ObjectId): Promise<AsyncIterableIterator<LiveEvent<MessageDoc>>> {
     const session = await readableSession(ctx, sessionId);
     if (!session) return this.ended<MessageDoc>();
-    const start = after ? { floor: hexOf(after) } : await this.newestMessage(ctx, session);
+    // a message written from now on has an `_id` from here on, unless its writer's clock lags past the margin
+    const lookBackNow = lookBackFrom(Date.now(), this.options.lateWriteMarginS).toHexString();
+    const since = after ? replayFrom(after, this.options.resumeWindowS, lookBackNow) : lookBackNow;
+    const present = after ? [] : await this.messagesAtStart(ctx, session, since);
     const watch = this.admit(session._id);
     const subscription: MessageSubscription = {
       kind: 'messages', caller, addedAt: this.ticks, stream: this.stream(watch, () => subscription, caller),
-      floor: start.floor, sent: new Map(), replaying: after !== undefined,
+      since, sent: new Map(), replaying: after !== undefined,
     };
     this.add(watch, subscription);
     if (after) {
-      void this.replays.run(subscription, watch, session, after, ctx);
+      void this.replays.run(subscription, watch, session, ctx);
       return subscription.stream;
     }
-    // a reply in progress when the subscription starts: its next versions are sent
-    const inProgress = start.inProgress;
-    if (inProgress && !watch.known.has(start.floor)) watch.known.set(start.floor, { doc: inProgress, seen: messageSeen(inProgress) });
+    // what is there when it starts is held, not sent; a reply in progress is followed, its next versions sent
+    for (const doc of present) {
+      const key = hexOf(doc._id);
+      const seen = messageSeen(doc);
+      subscription.sent.set(key, seen);
+      if (!watch.known.has(key) && !isCompleted(doc)) watch.known.set(key, { doc, seen });
+    }
+    // read by a tick while the start was read: what is news to it
     for (const [key, known] of watch.known) {
-      if (key > subscription.floor) subscription.stream.push({ payload: known.doc, context: ctx }); // read by a tick meanwhile
-      if (key > subscription.floor || !isCompleted(known.doc)) subscription.sent.set(key, known.seen);
+      if (!isNews(subscription, key, known.seen)) continue;
+      subscription.sent.set(key, known.seen);
+      subscription.stream.push({ payload: known.doc, context: ctx });
     }
     return subscription.stream;
   }
 
   /**
-   * Where a subscription without `after` starts: the session's newest message. A watch that a tick has
-   * read knows it without a read (its newest known message, or the look-back when none is that recent:
-   * every later one is read by the next tick). Otherwise one read, shared by the subscriptions that
-   * start the watch together; a reply in progress found there is followed.
+   * The messages there when a subscription without `after` starts, from `since` on, and the newest
+   * (a reply in progress, to follow). A watch that a tick has read knows them without a read (a message
+   * written since that tick is sent: it may be new). Otherwise one read, or two when the session has
+   * recent messages, shared by the subscriptions that start the watch together.
    */
-  private async newestMessage(ctx: RequestContext, session: SessionDoc): Promise<{ floor: string; inProgress?: MessageDoc }> {
+  private async messagesAtStart(ctx: RequestContext, session: SessionDoc, since: string): Promise<MessageDoc[]> {
     const key = hexOf(session._id);
     const watch = this.watches.get(key);
-    if (watch?.ticked) {
-      let floor = this.lookBack();
-      for (const known of watch.known.keys()) if (known > floor) floor = known;
-      return { floor };
-    }
-    let read = this.newestReads.get(key);
+    if (watch?.ticked) return [...watch.known.values()].map((known) => known.doc);
+    let read = this.recentReads.get(key);
     if (!read) {
-      read = ctx.loaders.messages.newest(session).finally(() => this.newestReads.delete(key));
-      this.newestReads.set(key, read);
+      read = ctx.loaders.messages.recent(session, ObjectId.createFromHexString(since)).finally(() => this.recentReads.delete(key));
+      this.recentReads.set(key, read);
     }
-    const newest = await read;
-    if (!newest) return { floor: ZERO_ID };
-    return { floor: hexOf(newest._id), inProgress: isCompleted(newest) ? undefined : newest };
+    return read;
   }
 
   /** Ends every subscription (they complete) and stops ticking; waits for a tick under way. */
@@ -318,7 +323,7 @@ export class LiveEngine {
           if (!seen) events.push({ subscription, payload: session });
         } else if (!subscription.replaying) {
           for (const { key, doc, seen } of messages) {
-            if (subscription.sent.get(key) === seen || (key <= subscription.floor && !subscription.sent.has(key))) continue;
+            if (!isNews(subscription, key, seen)) continue;
             subscription.sent.set(key, seen);
             events.push({ subscription, payload: doc });
           }

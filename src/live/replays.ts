@@ -43,7 +43,7 @@ export class Replays {
    * messages after `after`, those at or before it that are not completed or fall in the resume window
    * (one range of the session, read together); then the hand-over.
    */
-  async run(subscription: MessageSubscription, watch: Watch, session: SessionDoc, after: ObjectId, ctx: RequestContext): Promise<void> {
+  async run(subscription: MessageSubscription, watch: Watch, session: SessionDoc, ctx: RequestContext): Promise<void> {
     // a page fits under the bound of waiting events, and in one read's document budget
     const first = Math.max(1, Math.min(this.options.replayPageSize, Math.floor(this.options.maxQueuedEvents / 2), (this.contexts.deps.maxDocuments ?? Infinity) - 1));
     const send = (doc: MessageDoc) => {
@@ -57,7 +57,7 @@ export class Replays {
       subscription.stream.push({ payload: doc, context: ctx });
     };
     try {
-      const since = ObjectId.createFromTime(Math.max(0, after.getTimestamp().getTime() / 1000 - this.options.resumeWindowS));
+      const since = ObjectId.createFromHexString(subscription.since);
       let from: ObjectId | undefined;
       for (;;) {
         // a page is pushed when it fits under the bound of waiting events
@@ -102,7 +102,7 @@ function handOver(subscription: MessageSubscription, watch: Watch, ctx: RequestC
     const known = watch.known.get(key)!;
     const held = subscription.sent.get(key);
     if (held === known.seen) continue;
-    const missing = held === undefined && key > subscription.floor;
+    const missing = held === undefined && key >= subscription.since;
     const final = held !== undefined && isCompleted(known.doc);
     if (!missing && !final) continue;
     subscription.sent.set(key, known.seen);

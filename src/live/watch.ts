@@ -27,8 +27,12 @@ export interface SessionSubscription extends SubscriptionBase {
 export interface MessageSubscription extends SubscriptionBase {
   kind: 'messages';
   stream: LiveStream<LiveEvent<MessageDoc>>;
-  /** Every message above it is sent (the client's `after`, or the newest when the subscription started). */
-  floor: string;
+  /**
+   * Where what it started with begins (an `_id` hex): the look-back when it started, or, resuming, the
+   * start of its replay. A message at or above it that it holds no version of is news to it, whatever
+   * its `_id` (writers' ids are not in the order of their writes); one below it is older than it.
+   */
+  since: string;
   /** The version it was sent of each message the engine still reads (`_id` hex → what a reader sees). */
   sent: Map<string, string>;
   /** Being replayed: ticks leave it alone until the replay hands it over. */
@@ -67,12 +71,21 @@ export const sessionJson = (doc: SessionDoc) => JSON.stringify(doc);
 /** What a subscriber holds of a message: whether it is complete, and its text. */
 export const messageSeen = (doc: MessageDoc) => `${isCompleted(doc) ? 'c' : isStreaming(doc) ? 's' : 'w'}:${seenText(doc) ?? ''}`;
 
-/** The floor of a subscription to a session with no message yet: every message is above it. */
-export const ZERO_ID = '000000000000000000000000';
-
 /** The first `_id` a read of new messages made at `at` looks at: the late-write margin before it (writers' clocks). */
 export function lookBackFrom(at: number, lateWriteMarginS: number): ObjectId {
   return ObjectId.createFromTime(Math.max(0, Math.floor(at / 1000) - lateWriteMarginS));
+}
+
+/** Where a resume's replay starts: the resume window before `after`, and never after the look-back now. */
+export function replayFrom(after: ObjectId, resumeWindowS: number, lookBackNow: string): string {
+  const window = ObjectId.createFromTime(Math.max(0, Math.floor(after.getTimestamp().getTime() / 1000) - resumeWindowS)).toHexString();
+  return window < lookBackNow ? window : lookBackNow;
+}
+
+/** Whether a message a subscription is shown (as `seen`) is news to it: a version it lacks, and not older than it. */
+export function isNews(subscription: MessageSubscription, key: string, seen: string): boolean {
+  const held = subscription.sent.get(key);
+  return held !== seen && (held !== undefined || key >= subscription.since);
 }
 
 /** The messages a tick read of one watch, remembered; returns them with what a reader sees of each. */

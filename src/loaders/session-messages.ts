@@ -50,6 +50,9 @@ const SESSION_KEY = CONVERSATION.sessionKey;
 /** The order of the conversation index: by session, then oldest first. */
 const BY_SESSION_THEN_ID = { [SESSION_KEY]: 1, _id: 1 } as const;
 
+/** Recent messages a live watch starts with at most (past them, older recent ones count as new: sent once more, never lost). */
+const RECENT_MAX = 1000;
+
 /** Replay keys read by one `find` at most: each is a clause of its `$or`. */
 const MAX_REPLAY_CLAUSES = 100;
 
@@ -61,8 +64,11 @@ export interface SessionMessages {
    * batch by batch and kept by nobody here.
    */
   each(session: SessionDoc, after: ObjectId | undefined, onBatch: (docs: MessageDoc[]) => void): Promise<void>;
-  /** The session's newest message (where a live watch of its messages starts); null when none. */
-  newest(session: SessionDoc): Promise<MessageDoc | null>;
+  /**
+   * What a live watch of the session's messages starts with: its messages from `since` on (up to
+   * RECENT_MAX, newest first), or its newest message when none is that recent; none when it has none.
+   */
+  recent(session: SessionDoc, since: ObjectId): Promise<MessageDoc[]>;
   /**
    * For the live engine, one read for all the watched sessions: their messages stored after `after`,
    * and the messages `ids` (replies still streaming, whose text may change), oldest first.
@@ -176,9 +182,12 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
     each(session, after, onBatch) {
       return reader.each(collection, filterOf([session], after), { sort: { _id: 1 }, batchSize: 1000 }, (docs) => onBatch(usable(docs, session, false)));
     },
-    async newest(session) {
-      const [doc] = usable(await reader.find(collection, filterOf([session]), { sort: { _id: -1 }, limit: 1, ...wholeBatch(1) }), session, false);
-      return doc ?? null;
+    async recent(session, since) {
+      // the newest first: a session without recent messages (most) costs one read of one document
+      const newest = usable(await reader.find(collection, filterOf([session]), { sort: { _id: -1 }, limit: 1, ...wholeBatch(1) }), session, false);
+      if (newest.length === 0 || newest[0]._id.toHexString() < since.toHexString()) return newest;
+      const filter = { ...filterOf([session]), _id: { $gte: since } };
+      return usable(await reader.find(collection, filter, { sort: { _id: -1 }, limit: RECENT_MAX, ...wholeBatch(RECENT_MAX) }), session, false);
     },
     async changed(sessions, after, ids) {
       if (sessions.length === 0) return [];
