@@ -5,13 +5,14 @@
  * tenants from the API's port.
  */
 import { randomInt } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
 import jwt from 'jsonwebtoken';
 import { ObjectId } from 'mongodb';
 import { Writable } from 'node:stream';
 import { faultOnReadsOf } from './support/faults';
 import { startTestGateway, TEST_JWT_SECRET, type GraphQLResult, type TestGateway } from './support/gateway';
 import { FULL_GRAPH } from './support/queries';
-import { waitFor } from './support/wait';
+import { sleep, waitFor } from './support/wait';
 import { parse } from 'graphql';
 import { buildGatewaySchema } from '../src/assembly/gateway-schema';
 import { operationCost } from '../src/server/limits/cost';
@@ -403,5 +404,29 @@ describe('calibration: the cost next to the documents a query reads', () => {
       await open.stop();
     }
     console.log(lines.join('\n'));
+  });
+});
+
+describe('slow clients', () => {
+  it('a client sending its body slowly holds a socket, not one of the places in progress: the others are served', async () => {
+    const small = await startTestGateway({ app: { loadShedding: { maxConcurrent: 2, maxWaitMs: 200 } } });
+    const { port } = new URL(small.url);
+    const sockets: Socket[] = [];
+    try {
+      // four POSTs whose bodies never finish: twice the places in progress
+      for (let i = 0; i < 4; i++) {
+        const socket = connect(Number(port), '127.0.0.1');
+        socket.on('error', () => undefined);
+        socket.write('POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"query":');
+        sockets.push(socket);
+      }
+      await sleep(300);
+      const rest = await small.get(`/${small.fixtures.teams.acmeMain.toHexString()}/session/${small.fixtures.sessions.teamCrew.toHexString()}.json`, { authorization: `Bearer ${small.tokenFor('member')}` });
+      const graphql = await small.graphql('{ viewer { name } }', undefined, small.tokenFor('member'));
+      expect([rest.status, graphql.status]).toEqual([200, 200]);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await small.stop();
+    }
   });
 });

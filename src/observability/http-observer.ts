@@ -7,6 +7,7 @@
  *   reads               the request's RequestReads (GraphQL context or REST handler): database commands
  *   graphqlOperations   OperationRecord[] of a GraphQL request that failed before Apollo ran it (one
  *                       refused with no record at all is counted as one failed operation)
+ *   refusedCode         the code of the one error of a GraphQL request refused before Apollo ran it
  * The line holds no header, body or query string: nothing a caller sends as a secret can reach it.
  */
 import type { Request, Response } from 'express';
@@ -48,6 +49,7 @@ export function createRequestObserver({ logger, metrics }: RequestObserverOption
         metrics.httpRequests.inc(labels);
         metrics.httpDuration.observe(labels, seconds);
         if (reads) metrics.dbCommandsPerRequest.observe({ route }, reads.count);
+        if (typeof res.locals.refusedCode === 'string') metrics.graphqlErrors.inc({ code: res.locals.refusedCode });
         for (const operation of operations) {
           const operationLabels = { operation: metrics.operationLabel(operation.name), outcome: operation.outcome };
           metrics.graphqlOperations.inc(operationLabels);

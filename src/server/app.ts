@@ -208,6 +208,17 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   const allowCors = corsMiddleware(options.corsOrigins);
   if (allowCors) app.use(allowCors);
 
+  // A GraphQL request's body is read before its quota and its turn: a client that sends it slowly holds a
+  // socket, never one of the places in progress.
+  app.use(
+    '/graphql',
+    (_req: Request, res: Response, next: NextFunction) => {
+      res.locals.route = GRAPHQL_ROUTE;
+      next();
+    },
+    express.json({ limit: limits.maxBodyBytes }),
+  );
+
   // Quotas before the queue: a caller past its quota holds no place in it.
   if (quotas) {
     const { jwtSecret, tokenRules } = contexts.deps;
@@ -220,15 +231,10 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   // a GraphQL request refused before Apollo Server: its operation and error counted as Apollo's are
   const refusedBeforeApollo = (req: Request, res: Response, code: string) => {
     res.locals.graphqlOperations = [failedOperation(req)];
-    metrics?.graphqlErrors.inc({ code });
+    res.locals.refusedCode = code;
   };
   app.use(
     '/graphql',
-    (_req: Request, res: Response, next: NextFunction) => {
-      res.locals.route = GRAPHQL_ROUTE;
-      next();
-    },
-    express.json({ limit: limits.maxBodyBytes }),
     ...(options.trustedDocuments ? [trustedDocumentsMiddleware(options.trustedDocuments, (req, res, error) => refusedBeforeApollo(req, res, error.code))] : []),
     subscriptionRootCheck(limits.maxTokens, refusedBeforeApollo),
     graphqlResponseBudget(budgets.maxResponseBytes),

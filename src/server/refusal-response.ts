@@ -15,6 +15,7 @@ const isGraphQL = (req: Request) => req.baseUrl === '/graphql' || req.path === '
 
 export function sendRefusal(req: Request, res: Response, error: GatewayError, headers: Record<string, string> = {}): void {
   const status = HTTP_STATUS[error.code];
+  if (isGraphQL(req)) res.locals.refusedCode = error.code; // counted as the error of a GraphQL answer (http-observer)
   res.status(status).set({ ...httpHeadersFor(error.code), ...headers }).type('application/json; charset=utf-8');
   res.end(JSON.stringify(isGraphQL(req) ? errorOnly(error) : { message: error.message, code: status }));
 }
