@@ -18,6 +18,7 @@ import { listen } from './server/listen';
 import { createGracefulShutdown, exitOnTerminationSignals } from './server/shutdown';
 import { printDemoBanner } from './server/demo-banner';
 import { demoIdeOptions } from './ide';
+import { MongoParseError } from 'mongodb';
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
@@ -39,6 +40,10 @@ async function main(): Promise<void> {
       serverSelectionTimeoutMS: config.dbServerSelectionTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
       logger,
+    }).catch((error: unknown) => {
+      // the driver's class, or that of the connection-string parser under it: both are named so
+      const unparsable = error instanceof MongoParseError || (error as Error)?.name === 'MongoParseError';
+      throw unparsable ? new Error(`MONGODB_URI is not a MongoDB connection string: ${(error as Error).message}`) : error;
     });
     started.unshift({ name: 'database driver', close: () => database.close() });
     const demo = embedded ? generateDemoData() : undefined;
@@ -55,7 +60,7 @@ async function main(): Promise<void> {
       trustedDocuments: config.trustedDocuments && TrustedDocuments.load(config.trustedDocuments.file, config.trustedDocuments.only), quotas: config.quotas, tracing: startTracing(process.env),
     });
     started.unshift({ name: 'graphql', close: () => gateway.stop() });
-    const { server, url } = await listen(gateway.app, config.port, config.host, { keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs });
+    const { server, url } = await listen(gateway.app, config.port, config.host, { keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs }).catch(onListener(''));
     started.unshift({ name: 'http server', close: () => new Promise((resolve) => server.close(resolve)) });
     gateway.subscriptions.attach(server);
     const metricsListener = gateway.metricsApp ? await listen(gateway.metricsApp, config.metricsPort, config.metricsHost).catch(onListener('METRICS')) : undefined;
@@ -107,10 +112,10 @@ main().catch((error: unknown) => {
   process.exit(1);
 });
 
-/** A listener's failure to start, marked with the prefix of the settings that place it (`METRICS_`). */
+/** A listener's failure to start, marked with the prefix of the settings that place it (`METRICS_`, or none). */
 function onListener(prefix: string): (error: unknown) => never {
   return (error) => {
-    throw Object.assign(error as object, { settingsPrefix: prefix + '_' });
+    throw Object.assign(error as object, { settingsPrefix: prefix && prefix + '_' });
   };
 }
 
@@ -120,5 +125,7 @@ function startFailure(error: unknown): string {
   const prefix = (error as { settingsPrefix?: string })?.settingsPrefix ?? '';
   if (code === 'EADDRINUSE') return `the address is already in use (${(error as { address?: string; port?: number }).address}:${(error as { port?: number }).port}); set ${prefix}PORT or free it`;
   if (code === 'EACCES') return `not allowed to listen there (${(error as Error).message}); choose another ${prefix}PORT or ${prefix}HOST`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `${prefix}HOST does not name this machine ("${(error as { hostname?: string }).hostname}" does not resolve)`;
+  if (code === 'EADDRNOTAVAIL') return `${prefix}HOST is not an address of this machine (${(error as { address?: string }).address})`;
   return error instanceof Error ? error.message.split('\n')[0] : String(error);
 }

@@ -265,6 +265,23 @@ describe('settings from the environment', () => {
     expect(() => loadConfig({ MAX_BODY_BYTES: '0' })).toThrow(/MAX_BODY_BYTES must be a positive integer; got "0"/);
   });
 
+  it('refuses a time a timer cannot wait (past 2147483647 ms it would fire at once), alone or the shutdown’s two together', () => {
+    for (const name of ['REQUEST_TIMEOUT_MS', 'DB_SERVER_SELECTION_TIMEOUT_MS', 'SHUTDOWN_TIMEOUT_MS', 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 'LIVE_POLL_INTERVAL_MS', 'SHUTDOWN_READY_DELAY_MS']) {
+      expect(() => loadConfig({ [name]: '3000000000' })).toThrow(new RegExp(`^${name} must be .*at most 2147483647`));
+    }
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '2147483647' }).requestTimeoutMs).toBe(2147483647);
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '2147480000', SHUTDOWN_READY_DELAY_MS: '5000' })).toThrow(/SHUTDOWN_READY_DELAY_MS and SHUTDOWN_TIMEOUT_MS together must be at most 2147483647 ms/);
+  });
+
+  it('trims what it reads, takes a port in decimal only, and a secret of spaces for none', () => {
+    expect(loadConfig({ LOG_LEVEL: ' Info ' }).logLevel).toBe('info');
+    expect(loadConfig({ HOST: '   ' }).host).toBe('127.0.0.1');
+    expect(() => loadConfig({ PORT: '0x1195' })).toThrow(/^PORT must be an integer from 0 to 65535; got "0x1195"$/);
+    expect(loadConfig({ PORT: ' 4001 ' }).port).toBe(4001);
+    expect(() => loadConfig({ MONGODB_URI: 'mongodb://db/x', JWT_SECRET: '   ' })).toThrow(/^JWT_SECRET is required when MONGODB_URI is set$/);
+    expect(loadConfig({ MONGODB_URI: 'mongodb://db/x', JWT_SECRET: ' a secret with its spaces ' }).jwtSecret).toBe(' a secret with its spaces ');
+  });
+
   it('takes the booleans the README lists and names the variable of any other value', () => {
     for (const [value, expected] of [['true', true], ['ON', true], ['1', true], ['yes', true], ['false', false], ['Off', false], ['0', false], ['no', false]] as const) {
       expect(loadConfig({ GRAPHQL_JIT: value }).jit).toBe(expected);

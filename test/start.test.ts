@@ -195,3 +195,16 @@ describe('npm start with MONGODB_URI and no JWT_SECRET', () => {
     expect(started.stdout()).not.toMatch(/Token:/);
   }, 15_000);
 });
+
+describe('a setting the start cannot use is named in its one line', () => {
+  it.each([
+    ['HOST', { HOST: 'nohost.invalid' }, /^session gateway failed to start: HOST does not name this machine \("nohost\.invalid" does not resolve\)$/],
+    ['METRICS_HOST', { METRICS_HOST: 'nohost.invalid' }, /^session gateway failed to start: METRICS_HOST does not name this machine/],
+    ['MONGODB_URI', { MONGODB_URI: 'notauri', JWT_SECRET: 'a-secret' }, /^session gateway failed to start: MONGODB_URI is not a MongoDB connection string: /],
+  ])('%s', async (_name, settings, line) => {
+    const started = startMain({ ...baseEnv(), ...settings });
+    const { code } = await withTimeout(started.exited, 15_000, 'exit');
+    expect(code).toBe(1);
+    expect(started.stderr().trim().split('\n')).toEqual([expect.stringMatching(line)]);
+  }, 20_000);
+});

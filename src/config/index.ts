@@ -76,22 +76,23 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const mongodbUri = env.MONGODB_URI?.trim() || undefined;
   const port = parsePort(env.PORT ?? '4000');
-  const logLevel = (env.LOG_LEVEL ?? 'info').toLowerCase() as LogLevel;
+  const logLevel = (env.LOG_LEVEL?.trim() || 'info').toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${env.LOG_LEVEL}"`);
   }
-  let jwtSecret = env.JWT_SECRET ?? '';
+  // a secret of only spaces is no secret: as unset (a secret is otherwise used exactly as given)
+  let jwtSecret = env.JWT_SECRET?.trim() ? env.JWT_SECRET : '';
   let jwtSecretGenerated = false;
   if (!jwtSecret) {
     if (mongodbUri) throw new ConfigError('JWT_SECRET is required when MONGODB_URI is set');
     jwtSecret = randomBytes(32).toString('base64url');
     jwtSecretGenerated = true;
   }
-  return {
+  const config: GatewayConfig = {
     mongodbUri,
     port,
     // the embedded demo hands out an owner's token in its IDE: only this machine reaches it unless HOST says so
-    host: env.HOST || (mongodbUri ? '0.0.0.0' : '127.0.0.1'),
+    host: env.HOST?.trim() || (mongodbUri ? '0.0.0.0' : '127.0.0.1'),
     jwtSecret,
     jwtSecretGenerated,
     logLevel,
@@ -107,12 +108,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       maxTokens: parseLimit(env, 'GRAPHQL_MAX_TOKENS'),
       maxBodyBytes: parseLimit(env, 'MAX_BODY_BYTES'),
     }),
-    requestTimeoutMs: parseLimit(env, 'REQUEST_TIMEOUT_MS') ?? TIME_LIMIT_DEFAULTS.requestTimeoutMs,
-    dbServerSelectionTimeoutMs: parseLimit(env, 'DB_SERVER_SELECTION_TIMEOUT_MS') ?? TIME_LIMIT_DEFAULTS.dbServerSelectionTimeoutMs,
-    shutdownTimeoutMs: parseLimit(env, 'SHUTDOWN_TIMEOUT_MS') ?? TIME_LIMIT_DEFAULTS.shutdownTimeoutMs,
-    httpKeepAliveTimeoutMs: parseLimit(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS') ?? TIME_LIMIT_DEFAULTS.httpKeepAliveTimeoutMs,
+    requestTimeoutMs: parseDuration(env, 'REQUEST_TIMEOUT_MS') ?? TIME_LIMIT_DEFAULTS.requestTimeoutMs,
+    dbServerSelectionTimeoutMs: parseDuration(env, 'DB_SERVER_SELECTION_TIMEOUT_MS') ?? TIME_LIMIT_DEFAULTS.dbServerSelectionTimeoutMs,
+    shutdownTimeoutMs: parseDuration(env, 'SHUTDOWN_TIMEOUT_MS') ?? TIME_LIMIT_DEFAULTS.shutdownTimeoutMs,
+    httpKeepAliveTimeoutMs: parseDuration(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS') ?? TIME_LIMIT_DEFAULTS.httpKeepAliveTimeoutMs,
     shutdownReadyDelayMs: parseMs(env, 'SHUTDOWN_READY_DELAY_MS') ?? (mongodbUri ? 5_000 : 0),
-    metricsHost: env.METRICS_HOST || '127.0.0.1',
+    metricsHost: env.METRICS_HOST?.trim() || '127.0.0.1',
     metricsPort: parsePort(env.METRICS_PORT ?? '9464', 'METRICS_PORT'),
     federationTraces: parseBoolean(env, 'GRAPHQL_FEDERATION_TRACES', false),
     jit: parseBoolean(env, 'GRAPHQL_JIT', true),
@@ -126,13 +127,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     trustedDocuments: parseTrustedDocuments(env),
     quotas: parseQuotas(env),
     live: withoutUnset({
-      intervalMs: parseLimit(env, 'LIVE_POLL_INTERVAL_MS'),
+      intervalMs: parseDuration(env, 'LIVE_POLL_INTERVAL_MS'),
       maxSubscriptions: parseLimit(env, 'LIVE_MAX_SUBSCRIPTIONS'),
       maxPerConnection: parseLimit(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION'),
       maxBufferedBytes: parseLimit(env, 'LIVE_MAX_BUFFERED_BYTES'),
       resumeWindowS: parseLimit(env, 'LIVE_RESUME_WINDOW_S'),
     }),
   };
+  // the shutdown's backstop waits for both
+  if (config.shutdownReadyDelayMs + config.shutdownTimeoutMs > MAX_TIMER_MS) {
+    throw new ConfigError(`SHUTDOWN_READY_DELAY_MS and SHUTDOWN_TIMEOUT_MS together must be at most ${MAX_TIMER_MS} ms; got ${config.shutdownReadyDelayMs} and ${config.shutdownTimeoutMs}`);
+  }
+  return config;
+}
+
+/** The longest a Node.js timer waits (about 24.8 days): a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** A positive number of milliseconds a timer can wait, or undefined (the default) when unset or empty. */
+function parseDuration(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const ms = parseLimit(env, name);
+  if (ms !== undefined && ms > MAX_TIMER_MS) throw new ConfigError(`${name} must be at most ${MAX_TIMER_MS} ms (about 24.8 days); got "${env[name]}"`);
+  return ms;
 }
 
 /** The settings that were given (so that spreading them over defaults keeps the defaults of the others). */
@@ -152,7 +168,7 @@ function parseLimit(env: NodeJS.ProcessEnv, name: string): number | undefined {
 
 function parsePort(value: string, name = 'PORT'): number {
   const port = Number(value);
-  if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+  if (!/^\s*\d+\s*$/.test(value) || port > 65535) {
     throw new ConfigError(`${name} must be an integer from 0 to 65535; got "${value}"`);
   }
   return port;
@@ -162,8 +178,8 @@ function parsePort(value: string, name = 'PORT'): number {
 function parseMs(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const value = env[name]?.trim();
   if (!value) return undefined;
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new ConfigError(`${name} must be a whole number of milliseconds; got "${env[name]}"`);
+  if (!/^\d+$/.test(value) || Number(value) > MAX_TIMER_MS) {
+    throw new ConfigError(`${name} must be a whole number of milliseconds, at most ${MAX_TIMER_MS}; got "${env[name]}"`);
   }
   return Number(value);
 }
