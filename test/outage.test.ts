@@ -14,6 +14,7 @@
 import 'reflect-metadata';
 import { MongoClient, MongoNetworkError, MongoOperationTimeoutError, MongoServerError, type CommandStartedEvent } from 'mongodb';
 import { connectDatabase, type Database } from '../src/db/connect';
+import { requestReader } from '../src/loaders/request-reader';
 import { startTestDatabase, type DatabaseServer } from './support/database';
 import { databaseNameFromUri } from '../src/db/database-name';
 import { deadlineExceeded, toGatewayError } from '../src/errors/classify';
@@ -244,6 +245,22 @@ describe('a database outage', () => {
       expect(graphql.headers!.get('retry-after')).toBeTruthy();
       measured.readWhileDownMaxMs = Math.max(...latencies, graphql.ms);
       expect(measured.readWhileDownMaxMs).toBeLessThan(3 * SELECTION_TIMEOUT_MS);
+    });
+
+    it('a request waits for the database once: after an outage, its later reads fail at once (graphql-js\'s second run of an answer with errors among them)', async () => {
+      const reads = { count: 0 };
+      const reader = requestReader(reads);
+      const sessions = gw.database.db.collection('sessions');
+      const first = Date.now();
+      const failure = await reader.find(sessions, {}).catch((error: unknown) => error);
+      const firstMs = Date.now() - first;
+      expect({ failure: String(failure), code: toGatewayError(failure).code, firstMs }).toEqual({ failure: expect.any(String), code: 'SERVICE_UNAVAILABLE', firstMs: expect.any(Number) });
+      const second = Date.now();
+      await expect(reader.find(sessions, { name: 'another' })).rejects.toBe(failure);
+      await expect(reader.each(sessions, {}, {}, () => undefined)).rejects.toBe(failure);
+      // the first waited for the selection timeout; the others did not wait at all, nor were they sent
+      expect(Date.now() - second).toBeLessThan(SELECTION_TIMEOUT_MS / 2);
+      expect(reads.count).toBe(1);
     });
 
     it('bad input is still a 400, not an outage', async () => {

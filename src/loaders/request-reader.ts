@@ -4,6 +4,8 @@
  * against the document budget (./request-reads.ts).
  */
 import type { Collection, Document, Filter, FindOptions } from 'mongodb';
+import { toGatewayError } from '../errors/classify';
+import { ErrorCode } from '../errors/codes';
 import { nextTurn } from './fair-turns';
 import { beforeDeadline, readTiming, timeLeft } from './read-deadline';
 import { receiveDocuments, type BatchInfo, type RequestReads } from './request-reads';
@@ -20,9 +22,17 @@ export interface RequestReader {
 
 export function requestReader(reads: RequestReads): RequestReader {
   const received = (count: number) => receiveDocuments(reads, count);
+  // an outage or the deadline met once is the answer of every later read of the unit of work
+  const refuseIfUnavailable = () => {
+    if (reads.exceeded) throw reads.exceeded;
+    if (reads.unavailable !== undefined) throw reads.unavailable;
+  };
+  const noteFailure = (error: unknown) => {
+    if (reads.unavailable === undefined && toGatewayError(error).code === ErrorCode.SERVICE_UNAVAILABLE) reads.unavailable = error;
+  };
   return {
     async each<T extends Document>(collection: Collection<T>, filter: Filter<T>, options: FindOptions, onBatch: (docs: T[]) => void): Promise<void> {
-      if (reads.exceeded) throw reads.exceeded;
+      refuseIfUnavailable();
       const cursor = collection.find(filter, { ...options, ...readTiming(reads.deadline) });
       const counted = reads.count;
       const traced = reads.trace?.(collection.collectionName, undefined);
@@ -43,6 +53,7 @@ export function requestReader(reads: RequestReads): RequestReader {
         }
       } catch (error) {
         failure = (error as { name?: string }).name ?? 'Error';
+        noteFailure(error);
         throw error;
       } finally {
         traced?.end(returned, failure);
@@ -53,7 +64,7 @@ export function requestReader(reads: RequestReads): RequestReader {
       }
     },
     async find<T extends Document>(collection: Collection<T>, filter: Filter<T>, options?: FindOptions, batch?: BatchInfo): Promise<T[]> {
-      if (reads.exceeded) throw reads.exceeded;
+      refuseIfUnavailable();
       const timing = readTiming(reads.deadline);
       reads.count += 1;
       reads.onCommand?.('find');
@@ -65,6 +76,7 @@ export function requestReader(reads: RequestReads): RequestReader {
         docs = (await beforeDeadline(collection.find(filter, { ...options, ...timing }).toArray(), reads.deadline)) as T[];
       } catch (error) {
         traced?.end(0, (error as { name?: string }).name ?? 'Error');
+        noteFailure(error);
         throw error;
       }
       traced?.end(docs.length);

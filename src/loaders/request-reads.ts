@@ -24,6 +24,12 @@ export interface RequestReads {
   maxDocuments?: number;
   /** Set once the request went past a budget: the error it is answered with. */
   exceeded?: GatewayError;
+  /**
+   * Set once a read met a database outage or the deadline (what it failed with): the later reads of the
+   * unit of work fail with it at once, so that no request waits twice for a database that is not there
+   * (a field's second read, graphql-js's second run of an answer with errors).
+   */
+  unavailable?: unknown;
   /** Told of each database read as it starts (a span, when tracing is on); ends with what it returned. */
   trace?: ReadTrace;
 }
