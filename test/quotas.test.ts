@@ -138,6 +138,23 @@ describe('two copies sharing one Redis', () => {
     for (const url of [gw.url, second.url, gw.url, second.url]) expect((await post(url, viewer, fresh)).status).toBe(200);
     expect((await post(gw.url, viewer, fresh)).status).toBe(429);
   }, 60_000);
+
+  it('a Redis that stops answering (frozen, not gone) costs no request its command timeout: the copies count alone until it answers', async () => {
+    const token = gw.tokenFor('teamAdmin');
+    expect((await post(gw.url, '{ __typename }', token)).status).toBe(200);
+    redis.kill('SIGSTOP');
+    try {
+      await post(gw.url, '{ __typename }', token); // the one that finds it frozen: its command times out (500 ms)
+      const started = Date.now();
+      for (let i = 0; i < 10; i++) await post(gw.url, '{ __typename }', gw.tokenFor('labsMember'));
+      // two quota commands a GraphQL request: 10 s if each waited for the timeout
+      expect(Date.now() - started).toBeLessThan(2_500);
+      expect(await metric(gw.metricsUrl!, 'rate_limit_shared')).toBe(0);
+    } finally {
+      redis.kill('SIGCONT');
+    }
+    await waitFor(async () => (await metric(gw.metricsUrl!, 'rate_limit_shared')) === 1, 10_000, 'shared again once Redis answers');
+  }, 30_000);
 });
 
 it('is configured by RATE_LIMIT_REQUESTS, RATE_LIMIT_COST, RATE_LIMIT_WINDOW_S and REDIS_URL', () => {

@@ -2,8 +2,9 @@
  * Quota counts shared by every copy of the gateway, in Redis. Each caller's window is one hash that
  * expires a window after its first request, and one Lua script adds to it and starts its expiry
  * atomically (a fixed window: two integers per caller, whatever its rate; a sorted set of request times
- * would slide exactly but hold a member per request). Redis unreachable: the counts go on in this process (MemoryQuotaStore), with
- * one log line per outage and `onShared(false)`; back, the shared counts again.
+ * would slide exactly but hold a member per request). Redis unreachable or not answering: the counts go
+ * on in this process (MemoryQuotaStore) without asking Redis, with one log line per outage and
+ * `onShared(false)`, while a PING a second tells when it answers again; then the shared counts again.
  */
 import Redis from 'ioredis';
 import { MemoryQuotaStore, type QuotaStore, type WindowCounts } from './quota-store';
@@ -20,6 +21,8 @@ return { requests, cost, left }`;
 
 /** A command slower than this counts as an outage. */
 const COMMAND_TIMEOUT_MS = 500;
+/** While the counts are local, Redis is asked whether it answers again this often (no request waits on it). */
+const PROBE_INTERVAL_MS = 1000;
 
 export interface RedisQuotaStoreOptions {
   url: string;
@@ -32,6 +35,8 @@ export class RedisQuotaStore implements QuotaStore {
   private readonly local = new MemoryQuotaStore();
   /** `connecting` until Redis first answers or fails; then whether the counts are shared now. */
   private state: 'connecting' | 'shared' | 'local' = 'connecting';
+  /** While local: the PING that asks whether Redis answers again. */
+  private probe: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RedisQuotaStoreOptions) {
     this.redis = new Redis(options.url, {
@@ -61,6 +66,8 @@ export class RedisQuotaStore implements QuotaStore {
   }
 
   async add(caller: string, requests: number, cost: number, windowMs: number): Promise<WindowCounts> {
+    // a Redis that stopped answering would cost every request the command timeout
+    if (this.state === 'local') return this.local.add(caller, requests, cost, windowMs);
     try {
       const command = (this.redis as unknown as { gatewayQuotaAdd(key: string, ...args: number[]): Promise<[number, number, number]> }).gatewayQuotaAdd;
       const [sharedRequests, sharedCost, resetInMs] = await command.call(this.redis, `gateway:quota:${caller}`, requests, cost, windowMs);
@@ -78,6 +85,7 @@ export class RedisQuotaStore implements QuotaStore {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.probe);
     this.redis.disconnect();
     await this.local.close();
   }
@@ -87,6 +95,17 @@ export class RedisQuotaStore implements QuotaStore {
     if (next === this.state) return;
     const first = this.state === 'connecting';
     this.state = next;
+    if (shared) {
+      clearInterval(this.probe);
+      this.probe = undefined;
+    } else {
+      let asking = false;
+      this.probe = setInterval(() => {
+        if (asking) return;
+        asking = true;
+        this.redis.ping().then(() => this.setShared(true), () => undefined).finally(() => (asking = false));
+      }, PROBE_INTERVAL_MS).unref();
+    }
     // the first answer is no news; an outage from the start is
     if (!first || !shared) this.options.onShared?.(shared, error);
   }
