@@ -377,8 +377,13 @@ describe('connections and limits', () => {
     await suite.disposeClients();
   });
 
-  it('holds the per-connection cap against a burst of subscribes sent at once', async () => {
-    const small = await startTestGateway({ app: { live: { intervalMs: INTERVAL_MS, maxPerConnection: 2 } } });
+  it('holds the per-connection cap against a burst of subscribes sent at once, and logs the refusals once with a count', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const small = await startTestGateway({
+      logStream: { write: (chunk: string) => void lines.push(...chunk.split('\n').filter(Boolean).map((line) => JSON.parse(line))) },
+      logLevel: 'info',
+      app: { live: { intervalMs: INTERVAL_MS, maxPerConnection: 2 } },
+    });
     try {
       const id = hex(small.fixtures.sessions.publicChat);
       const client = open(null, undefined, small);
@@ -389,6 +394,7 @@ describe('connections and limits', () => {
       expect(refused).toHaveLength(3);
       for (const sub of refused) expect(sub.errors).toEqual([[expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringContaining('At most 2 subscriptions per connection') })]]);
       expect(await metric('live_subscriptions', {}, small)).toBe(2);
+      expect(lines.filter((line) => line.msg === 'subscriptions refused')).toEqual([expect.objectContaining({ level: 40, count: 1, cause: expect.stringContaining('LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION') })]);
     } finally {
       await suite.disposeClients();
       await small.stop();

@@ -149,7 +149,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     const refuse = (error: GraphQLError) => [error];
     const active = ctx.extra.active!;
     if (active.size >= options.maxPerConnection) {
-      return refuse(badUserInput(`At most ${options.maxPerConnection} subscriptions per connection (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one or open another connection`));
+      const cap = badUserInput(`At most ${options.maxPerConnection} subscriptions per connection (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one or open another connection`);
+      refusals.note(cap.message); // a cap, logged as the process-wide one is
+      return refuse(cap);
     }
     // the place is taken at once: a burst of subscribes, each waiting below, cannot all pass the cap
     active.add(id);
