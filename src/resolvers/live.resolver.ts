@@ -48,7 +48,7 @@ export class LiveResolver {
 
   @Subscription(() => Message, {
     description:
-      'The session’s messages as they are written, and a message again whenever what a reader sees of it changes (streamed pieces, an overwrite, `completed`). With `after` (the `_id` of the last message the client holds), it first replays, oldest first, the messages at or before `after` that are not completed and every message after it, then goes on live with no gap and no repeat: resubscribe with it after a reconnect. Same access rules as `sessionUpdated`.',
+      'The session’s messages as they are written, and a message again whenever what a reader sees of it changes (streamed pieces, an overwrite, `completed`). With `after` (the `_id` of the last message the client holds), it first replays, oldest first, the messages at or before `after` that are not completed or were written in the resume window before it (a reply may have ended meanwhile; 300 s by default), then every message after it, then goes on live with no gap: merge by `_id`, the last version winning, and resubscribe with it after a reconnect. Same access rules as `sessionUpdated`.',
     subscribe: ({ args, context }: Subscribe<{ sessionId: ObjectId; after?: ObjectId | null }>) => {
       const { engine, caller } = liveOf(context);
       return engine.watchMessages(context, caller, args.sessionId, args.after ?? undefined);
