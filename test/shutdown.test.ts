@@ -96,7 +96,9 @@ describe('the shutdown module', () => {
     const idleSocket = Object.values(agent.freeSockets).flat()[0]!;
     const idleClosed = new Promise<number>((resolve) => idleSocket.once('close', () => resolve(Date.now())));
 
-    const inFlight = [1, 2, 3].map(() => open(s.url, { path: '/slow' }));
+    // asked for on keep-alive connections: their answers, sent during the drain, still say `Connection: close`
+    const keepAlive = new http.Agent({ keepAlive: true });
+    const inFlight = [1, 2, 3].map(() => open(s.url, { path: '/slow', agent: keepAlive }));
     await Promise.all(inFlight.map((r) => r.connected));
     while (s.arrived() < 3) await sleep(5);
 
@@ -122,6 +124,7 @@ describe('the shutdown module', () => {
     expect(await result).toMatchObject({ code: 0, forced: false });
     expect(events).toEqual(['requests released', 'closed graphql', 'closed driver', 'closed embedded']);
     agent.destroy();
+    keepAlive.destroy();
   });
 
   it('lets a large response ended before the shutdown finish leaving its socket, however slowly its client reads', async () => {

@@ -8,9 +8,22 @@
 import type http from 'node:http';
 import type { Socket } from 'node:net';
 
+/** The responses of each such server not yet ended: a drain makes them close their connection. */
+const inFlight = new WeakMap<http.Server, Set<http.ServerResponse>>();
+
+/**
+ * The responses in progress will close their connections (`Connection: close`), as those of the
+ * requests a drain receives do: a keep-alive client then sends its next request elsewhere.
+ */
+export function closeConnectionsAfterAnswers(server: http.Server): void {
+  for (const res of inFlight.get(server) ?? []) if (!res.headersSent) res.setHeader('Connection', 'close');
+}
+
 /** Replaces the server's `closeIdleConnections` (its own `close()` calls it too) with one that waits for each response's bytes. */
 export function closeOnlyFlushedConnections(server: http.Server): void {
   const sockets = new Set<Socket>();
+  const responses = new Set<http.ServerResponse>();
+  inFlight.set(server, responses);
   /** Responses asked for and not yet flushed, per connection (pipelined requests are several). */
   const answering = new WeakMap<Socket, number>();
   /** Bytes a connection had read when it last fell idle: more since, a request is arriving. */
@@ -25,6 +38,9 @@ export function closeOnlyFlushedConnections(server: http.Server): void {
   function requestRead(this: http.IncomingMessage): void {
     if (!answering.get(this.socket)) idleNow(this.socket);
   }
+  function ended(this: http.ServerResponse): void {
+    responses.delete(this);
+  }
   function flushed(this: http.ServerResponse): void {
     const { req } = this;
     const left = (answering.get(req.socket) ?? 1) - 1;
@@ -36,7 +52,9 @@ export function closeOnlyFlushedConnections(server: http.Server): void {
   }
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     answering.set(req.socket, (answering.get(req.socket) ?? 0) + 1);
+    responses.add(res);
     res.on('finish', flushed);
+    res.on('close', ended);
   });
   server.closeIdleConnections = () => {
     for (const socket of sockets) {

@@ -17,6 +17,7 @@
  */
 import type http from 'node:http';
 import type { Logger } from '../observability/logger';
+import { closeConnectionsAfterAnswers } from './idle-connections';
 
 export interface ShutdownResource {
   name: string;
@@ -81,6 +82,7 @@ export function createGracefulShutdown(options: GracefulShutdownOptions): Gracef
       if (!res.headersSent) res.setHeader('Connection', 'close');
     };
     server.prependListener('request', closeAfterResponse);
+    closeConnectionsAfterAnswers(server); // and those in progress
 
     const serverClosed = new Promise<void>((resolve) => {
       // Node >= 19 also closes idle connections here; the callback runs when no connection is left.
