@@ -57,6 +57,14 @@ export interface ReadsOptions {
   trace?: RequestTrace;
 }
 
+/**
+ * The time kept, within the request's budget, for answering once its reads are given up: an answer
+ * leaves within REQUEST_TIMEOUT_MS of the request's arrival, not just after it.
+ */
+export function answerAllowanceMs(requestTimeoutMs: number): number {
+  return Math.min(50, Math.floor(requestTimeoutMs / 10));
+}
+
 export class ContextFactory {
   constructor(readonly deps: ContextDependencies) {}
 
@@ -66,7 +74,7 @@ export class ContextFactory {
     return {
       count: 0,
       byCollection: options.byCollection ? {} : undefined,
-      deadline: startedAt + this.deps.requestTimeoutMs,
+      deadline: startedAt + this.deps.requestTimeoutMs - answerAllowanceMs(this.deps.requestTimeoutMs),
       onBatch: this.deps.onBatch,
       onCommand: this.deps.onCommand,
       maxDocuments: maxDocuments === 'unbounded' ? undefined : maxDocuments,
@@ -80,8 +88,8 @@ export class ContextFactory {
   }
 
   /** A request's context: its caller authenticated from the Authorization it came with. */
-  async forRequest(request: { requestId: string; authorization: string | undefined; trace?: RequestTrace }): Promise<RequestContext> {
-    const reads = this.reads({ trace: request.trace });
+  async forRequest(request: { requestId: string; authorization: string | undefined; trace?: RequestTrace; receivedAt?: number }): Promise<RequestContext> {
+    const reads = this.reads({ trace: request.trace, startedAt: request.receivedAt });
     const loaders = this.loaders(reads);
     const viewer = await authenticate(request.authorization, this.deps.jwtSecret, loaders, this.deps.tokenRules);
     return this.forCaller({ requestId: request.requestId, reads, loaders, viewer, trace: request.trace });

@@ -34,7 +34,7 @@ function handler(contexts: ContextFactory, logger: Logger, maxResponseBytes: num
   return async (req: Request, res: Response): Promise<void> => {
     try {
       const params = routeParams(req);
-      const ctx = await contexts.forRequest({ requestId: res.locals.requestId, authorization: req.headers.authorization, trace: res.locals.trace });
+      const ctx = await contexts.forRequest({ requestId: res.locals.requestId, authorization: req.headers.authorization, trace: res.locals.trace, receivedAt: res.locals.receivedAt });
       res.locals.reads = ctx.reads; // the access log and db_commands_per_request read its count at the end
       const answer = await respond(ctx, params, maxResponseBytes);
       if (answer.chunks.reduce((bytes, chunk) => bytes + Buffer.byteLength(chunk), 0) > maxResponseBytes) throw responseTooLarge(maxResponseBytes);

@@ -190,6 +190,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     const requestId = given && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
     res.set('X-Request-Id', requestId);
     res.locals.requestId = requestId;
+    res.locals.receivedAt = Date.now(); // its time budget runs from here, a wait in the queue included
     observeRequest(req, res); // one access-log line and the HTTP metrics, when the response ends
     next();
   });
@@ -243,6 +244,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
         try {
           const ctx = await contexts.forRequest({
             requestId: res.locals.requestId,
+            receivedAt: res.locals.receivedAt,
             authorization: req.headers.authorization,
             trace: res.locals.trace,
           });
