@@ -4,6 +4,7 @@
  * database that goes away. Every error is JSON with a contract code, and never shows a stack trace,
  * a file path or a driver message.
  */
+import { connect } from 'node:net';
 import { ObjectId } from 'mongodb';
 import { faultOnReadsOf } from './support/faults';
 import { startTestGateway, type GraphQLResult, type TestGateway } from './support/gateway';
@@ -430,6 +431,28 @@ describe('secrets in error messages', () => {
 });
 
 describe('other routes', () => {
+  /** The raw answer to `text` sent on a socket of its own. */
+  const raw = (text: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(gw.url).port), '127.0.0.1');
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk));
+      socket.once('error', reject);
+      socket.once('close', () => resolve(answer));
+      socket.write(text);
+    });
+
+  it('answers what Node turns away itself (no Host in HTTP/1.1, an unmet Expect) with JSON too', async () => {
+    const noHost = await raw('GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(noHost).toMatch(/^HTTP\/1\.1 400 /);
+    expect(noHost).toMatch(/\r\n\r\n\{"message":"An HTTP\/1\.1 request must have a Host header","code":400\}$/);
+    const expectation = await raw('POST /graphql HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
+    expect(expectation).toMatch(/^HTTP\/1\.1 417 /);
+    expect(expectation).toMatch(/\{"message":"Only the expectation 100-continue is met","code":417\}$/);
+    // HTTP/1.0 needs no Host
+    expect(await raw('GET /healthz HTTP/1.0\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
   it('answers an unknown route with 404 JSON', async () => {
     for (const init of [{}, { method: 'POST', headers: JSON_HEADERS, body: '{}' }]) {
       const result = await request('/no/such/route', init);

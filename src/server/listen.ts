@@ -15,7 +15,8 @@
  *   client keep a connection up to 30 s past those limits).
  *
  * Requests that Node rejects before the application sees them (a malformed request line or header,
- * headers over 16 KiB, a timeout) are answered with a JSON error body too, like every other error.
+ * headers over 16 KiB, a timeout, an HTTP/1.1 request without a Host, an expectation other than
+ * 100-continue) are answered with a JSON error body too, like every other error.
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -51,12 +52,16 @@ export async function listen(
       headersTimeout: Math.min(settings.headersTimeoutMs, settings.requestTimeoutMs),
       requestTimeout: settings.requestTimeoutMs,
       connectionsCheckingInterval: 1000,
+      // answered below in JSON: Node would send its 400 with no body
+      requireHostHeader: false,
       // an Express app's requests and responses are made with its prototypes (./server-classes.ts)
       ...(app ? serverClasses(app) : {}),
     },
-    handler,
+    (req, res) => (req.headers.host === undefined && req.httpVersion === '1.1' ? answerJson(res, 400, 'An HTTP/1.1 request must have a Host header') : handler(req, res)),
   );
   server.on('clientError', answerClientError);
+  // an Expect the server does not meet (only 100-continue is met): Node would send its 417 with no body
+  server.on('checkExpectation', (_req: http.IncomingMessage, res: http.ServerResponse) => answerJson(res, 417, 'Only the expectation 100-continue is met'));
   // a drain closes idle connections only once their responses have left (./idle-connections.ts)
   closeOnlyFlushedConnections(server);
   await new Promise<void>((resolve, reject) => {
@@ -69,6 +74,11 @@ export async function listen(
   const address = server.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return { server, url: `http://${shownHost}:${address.port}` };
+}
+
+function answerJson(res: http.ServerResponse, status: number, message: string): void {
+  const body = JSON.stringify({ message, code: status });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
 }
 
 /** What Node's parser errors become; everything else is 400. */
