@@ -12,6 +12,7 @@
  * - `npm start` (the built dist/src/main.js) with MONGODB_URI at a closed port.
  */
 import 'reflect-metadata';
+import WebSocket from 'ws';
 import { MongoClient, MongoNetworkError, MongoOperationTimeoutError, MongoServerError, type CommandStartedEvent } from 'mongodb';
 import { connectDatabase, type Database } from '../src/db/connect';
 import { requestReader } from '../src/loaders/request-reader';
@@ -262,6 +263,18 @@ describe('a database outage', () => {
       // the first waited for the selection timeout; the others did not wait at all, nor were they sent
       expect(Date.now() - second).toBeLessThan(SELECTION_TIMEOUT_MS / 2);
       expect(reads.count).toBe(1);
+    });
+
+    it('a WebSocket connection with a token is closed with 4500, and the refusals are logged once with a count', async () => {
+      const closes = await Promise.all([1, 2, 3].map(() => new Promise<number>((resolve, reject) => {
+        const socket = new WebSocket(`${gw.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+        socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${token}` } })));
+        socket.once('close', (code) => resolve(code));
+        socket.once('error', reject);
+      })));
+      expect(closes).toEqual([4500, 4500, 4500]);
+      const refused = warnLines.filter((line) => line.msg === 'subscriptions refused' && String(line.cause).startsWith('connection: '));
+      expect(refused).toEqual([expect.objectContaining({ count: 1 })]);
     });
 
     it('bad input is still a 400, not an outage', async () => {

@@ -234,6 +234,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
           return false;
         }
         if (safe.code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error({ err: error }, 'unexpected error while authenticating a WebSocket connection');
+        else refusals.note(`connection: ${safe.message}`); // an outage: a reconnecting fleet would repeat it
         socket.close(CloseCode.InternalServerError, safe.message);
         return false;
       }
