@@ -35,6 +35,7 @@ import type { ContextFactory, RequestContext } from '../context/request-context'
 import { messagesBySession } from '../data-model/collections';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
 import { isCompleted } from '../data-model/message-text';
+import { eventsBudgetExceeded } from '../errors/budgets';
 import { ErrorCode, GatewayError, subscriptionsOverWebSocketOnly } from '../errors/codes';
 import type { Loaders } from '../loaders';
 import { AccessPolicy } from '../policy/access-policy';
@@ -367,7 +368,9 @@ export class LiveEngine {
   private publish(events: ReadonlyArray<{ subscription: Subscription; payload: SessionDoc | MessageDoc }>, callers: Map<string, CheckedCaller>, tick: number, startedAt: number): void {
     if (events.length === 0) return;
     const { maxDocuments } = this.contexts.deps;
+    // read together, one batched read per collection for all of them: a budget of one per event, shared
     const reads = this.contexts.reads({ startedAt, maxDocuments: maxDocuments === undefined ? undefined : maxDocuments * events.length });
+    if (maxDocuments !== undefined) reads.overBudget = eventsBudgetExceeded(maxDocuments);
     const loaders = this.contexts.loaders(reads);
     const contexts = new Map<string, RequestContext>();
     for (const { subscription, payload } of events) {

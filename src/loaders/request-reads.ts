@@ -22,6 +22,8 @@ export interface RequestReads {
   documents?: number;
   /** Most documents the request may read; unset: no bound. */
   maxDocuments?: number;
+  /** What going past `maxDocuments` is answered with (the request's budget error by default). */
+  overBudget?: GatewayError;
   /** Set once the request went past a budget: the error it is answered with. */
   exceeded?: GatewayError;
   /**
@@ -49,7 +51,7 @@ export interface BatchInfo {
 export function receiveDocuments(reads: RequestReads, count: number): void {
   reads.documents = (reads.documents ?? 0) + count;
   if (reads.maxDocuments !== undefined && reads.documents > reads.maxDocuments) {
-    reads.exceeded ??= documentBudgetExceeded(reads.maxDocuments);
+    reads.exceeded ??= reads.overBudget ?? documentBudgetExceeded(reads.maxDocuments);
     throw reads.exceeded;
   }
 }
