@@ -61,7 +61,8 @@ describe('a secret one array deeper than its path (a malformed document)', () =>
     type: 'function',
     data: [
       { name: 'first', environmentVariables: { API_KEY: 'SECRET-in-an-array' } },
-      [{ environmentVariables: { API_KEY: 'SECRET-in-a-nested-array' } }],
+      // FerretDB stores no array directly in an array
+      ...(TEST_DATABASE === 'ferretdb' ? [] : [[{ environmentVariables: { API_KEY: 'SECRET-in-a-nested-array' } }]]),
       'text',
     ],
   });
@@ -73,7 +74,7 @@ describe('a secret one array deeper than its path (a malformed document)', () =>
       const loaded = await createLoaders(gw.db).tools.load({ teamId: doc.teamId, id: doc._id });
       expect(loaded?._id).toEqual(doc._id);
       expect(JSON.stringify(loaded)).not.toContain('SECRET-');
-      expect(loaded!.data).toEqual([{ name: 'first' }, [{}], 'text']);
+      expect(loaded!.data).toEqual([{ name: 'first' }, ...(TEST_DATABASE === 'ferretdb' ? [] : [[{}]]), 'text']);
     } finally {
       await gw.db.collection('tools').deleteOne({ _id: doc._id });
     }
