@@ -12,7 +12,7 @@ import { liveSuite } from './support/live-suite';
 import { sleep } from './support/wait';
 
 const INTERVAL_MS = 300;
-const suite = liveSuite(INTERVAL_MS, { scale: 6 });
+const suite = liveSuite(INTERVAL_MS, { scale: 8 });
 let gw: TestGateway;
 beforeAll(() => {
   gw = suite.gw;
@@ -227,21 +227,29 @@ describe('messageAdded(sessionId, after)', () => {
       new ObjectId((typeof time === 'number' ? time : Math.floor(time.getTimestamp().getTime() / 1000)).toString(16).padStart(8, '0') + (high ? 'ffffffffff' : '0000000000') + randomHex(6));
     const inSync = () => idOfSecond(nowS(), false);
 
+    const sameSecond = [() => idOfSecond(nowS(), true), (newest: ObjectId) => idOfSecond(newest, false)] as const;
+    const clockAhead = [() => ObjectId.createFromTime(nowS() + 30), inSync] as const;
     it.each([
       // the other writer's ids of that second sort above the in-sync writer's (its later writes too)
-      ['without after, the newest of the same second', null, () => idOfSecond(nowS(), true), (newest: ObjectId) => idOfSecond(newest, false)],
-      ['resuming from the newest, of the same second', 'newest', () => idOfSecond(nowS(), true), (newest: ObjectId) => idOfSecond(newest, false)],
-      ['without after, the newest from a clock 30 s ahead', null, () => ObjectId.createFromTime(nowS() + 30), inSync],
-      ['resuming from the newest, from a clock 30 s ahead', 'newest', () => ObjectId.createFromTime(nowS() + 30), inSync],
-    ] as const)('%s: each reaches the client once', async (_case, after, newestId, belowId) => {
+      ['without after, the newest of the same second', null, false, ...sameSecond],
+      ['without after, the newest of the same second, on a session a tick already reads', null, true, ...sameSecond],
+      ['resuming from the newest, of the same second', 'newest', false, ...sameSecond],
+      ['resuming from the newest, of the same second, on a session a tick already reads', 'newest', true, ...sameSecond],
+      ['without after, the newest from a clock 30 s ahead', null, false, ...clockAhead],
+      ['without after, the newest from a clock 30 s ahead, on a session a tick already reads', null, true, ...clockAhead],
+      ['resuming from the newest, from a clock 30 s ahead', 'newest', false, ...clockAhead],
+    ] as const)('%s: each reaches the client once', async (_case, after, watched, newestId, belowId) => {
       const session = await freshSession();
+      // another subscriber: the session's watch is read by ticks before the subscribe under test
+      if (watched) await open().subscribe(RESUME, { id: hex(session), after: null }).next(0);
       const newest = message(session, 'the newest, by its _id', { id: newestId() });
       await chat().insertOne(newest);
       const written: ObjectId[] = [newest._id];
       try {
-        // a tick reads the newest before the subscribe, as it would on a busy session
         await sleep(2 * INTERVAL_MS);
         const sub = open().subscribe(RESUME, { id: hex(session), after: after === 'newest' ? hex(newest._id) : null });
+        // resuming from the newest: its replay sends it again first
+        if (after === 'newest') await sub.next(1);
         await sleep(2 * INTERVAL_MS);
         const already = sub.events.length;
         // written now by an in-sync writer: below the newest _id, stored after the subscribe
@@ -321,6 +329,33 @@ describe('messageAdded(sessionId, after)', () => {
     expect(sub.events[window.length].data.messageAdded).toEqual({ _id: hex(early._id), text: 'written between the query and the subscribe', completed: true });
     await chat().deleteMany({ _id: { $in: [early._id, late._id] } });
   });
+});
+
+describe('a burst of more messages in one tick than a subscriber may have waiting', () => {
+  it('is caught up page by page as the client reads, nothing lost or repeated, and the subscription stays live', async () => {
+    const small = await startTestGateway({ scale: 4, app: { live: { intervalMs: INTERVAL_MS, maxQueuedEvents: 50 } } });
+    try {
+      const session = (await small.db.collection('sessions').find({ teamId: small.fixtures.teams.acmeMain, name: /^Run / }).limit(1).toArray())[0]._id;
+      const client = suite.open(small.tokenFor('member'), undefined, small);
+      const plain = client.subscribe(RESUME, { id: hex(session), after: null });
+      await sleep(2 * INTERVAL_MS);
+      // 120 messages in one write: more than twice what may wait for the client
+      const burst = Array.from({ length: 120 }, (_, i) => chatMessage(small.fixtures, session, `burst ${i}`));
+      await small.db.collection('chat').insertMany(burst);
+      await plain.next(120, 20_000);
+      const late = chatMessage(small.fixtures, session, 'after the burst');
+      await small.db.collection('chat').insertOne(late);
+      await plain.next(121, 10_000);
+      await sleep(3 * INTERVAL_MS);
+      expect(plain.completed).toBe(false);
+      expect(plain.events.map((e) => e.data.messageAdded._id)).toEqual([...burst.map((doc) => hex(doc._id)), hex(late._id)]);
+      const metrics = await (await fetch(`${small.metricsUrl}/metrics`)).text();
+      expect(metrics).toMatch(/^live_slow_consumers_total 0$/m);
+    } finally {
+      await suite.disposeClients();
+      await small.stop();
+    }
+  }, 40_000);
 });
 
 describe('the document budget of an event', () => {

@@ -15,11 +15,12 @@
  * the events of one tick are resolved together, in contexts that share the tick's event loaders and a
  * document budget of MAX_DOCUMENTS_PER_REQUEST per event.
  *
- * A message subscription holds where it started (`since`: the look-back when it started) and the
- * version it holds of each message the engine still reads, those there when it started among them: it
- * is sent every message from `since` on that it holds no version of, whatever its `_id` (two writers'
- * ids of one second are not in the order of their writes, and a writer's clock may run ahead), and any
- * message it holds again when its text or `completed` changes. A subscription that
+ * A message subscription holds the `_id` from which it takes every message (`since`: the look-back
+ * when it started) and the version it holds of each message the engine still reads; the messages there
+ * when it started are held without being sent. It is sent every message from `since` on that it holds
+ * no version of, whatever its `_id` (two writers' ids of one second are not in the order of their
+ * writes, and a writer's clock may run ahead), and any message again when its text or `completed`
+ * changes. A subscription that
  * resumes (`after`) is first replayed, oldest first, page by page under the consumer's pace: the
  * messages at or before `after` that are not completed or were written shortly before it (the resume
  * window: a reply may have ended while the client was away), then those after it; ticks leave it alone
@@ -147,13 +148,14 @@ export class LiveEngine {
     // what is there when it starts is held, not sent; a reply in progress is followed, its next versions sent
     for (const doc of present) {
       const key = hexOf(doc._id);
-      const seen = messageSeen(doc);
+      const seen = watch.known.get(key)?.doc === doc ? watch.known.get(key)!.seen : messageSeen(doc);
       subscription.sent.set(key, seen);
       if (!watch.known.has(key) && !isCompleted(doc)) watch.known.set(key, { doc, seen });
     }
-    // read by a tick while the start was read: what is news to it
+    // written since and read by a tick while the start was read: sent (a newer version of one it holds
+    // is left to the next tick, which reads it again: which of the two is newer is not known here)
     for (const [key, known] of watch.known) {
-      if (!isNews(subscription, key, known.seen)) continue;
+      if (subscription.sent.has(key) || !isNews(subscription, key, known.seen)) continue;
       subscription.sent.set(key, known.seen);
       subscription.stream.push({ payload: known.doc, context: ctx });
     }
@@ -323,6 +325,8 @@ export class LiveEngine {
           subscription.sentJson = undefined;
           if (!seen) events.push({ subscription, payload: session });
         } else if (!subscription.replaying) {
+          // more than its consumer may have waiting (a burst): caught up page by page instead, as a resume is
+          if (messages.length > this.options.maxQueuedEvents - subscription.stream.queued && this.catchUp(subscription, watch, session, messages, callers, tick)) continue;
           for (const { key, doc, seen } of messages) {
             if (!isNews(subscription, key, seen)) continue;
             subscription.sent.set(key, seen);
@@ -382,6 +386,27 @@ export class LiveEngine {
     }
   }
 
+  /**
+   * A subscription whose news this tick would not fit in what its consumer may have waiting: replayed
+   * from just below the first, page by page at the consumer's pace, then handed back to the ticks.
+   * False when the news fit after all (most of the tick's messages were held already).
+   */
+  private catchUp(subscription: MessageSubscription, watch: Watch, session: SessionDoc, messages: ReadonlyArray<{ key: string; seen: string }>, callers: Map<string, CheckedCaller>, tick: number): boolean {
+    let news = 0;
+    let first: string | undefined;
+    for (const { key, seen } of messages) {
+      if (!isNews(subscription, key, seen)) continue;
+      news += 1;
+      first ??= key;
+    }
+    if (first === undefined || news <= this.options.maxQueuedEvents - subscription.stream.queued) return false;
+    subscription.replaying = true;
+    const reads = this.contexts.reads();
+    const ctx = this.contexts.forCaller({ requestId: `live-tick-${tick}`, reads, loaders: this.contexts.loaders(reads), viewer: callers.get(subscription.caller.id)!.viewer });
+    void this.replays.run(subscription, watch, session, ctx, idBefore(first));
+    return true;
+  }
+
   private async changedMessages(loaders: Loaders, watching: ReadonlyArray<{ watch: Watch; session: SessionDoc }>): Promise<MessageDoc[]> {
     if (watching.length === 0) return [];
     const after = lookBackFrom(this.previousTickAt, this.options.lateWriteMarginS);
@@ -393,6 +418,12 @@ export class LiveEngine {
   private lookBack(): string {
     return lookBackFrom(this.previousTickAt, this.options.lateWriteMarginS).toHexString();
   }
+}
+
+/** The `_id` hex just below `key` (a replay's exclusive start that takes `key` in). */
+function idBefore(key: string): string | undefined {
+  const value = BigInt(`0x${key}`);
+  return value === 0n ? undefined : (value - 1n).toString(16).padStart(24, '0');
 }
 
 /** The engine of an operation's context; subscriptions exist only over WebSocket. */

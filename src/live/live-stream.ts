@@ -22,6 +22,11 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     return this.ended;
   }
 
+  /** Events waiting for the consumer. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   /** Resolves once fewer than `below` events wait, or the stream has ended: a producer's backpressure. */
   room(below: number): Promise<void> {
     if (this.ended || this.queue.length < below) return Promise.resolve();

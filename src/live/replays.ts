@@ -41,24 +41,28 @@ export class Replays {
   /**
    * The replay of a resuming subscription, page by page as its consumer takes them, oldest first: the
    * messages after `after`, those at or before it that are not completed or fall in the resume window
-   * (one range of the session, read together); then the hand-over.
+   * (one range of the session from the subscription's `since`, read together); then the hand-over.
+   * `after` (an `_id` hex): only the part of that range above it, what a subscription that fell behind
+   * catches up on; what it holds already is not sent again.
    */
-  async run(subscription: MessageSubscription, watch: Watch, session: SessionDoc, ctx: RequestContext): Promise<void> {
+  async run(subscription: MessageSubscription, watch: Watch, session: SessionDoc, ctx: RequestContext, after?: string): Promise<void> {
     // a page fits under the bound of waiting events, and in one read's document budget
     const first = Math.max(1, Math.min(this.options.replayPageSize, Math.floor(this.options.maxQueuedEvents / 2), (this.contexts.deps.maxDocuments ?? Infinity) - 1));
     const send = (doc: MessageDoc) => {
       const key = hexOf(doc._id);
       const seen = messageSeen(doc);
+      if (subscription.sent.get(key) === seen) return; // held already (a catch-up's range starts below what it holds)
       // followed from now on when it may still change, so that the ticks read it again; what a tick may
-      // read again is remembered as sent, what no tick will read is not (a long replay holds nothing)
+      // read again (or the watch still holds, for the hand-over) is remembered as sent, what no tick
+      // will read is not (a long replay holds nothing)
       const completed = isCompleted(doc);
       if (!completed && !watch.known.has(key)) watch.known.set(key, { doc, seen });
-      if (!completed || key >= this.lookBack()) subscription.sent.set(key, seen);
+      if (!completed || key >= this.lookBack() || watch.known.has(key)) subscription.sent.set(key, seen);
       subscription.stream.push({ payload: doc, context: ctx });
     };
     try {
       const since = ObjectId.createFromHexString(subscription.since);
-      let from: ObjectId | undefined;
+      let from: ObjectId | undefined = after === undefined ? undefined : ObjectId.createFromHexString(after);
       for (;;) {
         // a page is pushed when it fits under the bound of waiting events
         await subscription.stream.room(this.options.maxQueuedEvents - first);

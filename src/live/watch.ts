@@ -28,9 +28,9 @@ export interface MessageSubscription extends SubscriptionBase {
   kind: 'messages';
   stream: LiveStream<LiveEvent<MessageDoc>>;
   /**
-   * Where what it started with begins (an `_id` hex): the look-back when it started, or, resuming, the
-   * start of its replay. A message at or above it that it holds no version of is news to it, whatever
-   * its `_id` (writers' ids are not in the order of their writes); one below it is older than it.
+   * The `_id` hex from which it takes every message: the look-back when it started, or, resuming, its
+   * replay's start. A message from there on that it holds no version of is news to it, whatever its
+   * `_id` (writers' ids are not in the order of their writes); one below it was there before it.
    */
   since: string;
   /** The version it was sent of each message the engine still reads (`_id` hex → what a reader sees). */
