@@ -322,7 +322,7 @@ describe('bad input is BAD_USER_INPUT, logged once', () => {
     }
   });
 
-  it('an unexpected error in a list is logged once per request with a count', async () => {
+  it('an unexpected error (a defect while reading the caller\'s account) is one error line for its request', async () => {
     logLines.length = 0;
     // a defect while reading the caller's account: one error line
     fault.failing = true;

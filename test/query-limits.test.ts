@@ -270,7 +270,9 @@ describe('settings from the environment', () => {
       expect(() => loadConfig({ [name]: '3000000000' })).toThrow(new RegExp(`^${name} must be .*at most 2147483647`));
     }
     expect(loadConfig({ REQUEST_TIMEOUT_MS: '2147483647' }).requestTimeoutMs).toBe(2147483647);
-    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '2147480000', SHUTDOWN_READY_DELAY_MS: '5000' })).toThrow(/SHUTDOWN_READY_DELAY_MS and SHUTDOWN_TIMEOUT_MS together must be at most 2147483647 ms/);
+    // their backstop waits 5 s more
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '2147470000', SHUTDOWN_READY_DELAY_MS: '9000' })).toThrow(/SHUTDOWN_READY_DELAY_MS and SHUTDOWN_TIMEOUT_MS together must be at most 2147478647 ms/);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '2147470000', SHUTDOWN_READY_DELAY_MS: '8647' }).shutdownTimeoutMs).toBe(2147470000);
   });
 
   it('trims what it reads, takes a port in decimal only, and a secret of spaces for none', () => {

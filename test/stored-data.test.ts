@@ -22,6 +22,8 @@ beforeAll(async () => {
 afterAll(() => gw.stop());
 
 const MARK = 'STORED-not-to-be-shown';
+/** A BSON value other than a document (a date): shown as its text, as before. */
+const WHEN = new Date('2026-01-02T03:04:05Z');
 
 function expectNothingShown(text: string): void {
   expect(text).not.toContain(MARK);
@@ -41,7 +43,7 @@ describe('a session whose stored values its fields cannot show', () => {
       ...app, _id: appId, name: 'Malformed app', tags: ['first', null], type: { kind: MARK }, chatAppConfig: { conversationStarters: MARK, maxMessages: MARK },
     });
     await gw.db.collection('sessions').insertOne({
-      ...session, _id: sessionId, appId, name: { nested: MARK }, status: MARK, variables: { text: 'plain', count: 5, flag: true, nested: { secret: MARK } },
+      ...session, _id: sessionId, appId, name: { nested: MARK }, status: MARK, variables: { text: 'plain', count: 5, flag: true, nested: { secret: MARK }, when: WHEN },
     });
   });
   afterAll(async () => {
@@ -60,7 +62,7 @@ describe('a session whose stored values its fields cannot show', () => {
     expect(status).toBe(200);
     expect(body.data.session).toEqual({
       _id: sessionId.toHexString(), name: null, status: null,
-      variables: [{ name: 'text', value: 'plain' }, { name: 'count', value: '5' }, { name: 'flag', value: 'true' }, { name: 'nested', value: null }],
+      variables: [{ name: 'text', value: 'plain' }, { name: 'count', value: '5' }, { name: 'flag', value: 'true' }, { name: 'nested', value: null }, { name: 'when', value: String(WHEN) }],
       app: { name: 'Malformed app', tags: null, type: null, chatAppConfig: { conversationStarters: null, maxMessages: null } },
     });
     expect(errorsAt(body.errors)).toEqual({

@@ -134,15 +134,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       resumeWindowS: parseLimit(env, 'LIVE_RESUME_WINDOW_S'),
     }),
   };
-  // the shutdown's backstop waits for both
-  if (config.shutdownReadyDelayMs + config.shutdownTimeoutMs > MAX_TIMER_MS) {
-    throw new ConfigError(`SHUTDOWN_READY_DELAY_MS and SHUTDOWN_TIMEOUT_MS together must be at most ${MAX_TIMER_MS} ms; got ${config.shutdownReadyDelayMs} and ${config.shutdownTimeoutMs}`);
+  // the shutdown's backstop waits for both, and 5 s more (src/server/shutdown.ts)
+  const shutdownMaxMs = MAX_TIMER_MS - SHUTDOWN_BACKSTOP_MARGIN_MS;
+  if (config.shutdownReadyDelayMs + config.shutdownTimeoutMs > shutdownMaxMs) {
+    throw new ConfigError(`SHUTDOWN_READY_DELAY_MS and SHUTDOWN_TIMEOUT_MS together must be at most ${shutdownMaxMs} ms; got ${config.shutdownReadyDelayMs} and ${config.shutdownTimeoutMs}`);
   }
   return config;
 }
 
 /** The longest a Node.js timer waits (about 24.8 days): a longer one fires at once. */
 const MAX_TIMER_MS = 2_147_483_647;
+/** What the shutdown's backstop waits past the ready delay and the drain. */
+export const SHUTDOWN_BACKSTOP_MARGIN_MS = 5_000;
 
 /** A positive number of milliseconds a timer can wait, or undefined (the default) when unset or empty. */
 function parseDuration(env: NodeJS.ProcessEnv, name: string): number | undefined {

@@ -1,6 +1,7 @@
 /** What a reader sees of a stored message (docs/api-reference.md, Message): shared by `Message` and the live engine. */
 import { ErrorCode, GatewayError } from '../errors/codes';
 import type { MessageDoc } from './documents';
+import { kindOf } from './value-kind';
 
 /** Still streaming: pieces are stored, and no overwrite has replaced them. */
 export function isStreaming(doc: MessageDoc): boolean {
@@ -41,6 +42,7 @@ function asText(value: unknown, what: string): string {
 }
 
 function notText(value: unknown, what: string, expected = 'a string'): never {
-  const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-  throw new GatewayError(ErrorCode.INVALID_STORED_DATA, `Stored value not shown: ${what} is stored as ${kind}, not ${expected}`);
+  const kind = kindOf(value);
+  const shown = kind === 'null' ? kind : `${/^[aeiou]/i.test(kind) ? 'an' : 'a'} ${kind}`;
+  throw new GatewayError(ErrorCode.INVALID_STORED_DATA, `Stored value not shown: ${what} is stored as ${shown}, not ${expected}`);
 }

@@ -50,8 +50,11 @@ const SESSION_KEY = CONVERSATION.sessionKey;
 /** The order of the conversation index: by session, then oldest first. */
 const BY_SESSION_THEN_ID = { [SESSION_KEY]: 1, _id: 1 } as const;
 
-/** Recent messages a live watch starts with at most (past them, older recent ones count as new: sent once more, never lost). */
-const RECENT_MAX = 1000;
+/**
+ * Recent messages a live watch starts with at most: a few seconds' worth, well within a subscribe's
+ * document budget (past them, older recent ones count as new: sent once more, never lost).
+ */
+const RECENT_MAX = 100;
 
 /** Replay keys read by one `find` at most: each is a clause of its `$or`. */
 const MAX_REPLAY_CLAUSES = 100;

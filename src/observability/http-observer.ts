@@ -42,7 +42,7 @@ export function createRequestObserver({ logger, metrics }: RequestObserverOption
       const reads = res.locals.reads as RequestReads | undefined;
       let operations: readonly OperationRecord[] = (res.locals.graphqlOperations as OperationRecord[] | undefined) ?? operationsOf(reads);
       // refused before any operation was known (a body Apollo Server turns away, one too large): a failed one
-      if (operations.length === 0 && route === GRAPHQL_ROUTE && status >= 400 && !aborted) operations = [failedOperation(req)];
+      if (operations.length === 0 && route === GRAPHQL_ROUTE && status >= 400 && !aborted && isGraphQLRequest(req)) operations = [failedOperation(req)];
 
       if (metrics) {
         const labels = { route, method: req.method, status: String(status) };
@@ -76,6 +76,13 @@ export function createRequestObserver({ logger, metrics }: RequestObserverOption
     res.once('finish', end);
     res.once('close', end);
   };
+}
+
+/** A request that asks for an operation (a POST, or a GET with one): not a probe of the path, a preflight or the IDE. */
+function isGraphQLRequest(req: Request): boolean {
+  if (req.method === 'POST') return true;
+  const params = req.query as Record<string, unknown> | undefined;
+  return req.method === 'GET' && params !== undefined && (params.query !== undefined || params.documentId !== undefined || params.extensions !== undefined);
 }
 
 /**

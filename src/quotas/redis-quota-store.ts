@@ -37,6 +37,7 @@ export class RedisQuotaStore implements QuotaStore {
   private state: 'connecting' | 'shared' | 'local' = 'connecting';
   /** While local: the PING that asks whether Redis answers again. */
   private probe: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(private readonly options: RedisQuotaStoreOptions) {
     this.redis = new Redis(options.url, {
@@ -85,6 +86,7 @@ export class RedisQuotaStore implements QuotaStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.probe);
     this.redis.disconnect();
     await this.local.close();
@@ -92,7 +94,7 @@ export class RedisQuotaStore implements QuotaStore {
 
   private setShared(shared: boolean, error?: unknown): void {
     const next = shared ? 'shared' : 'local';
-    if (next === this.state) return;
+    if (next === this.state || this.closed) return;
     const first = this.state === 'connecting';
     this.state = next;
     if (shared) {

@@ -64,7 +64,7 @@ export class SessionResolver {
   variables(@Root() session: SessionDoc): NamedValue[] {
     const stored = session.variables;
     if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) return [];
-    return Object.entries(stored).map(([name, value]) => ({ name, value }));
+    return Object.entries(stored).map(([name, value]) => ({ name, value: asVariableValue(value) }));
   }
 
   // Session's relations wait for the whole load plan of the session, so that the fields below them
@@ -124,4 +124,14 @@ function shownStage<S extends StageName>(ctx: RequestContext, session: SessionDo
 
 function markStage<S extends StageName>(value: StageValues[S], stage: S, session: SessionDoc): StageValues[S] {
   return markAll(value as object | object[] | null, stageCollection(stage), session._id) as StageValues[S];
+}
+
+/**
+ * A stored variable's value for the String scalar: a BSON value (a Date, a Decimal128, a Long) as its
+ * text; a list or a document as it is, which the scalar refuses as stored data.
+ */
+function asVariableValue(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null ? value : String(value);
 }

@@ -22,6 +22,7 @@ import {
   type GraphQLScalarType,
   type GraphQLSchema,
 } from 'graphql';
+import { kindOf } from '../data-model/value-kind';
 import { ErrorCode, GatewayError } from '../errors/codes';
 
 const wrapped = new WeakSet<object>();
@@ -36,15 +37,6 @@ export function reportStoredValueErrors(schema: GraphQLSchema): GraphQLSchema {
 }
 
 const storedValueError = (reason: string) => new GatewayError(ErrorCode.INVALID_STORED_DATA, `Stored value not shown: ${reason}`);
-
-/** What a stored value is, for a message that must not hold it: `string`, `list`, `ObjectId`, `object`… */
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'list';
-  if (typeof value !== 'object') return typeof value;
-  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === 'string' && name !== 'Object' && name !== '' ? name : 'object';
-}
 
 // Built-in scalars (Int, String, …) are graphql-js's shared instances, so they are wrapped once for the
 // process; that only changes the class of the errors they throw on output.

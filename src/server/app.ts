@@ -190,7 +190,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     const requestId = given && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
     res.set('X-Request-Id', requestId);
     res.locals.requestId = requestId;
-    res.locals.receivedAt = Date.now(); // its time budget runs from here, a wait in the queue included
+    res.locals.receivedAt = Date.now(); // its time budget runs from here (a GraphQL request's from its body), a wait in the queue included
     observeRequest(req, res); // one access-log line and the HTTP metrics, when the response ends
     next();
   });
@@ -218,6 +218,10 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
       next();
     },
     express.json({ limit: limits.maxBodyBytes }),
+    (_req: Request, res: Response, next: NextFunction) => {
+      res.locals.receivedAt = Date.now(); // its time budget runs from here: a slow upload is not the database's
+      next();
+    },
   );
 
   // Quotas before the queue: a caller past its quota holds no place in it.

@@ -18,6 +18,7 @@
 import type http from 'node:http';
 import type { Logger } from '../observability/logger';
 import { closeConnectionsAfterAnswers } from './idle-connections';
+import { SHUTDOWN_BACKSTOP_MARGIN_MS } from '../config';
 
 export interface ShutdownResource {
   name: string;
@@ -160,7 +161,7 @@ export function exitOnTerminationSignals(
     setTimeout(() => {
       options.logger.error({ signal }, 'shutdown stuck past its bound; exiting');
       exit(1);
-    }, options.timeoutMs + 5000).unref();
+    }, options.timeoutMs + SHUTDOWN_BACKSTOP_MARGIN_MS).unref();
     void graceful.shutdown(signal).then(
       (result) => exit(result.code),
       (error: unknown) => {

@@ -68,7 +68,8 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Reco
     for (const client of wss.clients) client.close(CloseCode.InternalServerError, 'Internal server error');
   });
   wss.on('connection', (socket, request) => {
-    socket.once('error', (error) => (isClientFrameError(error) ? frameRefusals.note(error.message) : internalError(socket, error, 'WebSocket socket error')));
+    // by its code: ws's messages hold numbers the client chose, one cause each
+    socket.once('error', (error) => (isClientFrameError(error) ? frameRefusals.note((error as Error & { code: string }).code) : internalError(socket, error, 'WebSocket socket error')));
     // a client that stops answering pings is dropped, as use/ws does
     let pongWait: NodeJS.Timeout | undefined;
     const pinging = setInterval(() => {
