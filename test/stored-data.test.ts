@@ -88,6 +88,25 @@ describe('a session whose stored values its fields cannot show', () => {
   });
 });
 
+describe('sharing permissions stored as a list', () => {
+  const sessionId = new ObjectId();
+  beforeAll(async () => {
+    const session = await gw.db.collection('sessions').findOne({ _id: gw.fixtures.sessions.teamCrew });
+    await gw.db.collection('sessions').insertOne({ ...session, _id: sessionId, sharingConfig: { mode: 'restricted', permissions: ['x', gw.fixtures.accounts.outsider.toHexString()] } });
+  });
+  afterAll(() => gw.db.collection('sessions').deleteMany({ _id: sessionId }));
+
+  it('are INVALID_STORED_DATA, not grantees named by the list’s positions; the rest of the session is answered', async () => {
+    const { status, body } = await gw.graphql('query($id: ObjectId!) { session(_id: $id) { name sharingConfig { mode permissions { granteeId value } } } }', { id: sessionId.toHexString() }, gw.tokenFor('owner'));
+    expect(status).toBe(200);
+    expect(body.data.session).toEqual({ name: 'Team crew run', sharingConfig: null });
+    expect(errorsAt(body.errors)).toEqual({ 'session.sharingConfig.permissions': 'INVALID_STORED_DATA' });
+    // and they grant nothing
+    const outsider = await gw.graphql('query($id: ObjectId!) { session(_id: $id) { name } }', { id: sessionId.toHexString() }, gw.tokenFor('outsider'));
+    expect(outsider.body.data.session).toBeNull();
+  });
+});
+
 describe('an account whose memberships hold entries that are not documents', () => {
   const accountId = new ObjectId();
   beforeAll(async () => {

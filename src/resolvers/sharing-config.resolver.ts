@@ -6,6 +6,8 @@ import { App } from '../schema/types/app';
 import { Session } from '../schema/types/session';
 import { encodeGlobalId } from './global-id';
 import { Binary } from 'mongodb';
+import { kindOf } from '../data-model/value-kind';
+import { ErrorCode, GatewayError } from '../errors/codes';
 import { effectiveSharingMode, storedSharing } from '../data-model/sharing-mode';
 import { SharingMode } from '../schema/enums';
 import { Icon, SharingConfig, SharingPermission } from '../schema/types/common';
@@ -59,7 +61,11 @@ export class SharingConfigResolver {
   @FieldResolver(() => [SharingPermission])
   permissions(@Root() config: unknown): SharingPermission[] {
     const stored = storedSharing(config).permissions;
-    if (stored === null || typeof stored !== 'object') return [];
+    if (stored == null) return [];
+    // keyed by grantee id: a list's positions, or a value that is not a document, are no grantees
+    if (typeof stored !== 'object' || Array.isArray(stored) || stored instanceof Binary) {
+      throw new GatewayError(ErrorCode.INVALID_STORED_DATA, `Stored value not shown: the permissions are stored as a ${kindOf(stored)}, not a document keyed by grantee`);
+    }
     return Object.entries(stored).map(([granteeId, value]) => ({ granteeId, value: permissionText(value) }));
   }
 }
