@@ -177,3 +177,25 @@ it('traces each subscribe over WebSocket as a graphql.subscription, continued fr
     await closeServer(receiver.server);
   }
 }, 60_000);
+
+it('a query refused for its cost has its cost on its span, failed with QUERY_TOO_COMPLEX', async () => {
+  const receiver = await startReceiver();
+  const main = startMain(mainEnv({ MONGODB_URI: database.uri(), JWT_SECRET: SECRET, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50', GRAPHQL_MAX_COST: '5' }));
+  try {
+    const url = await main.listening();
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` },
+      body: JSON.stringify({ query: 'query Costly($id: ObjectId!) { session(_id: $id) { name agents { name tools { name } } } }', variables: { id: data.fixtures.sessions.teamCrew.toHexString() } }),
+    });
+    expect(response.status).toBe(400);
+    const operation = () => receiver.spans.find((span) => span.traceId === TRACE_ID && span.name === 'graphql.query');
+    await waitFor(() => operation() !== undefined, 10_000, 'the operation span');
+    expect(operation()).toMatchObject({ status: 2, attributes: { 'graphql.operation.name': 'Costly', 'graphql.operation.cost': expect.any(Number), 'graphql.error.codes': ['QUERY_TOO_COMPLEX'] } });
+    expect(operation()!.attributes['graphql.operation.cost']).toBeGreaterThan(5);
+  } finally {
+    main.child.kill('SIGTERM');
+    await main.exited;
+    await closeServer(receiver.server);
+  }
+}, 60_000);

@@ -34,7 +34,6 @@ import { Quotas, type QuotaSettings } from '../quotas/quotas';
 import { MemoryQuotaStore } from '../quotas/quota-store';
 import { RedisQuotaStore } from '../quotas/redis-quota-store';
 import type { Tracing } from '../observability/tracing';
-import { traceOperationCost } from '../observability/graphql-tracing';
 import { traceReads, traceRequests } from '../observability/http-tracing';
 import { DEFAULT_LOAD_SHEDDING, loadShedding, type LoadSheddingOptions } from './load-shedding';
 import { corsMiddleware, type CorsOrigins } from './cors';
@@ -142,10 +141,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     schema, logger, introspection: options.introspection ?? true, ide: options.ide, limits, metrics,
     federationTraces: options.federation === true && options.federationTraces === true, jit: options.jit,
     tracing,
-    spendCost: (quotas || tracing) && (async (cost, ctx) => {
-      if (tracing) traceOperationCost(ctx, cost);
-      return quotas && ctx.quotaCaller !== undefined ? ((await quotas.take(ctx.quotaCaller, 0, cost))?.withHttp() ?? null) : null;
-    }),
+    spendCost: quotas && (async (cost, ctx) => (ctx.quotaCaller !== undefined ? ((await quotas.take(ctx.quotaCaller, 0, cost))?.withHttp() ?? null) : null)),
   });
   await apollo.start();
   const live: LiveSettings = { ...DEFAULT_LIVE_SETTINGS, ...options.live };

@@ -12,7 +12,7 @@ import type { QueryLimits } from '../config/query-limits';
 import { queryLimitOptions } from './limits';
 import type { CostSpender } from './limits/cost';
 import type { Tracing } from '../observability/tracing';
-import { operationTracingPlugin } from '../observability/graphql-tracing';
+import { operationTracingPlugin, traceOperationCost } from '../observability/graphql-tracing';
 import type { RequestContext } from '../context/request-context';
 import { documentBudgetPlugin } from './request-budget';
 import { jitGateway, type JitOptions } from './jit/jit-executor';
@@ -38,7 +38,8 @@ export interface GraphQLServerOptions {
 }
 
 export function createGraphQLServer(options: GraphQLServerOptions): ApolloServer<RequestContext> {
-  const limits = queryLimitOptions<RequestContext>(options.limits, options.spendCost);
+  // the operation's span holds its cost, refused for it or not
+  const limits = queryLimitOptions<RequestContext>(options.limits, options.spendCost, options.tracing && ((cost, ctx) => traceOperationCost(ctx, cost)));
   // inline traces time each resolver through Apollo's schema instrumentation: kept on graphql-js
   const jit = options.jit !== false && !options.federationTraces;
   return new ApolloServer<RequestContext>({

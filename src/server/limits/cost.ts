@@ -176,28 +176,42 @@ function valuesOf(key: string, args: Record<string, unknown>): number {
  * else thrown here is a defect, and refuses the request as one.
  */
 export function costOrRefusal(input: CostInput, maxCost: number): number | GatewayError {
-  let cost: number;
+  const cost = costOf(input);
+  return typeof cost === 'number' ? withinLimit(cost, maxCost) : cost;
+}
+
+/** The operation's cost, or BAD_USER_INPUT when what the caller sent does not let it be computed. */
+function costOf(input: CostInput): number | GatewayError {
   try {
-    cost = operationCost(input);
+    return operationCost(input);
   } catch (error) {
     if (error instanceof GatewayError) return error;
     if (error instanceof GraphQLError) return badUserInput(error.message);
     throw error;
   }
+}
+
+function withinLimit(cost: number, maxCost: number): number | GatewayError {
   return cost > maxCost ? new GatewayError(ErrorCode.QUERY_TOO_COMPLEX, `Query cost ${cost} exceeds the limit of ${maxCost}`) : cost;
 }
 
 /** Told of each operation's cost once it may run; a refusal it returns stops the request (a quota). */
 export type CostSpender<TContext> = (cost: number, context: TContext) => Promise<GraphQLError | null>;
 
-export function costLimitPlugin<TContext extends object>(maxCost: number, spend?: CostSpender<TContext>): ApolloServerPlugin<TContext> {
+/** Told of each operation's cost once it is known, refused for it or not (a span's attribute). */
+export type CostObserver<TContext> = (cost: number, context: TContext) => void;
+
+export function costLimitPlugin<TContext extends object>(maxCost: number, spend?: CostSpender<TContext>, observe?: CostObserver<TContext>): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request, contextValue }) {
           // No operation chosen (several, none named): execution reports that.
           if (!operation) return;
-          const cost = costOrRefusal({ schema, document, operation, variables: request.variables }, maxCost);
+          const known = costOf({ schema, document, operation, variables: request.variables });
+          if (typeof known !== 'number') throw known.withHttp();
+          observe?.(known, contextValue);
+          const cost = withinLimit(known, maxCost);
           if (typeof cost !== 'number') throw cost.withHttp();
           const refusal = await spend?.(cost, contextValue);
           if (refusal) throw refusal;

@@ -16,7 +16,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { ParseOptions, ValidationRule } from 'graphql';
 import { armorValidationRules } from './armor';
-import { costLimitPlugin, type CostSpender } from './cost';
+import { costLimitPlugin, type CostObserver, type CostSpender } from './cost';
 import { limitMessagesPlugin } from './messages';
 import type { QueryLimits } from '../../config/query-limits';
 
@@ -29,12 +29,12 @@ export interface QueryLimitOptions<TContext extends object> {
   plugins: ApolloServerPlugin<TContext>[];
 }
 
-/** `spend`: told of each operation's cost, and may refuse it (the cost quota). */
-export function queryLimitOptions<TContext extends object>(limits: QueryLimits, spend?: CostSpender<TContext>): QueryLimitOptions<TContext> {
+/** `spend`: told of each operation's cost, and may refuse it (the cost quota); `observe`: told of every cost known. */
+export function queryLimitOptions<TContext extends object>(limits: QueryLimits, spend?: CostSpender<TContext>, observe?: CostObserver<TContext>): QueryLimitOptions<TContext> {
   return {
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: armorValidationRules(limits),
     validationOptions: { hideSuggestions: true },
-    plugins: [limitMessagesPlugin<TContext>(limits.maxTokens), costLimitPlugin<TContext>(limits.maxCost, spend)],
+    plugins: [limitMessagesPlugin<TContext>(limits.maxTokens), costLimitPlugin<TContext>(limits.maxCost, spend, observe)],
   };
 }
