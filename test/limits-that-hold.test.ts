@@ -407,6 +407,29 @@ describe('calibration: the cost next to the documents a query reads', () => {
   });
 });
 
+describe('requests shed', () => {
+  it('are counted under the route they asked for, REST and GraphQL; unknown paths never wait', async () => {
+    const small = await startTestGateway({ app: { loadShedding: { maxConcurrent: 1, maxWaitMs: 50 } } });
+    try {
+      const path = `/${small.fixtures.teams.acmeMain.toHexString()}/session/${small.fixtures.sessions.teamCrew.toHexString()}.json`;
+      const auth = { authorization: `Bearer ${small.tokenFor('member')}` };
+      const answers = await Promise.all([
+        ...Array.from({ length: 20 }, () => small.get(path, auth)),
+        ...Array.from({ length: 20 }, () => small.graphql('{ __typename }')),
+        ...Array.from({ length: 5 }, () => small.get('/no/such/route')),
+      ]);
+      expect(answers.slice(0, 40).filter((answer) => answer.status === 503).length).toBeGreaterThan(0);
+      expect(answers.slice(40).map((answer) => answer.status)).toEqual([404, 404, 404, 404, 404]);
+      const metrics = await (await fetch(`${small.metricsUrl}/metrics`)).text();
+      const shed = metrics.split('\n').filter((line) => line.startsWith('http_requests_total{') && line.includes('status="503"'));
+      expect(shed.length).toBeGreaterThan(0);
+      for (const line of shed) expect(line).toMatch(/route="(\/:resourceSlug\/session\/:sessionId\.json|\/graphql)"/);
+    } finally {
+      await small.stop();
+    }
+  });
+});
+
 describe('slow clients', () => {
   it('a client sending its body slowly holds a socket, not one of the places in progress: the others are served', async () => {
     const small = await startTestGateway({ app: { loadShedding: { maxConcurrent: 2, maxWaitMs: 200 } } });

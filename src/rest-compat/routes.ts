@@ -8,7 +8,7 @@
  *   GET /{resourceSlug}/sessions.json                           members of the team
  * HEAD works on all (Express answers it from GET), with a weak ETag and 304 on If-None-Match.
  */
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { ContextFactory } from '../context/request-context';
 import { responseTooLarge } from '../errors/budgets';
 import type { Logger } from '../observability/logger';
@@ -18,9 +18,10 @@ import { sendError } from './error-response';
 import { routeParams } from './params';
 import { sessionBody, sessionMessages, teamSessions, type Responder } from './responders';
 
-export function restCompatRouter(contexts: ContextFactory, logger: Logger, maxResponseBytes = Infinity): Router {
+/** `admit`: what a matched request passes first (its quota, its turn), with its route known. */
+export function restCompatRouter(contexts: ContextFactory, logger: Logger, maxResponseBytes = Infinity, admit: RequestHandler[] = []): Router {
   const router = Router();
-  const route = (path: string, respond: Responder) => router.get(path, handler(contexts, logger, maxResponseBytes, respond));
+  const route = (path: string, respond: Responder) => router.get(path, ...admit, handler(contexts, logger, maxResponseBytes, respond));
   route('/s/:resourceSlug/session/:sessionId.json', sessionBody('public'));
   route('/:resourceSlug/session/:sessionId.json', sessionBody('team'));
   route('/s/:resourceSlug/session/:sessionId/messages.json', sessionMessages('public'));

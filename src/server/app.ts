@@ -205,29 +205,14 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   const allowCors = corsMiddleware(options.corsOrigins);
   if (allowCors) app.use(allowCors);
 
-  // A GraphQL request's body is read before its quota and its turn: a client that sends it slowly holds a
-  // socket, never one of the places in progress.
-  app.use(
-    '/graphql',
-    (_req: Request, res: Response, next: NextFunction) => {
-      res.locals.route = GRAPHQL_ROUTE;
-      next();
-    },
-    express.json({ limit: limits.maxBodyBytes }),
-    (_req: Request, res: Response, next: NextFunction) => {
-      res.locals.receivedAt = Date.now(); // its time budget runs from here: a slow upload is not the database's
-      next();
-    },
-  );
-
-  // Quotas before the queue: a caller past its quota holds no place in it.
-  if (quotas) {
-    const { jwtSecret, tokenRules } = contexts.deps;
-    app.use(quotaMiddleware(quotas, (req) => Quotas.callerOf(req.headers.authorization, jwtSecret, tokenRules, req.socket.remoteAddress)));
-  }
-
-  // Everything below waits its turn (the probes and the IDE's files above never do).
-  app.use(loadShedding({ ...DEFAULT_LOAD_SHEDDING, ...options.loadShedding }));
+  // What a route of the API serves waits its turn, once it is known to be one (the probes, the IDE's
+  // files and unknown paths never do): its quota first (a caller past it holds no place in the queue),
+  // then its place in progress. One queue for GraphQL and REST.
+  const { jwtSecret, tokenRules } = contexts.deps;
+  const admit = [
+    ...(quotas ? [quotaMiddleware(quotas, (req) => Quotas.callerOf(req.headers.authorization, jwtSecret, tokenRules, req.socket.remoteAddress))] : []),
+    loadShedding({ ...DEFAULT_LOAD_SHEDDING, ...options.loadShedding }),
+  ];
 
   // a GraphQL request refused before Apollo Server: its operation and error counted as Apollo's are
   const refusedBeforeApollo = (req: Request, res: Response, code: string) => {
@@ -236,6 +221,17 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   };
   app.use(
     '/graphql',
+    (_req: Request, res: Response, next: NextFunction) => {
+      res.locals.route = GRAPHQL_ROUTE;
+      next();
+    },
+    // the body is read before the request's turn: a client that sends it slowly holds a socket, not a place
+    express.json({ limit: limits.maxBodyBytes }),
+    (_req: Request, res: Response, next: NextFunction) => {
+      res.locals.receivedAt = Date.now(); // its time budget runs from here: a slow upload is not the database's
+      next();
+    },
+    ...admit,
     ...(options.trustedDocuments ? [trustedDocumentsMiddleware(options.trustedDocuments, (req, res, error) => refusedBeforeApollo(req, res, error.code))] : []),
     subscriptionRootCheck(limits.maxTokens, refusedBeforeApollo),
     graphqlResponseBudget(budgets.maxResponseBytes),
@@ -263,7 +259,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     })),
   );
 
-  app.use(restCompatRouter(contexts, logger, budgets.maxResponseBytes));
+  app.use(restCompatRouter(contexts, logger, budgets.maxResponseBytes, admit));
 
   app.use((_req: Request, res: Response) => {
     res.locals.route = UNMATCHED_ROUTE;
