@@ -270,4 +270,22 @@ describe('GraphiQL in Chromium (no request leaves 127.0.0.1)', () => {
     expect(sockets).toEqual([`${gw.url.replace('http', 'ws')}/graphql`]);
     expect(problems).toEqual([]);
   }, 60_000);
+
+  it('sends an anonymous subscription written after a fragment over WebSocket too, and names the close of a refused connection', async () => {
+    await page.goto(`${gw.url}/graphql`, { waitUntil: 'load' });
+    await page.locator('.graphiql-query-editor .CodeMirror').waitFor();
+    const setEditor = (selector: string, text: string, holding?: string) =>
+      page.locator(selector, holding ? { hasText: holding } : {}).first().evaluate((editor, value) => (editor as unknown as { CodeMirror: { setValue(v: string): void } }).CodeMirror.setValue(value), text);
+    await setEditor('.graphiql-query-editor .CodeMirror', `fragment Seen on Session {\n  name\n  status\n}\n\nsubscription {\n  sessionUpdated(_id: "${sessionId}") {\n    ...Seen\n  }\n}\n`);
+    await page.waitForTimeout(1000);
+    await page.getByRole('button', { name: /^Execute query/ }).click();
+    await page.locator('.graphiql-response', { hasText: 'RUNNING' }).waitFor();
+
+    // a token the gateway refuses: the connection closes with 4403, which the result pane names
+    await page.getByRole('button', { name: /^Stop/ }).click().catch(() => undefined);
+    await setEditor('.graphiql-editor-tool .CodeMirror', '{"Authorization": "Bearer not-a-valid-token"}', 'Authorization');
+    await page.waitForTimeout(500);
+    await page.getByRole('button', { name: /^Execute query/ }).click();
+    await page.locator('.graphiql-response', { hasText: 'The connection closed (4403: Invalid, expired or unknown credentials)' }).waitFor();
+  }, 60_000);
 });

@@ -66,12 +66,15 @@ export const IDE_CLIENT_SCRIPT = String.raw`/* Session gateway: mounts GraphiQL.
     var source = String(query || '').replace(/"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*/g, ' ');
     var depth = 0;
     var first = null;
+    // the next top-level '{' opens a fragment's selection, not an anonymous query
+    var fragment = false;
     var token = /[{}]|[A-Za-z_][A-Za-z0-9_]*/g;
     var match;
     while ((match = token.exec(source))) {
       var word = match[0];
       if (word === '{') {
-        if (depth === 0 && !first) first = 'query';
+        if (depth === 0 && fragment) fragment = false;
+        else if (depth === 0 && !first) first = 'query';
         depth += 1;
       } else if (word === '}') {
         depth -= 1;
@@ -79,8 +82,8 @@ export const IDE_CLIENT_SCRIPT = String.raw`/* Session gateway: mounts GraphiQL.
         var name = /^\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(source.slice(token.lastIndex));
         if (operationName && name && name[1] === operationName) return word;
         if (!first) first = word;
-      } else if (depth === 0 && word === 'fragment' && !first) {
-        first = null;
+      } else if (depth === 0 && word === 'fragment') {
+        fragment = true;
       }
     }
     return first || 'query';
@@ -101,7 +104,32 @@ export const IDE_CLIENT_SCRIPT = String.raw`/* Session gateway: mounts GraphiQL.
       });
       sockets[authorization] = client;
     }
-    return client.iterate({ query: params.query, variables: params.variables || undefined, operationName: params.operationName || undefined });
+    return readable(client.iterate({ query: params.query, variables: params.variables || undefined, operationName: params.operationName || undefined }));
+  }
+
+  // A closed socket rejects with its CloseEvent, which GraphiQL would show as {"isTrusted": true}:
+  // an Error naming the close code and reason instead.
+  function readable(events) {
+    function named(error) {
+      if (error && typeof error.code === 'number' && 'reason' in error) {
+        return new Error('The connection closed (' + error.code + (error.reason ? ': ' + error.reason : '') + ')');
+      }
+      return error;
+    }
+    var iterator = {
+      next: function () {
+        return events.next().catch(function (error) {
+          throw named(error);
+        });
+      },
+      return: function () {
+        return events.return ? events.return() : Promise.resolve({ done: true, value: undefined });
+      },
+    };
+    iterator[Symbol.asyncIterator] = function () {
+      return iterator;
+    };
+    return iterator;
   }
 
   /** Subscriptions go over WebSocket, everything else is POSTed. */
