@@ -84,7 +84,7 @@ it('the preflight: 204 with the allowed headers for a listed origin, and no CORS
     const yes = await ask(allowed.origin, path);
     expect(yes.status).toBe(204);
     expect(yes.headers.get('access-control-allow-origin')).toBe(allowed.origin);
-    expect(yes.headers.get('access-control-allow-headers')?.toLowerCase()).toMatch(/authorization.*content-type.*apollo-require-preflight.*x-apollo-operation-name/);
+    expect(yes.headers.get('access-control-allow-headers')?.toLowerCase()).toMatch(/authorization.*content-type.*apollo-require-preflight.*x-apollo-operation-name.*traceparent.*tracestate/);
     expect(yes.headers.get('access-control-allow-credentials')).toBeNull();
     const no = await ask(other.origin, path);
     expect(no.headers.get('access-control-allow-origin')).toBeNull();

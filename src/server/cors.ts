@@ -18,7 +18,7 @@ export function corsMiddleware(origins: CorsOrigins | undefined): RequestHandler
   return cors({
     origin: origins === '*' ? '*' : (origin, done) => done(null, origin !== undefined && allowed.has(origin)),
     methods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Apollo-Require-Preflight', 'X-Apollo-Operation-Name', 'X-Request-Id', 'If-None-Match'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Apollo-Require-Preflight', 'X-Apollo-Operation-Name', 'X-Request-Id', 'If-None-Match', 'traceparent', 'tracestate'],
     exposedHeaders: ['X-Request-Id', 'Retry-After', 'ETag', 'WWW-Authenticate'],
     credentials: false,
     maxAge: 600,
