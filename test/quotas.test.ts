@@ -16,8 +16,8 @@ import { createLogger } from '../src/observability/logger';
 
 const WINDOW_S = 60;
 
-function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+function startRedis(port: number, more: string[] = []): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...more], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       if (/Ready to accept connections/.test(String(chunk))) resolve(child);
@@ -154,6 +154,32 @@ describe('two copies sharing one Redis', () => {
       redis.kill('SIGCONT');
     }
     await waitFor(async () => (await metric(gw.metricsUrl!, 'rate_limit_shared')) === 1, 10_000, 'shared again once Redis answers');
+  }, 30_000);
+});
+
+describe('a Redis that answers but refuses the quota script (a read-only replica after a failover)', () => {
+  it('is not taken for back every second: the copy counts alone, with one line for the outage', async () => {
+    const port = await freePort();
+    // a replica of a master that is not there: PING answers, writes are refused (READONLY)
+    const replica = await startRedis(port, ['--replicaof', '127.0.0.1', '1']);
+    const logLines: string[] = [];
+    const gw = await startTestGateway({
+      logStream: { write: (chunk: string) => void logLines.push(...chunk.split('\n').filter(Boolean)) },
+      logLevel: 'info',
+      app: { quotas: { requests: 100, windowS: WINDOW_S, redisUrl: `redis://127.0.0.1:${port}` } },
+    });
+    try {
+      for (let i = 0; i < 4; i++) {
+        expect((await post(gw.url, '{ __typename }', gw.tokenFor('member'))).status).toBe(200);
+        await sleep(1000);
+      }
+      expect(logLines.filter((line) => /Redis is back/.test(line))).toEqual([]);
+      expect(logLines.filter((line) => /Redis unreachable/.test(line))).toHaveLength(1);
+      expect(await metric(gw.metricsUrl!, 'rate_limit_shared')).toBe(0);
+    } finally {
+      await gw.stop();
+      replica.kill('SIGKILL');
+    }
   }, 30_000);
 });
 

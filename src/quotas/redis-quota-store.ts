@@ -4,7 +4,8 @@
  * atomically (a fixed window: two integers per caller, whatever its rate; a sorted set of request times
  * would slide exactly but hold a member per request). Redis unreachable or not answering: the counts go
  * on in this process (MemoryQuotaStore) without asking Redis, with one log line per outage and
- * `onShared(false)`, while a PING a second tells when it answers again; then the shared counts again.
+ * `onShared(false)`, while the script run on a probe key once a second tells when it works again; then
+ * the shared counts again.
  */
 import Redis from 'ioredis';
 import { MemoryQuotaStore, type QuotaStore, type WindowCounts } from './quota-store';
@@ -23,6 +24,8 @@ return { requests, cost, left }`;
 const COMMAND_TIMEOUT_MS = 500;
 /** While the counts are local, Redis is asked whether it answers again this often (no request waits on it). */
 const PROBE_INTERVAL_MS = 1000;
+/** What the probe runs the quota script on. */
+const PROBE_KEY = 'gateway:quota-probe';
 
 export interface RedisQuotaStoreOptions {
   url: string;
@@ -70,14 +73,18 @@ export class RedisQuotaStore implements QuotaStore {
     // a Redis that stopped answering would cost every request the command timeout
     if (this.state === 'local') return this.local.add(caller, requests, cost, windowMs);
     try {
-      const command = (this.redis as unknown as { gatewayQuotaAdd(key: string, ...args: number[]): Promise<[number, number, number]> }).gatewayQuotaAdd;
-      const [sharedRequests, sharedCost, resetInMs] = await command.call(this.redis, `gateway:quota:${caller}`, requests, cost, windowMs);
+      const [sharedRequests, sharedCost, resetInMs] = await this.addShared(`gateway:quota:${caller}`, requests, cost, windowMs);
       this.setShared(true);
       return { requests: sharedRequests, cost: sharedCost, resetInMs };
     } catch (error) {
       this.setShared(false, error);
       return this.local.add(caller, requests, cost, windowMs);
     }
+  }
+
+  private addShared(key: string, requests: number, cost: number, windowMs: number): Promise<[number, number, number]> {
+    const command = (this.redis as unknown as { gatewayQuotaAdd(key: string, ...args: number[]): Promise<[number, number, number]> }).gatewayQuotaAdd;
+    return command.call(this.redis, key, requests, cost, windowMs);
   }
 
   /** Whether the counts are shared now (the last command reached Redis). */
@@ -105,7 +112,9 @@ export class RedisQuotaStore implements QuotaStore {
       this.probe = setInterval(() => {
         if (asking) return;
         asking = true;
-        this.redis.ping().then(() => this.setShared(true), () => undefined).finally(() => (asking = false));
+        // the quota script itself, adding nothing: a Redis that answers PING but refuses the script's
+        // writes (a read-only replica after a failover) is not back
+        this.addShared(PROBE_KEY, 0, 0, PROBE_INTERVAL_MS).then(() => this.setShared(true), () => undefined).finally(() => (asking = false));
       }, PROBE_INTERVAL_MS).unref();
     }
     // the first answer is no news; an outage from the start is
