@@ -147,35 +147,32 @@ describe('npm start: where it listens, and a start that fails', () => {
     expect((await withTimeout(started.exited, 10_000, 'exit')).code).toBe(0);
   }, 20_000);
 
-  it('a port already taken: one line saying why, exit non-zero, and the embedded database stopped too', async () => {
+  /** Starts the demo with `setting` set to a port a blocker holds; what `check` asserts of it, then the blocker is let go. */
+  async function withTakenPort(setting: string, check: (started: ReturnType<typeof startMain>) => void): Promise<void> {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      const started = startMain({ ...baseEnv(), PORT: String(port) });
-      const { code } = await withTimeout(started.exited, 15_000, 'exit on a taken port');
+      const started = startMain({ ...baseEnv(), [setting]: String(port) });
+      const { code } = await withTimeout(started.exited, 15_000, `exit on a taken ${setting}`);
       expect(code).toBe(1);
-      expect(started.stderr().trim().split('\n')).toEqual([expect.stringMatching(/^session gateway failed to start: the address is already in use \(127\.0\.0\.1:\d+\); set PORT or free it$/)]);
+      expect(started.stderr().trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^session gateway failed to start: the address is already in use \\(127\\.0\\.0\\.1:\\d+\\); set ${setting} or free it$`))]);
+      check(started);
+    } finally {
+      blocker.close();
+    }
+  }
+
+  it('a port already taken: one line saying why, exit non-zero, and the embedded database stopped too', async () => {
+    await withTakenPort('PORT', (started) => {
       const embedded = started.logs().find((line) => line.msg === 'embedded database started');
       expect(embedded?.pid).toEqual(expect.any(Number));
       expect(() => process.kill(embedded!.pid as number, 0)).toThrow(/ESRCH/);
-    } finally {
-      blocker.close();
-    }
+    });
   }, 20_000);
 
   it('the metrics port already taken: the line names METRICS_PORT', async () => {
-    const blocker = net.createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
-    const port = (blocker.address() as net.AddressInfo).port;
-    try {
-      const started = startMain({ ...baseEnv(), METRICS_PORT: String(port) });
-      const { code } = await withTimeout(started.exited, 15_000, 'exit on a taken metrics port');
-      expect(code).toBe(1);
-      expect(started.stderr().trim().split('\n')).toEqual([expect.stringMatching(/^session gateway failed to start: the address is already in use \(127\.0\.0\.1:\d+\); set METRICS_PORT or free it$/)]);
-    } finally {
-      blocker.close();
-    }
+    await withTakenPort('METRICS_PORT', () => undefined);
   }, 20_000);
 });
 
