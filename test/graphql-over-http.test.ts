@@ -158,6 +158,19 @@ describe('CSRF prevention stays on', () => {
     expect(reply.body).toEqual({ data: { __typename: 'Query' } });
   });
 
+  it('answers HEAD as it answers GET, with the same headers and no body', async () => {
+    const url = `${gw.url}/graphql?query=${encodeURIComponent('{ __typename }')}`;
+    const headers = { 'apollo-require-preflight': 'true' };
+    const [get, head] = [await fetch(url, { headers }), await fetch(url, { method: 'HEAD', headers })];
+    const getBody = await get.text();
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    expect(head.headers.get('content-type')).toBe(get.headers.get('content-type'));
+    expect(head.headers.get('content-length')).toBe(String(Buffer.byteLength(getBody)));
+    // without the preflight header, refused as the GET is
+    expect((await fetch(url, { method: 'HEAD' })).status).toBe(400);
+  });
+
   it('answers a mutation over GET with 405 (the spec\'s MUST), even with the preflight header', async () => {
     const reply = await getQuery('mutation { __typename }', { 'apollo-require-preflight': 'true', accept: GRAPHQL_RESPONSE_JSON });
     expect(reply.status).toBe(405);

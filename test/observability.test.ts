@@ -133,6 +133,16 @@ describe('GET /metrics', () => {
     expect(after.text).not.toContain(f.teams.acmeMain.toHexString());
   });
 
+  it('counts and logs a HEAD to /graphql as a HEAD, though it is served as a GET', async () => {
+    const path = `/graphql?query=${encodeURIComponent('{ __typename }')}`;
+    const { result, delta } = await measure(() => fetch(gw.url + path, { method: 'HEAD', headers: { 'apollo-require-preflight': 'true', 'x-request-id': 'head-probe-1' } }));
+    expect(result.status).toBe(200);
+    expect(delta('http_requests_total', { route: '/graphql', method: 'HEAD', status: '200' })).toBe(1);
+    expect(delta('http_requests_total', { route: '/graphql', method: 'GET' })).toBe(0);
+    const line = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === 'head-probe-1' && l.msg === 'request');
+    expect(line).toMatchObject({ method: 'HEAD', status: 200, route: '/graphql' });
+  });
+
   it('counts GraphQL operations by name and outcome; a full session graph is 10 database commands, in batches', async () => {
     const { result, delta, after } = await measure(() =>
       gw.graphql(FULL_SESSION_QUERY, { id: gw.fixtures.sessions.teamCrew.toHexString() }, gw.tokenFor('member')),

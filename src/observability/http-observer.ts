@@ -31,6 +31,7 @@ export type RequestObserver = (req: Request, res: Response) => void;
 export function createRequestObserver({ logger, metrics }: RequestObserverOptions): RequestObserver {
   return (req, res) => {
     const started = process.hrtime.bigint();
+    const method = req.method; // as it arrived: a HEAD is served as a GET further on
     let done = false;
     const end = () => {
       if (done) return;
@@ -45,7 +46,7 @@ export function createRequestObserver({ logger, metrics }: RequestObserverOption
       if (operations.length === 0 && route === GRAPHQL_ROUTE && status >= 400 && !aborted && isGraphQLRequest(req)) operations = [failedOperation(req)];
 
       if (metrics) {
-        const labels = { route, method: req.method, status: String(status) };
+        const labels = { route, method, status: String(status) };
         metrics.httpRequests.inc(labels);
         metrics.httpDuration.observe(labels, seconds);
         if (reads) metrics.dbCommandsPerRequest.observe({ route }, reads.count);
@@ -60,7 +61,7 @@ export function createRequestObserver({ logger, metrics }: RequestObserverOption
       logger.info(
         {
           requestId: res.locals.requestId,
-          method: req.method,
+          method,
           route,
           path: pathOf(req),
           operation: operations.length ? operations.map((op) => operationNameForLog(op.name) ?? 'anonymous').join(',') : undefined,

@@ -221,8 +221,10 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   };
   app.use(
     '/graphql',
-    (_req: Request, res: Response, next: NextFunction) => {
+    (req: Request, res: Response, next: NextFunction) => {
       res.locals.route = GRAPHQL_ROUTE;
+      // HEAD is answered as GET is, headers only (Node sends no body to a HEAD); Apollo Server takes only GET and POST
+      if (req.method === 'HEAD') req.method = 'GET';
       next();
     },
     // the body is read before the request's turn: a client that sends it slowly holds a socket, not a place
