@@ -5,6 +5,7 @@
  * the IDE page, and the JSON access log, which holds neither a stored secret nor a bearer token.
  */
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { ObjectId } from 'mongodb';
 import { signApiKeyToken } from '../src/auth/tokens';
 import { GatewayMetrics } from '../src/observability/metrics';
@@ -131,6 +132,32 @@ describe('GET /metrics', () => {
     // never the raw path
     expect(after.text).not.toContain(f.sessions.teamCrew.toHexString());
     expect(after.text).not.toContain(f.teams.acmeMain.toHexString());
+  });
+
+  it('logs and counts a request whose body took too long to arrive as the 408 it was answered, not as a client gone (499)', async () => {
+    const lines: string[] = [];
+    const slow = await startTestGateway({ logStream: { write: (chunk: string) => void lines.push(...chunk.split('\n').filter(Boolean)) }, serverTimeouts: { requestTimeoutMs: 1_000 } });
+    try {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect({ host: '127.0.0.1', port: Number(new URL(slow.url).port) });
+        let text = '';
+        socket.on('connect', () => socket.write('POST /graphql HTTP/1.1\r\nHost: x\r\nX-Request-Id: slow-body-1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":'));
+        socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+        socket.setTimeout(10_000, () => socket.destroy(new Error('no answer')));
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      await waitFor(() => lines.some((l) => l.includes('slow-body-1')), 5_000, 'the access line');
+      const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === 'slow-body-1' && l.msg === 'request');
+      expect(line).toMatchObject({ status: 408, route: '/graphql' });
+      expect(line).not.toHaveProperty('aborted');
+      const scraped = await scrape(slow.metricsUrl);
+      expect(scraped.value('http_requests_total', { route: '/graphql', status: '408' })).toBe(1);
+      expect(scraped.value('http_requests_total', { status: '499' })).toBe(0);
+    } finally {
+      await slow.stop();
+    }
   });
 
   it('counts and logs a HEAD to /graphql as a HEAD, though it is served as a GET', async () => {

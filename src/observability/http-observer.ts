@@ -28,6 +28,17 @@ export interface RequestObserverOptions {
 
 export type RequestObserver = (req: Request, res: Response) => void;
 
+/** Responses the HTTP server answered on the socket itself, with the status it sent. */
+const answeredOnSocket = new WeakMap<object, number>();
+
+/**
+ * Marks a response whose request Node gave up on (it took too long to arrive) and the server answered
+ * on the socket: logged and counted with that status, not as a client that went away.
+ */
+export function noteAnsweredOnSocket(res: object, status: number): void {
+  answeredOnSocket.set(res, status);
+}
+
 export function createRequestObserver({ logger, metrics }: RequestObserverOptions): RequestObserver {
   return (req, res) => {
     const started = process.hrtime.bigint();
@@ -37,8 +48,9 @@ export function createRequestObserver({ logger, metrics }: RequestObserverOption
       if (done) return;
       done = true;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const aborted = !res.writableFinished;
-      const status = aborted ? CLIENT_CLOSED_REQUEST : res.statusCode;
+      const onSocket = answeredOnSocket.get(res);
+      const aborted = !res.writableFinished && onSocket === undefined;
+      const status = onSocket ?? (aborted ? CLIENT_CLOSED_REQUEST : res.statusCode);
       const route = routeOf(req, res);
       const reads = res.locals.reads as RequestReads | undefined;
       let operations: readonly OperationRecord[] = (res.locals.graphqlOperations as OperationRecord[] | undefined) ?? operationsOf(reads);

@@ -24,6 +24,7 @@ import type { RequestListener } from 'node:http';
 import { closeOnlyFlushedConnections } from './idle-connections';
 import { isExpressApp, serverClasses, type AppPrototypes } from './server-classes';
 import { TIME_LIMIT_DEFAULTS } from '../config';
+import { noteAnsweredOnSocket } from '../observability/http-observer';
 
 export interface ServerTimeouts {
   keepAliveTimeoutMs: number;
@@ -99,6 +100,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
     return;
   }
   const [status, message] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'Bad request'];
+  if (response) noteAnsweredOnSocket(response, status); // a request under way (its body too slow): logged with this status
   const body = JSON.stringify({ message, code: status });
   socket.end(
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +

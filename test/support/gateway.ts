@@ -16,7 +16,7 @@ import { signLoginToken } from '../../src/auth/tokens';
 import { createGatewayApp, type GatewayApp, type GatewayAppOptions } from '../../src/server/app';
 import type { IdeOptions } from '../../src/ide';
 import type { QueryLimits } from '../../src/config/query-limits';
-import { listen } from '../../src/server/listen';
+import { listen, type ServerTimeouts } from '../../src/server/listen';
 import type { DestinationStream } from 'pino';
 import { closeServer } from './servers';
 import type { Fault } from './faults';
@@ -67,10 +67,12 @@ export interface TestGatewayOptions extends GenerateOptions {
   app?: Partial<GatewayAppOptions>;
   /** A defect to inject into the reads of one collection (./faults.ts). */
   fault?: Fault;
+  /** Node's server timeouts (src/server/listen.ts); its defaults otherwise. */
+  serverTimeouts?: Partial<ServerTimeouts>;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const { federation, ide, limits, logStream, logLevel, app, fault, ...generateOptions } = options;
+  const { federation, ide, limits, logStream, logLevel, app, fault, serverTimeouts, ...generateOptions } = options;
   const mongo = await startTestDatabase();
   const database = await connectDatabase(mongo.uri, { monitorCommands: true }); // the tests count commands on the wire
   const data = generateDemoData(generateOptions);
@@ -80,7 +82,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const jit = process.env.TEST_JIT === '0' ? false : { compileAfter: 0 };
   // a load test's last requests can still be running when it ends: they may finish
   const db = fault ? fault.wrap(database.db) : database.db;
-  const served = await startGatewayApp({ db, logger, federation, ide, limits, jit, ...app }, { graceMs: 5_000 });
+  const served = await startGatewayApp({ db, logger, federation, ide, limits, jit, ...app }, { graceMs: 5_000, timeouts: serverTimeouts });
   const { url } = served;
 
   let commandLog: string[] | null = null;
@@ -148,10 +150,10 @@ export type ServedAppOptions = Omit<GatewayAppOptions, 'jwtSecret' | 'logger'> &
  * by default) and serves it on 127.0.0.1: at `port` (0: a free one), its metrics on a free port.
  * `graceMs`: how long `stop` lets requests in flight finish (0: cut at once).
  */
-export async function startGatewayApp(options: ServedAppOptions, listenOn: { port?: number; graceMs?: number } = {}): Promise<ServedApp> {
+export async function startGatewayApp(options: ServedAppOptions, listenOn: { port?: number; graceMs?: number; timeouts?: Partial<ServerTimeouts> } = {}): Promise<ServedApp> {
   const logger: Logger = options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const gateway = await createGatewayApp({ ...options, jwtSecret: options.jwtSecret ?? TEST_JWT_SECRET, logger });
-  const { server, url } = await listen(gateway.app, listenOn.port ?? 0, '127.0.0.1');
+  const { server, url } = await listen(gateway.app, listenOn.port ?? 0, '127.0.0.1', listenOn.timeouts);
   gateway.subscriptions.attach(server);
   const metrics = gateway.metricsApp ? await listen(gateway.metricsApp, 0, '127.0.0.1') : undefined;
   return {
