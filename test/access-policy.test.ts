@@ -274,6 +274,32 @@ describe('sessions(teamId)', () => {
     expect(seen).toEqual(expected);
   });
 
+  it('pages past sessions the query lets through and the policy refuses (sharing permissions stored as a list), every page full', async () => {
+    // ids just below noMode's, so that they come between noMode and teamCrew, newest first
+    const below = BigInt(`0x${hex(gw.fixtures.sessions.noMode)}`);
+    const anomalous = [1n, 2n, 3n, 4n, 5n].map((n) => new ObjectId((below - n).toString(16).padStart(24, '0')));
+    const template = (await gw.db.collection('sessions').findOne({ _id: gw.fixtures.sessions.noMode }))!;
+    const sessions = gw.db.collection('sessions');
+    expect(await sessions.countDocuments({ _id: { $in: anomalous } })).toBe(0);
+    await sessions.insertMany(anomalous.map((_id) => ({ ...template, _id, sharingConfig: { mode: 'restricted', permissions: [{ [hex(gw.fixtures.accounts.member)]: 'view' }] } })));
+    try {
+      for (const first of [1, 2, 3]) {
+        const seen: string[] = [];
+        let after: string | null = null;
+        for (let page = 0; page < 20; page++) {
+          const { keys, pageInfo } = await listPage('member', { team: acmeMain(), first, after });
+          seen.push(...keys);
+          if (!pageInfo.hasNextPage) break;
+          expect(keys).toHaveLength(first);
+          after = pageInfo.endCursor;
+        }
+        expect(seen).toEqual(ACME_MAIN_READABLE.member);
+      }
+    } finally {
+      await sessions.deleteMany({ _id: { $in: anomalous } });
+    }
+  });
+
   it('reports hasNextPage false on a last page that is exactly full', async () => {
     // member reads 7 sessions: pages of 7 and of 3+3+1
     expect((await listPage('member', { team: acmeMain(), first: 7 })).pageInfo.hasNextPage).toBe(false);
