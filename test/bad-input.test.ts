@@ -242,6 +242,15 @@ describe('sessions arguments', () => {
     }
   });
 
+  it('rejects its own cursor altered where base64 decoding would skip the change (padding, spaces, a stray character)', async () => {
+    const first = await gw.graphql(page(', first: 1'), undefined, gw.tokenFor('member'));
+    const cursor = first.body.data.sessions.pageInfo.endCursor as string;
+    for (const after of [`${cursor}=`, `${cursor}==`, ` ${cursor}`, `${cursor}\n`, `${cursor}.`, `${cursor.slice(0, 4)}\t${cursor.slice(4)}`]) {
+      const result = await gw.graphql(pageWithVars, { t: team(), first: 1, after }, gw.tokenFor('member'));
+      expectBadUserInput(result, /after is not a cursor returned by this API/);
+    }
+  });
+
   it('rejects a non-string after', async () => {
     const result = await gw.graphql(pageWithVars, { t: team(), after: { $gt: '' } }, gw.tokenFor('member'));
     expect(result.status).toBe(400);

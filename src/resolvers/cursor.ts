@@ -9,11 +9,13 @@ function encodeCursor(kind: CursorKind, id: ObjectId): string {
   return Buffer.from(`${kind}:${hexOf(id)}`).toString('base64url');
 }
 
+/** The id of a cursor this API made for `kind`, exactly as made: Node's base64 decoder skips what it cannot read, so the cursor is made again and compared. */
 export function decodeCursor(kind: CursorKind, cursor: string): ObjectId {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const hex = text.startsWith(`${kind}:`) ? text.slice(kind.length + 1) : '';
-  if (!isObjectIdHex(hex)) throw badUserInput('after is not a cursor returned by this API');
-  return new ObjectId(hex);
+  const id = isObjectIdHex(hex) ? new ObjectId(hex) : undefined;
+  if (!id || encodeCursor(kind, id) !== cursor) throw badUserInput('after is not a cursor returned by this API');
+  return id;
 }
 
 /**
