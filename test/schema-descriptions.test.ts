@@ -1,13 +1,13 @@
 /**
  * The schema documents itself (CONTRACT §5): every type, field and argument of the schema the code
- * builds has a description, so that the IDE's docs and generated types explain everything.
+ * builds has a description (enum values too), so that the IDE's docs and generated types explain everything.
  */
-import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, isUnionType, isSpecifiedScalarType } from 'graphql';
+import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, isSpecifiedScalarType } from 'graphql';
 import { buildSubgraphGatewaySchema } from '../src/assembly/subgraph-schema';
 import { buildGatewaySchema } from '../src/assembly/gateway-schema';
 import { startTestGateway, type TestGateway } from './support/gateway';
 
-it('has a description on every type, field and argument, the root types included', () => {
+it('has a description on every type, field, argument and enum value, the root types included', () => {
   const schema = buildGatewaySchema();
   const missing: string[] = [];
   for (const type of Object.values(schema.getTypeMap())) {
@@ -19,7 +19,7 @@ it('has a description on every type, field and argument, the root types included
         for (const arg of 'args' in field ? field.args : []) if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
       }
     }
-    if (isEnumType(type) || isUnionType(type)) continue;
+    if (isEnumType(type)) for (const value of type.getValues()) if (!value.description) missing.push(`${type.name}.${value.name}`);
   }
   expect(missing).toEqual([]);
 });

@@ -45,11 +45,38 @@ export enum MessageDisplayType {
   INLINE = 'inline',
 }
 
-registerEnumType(MessageType, { name: 'MessageType', description: 'Whether a message is prose or code.' });
-registerEnumType(MessageDisplayType, { name: 'MessageDisplayType', description: 'How a message is shown: a chat bubble, or inline in the conversation.' });
-registerEnumType(ToolType, { name: 'ToolType', description: 'What a tool runs: custom code, a retriever over a datasource, or a global built-in.' });
-registerEnumType(ModelType, { name: 'ModelType', description: 'What a model is used for.' });
-registerEnumType(SessionStatus, { name: 'SessionStatus', description: 'The state of a session.' });
+registerEnumType(MessageType, {
+  name: 'MessageType',
+  description: 'Whether a message is prose or code.',
+  valuesConfig: { TEXT: { description: 'Prose.' }, CODE: { description: 'Code, in `language` when it is stored.' } },
+});
+registerEnumType(MessageDisplayType, {
+  name: 'MessageDisplayType',
+  description: 'How a message is shown: a chat bubble, or inline in the conversation.',
+  valuesConfig: { BUBBLE: { description: 'A chat bubble.' }, INLINE: { description: 'Inline in the conversation, between the bubbles (a step of the run).' } },
+});
+registerEnumType(ToolType, {
+  name: 'ToolType',
+  description: 'What a tool runs: custom code, a retriever over a datasource, or a global built-in.',
+  valuesConfig: { FUNCTION: { description: 'Custom code.' }, RAG: { description: 'A retriever over its datasource.' }, BUILTIN: { description: 'One of the built-in tools, shared by every team.' } },
+});
+registerEnumType(ModelType, {
+  name: 'ModelType',
+  description: 'What a model is used for.',
+  valuesConfig: { LLM: { description: 'A language model, for agents and crew managers.' }, EMBEDDING: { description: 'An embedding model, for a datasource’s vectors.' } },
+});
+registerEnumType(SessionStatus, {
+  name: 'SessionStatus',
+  description: 'The state of a session, as the webapp stores it (lowercase).',
+  valuesConfig: {
+    STARTED: { description: 'Stored as `started`: created, its run not yet under way.' },
+    RUNNING: { description: 'Stored as `running`: its agents are at work.' },
+    WAITING: { description: 'Stored as `waiting`: waiting for the user’s input.' },
+    WARNING: { description: 'Stored as `warning`: the run reported a warning.' },
+    ERROR: { description: 'Stored as `error`: the run failed.' },
+    TERMINATED: { description: 'Stored as `terminated`: the session has ended.' },
+  },
+});
 registerEnumType(SharingMode, {
   name: 'SharingMode',
   description: 'Who may read a session besides the admins of its team.',
@@ -61,5 +88,13 @@ registerEnumType(SharingMode, {
     OWNER: { description: 'Only the account that created the session’s app.' },
   },
 });
-registerEnumType(AppType, { name: 'AppType', description: 'A chat app (one agent) or a crew app (agents working through tasks).' });
-registerEnumType(CrewProcess, { name: 'CrewProcess', description: 'How a crew works through its tasks: in order, or under a manager model.' });
+registerEnumType(AppType, {
+  name: 'AppType',
+  description: 'A chat app (one agent) or a crew app (agents working through tasks).',
+  valuesConfig: { CHAT: { description: 'One agent, in conversation (`App.agent`).' }, CREW: { description: 'A crew of agents working through its tasks (`App.crew`).' } },
+});
+registerEnumType(CrewProcess, {
+  name: 'CrewProcess',
+  description: 'How a crew works through its tasks: in order, or under a manager model.',
+  valuesConfig: { SEQUENTIAL: { description: 'The tasks in order, each by its agent.' }, HIERARCHICAL: { description: 'A manager model (`Crew.managerModel`) hands the tasks out.' } },
+});
