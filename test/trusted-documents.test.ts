@@ -5,6 +5,7 @@
  * other document is refused with 400 PERSISTED_QUERY_NOT_FOUND before anything is read.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -115,6 +116,12 @@ describe('with TRUSTED_DOCUMENTS_ONLY', () => {
       await client.dispose();
     }
   });
+
+  it('answers a batch as batching is answered without a manifest (BAD_USER_INPUT), not as a document it does not hold', async () => {
+    const { result, total } = await strict.countCommands(() => fetch(`${strict.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ documentId: idOf('SessionDetail'), variables: {} }]) }));
+    const body = (await result.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    expect({ status: result.status, code: body.errors[0].extensions.code, message: body.errors[0].message, reads: total }).toEqual({ status: 400, code: 'BAD_USER_INPUT', message: 'Operation batching disabled.', reads: 0 });
+  });
 });
 
 describe('without TRUSTED_DOCUMENTS_ONLY', () => {
@@ -122,6 +129,25 @@ describe('without TRUSTED_DOCUMENTS_ONLY', () => {
     expect(await post(open, { query: '{ viewer { name } }' })).toMatchObject({ status: 200, body: { data: { viewer: expect.any(Object) } } });
     expect(await post(open, { documentId: idOf('SessionList'), variables: { team: open.fixtures.teams.acmeMain.toHexString(), first: 2 } })).toMatchObject({ status: 200 });
     expect((await post(open, { documentId: 'nope' })).body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+
+  it('leaves automatic persisted queries of documents outside the manifest to Apollo Server, as a client’s APQ link sends them', async () => {
+    const query = '{ viewer { _id name } }';
+    const extensions = { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') } };
+    // the hash alone first: not known yet, the APQ protocol's answer (the client then sends the text too)
+    const unknown = await post(open, { extensions });
+    expect(unknown.body.errors?.[0]).toMatchObject({ message: 'PersistedQueryNotFound', extensions: { code: 'BAD_USER_INPUT', reason: 'PERSISTED_QUERY_NOT_FOUND' } });
+    expect(await post(open, { query, extensions })).toMatchObject({ status: 200, body: { data: { viewer: { name: expect.any(String) } } } });
+    // registered: the hash alone now runs it, over GET too
+    expect(await post(open, { extensions })).toMatchObject({ status: 200, body: { data: { viewer: { name: expect.any(String) } } } });
+    const get = await fetch(`${open.url}/graphql?${new URLSearchParams({ extensions: JSON.stringify(extensions) })}`, { headers: { authorization: `Bearer ${open.tokenFor('owner')}`, 'apollo-require-preflight': 'true' } });
+    expect(get.status).toBe(200);
+    // a hash that is not the text's is still refused (by Apollo Server)
+    const mismatched = await post(open, { query: '{ __typename }', extensions });
+    expect(mismatched.status).toBe(400);
+    // the strict copy refuses the same, before any read
+    const { result, total } = await strict.countCommands(() => post(strict, { query, extensions }));
+    expect({ status: result.status, code: result.body.errors?.[0]?.extensions?.code, reads: total }).toEqual({ status: 400, code: 'PERSISTED_QUERY_NOT_FOUND', reads: 0 });
   });
 });
 

@@ -64,11 +64,15 @@ export class TrustedDocuments {
    * none (and, with `only`, the manifest holds that text). Throws PERSISTED_QUERY_NOT_FOUND otherwise.
    */
   resolve(request: DocumentRequest): string | undefined {
-    const id = documentIdOf(request);
-    if (id !== undefined) {
+    const named = documentIdOf(request);
+    if (named !== undefined) {
+      const { id, by } = named;
       const text = this.byId.get(id);
-      if (text === undefined) throw refusal(`No trusted document has the id "${id.length > 80 ? `${id.slice(0, 80)}…` : id}"`);
-      return text;
+      if (text !== undefined) return text;
+      // not ours, and trusted documents are not the only ones served: Apollo Server's automatic
+      // persisted queries answer the hash (a client that sends it alone is asked for its text)
+      if (by === 'persisted-query' && !this.only) return undefined;
+      throw refusal(`No trusted document has the id "${id.length > 80 ? `${id.slice(0, 80)}…` : id}"`);
     }
     const query = typeof request.query === 'string' ? request.query : undefined;
     if (this.only && (query === undefined || !this.texts.has(query))) {
@@ -81,8 +85,8 @@ export class TrustedDocuments {
 const refusal = (message: string) => new GatewayError(ErrorCode.PERSISTED_QUERY_NOT_FOUND, message);
 
 /** `documentId`, or the hash of the persisted-query extension (`extensions.persistedQuery.sha256Hash`). */
-function documentIdOf(request: DocumentRequest): string | undefined {
-  if (typeof request.documentId === 'string') return request.documentId;
+function documentIdOf(request: DocumentRequest): { id: string; by: 'documentId' | 'persisted-query' } | undefined {
+  if (typeof request.documentId === 'string') return { id: request.documentId, by: 'documentId' };
   let extensions = request.extensions;
   // GET carries the extensions as JSON text
   if (typeof extensions === 'string') {
@@ -93,7 +97,7 @@ function documentIdOf(request: DocumentRequest): string | undefined {
     }
   }
   const hash = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
-  return typeof hash === 'string' ? hash : undefined;
+  return typeof hash === 'string' ? { id: hash, by: 'persisted-query' } : undefined;
 }
 
 /**
@@ -105,8 +109,9 @@ export function trustedDocumentsMiddleware(documents: TrustedDocuments, onRefuse
     const isGet = req.method === 'GET' || req.method === 'HEAD';
     const search = searchOf(req);
     const request = documentRequestOf(req, search);
-    // not a GraphQL request (the IDE's page, a malformed body): Apollo answers it
+    // not a GraphQL request (the IDE's page, a malformed body) or a batch (refused, before any read): Apollo answers it
     if (isGet && request.query === undefined && request.documentId === undefined && request.extensions === undefined) return next();
+    if (!isGet && Array.isArray(req.body)) return next();
     let text: string | undefined;
     try {
       text = documents.resolve(request);
