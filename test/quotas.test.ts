@@ -6,8 +6,13 @@
  * copy and a metric say so; Redis back, the counts are shared again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { MemoryQuotaStore } from '../src/quotas/quota-store';
+import { RedisQuotaStore } from '../src/quotas/redis-quota-store';
 import { loadConfig } from '../src/config';
-import { startGatewayApp, startTestGateway, type ServedApp, type TestGateway } from './support/gateway';
+import jwt from 'jsonwebtoken';
+import { signLoginToken } from '../src/auth/tokens';
+import { startGatewayApp, startTestGateway, TEST_JWT_SECRET, type ServedApp, type TestGateway } from './support/gateway';
 import { liveClient } from './support/live-client';
 import { freePort } from './support/resilience';
 import { FULL_GRAPH } from './support/queries';
@@ -70,18 +75,81 @@ describe('in one process (no REDIS_URL)', () => {
     expect(second.body.data).toBeUndefined();
   });
 
-  it('refuses a subscribe past the quota over WebSocket', async () => {
+  it('refuses a subscribe past the quota over WebSocket; the handshake counts as a request', async () => {
     const client = liveClient(gw.url, gw.tokenFor('labsMember'));
     try {
       const query = 'subscription($id: ObjectId!) { sessionUpdated(_id: $id) { name } }';
       const id = gw.fixtures.sessions.publicChat.toHexString();
-      const subscriptions = [0, 1, 2, 3].map(() => client.subscribe(query, { id }));
-      await subscriptions[3].ended();
-      expect(subscriptions[3].errors).toEqual([[expect.objectContaining({ extensions: { code: 'RATE_LIMITED' } })]]);
-      expect(subscriptions.slice(0, 3).map((s) => s.errors)).toEqual([[], [], []]);
+      const subscriptions = [0, 1, 2].map(() => client.subscribe(query, { id }));
+      await subscriptions[2].ended();
+      expect(subscriptions[2].errors).toEqual([[expect.objectContaining({ extensions: { code: 'RATE_LIMITED' } })]]);
+      expect(subscriptions.slice(0, 2).map((s) => s.errors)).toEqual([[], []]);
     } finally {
       await client.dispose();
     }
+    // past its quota, a caller opens no connection (and reads nothing): closed with 4429 and when to retry
+    const { result: closed, total } = await gw.countCommands(async () => {
+      const again = liveClient(gw.url, gw.tokenFor('labsMember'));
+      const event = await again.closed;
+      await again.dispose();
+      return event;
+    });
+    expect(closed).toEqual({ code: 4429, reason: expect.stringMatching(/^Rate limited: more than 3 requests \(RATE_LIMIT_REQUESTS\) in 60 s; retry in \d+ s$/) });
+    expect(total).toBe(0);
+  });
+});
+
+describe('what counts, in one process', () => {
+  const logLines: Array<Record<string, unknown>> = [];
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({
+      app: { quotas: { requests: 4, cost: 30, windowS: WINDOW_S }, live: { refusalLogIntervalMs: 60_000 } },
+      logStream: { write: (chunk: string) => void logLines.push(...chunk.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>)) },
+      logLevel: 'info',
+    });
+  }, 60_000);
+  afterAll(() => gw?.stop());
+
+  const page = (first: number) => `query($team: ObjectId!) { sessions(teamId: $team, first: ${first}) { edges { node { name } } } }`;
+
+  it('an operation refused for its cost spends none of the cost quota: a smaller one that fits still runs', async () => {
+    const token = gw.tokenFor('owner');
+    const team = { team: gw.fixtures.teams.acmeMain.toHexString() };
+    expect((await post(gw.url, page(20), token, team)).status).toBe(200); // cost 20 of 30
+    expect((await post(gw.url, page(15), token, team)).status).toBe(429); // 35: refused, not spent
+    expect((await post(gw.url, page(10), token, team)).status).toBe(200); // 30: fits
+    expect((await post(gw.url, page(1), token, team))).toMatchObject({ status: 429, body: { errors: [{ message: expect.stringMatching(/a query cost of 30/) }] } });
+  });
+
+  it('counts one account (or key) once, whatever the case of the id in its token', async () => {
+    const hex = gw.fixtures.accounts.member.toHexString();
+    const lower = signLoginToken(gw.fixtures.accounts.member, TEST_JWT_SECRET);
+    const upper = jwt.sign({ accountId: hex.toUpperCase() }, TEST_JWT_SECRET, { algorithm: 'HS256' });
+    const statuses: number[] = [];
+    for (const token of [lower, upper, lower, upper, upper]) statuses.push((await post(gw.url, '{ viewer { _id } }', token)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 429]);
+  });
+
+  it('counts a subscribe refused for its document as a request, as HTTP does, and logs such refusals by code', async () => {
+    const client = liveClient(gw.url, gw.tokenFor('labsMember')); // the handshake: 1
+    try {
+      const tooDeep = `subscription($id: ObjectId!) { sessionUpdated(_id: $id) { ${'app { crew { '.repeat(7)}name${' } }'.repeat(7)} } }`;
+      const refused = [client.subscribe(tooDeep, { id: gw.fixtures.sessions.publicChat.toHexString() }), client.subscribe('subscription { nope', {})];
+      await Promise.all(refused.map((sub) => sub.ended()));
+      expect(refused.map((sub) => (sub.errors[0] as Array<{ extensions: { code: string } }>)[0].extensions.code)).toEqual(['QUERY_TOO_COMPLEX', 'BAD_USER_INPUT']);
+      // 3 of 4 spent: one subscribe passes, the next is past the quota
+      const query = 'subscription($id: ObjectId!) { sessionUpdated(_id: $id) { name } }';
+      const ok = client.subscribe(query, { id: gw.fixtures.sessions.publicChat.toHexString() });
+      await ok.next(1);
+      const over = client.subscribe(query, { id: gw.fixtures.sessions.publicChat.toHexString() });
+      await over.ended();
+      expect(over.errors).toEqual([[expect.objectContaining({ extensions: { code: 'RATE_LIMITED' } })]]);
+    } finally {
+      await client.dispose();
+    }
+    const causes = logLines.filter((line) => line.msg === 'subscriptions refused').map((line) => line.cause);
+    expect(causes).toEqual(expect.arrayContaining(['subscribe: QUERY_TOO_COMPLEX', 'subscribe: BAD_USER_INPUT', 'subscribe: RATE_LIMITED']));
   });
 });
 
@@ -104,6 +172,30 @@ describe('two copies sharing one Redis', () => {
     await second?.stop();
     await gw?.stop();
     redis?.kill('SIGKILL');
+  });
+
+  it('counts in Redis as in one process: requests always, a cost only when neither quota is passed', async () => {
+    const shared = new RedisQuotaStore({ url: `redis://127.0.0.1:${redisPort}` });
+    await shared.ready(1_000);
+    try {
+      expect(shared.isShared).toBe(true);
+      for (const store of [shared, new MemoryQuotaStore()]) {
+        const caller = `test:${randomUUID()}`;
+        const limits = { requests: 3, cost: 30 };
+        const steps = [];
+        for (const [requests, cost] of [[1, 20], [1, 15], [1, 10], [1, 1], [0, 0]]) steps.push(await store.add(caller, requests, cost, 60_000, limits));
+        expect(steps.map(({ requests, cost, passed }) => ({ requests, cost, passed }))).toEqual([
+          { requests: 1, cost: 20, passed: null },
+          { requests: 2, cost: 20, passed: 'cost' },
+          { requests: 3, cost: 30, passed: null },
+          { requests: 4, cost: 30, passed: 'requests' },
+          { requests: 4, cost: 30, passed: null },
+        ]);
+        expect(steps[0].resetInMs).toBeGreaterThan(59_000);
+      }
+    } finally {
+      await shared.close();
+    }
   });
 
   it('holds one quota for a caller whichever copy it calls; keeps serving while Redis is down; shares again once it is back', async () => {

@@ -9,11 +9,22 @@ export interface WindowCounts {
   cost: number;
   /** Ms until the window ends and the counts start again. */
   resetInMs: number;
+  /** The quota this addition passed, if any; its cost is then not counted (the operation does not run). */
+  passed: 'requests' | 'cost' | null;
+}
+
+/** The most of each a caller may have in a window; none: no bound. */
+export interface QuotaLimits {
+  requests?: number;
+  cost?: number;
 }
 
 export interface QuotaStore {
-  /** Adds to the caller's counts of the current window; resolves with the counts after adding. */
-  add(caller: string, requests: number, cost: number, windowMs: number): Promise<WindowCounts>;
+  /**
+   * Adds to the caller's counts of the current window (its requests always, its cost only when neither
+   * quota is passed); resolves with the counts after adding and which quota was passed.
+   */
+  add(caller: string, requests: number, cost: number, windowMs: number, limits?: QuotaLimits): Promise<WindowCounts>;
   close(): Promise<void>;
 }
 
@@ -21,7 +32,7 @@ export interface QuotaStore {
 export class MemoryQuotaStore implements QuotaStore {
   private readonly windows = new Map<string, { endsAt: number; requests: number; cost: number }>();
 
-  async add(caller: string, requests: number, cost: number, windowMs: number): Promise<WindowCounts> {
+  async add(caller: string, requests: number, cost: number, windowMs: number, limits: QuotaLimits = {}): Promise<WindowCounts> {
     const now = Date.now();
     let counts = this.windows.get(caller);
     if (!counts || counts.endsAt <= now) {
@@ -30,8 +41,9 @@ export class MemoryQuotaStore implements QuotaStore {
       this.windows.set(caller, counts);
     }
     counts.requests += requests;
-    counts.cost += cost;
-    return { requests: counts.requests, cost: counts.cost, resetInMs: counts.endsAt - now };
+    const passed = requests > 0 && counts.requests > (limits.requests ?? Infinity) ? 'requests' : cost > 0 && counts.cost + cost > (limits.cost ?? Infinity) ? 'cost' : null;
+    if (!passed) counts.cost += cost;
+    return { requests: counts.requests, cost: counts.cost, resetInMs: counts.endsAt - now, passed };
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,9 @@
 import { verifyCredentials, type Credentials, type TokenRules } from '../auth/identity';
 import { ErrorCode, GatewayError } from '../errors/codes';
 import type { QuotaStore } from './quota-store';
+import { asObjectId } from '../data-model/object-id';
+
+const normalId = (claim: string) => asObjectId(claim)?.toHexString() ?? claim;
 
 export interface QuotaSettings {
   /** RATE_LIMIT_REQUESTS; unset: no bound on requests. */
@@ -56,17 +59,20 @@ export class Quotas {
   /** The same, from credentials already checked (a WebSocket handshake checks them anyway). */
   static callerOfCredentials(credentials: Credentials | null, address: string | undefined): string {
     const claims = credentials?.claims;
-    if (typeof claims?.keyId === 'string') return `key:${claims.keyId}`;
-    if (typeof claims?.accountId === 'string') return `account:${claims.accountId}`;
+    // by the id as authentication reads it (any case of its hex), so that one key or account has one quota
+    if (typeof claims?.keyId === 'string') return `key:${normalId(claims.keyId)}`;
+    if (typeof claims?.accountId === 'string') return `account:${normalId(claims.accountId)}`;
     return `address:${address ?? 'unknown'}`;
   }
 
-  /** Counts `requests` and `cost` for the caller; the refusal when either is past its quota now. */
+  /**
+   * Counts `requests` and `cost` for the caller; the refusal when either is past its quota now. The
+   * cost of a refused operation is not counted: it does not run.
+   */
   async take(caller: string, requests: number, cost: number): Promise<RateLimitedError | null> {
     const { requests: maxRequests, cost: maxCost, windowS } = this.settings;
-    const counts = await this.store.add(caller, requests, cost, windowS * 1000);
-    const limit: QuotaLimit | null =
-      maxRequests !== undefined && requests > 0 && counts.requests > maxRequests ? 'requests' : maxCost !== undefined && cost > 0 && counts.cost > maxCost ? 'cost' : null;
+    const counts = await this.store.add(caller, requests, cost, windowS * 1000, { requests: maxRequests, cost: maxCost });
+    const limit: QuotaLimit | null = counts.passed;
     if (!limit) return null;
     this.onRefused(limit);
     const retryAfterS = Math.max(1, Math.ceil(counts.resetInMs / 1000));

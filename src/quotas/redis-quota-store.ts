@@ -8,17 +8,32 @@
  * the shared counts again.
  */
 import Redis from 'ioredis';
-import { MemoryQuotaStore, type QuotaStore, type WindowCounts } from './quota-store';
+import { MemoryQuotaStore, type QuotaLimits, type QuotaStore, type WindowCounts } from './quota-store';
 
+// ARGV: requests, cost, window ms, request limit, cost limit (-1: none). The requests are always
+// counted, the cost only when neither quota is passed; the last value says which was (1, 2) or none (0).
 const ADD = `
 local requests = redis.call('HINCRBY', KEYS[1], 'requests', ARGV[1])
-local cost = redis.call('HINCRBY', KEYS[1], 'cost', ARGV[2])
+local cost = tonumber(redis.call('HGET', KEYS[1], 'cost') or '0')
+local adding = tonumber(ARGV[2])
+local maxRequests = tonumber(ARGV[4])
+local maxCost = tonumber(ARGV[5])
+local passed = 0
+if tonumber(ARGV[1]) > 0 and maxRequests >= 0 and requests > maxRequests then
+  passed = 1
+elseif adding > 0 and maxCost >= 0 and cost + adding > maxCost then
+  passed = 2
+else
+  cost = redis.call('HINCRBY', KEYS[1], 'cost', adding)
+end
 local left = redis.call('PTTL', KEYS[1])
 if left < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
   left = tonumber(ARGV[3])
 end
-return { requests, cost, left }`;
+return { requests, cost, left, passed }`;
+
+const PASSED = [null, 'requests', 'cost'] as const;
 
 /** A command slower than this counts as an outage. */
 const COMMAND_TIMEOUT_MS = 500;
@@ -69,22 +84,22 @@ export class RedisQuotaStore implements QuotaStore {
     });
   }
 
-  async add(caller: string, requests: number, cost: number, windowMs: number): Promise<WindowCounts> {
+  async add(caller: string, requests: number, cost: number, windowMs: number, limits: QuotaLimits = {}): Promise<WindowCounts> {
     // a Redis that stopped answering would cost every request the command timeout
-    if (this.state === 'local') return this.local.add(caller, requests, cost, windowMs);
+    if (this.state === 'local') return this.local.add(caller, requests, cost, windowMs, limits);
     try {
-      const [sharedRequests, sharedCost, resetInMs] = await this.addShared(`gateway:quota:${caller}`, requests, cost, windowMs);
+      const [sharedRequests, sharedCost, resetInMs, passed] = await this.addShared(`gateway:quota:${caller}`, requests, cost, windowMs, limits);
       this.setShared(true);
-      return { requests: sharedRequests, cost: sharedCost, resetInMs };
+      return { requests: sharedRequests, cost: sharedCost, resetInMs, passed: PASSED[passed] ?? null };
     } catch (error) {
       this.setShared(false, error);
-      return this.local.add(caller, requests, cost, windowMs);
+      return this.local.add(caller, requests, cost, windowMs, limits);
     }
   }
 
-  private addShared(key: string, requests: number, cost: number, windowMs: number): Promise<[number, number, number]> {
-    const command = (this.redis as unknown as { gatewayQuotaAdd(key: string, ...args: number[]): Promise<[number, number, number]> }).gatewayQuotaAdd;
-    return command.call(this.redis, key, requests, cost, windowMs);
+  private addShared(key: string, requests: number, cost: number, windowMs: number, limits: QuotaLimits = {}): Promise<[number, number, number, number]> {
+    const command = (this.redis as unknown as { gatewayQuotaAdd(key: string, ...args: number[]): Promise<[number, number, number, number]> }).gatewayQuotaAdd;
+    return command.call(this.redis, key, requests, cost, windowMs, limits.requests ?? -1, limits.cost ?? -1);
   }
 
   /** Whether the counts are shared now (the last command reached Redis). */

@@ -144,14 +144,30 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     setTimeout(() => socket.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
   };
 
-  /** A subscribe's checks, before anything is read: the caps, the limits, its token's expiry, the quotas. */
+  /**
+   * A subscribe's checks, before anything is read: the caps, the limits, its token's expiry, the quotas.
+   * Every subscribe counts as a request, as an HTTP request does whatever its answer; a refused one is
+   * logged by its code, once per interval, with a count.
+   */
   const checkSubscribe = async (ctx: ConnectionContext, id: string, payload: SubscribePayload, trace: RequestTrace | undefined): Promise<ExecutionArgs | readonly GraphQLError[]> => {
-    const refuse = (error: GraphQLError) => [error];
     const active = ctx.extra.active!;
+    const refuse = async (errors: readonly GraphQLError[], cause?: string): Promise<readonly GraphQLError[]> => {
+      const limited = await options.quotas?.take(ctx.extra.quotaCaller!, 1, 0);
+      if (limited) return quotaRefusal(limited);
+      for (const error of errors) {
+        // SERVICE_UNAVAILABLE is noted by its message on its way out (./graphql-errors.ts)
+        const code = String(error.extensions?.code ?? ErrorCode.BAD_USER_INPUT);
+        if (code !== ErrorCode.SERVICE_UNAVAILABLE) refusals.note(cause ?? `subscribe: ${code}`);
+      }
+      return errors;
+    };
+    const quotaRefusal = (limited: GraphQLError) => {
+      refusals.note(`subscribe: ${ErrorCode.RATE_LIMITED}`);
+      return [limited];
+    };
     if (active.size >= options.maxPerConnection) {
       const cap = badUserInput(`At most ${options.maxPerConnection} subscriptions per connection (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one or open another connection`);
-      refusals.note(cap.message); // a cap, logged as the process-wide one is
-      return refuse(cap);
+      return refuse([cap], cap.message); // a cap, logged as the process-wide one is
     }
     // the place is taken at once: a burst of subscribes, each waiting below, cannot all pass the cap
     active.add(id);
@@ -160,24 +176,24 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       const trusted = options.trustedDocuments?.resolve(payload as DocumentRequest);
       if (trusted !== undefined) (payload as { query: string }).query = trusted;
       const checked = check(payload);
-      if (Array.isArray(checked)) return checked as GraphQLError[];
+      if (Array.isArray(checked)) return await refuse(checked as GraphQLError[]);
       const { document, operation, query, cost } = checked as Exclude<ReturnType<typeof check>, readonly GraphQLError[]>;
       trace?.span.setAttributes({ 'graphql.operation.cost': cost, ...(operation.name ? { 'graphql.operation.name': operation.name.value } : {}) });
       // graphql-ws keeps the subscribe message while the subscription lives: its text, the shared one
       (payload as { query: string }).query = query;
-      if (operation.operation !== 'subscription') return refuse(badUserInput('Only subscriptions are served over WebSocket; send queries to POST /graphql'));
-      if ((ctx.extra.caller?.credentials?.validUntil ?? Infinity) <= Date.now()) return refuse(unauthenticated('The token has expired'));
+      if (operation.operation !== 'subscription') return await refuse([badUserInput('Only subscriptions are served over WebSocket; send queries to POST /graphql')]);
+      if ((ctx.extra.caller?.credentials?.validUntil ?? Infinity) <= Date.now()) return await refuse([unauthenticated('The token has expired')]);
       const full = engine.refusal();
-      if (full) return refuse(full);
+      if (full) return await refuse([full]);
       const limited = await options.quotas?.take(ctx.extra.quotaCaller!, 1, cost);
-      if (limited) return refuse(limited);
+      if (limited) return quotaRefusal(limited);
       // the context is made when the subscribe's turn comes (below): its reads wait for that
       const pending: PendingContext = { connection: ctx.extra, trace };
       const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: pending };
       accepted = true;
       return args;
     } catch (error) {
-      return refuse(toGatewayError(error));
+      return await refuse([toGatewayError(error)]);
     } finally {
       if (!accepted) active.delete(id);
     }
@@ -213,11 +229,22 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       try {
         const authorization = authorizationOf(ctx.connectionParams);
         const credentials = verifyCredentials(authorization, contexts.deps.jwtSecret, contexts.deps.tokenRules);
+        if (options.quotas) {
+          // a handshake counts as a request, before its read: a caller past its quota opens no connection
+          const caller = Quotas.callerOfCredentials(credentials, ctx.extra.request.socket.remoteAddress);
+          const limited = await options.quotas.take(caller, 1, 0);
+          if (limited) {
+            refusals.note(`connection: ${ErrorCode.RATE_LIMITED}`);
+            // graphql-ws clients do not retry 4429 on their own: the reason says when to
+            socket.close(CloseCode.TooManyInitialisationRequests, limited.message);
+            return false;
+          }
+          ctx.extra.quotaCaller = caller;
+        }
         // the account (and API key) must exist now, as for a request
         if (credentials) await viewerOf(credentials, contexts.loaders());
         ctx.extra.authorization = authorization;
         ctx.extra.active = new Set();
-        if (options.quotas) ctx.extra.quotaCaller = Quotas.callerOfCredentials(credentials, ctx.extra.request.socket.remoteAddress);
         ctx.extra.caller = {
           id: randomUUID(),
           credentials,
