@@ -57,7 +57,7 @@ async function main(): Promise<void> {
       limits: config.limits, requestTimeoutMs: config.requestTimeoutMs, metricsEnabled: config.metricsEnabled, hstsMaxAge: config.hstsMaxAge,
       budgets: config.budgets, loadShedding: { maxConcurrent: config.maxConcurrentRequests }, federationTraces: config.federationTraces, jit: config.jit,
       tokenRules: { maxAgeS: config.jwtMaxAgeS }, corsOrigins: config.corsOrigins, live: config.live,
-      trustedDocuments: config.trustedDocuments && TrustedDocuments.load(config.trustedDocuments.file, config.trustedDocuments.only), quotas: config.quotas, tracing: startTracing(process.env),
+      trustedDocuments: config.trustedDocuments && TrustedDocuments.load(config.trustedDocuments.file, config.trustedDocuments.only), quotas: config.quotas, trustedProxies: config.trustedProxies, tracing: startTracing(process.env),
     });
     started.unshift({ name: 'graphql', close: () => gateway.stop() });
     const { server, url } = await listen(gateway.app, config.port, config.host, { keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs }).catch(onListener(''));

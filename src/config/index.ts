@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolveQueryLimits, type QueryLimits } from './query-limits';
 import { parseCorsOrigins, type CorsOrigins } from './cors-origins';
+import { parseTrustedProxies } from './trusted-proxies';
 import { DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_REQUEST_BUDGETS } from './request-budgets';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -53,6 +54,8 @@ export interface GatewayConfig {
   jwtMaxAgeS: number | undefined;
   /** CORS_ORIGINS: comma-separated origins (or `*`) browsers may call the API from; unset, none. */
   corsOrigins: CorsOrigins | undefined;
+  /** TRUST_PROXY: the proxies whose X-Forwarded-For names an anonymous caller's address (for its quota); unset, none. */
+  trustedProxies: readonly string[] | undefined;
   /** RATE_LIMIT_REQUESTS and RATE_LIMIT_COST per RATE_LIMIT_WINDOW_S (60) per caller, REDIS_URL to share the counts; unset limits: no quota. */
   quotas: { requests?: number; cost?: number; windowS: number; redisUrl?: string } | undefined;
   /** TRUSTED_DOCUMENTS: the manifest of trusted documents (id → text); TRUSTED_DOCUMENTS_ONLY (false): serve no other document. */
@@ -124,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     maxConcurrentRequests: parseLimit(env, 'MAX_CONCURRENT_REQUESTS') ?? DEFAULT_MAX_CONCURRENT_REQUESTS,
     jwtMaxAgeS: parseLimit(env, 'JWT_MAX_AGE_S'),
     corsOrigins: parseCors(env.CORS_ORIGINS),
+    trustedProxies: parseProxies(env.TRUST_PROXY),
     trustedDocuments: parseTrustedDocuments(env),
     quotas: parseQuotas(env),
     live: withoutUnset({
@@ -195,6 +199,14 @@ function parseSeconds(env: NodeJS.ProcessEnv, name: string): number {
     throw new ConfigError(`${name} must be a whole number of seconds; got "${env[name]}"`);
   }
   return Number(value);
+}
+
+function parseProxies(value: string | undefined): readonly string[] | undefined {
+  try {
+    return parseTrustedProxies(value);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 function parseCors(value: string | undefined): CorsOrigins | undefined {

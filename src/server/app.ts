@@ -29,6 +29,7 @@ import { inFlight } from './in-flight';
 import { metricsApp } from './metrics-app';
 import { trustedDocumentsMiddleware, type TrustedDocuments } from './trusted-documents';
 import { quotaMiddleware } from './quota-middleware';
+import { clientAddress } from './client-address';
 import { subscriptionRootCheck } from './subscription-root-check';
 import { Quotas, type QuotaSettings } from '../quotas/quotas';
 import { MemoryQuotaStore } from '../quotas/quota-store';
@@ -82,6 +83,8 @@ export interface GatewayAppOptions {
   tracing?: Tracing;
   /** RATE_LIMIT_REQUESTS, RATE_LIMIT_COST and RATE_LIMIT_WINDOW_S; REDIS_URL to share the counts. None: no quota. */
   quotas?: QuotaSettings & { redisUrl?: string };
+  /** TRUST_PROXY: the proxies whose X-Forwarded-For names an anonymous caller's address (its quota); none: the connection's. */
+  trustedProxies?: readonly string[];
   /** TRUSTED_DOCUMENTS (and TRUSTED_DOCUMENTS_ONLY): the documents clients may name by id, or the only ones served. */
   trustedDocuments?: TrustedDocuments;
   /** LIVE_POLL_INTERVAL_MS, LIVE_MAX_SUBSCRIPTIONS and the other bounds of subscriptions; defaults for those not given. */
@@ -134,6 +137,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     traceReads: tracing && traceReads,
   });
   const quotas = options.quotas && (await createQuotas(options.quotas, logger, metrics));
+  const addressOf = clientAddress(options.trustedProxies);
   // the model's fields, types and list sizes must be the schema's: a start-up error otherwise
   const schema = checkSchemaAgainstModel(options.schema ?? (options.federation ? buildSubgraphGatewaySchema() : buildGatewaySchema()));
   const limits = resolveQueryLimits(options.limits);
@@ -164,6 +168,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     maxConcurrentSetups: { ...DEFAULT_LOAD_SHEDDING, ...options.loadShedding }.maxConcurrent, corsOrigins: options.corsOrigins, refusalLogIntervalMs: live.refusalLogIntervalMs,
     trustedDocuments: options.trustedDocuments,
     quotas,
+    addressOf,
     jit: options.jit !== false,
     tracing,
   });
@@ -210,7 +215,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   // then its place in progress. One queue for GraphQL and REST.
   const { jwtSecret, tokenRules } = contexts.deps;
   const admit = [
-    ...(quotas ? [quotaMiddleware(quotas, (req) => Quotas.callerOf(req.headers.authorization, jwtSecret, tokenRules, req.socket.remoteAddress))] : []),
+    ...(quotas ? [quotaMiddleware(quotas, (req) => Quotas.callerOf(req.headers.authorization, jwtSecret, tokenRules, addressOf(req)))] : []),
     loadShedding({ ...DEFAULT_LOAD_SHEDDING, ...options.loadShedding }),
   ];
 

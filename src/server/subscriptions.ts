@@ -36,6 +36,7 @@ import { operationChecker } from './limits/operation-check';
 import type { QueryLimits } from '../config/query-limits';
 import type { DocumentRequest, TrustedDocuments } from './trusted-documents';
 import { Quotas } from '../quotas/quotas';
+import { clientAddress, type ClientAddress } from './client-address';
 import { serveGraphqlWs } from './ws-transport';
 import { eventExecutor, type EventExecutor } from './jit/event-executor';
 
@@ -58,6 +59,8 @@ export interface SubscriptionServerOptions {
   refusalLogIntervalMs?: number;
   /** RATE_LIMIT_*: each subscribe counts as a request, with its cost. */
   quotas?: Quotas;
+  /** The address an anonymous caller's quota is counted by (./client-address.ts); the connection's when not given. */
+  addressOf?: ClientAddress;
   /** TRUSTED_DOCUMENTS: a subscribe may name its document by id; with TRUSTED_DOCUMENTS_ONLY it must be one of them. */
   trustedDocuments?: TrustedDocuments;
   /** GRAPHQL_JIT: events executed by graphql-jit (default true). */
@@ -231,7 +234,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         const credentials = verifyCredentials(authorization, contexts.deps.jwtSecret, contexts.deps.tokenRules);
         if (options.quotas) {
           // a handshake counts as a request, before its read: a caller past its quota opens no connection
-          const caller = Quotas.callerOfCredentials(credentials, ctx.extra.request.socket.remoteAddress);
+          const caller = Quotas.callerOfCredentials(credentials, (options.addressOf ?? clientAddress(undefined))(ctx.extra.request));
           const limited = await options.quotas.take(caller, 1, 0);
           if (limited) {
             refusals.note(`connection: ${ErrorCode.RATE_LIMITED}`);
