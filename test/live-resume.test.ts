@@ -194,6 +194,38 @@ describe('messageAdded(sessionId, after)', () => {
     }
   });
 
+  it('a reply older than the resume window that ended while the client was away arrives final too (changed since the window began)', async () => {
+    const session = await freshSession();
+    const now = Math.floor(Date.now() / 1000);
+    const [byPieces, byOverwrite, untouched] = [now - 400, now - 399, now - 398].map((s) => ObjectId.createFromTime(s));
+    const last = ObjectId.createFromTime(now - 30);
+    const startedAt = (now - 400) * 1000;
+    const docs = [
+      { ...message(session, '', { id: byPieces, streaming: ['part1 '] }), chunks: [{ ts: startedAt, chunk: 'part1 ', tokens: 1 }] },
+      { ...message(session, '', { id: byOverwrite, streaming: ['draft'] }), chunks: [{ ts: startedAt, chunk: 'draft', tokens: 1 }] },
+      message(session, 'long done', { id: untouched }),
+      message(session, 'the last one the client got', { id: last }),
+    ];
+    docs[1].message.ts = startedAt;
+    await chat().insertMany(docs);
+    try {
+      // while the client is away: one reply ends with a last piece and its flag, the other with the
+      // webapp's overwrite (the payload written again with its ts, the pieces gone)
+      await chat().updateOne({ _id: byPieces }, { $set: { chunks: [{ ts: startedAt, chunk: 'part1 ', tokens: 1 }, { ts: Date.now(), chunk: 'END', tokens: 1 }], completed: true } });
+      await chat().updateOne({ _id: byOverwrite }, { $set: { 'message.ts': Date.now(), 'message.message.text': 'the final answer', 'message.message.overwrite': true, completed: true }, $unset: { chunks: '' } });
+      const sub = open().subscribe(RESUME, { id: hex(session), after: hex(last) });
+      await sub.next(3);
+      await sleep(3 * INTERVAL_MS);
+      expect(sub.events.map((e) => e.data.messageAdded)).toEqual([
+        { _id: hex(byPieces), text: 'part1 END', completed: true },
+        { _id: hex(byOverwrite), text: 'the final answer', completed: true },
+        { _id: hex(last), text: 'the last one the client got', completed: true },
+      ]);
+    } finally {
+      await chat().deleteMany({ _id: { $in: docs.map((doc) => doc._id) } });
+    }
+  });
+
   it('a message whose _id lags its write by more than the look-back is missed live, and reaches the client when it resumes', async () => {
     const session = await freshSession();
     const client = open();

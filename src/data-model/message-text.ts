@@ -8,6 +8,19 @@ export function isStreaming(doc: MessageDoc): boolean {
   return Array.isArray(doc.chunks) && doc.chunks.length > 0 && doc.message?.message?.overwrite !== true;
 }
 
+/**
+ * Where a message records when it last changed, in epoch ms, as the webapp writes them: each streamed
+ * piece's `ts`, and the socket payload's `ts`, set again with the payload at each write.
+ */
+export const CHANGE_TIME_PATHS = ['chunks.ts', 'message.ts'] as const;
+
+/** Whether the message changed at or after `ms` (epoch ms): a piece, or the payload, written since. */
+export function changedSince(doc: MessageDoc, ms: number): boolean {
+  const payloadTs: unknown = doc.message?.ts;
+  if (typeof payloadTs === 'number' && payloadTs >= ms) return true;
+  return Array.isArray(doc.chunks) && doc.chunks.some((piece) => typeof piece?.ts === 'number' && piece.ts >= ms);
+}
+
 /** The stored flag (`completed`, or `message.completed`); a message that stores neither is not completed. */
 export function isCompleted(doc: MessageDoc): boolean {
   return doc.completed === true || doc.message?.completed === true;

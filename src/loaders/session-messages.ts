@@ -12,7 +12,7 @@ import DataLoader from 'dataloader';
 import type { Db, Filter, ObjectId } from 'mongodb';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
 import { CONVERSATION, isUsableDocument, messagesBySession, sessionOfMessage } from '../data-model/collections';
-import { isCompleted } from '../data-model/message-text';
+import { CHANGE_TIME_PATHS, changedSince, isCompleted } from '../data-model/message-text';
 import { wholeBatch } from './query-options';
 import type { RequestReader } from './request-reader';
 import type { TeamScopedLoader } from './team-scoped-loader';
@@ -32,7 +32,9 @@ export interface ReplayKey {
   /**
    * The start of the resume window before the client's cursor. A replay is every message after it (the
    * newer ones, and those the client may hold in an older version, such as a reply that ended while it
-   * was away) and every message not completed, however old: one range of the session, oldest first.
+   * was away), every message not completed, and every older one that changed since the window's start
+   * (a long reply that ended while the client was away), however old: one range of the session,
+   * oldest first.
    */
   since: ObjectId;
   /** Pages after the first: only messages after this one. */
@@ -148,7 +150,11 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
           teamId: key.session.teamId,
           [SESSION_KEY]: key.session._id,
           ...(key.from ? { _id: { $gt: key.from } } : {}),
-          $or: [{ completed: { $ne: true }, 'message.completed': { $ne: true } }, { _id: { $gt: key.since } }],
+          $or: [
+            { completed: { $ne: true }, 'message.completed': { $ne: true } },
+            { _id: { $gt: key.since } },
+            ...CHANGE_TIME_PATHS.map((path) => ({ [path]: { $gte: key.since.getTimestamp().getTime() } })),
+          ],
         }));
         const docs = await reader.find(collection, { $or: clauses } as Filter<MessageDoc>, { sort: BY_SESSION_THEN_ID, limit, ...wholeBatch(limit) });
         // The limit cut the result at its last document: keys of sessions sorted after it may not have had
@@ -161,9 +167,10 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
           const hex = hexOf(key.session._id);
           const from = key.from ? hexOf(key.from) : '';
           const since = hexOf(key.since);
+          const sinceMs = key.since.getTimestamp().getTime();
           const inRange = (doc: MessageDoc) => {
             const id = hexOf(doc._id);
-            return id > from && (id > since || !isCompleted(doc));
+            return id > from && (id > since || !isCompleted(doc) || changedSince(doc, sinceMs));
           };
           const matched = (bySession.get(hex) ?? []).filter(inRange);
           if (lastSession !== undefined && matched.length <= first && hex >= lastSession) {
