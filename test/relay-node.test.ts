@@ -84,6 +84,25 @@ describe('ids that do not name a document of their session', () => {
     expect(body).toEqual({ data: { nodes: [null, null, null, null, { name: 'Researcher' }] } });
   });
 
+  it('a message whose session is stored as text is in no session, through node as in every list', async () => {
+    const f = gw.fixtures;
+    const session = f.sessions.publicChat;
+    const template = (await gw.db.collection('chat').findOne({ sessionId: session }))!;
+    const _id = new ObjectId();
+    await gw.db.collection('chat').insertOne({ ...template, _id, sessionId: session.toHexString() });
+    try {
+      const { body } = await gw.graphql('query($id: ID!) { node(id: $id) { id } }', { id: idText(`Message:${_id.toHexString()}:${session.toHexString()}`) }, gw.tokenFor('owner'));
+      expect(body).toEqual({ data: { node: null } });
+      const list = await gw.graphql(`{ session(_id: "${session.toHexString()}") { messages(first: 100) { nodes { _id } } } }`, {}, gw.tokenFor('owner'));
+      expect(list.body.data.session.messages.nodes.map((m: { _id: string }) => m._id)).not.toContain(_id.toHexString());
+      // the control: the same message with its session as an ObjectId is found
+      const control = idText(`Message:${template._id.toHexString()}:${session.toHexString()}`);
+      expect((await gw.graphql('query($id: ID!) { node(id: $id) { id } }', { id: control }, gw.tokenFor('owner'))).body.data.node).toEqual({ id: control });
+    } finally {
+      await gw.db.collection('chat').deleteOne({ _id });
+    }
+  });
+
   it('a malformed or tampered id is BAD_USER_INPUT', async () => {
     const f = gw.fixtures;
     const good = idText(`Agent:${f.agents.researcher.toHexString()}:${f.sessions.teamCrew.toHexString()}`);

@@ -74,8 +74,11 @@ export function nodeTypeName(collection: NodeCollection): string {
 /** A session's conversation: the collection of its messages, and the field of each that names the session. */
 export const CONVERSATION = { collection: 'chat', sessionKey: COLLECTIONS.chat.sessionKey } as const;
 
-/** The session a message belongs to, as stored. */
-export const sessionOfMessage = (doc: MessageDoc): ObjectId | undefined => doc[CONVERSATION.sessionKey];
+/** The session a message belongs to, as stored; none when that is not an ObjectId (queries would not find it there). */
+export const sessionOfMessage = (doc: MessageDoc): ObjectId | undefined => {
+  const session: unknown = doc[CONVERSATION.sessionKey];
+  return session instanceof ObjectId ? session : undefined;
+};
 
 /** Messages by their session's hex id, each session's in the order given: one pass, not one per session. */
 export function messagesBySession(docs: readonly MessageDoc[]): Map<string, MessageDoc[]> {

@@ -51,6 +51,14 @@ export function idHex(value: unknown): string | null {
   return id === null ? null : hexOf(id);
 }
 
+/**
+ * Whether a stored reference is this id: an ObjectId equal to it. ObjectId's own `equals` also takes the
+ * hex as a string, which a query (matching by type) never does: a reference stored as text matches nothing.
+ */
+export function sameId(id: ObjectId, stored: unknown): boolean {
+  return stored instanceof ObjectId && id.equals(stored);
+}
+
 /** The ids, each once, in first-met order. */
 export function uniqueIds(ids: readonly ObjectId[]): ObjectId[] {
   return [...new Map(ids.map((id) => [hexOf(id), id])).values()];

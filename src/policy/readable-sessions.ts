@@ -6,6 +6,7 @@ import type { Document, ObjectId } from 'mongodb';
 import type { Viewer } from '../auth/identity';
 import type { CollectionName, SessionDoc } from '../data-model/documents';
 import { findInSessionGraph } from './session-graph-member';
+import { sameId } from '../data-model/object-id';
 import { forbidden, unauthenticated } from '../errors/codes';
 import type { Loaders } from '../loaders';
 import type { AccessPolicy } from './access-policy';
@@ -60,7 +61,7 @@ export async function publicTeamSession(ctx: ReadScope, teamId: ObjectId, id: Ob
 /** The session when it exists in that team; a session of another team counts as missing. */
 async function sessionOfTeam(ctx: ReadScope, teamId: ObjectId, id: ObjectId): Promise<SessionDoc | null> {
   const session = await ctx.loaders.sessions.load(id);
-  return session?.teamId?.equals(teamId) ? session : null;
+  return session && sameId(teamId, session.teamId) ? session : null;
 }
 
 export interface SessionPageRequest {

@@ -13,7 +13,7 @@ import { COLLECTIONS, type CollectionSpec, type RelatedCollection } from '../dat
 import type { Loaders } from '../loaders';
 import { follow } from '../loaders/follow';
 import type { TeamScopedLoader } from '../loaders/team-scoped-loader';
-import { hexOf } from '../data-model/object-id';
+import { hexOf, sameId } from '../data-model/object-id';
 
 export async function findInSessionGraph(loaders: Loaders, session: SessionDoc, collection: CollectionName, id: ObjectId): Promise<Document | null> {
   if (collection === 'sessions') return session._id.equals(id) ? session : null;
@@ -21,7 +21,7 @@ export async function findInSessionGraph(loaders: Loaders, session: SessionDoc, 
   const sessionKey = (COLLECTIONS[collection] as CollectionSpec).sessionKey;
   if (sessionKey) {
     const doc = await (loaders[collection as RelatedCollection] as TeamScopedLoader<Document>).load({ teamId: session.teamId, id });
-    return doc && session._id.equals(doc[sessionKey]) ? doc : null;
+    return doc && sameId(session._id, doc[sessionKey]) ? doc : null;
   }
   const seen = new Set<string>();
   let frontier: Array<{ collection: CollectionName; doc: Document }> = [{ collection: 'sessions', doc: session }];
