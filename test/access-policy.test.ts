@@ -551,6 +551,25 @@ describe('API keys', () => {
     }
   });
 
+  it('reads an expirationDate stored as text or epoch ms as the instant it names, and refuses a key whose expiry is not a date', async () => {
+    const keyId = new ObjectId();
+    await gw.db.collection('apikeys').insertOne({ _id: keyId, name: 'Odd expiry', ownerId: f().accounts.member, token: 'x', expirationDate: null });
+    try {
+      const bearer = signApiKeyToken({ keyId, ownerId: f().accounts.member }, TEST_JWT_SECRET);
+      const expiring = async (expirationDate: unknown) => gw.db.collection('apikeys').updateOne({ _id: keyId }, { $set: { expirationDate } });
+      for (const future of [new Date(Date.now() + 3_600_000).toISOString(), Date.now() + 3_600_000]) {
+        await expiring(future);
+        await expectMember(bearer);
+      }
+      for (const pastOrUnreadable of ['2020-01-01T00:00:00.000Z', 1577836800000, 'soon', { at: 'never' }, true]) {
+        await expiring(pastOrUnreadable);
+        await expectRejected(bearer);
+      }
+    } finally {
+      await gw.db.collection('apikeys').deleteMany({ _id: keyId });
+    }
+  });
+
   it('rejects a valid key whose owner account does not exist', async () => {
     const keyId = new ObjectId();
     const ghost = new ObjectId();

@@ -123,11 +123,23 @@ async function apiKeyOwnerId(claims: Claims, loaders: Loaders): Promise<ObjectId
 
   const key = await loaders.apikeys.load(keyId);
   if (!key || idHex(key.ownerId) !== ownerId.toHexString()) throw unauthenticated('The API key does not exist');
-  if (key.expirationDate instanceof Date && key.expirationDate.getTime() <= Date.now()) {
-    throw unauthenticated('The API key has expired');
-  }
+  const expiresAt = expiryOf(key.expirationDate);
+  if (Number.isNaN(expiresAt) || expiresAt <= Date.now()) throw unauthenticated(Number.isNaN(expiresAt) ? 'The API key has an expiry that is not a date' : 'The API key has expired');
   if ((key.version ?? 0) !== (claims.version ?? 0)) throw unauthenticated('The API key has been replaced');
   return ownerId;
+}
+
+/**
+ * When a key expires, in epoch ms: Infinity without an expiry (absent or null); a date stored as text or
+ * as epoch ms is read as the instant it names; anything else is NaN, and the key is refused (an expiry
+ * that cannot be read is not a key that never expires).
+ */
+function expiryOf(stored: unknown): number {
+  if (stored === undefined || stored === null) return Infinity;
+  if (stored instanceof Date) return stored.getTime();
+  if (typeof stored === 'number') return Number.isFinite(stored) ? stored : NaN;
+  if (typeof stored === 'string') return Date.parse(stored);
+  return NaN;
 }
 
 function toViewer(account: AccountDoc, apiKeyId: ObjectId | undefined): Viewer {
