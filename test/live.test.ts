@@ -116,6 +116,37 @@ describe('sessionUpdated', () => {
     }
   });
 
+  it('a subscribe on the same connection right after a change of access sees it at once, both ways', async () => {
+    const f = gw.fixtures;
+    const key = (await gw.db.collection('apikeys').findOne({ _id: f.apikeys.memberKey }))!;
+    const token = signApiKeyToken({ keyId: f.apikeys.memberKey, ownerId: f.accounts.member, version: key.version }, TEST_JWT_SECRET);
+    const client = open(token);
+    const first = client.subscribe(SESSION_UPDATED, { id: hex(f.sessions.teamCrew) });
+    await first.next(1);
+    // the session unshared: a new subscribe on this connection reads nothing of it
+    await gw.db.collection('sessions').updateOne({ _id: f.sessions.teamCrew }, { $set: { 'sharingConfig.mode': 'owner' } });
+    try {
+      const denied = client.subscribe(SESSION_UPDATED, { id: hex(f.sessions.teamCrew) });
+      await denied.ended(EVENT_BOUND_MS);
+      expect(denied.events).toEqual([]);
+    } finally {
+      await gw.db.collection('sessions').updateOne({ _id: f.sessions.teamCrew }, { $set: { 'sharingConfig.mode': 'team' } });
+    }
+    // shared again: the next subscribe is served at once
+    const again = client.subscribe(SESSION_UPDATED, { id: hex(f.sessions.teamCrew) });
+    expect((await again.next(1))[0].data.sessionUpdated._id).toBe(hex(f.sessions.teamCrew));
+    // the key deleted: the next subscribe, on any session, is refused
+    await gw.db.collection('apikeys').deleteOne({ _id: f.apikeys.memberKey });
+    try {
+      const refused = client.subscribe(SESSION_UPDATED, { id: hex(f.sessions.publicChat) });
+      await refused.ended(EVENT_BOUND_MS);
+      // refused as its set-up reads the caller: an execution result with the error, and no data
+      expect(refused.events).toEqual([{ errors: [expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } })] }]);
+    } finally {
+      await gw.db.collection('apikeys').insertOne(key);
+    }
+  });
+
   it('completes when its API key is deleted', async () => {
     const f = gw.fixtures;
     const key = (await gw.db.collection('apikeys').findOne({ _id: f.apikeys.memberKey }))!;

@@ -89,18 +89,16 @@ type ConnectionState = {
 };
 
 /**
- * The context a connection's subscribes are set up in while it is fresh: a client opens its
- * subscriptions together (a page, a reconnect), and so they share the caller's read and batch their
- * sessions' reads, as the fields of one request do. Each subscription lives on in the engine's ticks,
- * which check the caller and its access again.
+ * The context a connection's subscribes are set up in while its caller is being read: a client opens
+ * its subscriptions together (a page, a reconnect), and so those set up at once share the caller's read
+ * and batch their sessions' reads, as the fields of one request do. A subscribe set up after that reads
+ * the caller and its access afresh, as a request does: a key deleted or a session unshared a moment
+ * before is seen. Each subscription lives on in the engine's ticks, which check the caller and its
+ * access again.
  */
 interface SetupContext {
   context: Promise<RequestContext>;
-  until: number;
 }
-
-/** How long a connection's setup context is shared by its subscribes. */
-const SETUP_CONTEXT_MS = 1000;
 
 type ConnectionContext = Context<Record<string, unknown>, Extra & Partial<ConnectionState>>;
 
@@ -205,13 +203,13 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   /** A checked subscribe, in its turn: its context (shared by the connection's subscribes while fresh), then its source stream. */
   const setUp = async (args: ExecutionArgs, pending: PendingContext) => {
     const { connection, trace } = pending;
-    const now = Date.now();
-    if (!connection.setup || connection.setup.until <= now) {
+    if (!connection.setup) {
       const context = contexts.forRequest({ requestId: `ws-${randomUUID()}`, authorization: connection.authorization, trace });
-      const setup = (connection.setup = { context, until: now + SETUP_CONTEXT_MS });
-      context.catch(() => undefined);
-      // then let it go: a connection lives for hours, and the context holds every document its subscribes read
-      setTimeout(() => connection.setup === setup && (connection.setup = undefined), SETUP_CONTEXT_MS).unref();
+      const setup = (connection.setup = { context });
+      // shared until the caller is read, and by what resumes with that read; then let go (a connection
+      // lives for hours, and the context holds every document its subscribes read)
+      const release = () => void setImmediate(() => connection.setup === setup && (connection.setup = undefined));
+      context.then(release, release);
     }
     let context: RequestContext;
     try {
