@@ -88,6 +88,22 @@ describe('a session whose stored values its fields cannot show', () => {
   });
 });
 
+describe('a message time out of a date’s range', () => {
+  const messageId = new ObjectId();
+  beforeAll(async () => {
+    const template = await gw.db.collection('chat').findOne({ sessionId: gw.fixtures.sessions.publicChat });
+    await gw.db.collection('chat').insertOne({ ...template, _id: messageId, ts: 1e20 });
+  });
+  afterAll(() => gw.db.collection('chat').deleteMany({ _id: messageId }));
+
+  it('is INVALID_STORED_DATA naming the number it is, not a date', async () => {
+    const { body } = await gw.graphql('query($id: ObjectId!) { session(_id: $id) { messages(first: 100) { nodes { _id ts } } } }', { id: gw.fixtures.sessions.publicChat.toHexString() }, gw.tokenFor('owner'));
+    const index = body.data.session.messages.nodes.findIndex((node: { _id: string }) => node._id === messageId.toHexString());
+    expect(body.data.session.messages.nodes[index].ts).toBeNull();
+    expect(body.errors).toEqual([expect.objectContaining({ path: ['session', 'messages', 'nodes', index, 'ts'], message: 'Stored value not shown: DateTime cannot represent a stored number', extensions: { code: 'INVALID_STORED_DATA' } })]);
+  });
+});
+
 describe('sharing permissions stored as a list', () => {
   const sessionId = new ObjectId();
   beforeAll(async () => {

@@ -40,8 +40,13 @@ export class SessionMessagesResolver {
 export class MessageResolver {
   @FieldResolver(() => DateTimeScalar, { nullable: true, description: 'When the message was sent.' })
   ts(@Root() doc: MessageDoc): unknown {
-    // anything else stored goes to the scalar, which shows a date and refuses the rest (INVALID_STORED_DATA)
-    return typeof doc.ts === 'number' ? new Date(doc.ts) : (doc.ts ?? null);
+    // epoch ms within a Date's range as the date; anything else stored goes to the scalar, which shows
+    // a date and refuses the rest (INVALID_STORED_DATA) by its own kind (a number out of range too)
+    if (typeof doc.ts === 'number') {
+      const date = new Date(doc.ts);
+      return Number.isNaN(date.getTime()) ? doc.ts : date;
+    }
+    return doc.ts ?? null;
   }
 
   @FieldResolver(() => Boolean, { nullable: true, description: 'Whether a person sent it (true) or an agent (false).' })
