@@ -388,8 +388,10 @@ export class LiveEngine {
 
   /**
    * A subscription whose news this tick would not fit in what its consumer may have waiting: replayed
-   * from just below the first, page by page at the consumer's pace, then handed back to the ticks.
-   * False when the news fit after all (most of the tick's messages were held already).
+   * from just below the first message it holds no version of, page by page at the consumer's pace, then
+   * handed back to the ticks (new versions of messages it holds, older ones among them, come with the
+   * hand-over or the next tick: a replay from below them would send again what it holds). False when
+   * the news fit after all (most of the tick's messages were held already), or are all new versions.
    */
   private catchUp(subscription: MessageSubscription, watch: Watch, session: SessionDoc, messages: ReadonlyArray<{ key: string; seen: string }>, callers: Map<string, CheckedCaller>, tick: number): boolean {
     let news = 0;
@@ -397,7 +399,7 @@ export class LiveEngine {
     for (const { key, seen } of messages) {
       if (!isNews(subscription, key, seen)) continue;
       news += 1;
-      first ??= key;
+      if (!subscription.sent.has(key) && (first === undefined || key < first)) first = key;
     }
     if (first === undefined || news <= this.options.maxQueuedEvents - subscription.stream.queued) return false;
     subscription.replaying = true;

@@ -100,13 +100,19 @@ export function absorb(watch: Watch, docs: readonly MessageDoc[]): Array<{ key: 
 
 /**
  * Messages older than the next tick's read (`horizon`) and completed cannot come back: forgotten, by
- * the watch and its subscribers. Of those not completed, the newest `maxFollowed` stay followed.
+ * the watch and its subscribers. Of those not completed, the newest `maxFollowed` stay followed. A
+ * message that a subscription being replayed lacks in this version (a reply that ended meanwhile, one
+ * whose `_id` lags below the replay's cursor) is kept until the replay hands over: the hand-over sends
+ * what the ticks read meanwhile, and a forgotten message would reach it by no other way.
  */
 export function forgetOldMessages(watch: Watch, horizon: string, maxFollowed: number): void {
   const forgotten: string[] = [];
   const followed: string[] = [];
+  const replaying: MessageSubscription[] = [];
+  for (const subscription of watch.subscriptions) if (subscription.kind === 'messages' && subscription.replaying) replaying.push(subscription);
+  const awaited = (key: string, known: KnownMessage) => replaying.some((subscription) => isNews(subscription, key, known.seen));
   for (const [key, known] of watch.known) {
-    if (key >= horizon) continue;
+    if (key >= horizon || (replaying.length > 0 && awaited(key, known))) continue;
     if (isCompleted(known.doc)) forgotten.push(key);
     else followed.push(key);
   }

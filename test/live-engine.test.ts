@@ -1,0 +1,132 @@
+/**
+ * The live engine between a replay (a resume, or a burst caught up page by page) and the ticks that run
+ * meanwhile, with a consumer that reads slowly, so that the replay outlasts the look-back: the engine
+ * itself on a real database, its times made short (a tick every 200 ms, a look-back of 1–2 s, 20 events
+ * waiting at most), and the stream read as graphql-ws reads it.
+ */
+import { ObjectId, type Collection, type Document } from 'mongodb';
+import { ContextFactory } from '../src/context/request-context';
+import type { MessageDoc } from '../src/data-model/documents';
+import { DEFAULT_LIVE_OPTIONS, type LiveCaller, type LiveEvent, type LiveOptions } from '../src/live/live-options';
+import { LiveEngine } from '../src/live/live-engine';
+import { messageSeen } from '../src/live/watch';
+import { chatMessage } from './support/chat';
+import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from './support/gateway';
+import { sleep, waitFor } from './support/wait';
+
+let gw: TestGateway;
+let chat: Collection<Document>;
+beforeAll(async () => {
+  gw = await startTestGateway({ scale: 0 });
+  chat = gw.db.collection('chat');
+});
+afterAll(() => gw?.stop());
+
+/** A public session of its own for each test (anonymous callers read it), its messages removed after. */
+let engine: LiveEngine;
+let session: ObjectId;
+beforeEach(async () => {
+  const template = (await gw.db.collection('sessions').findOne({ _id: gw.fixtures.sessions.publicChat }))!;
+  session = new ObjectId();
+  await gw.db.collection('sessions').insertOne({ ...template, _id: session });
+});
+afterEach(async () => {
+  await engine?.stop();
+  await chat.deleteMany({ sessionId: session });
+  await gw.db.collection('sessions').deleteOne({ _id: session });
+});
+
+/** An engine of its own on the test database, and a subscriber to the test's session (anonymous: it is public). */
+function startEngine(options: Partial<LiveOptions>) {
+  const contexts = new ContextFactory({ db: gw.db, jwtSecret: TEST_JWT_SECRET, requestTimeoutMs: 10_000, maxDocuments: 20_000 });
+  const failures: string[] = [];
+  engine = new LiveEngine(contexts, { ...DEFAULT_LIVE_OPTIONS, intervalMs: 200, maxQueuedEvents: 20, ...options }, { tickFailed: () => failures.push('tick'), replayFailed: () => failures.push('replay') });
+  let callers = 0;
+  const caller = (): LiveCaller => ({ id: `c${callers++}`, credentials: null, overflow: () => failures.push('overflow'), retryLater: () => failures.push('retryLater') });
+  const subscribe = async (after?: ObjectId) => engine.watchMessages(await contexts.forRequest({ requestId: 'test', authorization: undefined }), caller(), session, after);
+  return { failures, subscribe };
+}
+
+const message = (text: string, shape: { streaming?: string[]; id?: ObjectId } = {}): Document => chatMessage(gw.fixtures, session, text, shape);
+
+/** The events of a stream as `_id` hex and the version sent, read one every `pauseMs`. */
+function read(stream: AsyncIterableIterator<LiveEvent<MessageDoc>>, pauseMs: number): Array<[string, string]> {
+  const events: Array<[string, string]> = [];
+  void (async () => {
+    for await (const event of stream) {
+      events.push([event.payload._id.toHexString(), messageSeen(event.payload)]);
+      if (pauseMs > 0) await sleep(pauseMs);
+    }
+  })();
+  return events;
+}
+
+/** Versions sent twice in a row for one message (what the client held already). */
+function repeats(events: Array<[string, string]>): string[] {
+  const held = new Map<string, string>();
+  return events.filter(([id, seen]) => {
+    const again = held.get(id) === seen;
+    held.set(id, seen);
+    return again;
+  }).map(([id, seen]) => `${id} ${seen}`);
+}
+
+it('a reply that ends while a long replay runs reaches the client in its final version', async () => {
+  const { failures, subscribe } = startEngine({ lateWriteMarginS: 1 });
+  const before = message('before');
+  const reply = message('', { streaming: ['a'] });
+  await chat.insertMany([before, reply, ...Array.from({ length: 60 }, (_, i) => message(`old ${i}`))]);
+  await sleep(2_100); // all of them older than the look-back
+  const events = read(await subscribe(before._id), 150);
+  await sleep(1_000);
+  // the webapp's end of a streamed reply, while the replay is still far from done
+  await chat.updateOne({ _id: reply._id }, { $set: { 'message.message.text': 'final', 'message.message.overwrite': true, completed: true }, $unset: { chunks: '' } });
+  await waitFor(() => events.some(([id, seen]) => id === reply._id.toHexString() && seen === 'c:final'), 30_000, 'the reply’s final version');
+  expect(events.filter(([id]) => id === reply._id.toHexString())).toEqual([[reply._id.toHexString(), 's:a'], [reply._id.toHexString(), 'c:final']]);
+  expect(repeats(events)).toEqual([]);
+  expect(failures).toEqual([]);
+}, 60_000);
+
+it('a message whose _id lags within the look-back, written below a catch-up under way, is sent', async () => {
+  const { failures, subscribe } = startEngine({ lateWriteMarginS: 2 });
+  const events = read(await subscribe(), 200);
+  await sleep(600);
+  // more than may wait for the subscriber, in one tick: caught up page by page from the first of them
+  const burst = Array.from({ length: 30 }, (_, i) => message(`n${i}`));
+  await chat.insertMany(burst);
+  await sleep(700);
+  // a second writer whose clock lags by a second (within the 2 s look-back): an _id below the whole burst
+  const lagging = message('lagging', { id: ObjectId.createFromTime(Math.floor(Date.now() / 1000) - 1) });
+  await chat.insertOne(lagging);
+  await waitFor(() => events.length >= burst.length + 1, 30_000, 'the burst and the lagging message');
+  await sleep(1_000);
+  expect(events.map(([id]) => id).sort()).toEqual([...burst, lagging].map((doc) => doc._id.toHexString()).sort());
+  expect(repeats(events)).toEqual([]);
+  expect(failures).toEqual([]);
+}, 60_000);
+
+it('a burst caught up page by page sends nothing the subscriber holds again, though an older reply it follows changed with it', async () => {
+  const { failures, subscribe } = startEngine({ lateWriteMarginS: 1 });
+  const events = read(await subscribe(), 0);
+  await sleep(600);
+  const reply = message('', { streaming: ['a'] });
+  await chat.insertOne(reply);
+  await sleep(600);
+  const held = Array.from({ length: 5 }, (_, i) => message(`m${i}`));
+  for (const doc of held) {
+    await chat.insertOne(doc);
+    await sleep(50);
+  }
+  await sleep(3_500); // past the look-back: the completed ones are no longer read
+  expect(events.length).toBe(6);
+  // in one tick: the old reply grows, and more new messages than may wait for the subscriber
+  await chat.updateOne({ _id: reply._id }, { $set: { chunks: [{ ts: 1, chunk: 'a', tokens: 1 }, { ts: 2, chunk: 'b', tokens: 1 }] } });
+  const burst = Array.from({ length: 25 }, (_, i) => message(`n${i}`));
+  await chat.insertMany(burst);
+  await waitFor(() => events.length >= 6 + 25 + 1, 20_000, 'the burst and the reply’s new version');
+  await sleep(1_000);
+  expect(repeats(events)).toEqual([]);
+  expect(events.slice(6).map(([id]) => id).sort()).toEqual([reply, ...burst].map((doc) => doc._id.toHexString()).sort());
+  expect(events.find(([id, seen]) => id === reply._id.toHexString() && seen === 's:ab')).toBeDefined();
+  expect(failures).toEqual([]);
+}, 60_000);
