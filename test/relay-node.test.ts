@@ -5,7 +5,11 @@
  * `session(_id)` for the same caller) and the document is part of that session.
  */
 import { ObjectId } from 'mongodb';
-import { startTestGateway, type TestGateway } from './support/gateway';
+import { ContextFactory } from '../src/context/request-context';
+import { COLLECTIONS } from '../src/data-model/collections';
+import type { SessionDoc } from '../src/data-model/documents';
+import { findInSessionGraph } from '../src/policy/session-graph-member';
+import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from './support/gateway';
 
 let gw: TestGateway;
 let fed: TestGateway;
@@ -101,6 +105,35 @@ describe('ids that do not name a document of their session', () => {
     } finally {
       await gw.db.collection('chat').deleteOne({ _id });
     }
+  });
+
+  it('reads no more for a hundred ids of a session in fifteen aliases than for one (ids that name nothing included)', async () => {
+    const session = gw.fixtures.sessions.teamCrew.toHexString();
+    const madeUp = (n: number) => Array.from({ length: n }, () => idText(`Agent:${new ObjectId().toHexString()}:${session}`));
+    const real = idText(`Agent:${gw.fixtures.agents.researcher.toHexString()}:${session}`);
+    const ask = (ids: string[], aliases: number) =>
+      gw.countCommands(() => gw.graphql(`query($ids: [ID!]!) { ${Array.from({ length: aliases }, (_, i) => `a${i}: nodes(ids: $ids) { id }`).join(' ')} }`, { ids }, gw.tokenFor('owner')));
+    const one = await ask([...madeUp(1), real], 1);
+    const many = await ask([...madeUp(99), real], 15);
+    expect(many.result.body.errors).toBeUndefined();
+    expect(many.result.body.data.a14.filter(Boolean)).toEqual([{ id: real }]);
+    expect(many.total).toBe(one.total);
+    // and in one walk per request, not per process: a second request walks again
+    expect((await ask([...madeUp(1), real], 1)).total).toBe(one.total);
+  });
+
+  it('follows each relation of a session’s graph once for all the ids asked of it, found or not', async () => {
+    const loaders = new ContextFactory({ db: gw.db, jwtSecret: TEST_JWT_SECRET, requestTimeoutMs: 10_000 }).loaders();
+    let follows = 0;
+    const counted = new Proxy(loaders, { get: (target, name, receiver) => ((follows += typeof name === 'string' && name in COLLECTIONS ? 1 : 0), Reflect.get(target, name, receiver)) });
+    const session = (await gw.db.collection('sessions').findOne({ _id: gw.fixtures.sessions.teamCrew })) as SessionDoc;
+    expect(await findInSessionGraph(counted, session, 'agents', new ObjectId())).toBeNull();
+    const oneWalk = follows;
+    expect(oneWalk).toBeGreaterThan(5);
+    const answers = await Promise.all(Array.from({ length: 50 }, () => findInSessionGraph(counted, session, 'agents', new ObjectId())));
+    expect(answers.every((answer) => answer === null)).toBe(true);
+    expect((await findInSessionGraph(counted, session, 'agents', gw.fixtures.agents.researcher))?.name).toBe('Researcher');
+    expect(follows).toBe(oneWalk);
   });
 
   it('a malformed or tampered id is BAD_USER_INPUT', async () => {

@@ -3,8 +3,9 @@
  * read the session (a Relay `node`, a federation reference): reachable from the session through the data
  * model's relations (in the session's team, as every relation is). Walked level by level, every
  * relation of a level followed at once, so each level is one batched read per collection; the walk
- * stops when the document is found or nothing new is reached. A document that names its session
- * (a message) is part of the session it names.
+ * stops when the document is found or nothing new is reached, and is kept for the request, so that
+ * many ids of one session (`nodes`, federation's `_entities`, aliases) cost one walk. A document that
+ * names its session (a message) is part of the session it names.
  */
 import type { Document, ObjectId } from 'mongodb';
 import type { CollectionName, SessionDoc } from '../data-model/documents';
@@ -23,26 +24,64 @@ export async function findInSessionGraph(loaders: Loaders, session: SessionDoc, 
     const doc = await (loaders[collection as RelatedCollection] as TeamScopedLoader<Document>).load({ teamId: session.teamId, id });
     return doc && sameId(session._id, doc[sessionKey]) ? doc : null;
   }
-  const seen = new Set<string>();
-  let frontier: Array<{ collection: CollectionName; doc: Document }> = [{ collection: 'sessions', doc: session }];
-  while (frontier.length > 0) {
+  return walkOf(loaders, session).find(collection, id);
+}
+
+/** The walks of a request, by its loaders and the session: however many ids ask, each graph is walked once. */
+const walks = new WeakMap<Loaders, Map<string, SessionGraphWalk>>();
+
+function walkOf(loaders: Loaders, session: SessionDoc): SessionGraphWalk {
+  let bySession = walks.get(loaders);
+  if (!bySession) walks.set(loaders, (bySession = new Map()));
+  const key = hexOf(session._id);
+  let walk = bySession.get(key);
+  if (!walk) bySession.set(key, (walk = new SessionGraphWalk(loaders, session)));
+  return walk;
+}
+
+/**
+ * A session's graph, walked a level at a time as far as the ids asked of it need: what it has reached
+ * answers at once, a level is walked once for every id waiting on it, and once the walk has reached
+ * everything an id it did not meet is answered without another step.
+ */
+class SessionGraphWalk {
+  private readonly reached = new Map<string, Document>();
+  private frontier: Array<{ collection: CollectionName; doc: Document }>;
+  private step: Promise<void> | undefined;
+
+  constructor(
+    private readonly loaders: Loaders,
+    session: SessionDoc,
+  ) {
+    this.frontier = [{ collection: 'sessions', doc: session }];
+  }
+
+  async find(collection: CollectionName, id: ObjectId): Promise<Document | null> {
+    const key = `${collection}:${hexOf(id)}`;
+    for (;;) {
+      const hit = this.reached.get(key);
+      if (hit) return hit;
+      if (this.frontier.length === 0) return null;
+      await (this.step ??= this.walkLevel().finally(() => (this.step = undefined)));
+    }
+  }
+
+  // every relation of the level followed at once: one batched read per collection
+  private async walkLevel(): Promise<void> {
     const next: Array<{ collection: CollectionName; doc: Document }> = [];
     await Promise.all(
-      frontier.flatMap(({ collection: from, doc }) =>
+      this.frontier.flatMap(({ collection: from, doc }) =>
         RELATION_LIST.filter((relation) => relation.from === from).map(async (relation) => {
-          const found = await follow(loaders, relation, doc as never);
+          const found = await follow(this.loaders, relation, doc as never);
           for (const target of (Array.isArray(found) ? found : found ? [found] : []) as Document[]) {
             const key = `${relation.to}:${hexOf(target._id)}`;
-            if (seen.has(key)) continue;
-            seen.add(key);
+            if (this.reached.has(key)) continue;
+            this.reached.set(key, target);
             next.push({ collection: relation.to, doc: target });
           }
         }),
       ),
     );
-    const hit = next.find((entry) => entry.collection === collection && (entry.doc._id as ObjectId).equals(id));
-    if (hit) return hit.doc;
-    frontier = next;
+    this.frontier = next;
   }
-  return null;
 }
