@@ -300,6 +300,22 @@ describe('sessions(teamId)', () => {
     }
   });
 
+  it('lists what session(_id) lets a member read when the mode, or the whole sharing config, is stored as a list (read as team)', async () => {
+    const template = (await gw.db.collection('sessions').findOne({ _id: gw.fixtures.sessions.noMode }))!;
+    const odd = [{ mode: ['restricted'] }, { mode: ['owner', 'public'] }, [{ mode: 'restricted' }]].map((sharingConfig) => ({ ...template, _id: new ObjectId(), name: 'Odd sharing', sharingConfig }));
+    await gw.db.collection('sessions').insertMany(odd);
+    try {
+      for (const doc of odd) {
+        const byId = await gw.graphql('query($id: ObjectId!) { session(_id: $id) { _id } }', { id: hex(doc._id) }, token('member'));
+        expect({ sharingConfig: doc.sharingConfig, session: byId.body.data.session }).toEqual({ sharingConfig: doc.sharingConfig, session: { _id: hex(doc._id) } });
+      }
+      const { keys } = await listPage('member', { team: acmeMain(), first: 100 });
+      expect(keys.filter((key) => odd.some((doc) => hex(doc._id) === key))).toEqual(odd.map((doc) => hex(doc._id)).reverse());
+    } finally {
+      await gw.db.collection('sessions').deleteMany({ _id: { $in: odd.map((doc) => doc._id) } });
+    }
+  });
+
   it('reports hasNextPage false on a last page that is exactly full', async () => {
     // member reads 7 sessions: pages of 7 and of 3+3+1
     expect((await listPage('member', { team: acmeMain(), first: 7 })).pageInfo.hasNextPage).toBe(false);

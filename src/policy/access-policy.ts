@@ -69,6 +69,9 @@ export class AccessPolicy {
     return {
       $or: [
         { 'sharingConfig.mode': { $nin: [...LISTED_MODES, OWNER_MODE] } },
+        // a mode, or the whole config, stored as a list is read as team, as in code (a query matches a list's items)
+        { 'sharingConfig.mode.0': { $exists: true } },
+        { 'sharingConfig.0': { $exists: true } },
         { 'sharingConfig.mode': { $in: LISTED_MODES }, $or: grantees.map((id) => ({ [`sharingConfig.permissions.${id}`]: { $exists: true } })) },
         { 'sharingConfig.mode': OWNER_MODE, appId: { $in: ownApps.map((app) => app._id) } },
       ],
