@@ -4,7 +4,7 @@
  * alternating), and the report gives each one's latency and the server's reads per answer.
  *
  * Settings (environment): EXISTENCE_REQUESTS pairs (150), EXISTENCE_UNREADABLE=first to ask for the
- * first stored session instead of the newest, BENCH_SCALE (333), DIST another build to
+ * first stored session instead of the newest (`owner`: an owner-mode session), BENCH_SCALE (333), DIST another build to
  * measure (its `src/server/app.js`), BENCH_DATABASE=ferretdb for the FerretDB test server.
  */
 import 'reflect-metadata';
@@ -43,7 +43,8 @@ async function main(): Promise<void> {
     // unreadable session is the team's newest (stored last), which costs its scan as much as a missing one
     const acme = data.fixtures.teams.acmeMain;
     const newest = (await database.db.collection('sessions').find({ teamId: acme, 'sharingConfig.mode': 'team' }).sort({ _id: -1 }).limit(1).toArray())[0];
-    const unreadable = (process.env.EXISTENCE_UNREADABLE === 'first' ? data.fixtures.sessions.teamCrew : newest._id).toHexString();
+    const chosen = process.env.EXISTENCE_UNREADABLE;
+    const unreadable = (chosen === 'first' ? data.fixtures.sessions.teamCrew : chosen === 'owner' ? data.fixtures.sessions.ownerMode : newest._id).toHexString();
     const ask = async (id: string) => {
       const started = performance.now();
       const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: `{ session(_id: "${id}") { _id name } }` }) });

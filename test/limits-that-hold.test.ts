@@ -260,7 +260,7 @@ describe('nothing is learnt about other tenants', () => {
     expect((await fetch(`${gw.metricsUrl}/metrics`)).status).toBe(200);
   });
 
-  it('session(_id) does the same reads, in the same round trips, for a session the caller may not read and for one that does not exist', async () => {
+  it('session(_id) does the same reads, in the same round trips, for a session the caller may not read (owner mode too) and for one that does not exist', async () => {
     const f = gw.fixtures;
     const reads = async (id: string, token: string | null) => {
       const { result, byName } = await gw.countCommands(() => gw.graphql(`{ session(_id: "${id}") { _id name } }`, {}, token));
@@ -270,11 +270,11 @@ describe('nothing is learnt about other tenants', () => {
     const missing = new ObjectId().toHexString();
     // the outsider is in Globex only; the member is in Acme: each asks for the other team's sessions
     for (const [token, unreadable] of [
-      [gw.tokenFor('outsider'), [f.sessions.teamCrew, f.sessions.restricted, f.sessions.noMode, f.sessions.unknownMode]],
+      [gw.tokenFor('outsider'), [f.sessions.teamCrew, f.sessions.restricted, f.sessions.noMode, f.sessions.unknownMode, f.sessions.ownerMode, f.sessions.ownerNoApp]],
       [member(), [f.sessions.globexSession]],
     ] as const) {
       const expected = await reads(missing, token);
-      expect(expected).toEqual({ 'find accounts': 1, 'find sessions': 1, 'find teams': 1, 'find orgs': 1 });
+      expect(expected).toEqual({ 'find accounts': 1, 'find sessions': 1, 'find apps': 1, 'find teams': 1, 'find orgs': 1 });
       for (const id of unreadable) expect({ id: id.toHexString(), reads: await reads(id.toHexString(), token) }).toEqual({ id: id.toHexString(), reads: expected });
     }
     // anonymous callers: no admin to check, so neither answer reads more than the session

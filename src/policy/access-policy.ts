@@ -20,6 +20,7 @@ import { effectiveSharingMode, LISTED_MODES, OWNER_MODE, storedSharing } from '.
 /** Ids no team or org has (all zero: a time of 1970 no writer makes), for the reads of a denial. */
 const NO_TEAM = new ObjectId('000000000000000000000000');
 const NO_ORG = new ObjectId('000000000000000000000000');
+const NO_APP = new ObjectId('000000000000000000000000');
 
 export class AccessPolicy {
   private readonly adminOf = new Map<string, Promise<boolean>>();
@@ -114,12 +115,14 @@ export class AccessPolicy {
   }
 
   /**
-   * What a denial costs, spent for a session that does not exist: the admin check's reads, of a team and
-   * an org that no one has. `session(_id)` and the other lookups by id then answer a missing session and
+   * What a denial costs, spent for a session that does not exist: the admin check's reads and the app's,
+   * of a team, an org and an app that no one has. `session(_id)` and the other lookups by id then answer a missing session and
    * one the caller may not read in the same reads and round trips (docs/access.md, "Existence does not show").
    */
   async spendDenialReads(): Promise<void> {
-    await this.isAdmin(NO_TEAM, NO_ORG);
+    // an anonymous caller's denial reads nothing, and the root bit is never denied
+    if (!this.viewer || this.viewer.isRoot) return;
+    await Promise.all([this.isAdmin(NO_TEAM, NO_ORG), this.loaders.apps.load({ teamId: NO_TEAM, id: NO_APP })]);
   }
 
   // The org is read beside the team when its id is known (the session's `orgId`), so that the check
@@ -138,10 +141,12 @@ export class AccessPolicy {
   }
 
   // Reached when `readableNow` has no answer: the sharing rules do not allow without a read (owner mode
-  // asks the session's app), so the admin rule decides; an admin is allowed whatever the mode.
+  // asks the session's app), so the admin rule decides; an admin is allowed whatever the mode. The app
+  // is read beside the admin check whatever the mode, so that every denial, and a missing session
+  // (`spendDenialReads`), costs the same reads in one round trip: owner mode would otherwise show.
   private async computeCanReadSession(session: SessionDoc): Promise<boolean> {
-    if (effectiveSharingMode(session.sharingConfig) === OWNER_MODE && (await this.createdSessionApp(session))) return true;
-    return this.isAdmin(session.teamId as ObjectId, session.orgId);
+    const [created, admin] = await Promise.all([this.createdSessionApp(session), this.isAdmin(session.teamId as ObjectId, session.orgId)]);
+    return (created && effectiveSharingMode(session.sharingConfig) === OWNER_MODE) || admin;
   }
 
   /** The sharing rules of §3.2 that need no read: true or false, or undefined for owner mode (its app decides). */
