@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { signApiKeyToken, signLoginToken } from '../src/auth/tokens';
+import { loadConfig } from '../src/config';
 import { TEST_DATABASE } from './support/database';
 import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from './support/gateway';
 import { wsUrl } from './support/live-client';
@@ -20,7 +21,8 @@ const INTERVAL_MS = 300;
  * must come within a few ticks (ten), not at once nor never.
  */
 const EVENT_BOUND_MS = 10 * INTERVAL_MS;
-const suite = liveSuite(INTERVAL_MS, { scale: 4 });
+// one member's 5,000 subscriptions below: past LIVE_MAX_SUBSCRIPTIONS_PER_CALLER's default
+const suite = liveSuite(INTERVAL_MS, { scale: 4, app: { live: { maxPerCaller: 10_000 } } });
 const { open } = suite;
 let gw: TestGateway;
 beforeAll(() => {
@@ -430,6 +432,40 @@ describe('connections and limits', () => {
       await suite.disposeClients();
       await small.stop();
     }
+  });
+
+  it('bounds one caller’s subscriptions across its connections, so that it cannot take every place of the process; places come back as they end', async () => {
+    const small = await startTestGateway({ app: { live: { intervalMs: INTERVAL_MS, maxPerConnection: 3, maxPerCaller: 4, maxSubscriptions: 6 } } });
+    try {
+      const id = hex(small.fixtures.sessions.publicChat);
+      // an anonymous caller (one address) over two connections: four places, not the process's six
+      const [a, b] = [open(null, undefined, small), open(null, undefined, small)];
+      const held = [a, a, b, b].map((client) => client.subscribe(SESSION_UPDATED, { id }));
+      await Promise.all(held.map((sub) => sub.next(1)));
+      const over = b.subscribe(SESSION_UPDATED, { id });
+      await over.ended();
+      expect(over.errors).toEqual([[expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringContaining('At most 4 subscriptions per caller (LIVE_MAX_SUBSCRIPTIONS_PER_CALLER)') })]]);
+      // another caller still has the process's places left
+      const member = open(small.tokenFor('member'), undefined, small);
+      const other = [member.subscribe(SESSION_UPDATED, { id }), member.subscribe(SESSION_UPDATED, { id })];
+      await Promise.all(other.map((sub) => sub.next(1)));
+      // one completed, and a connection closed with two: three places back
+      held[0].stop();
+      await a.dispose();
+      const c = open(null, undefined, small);
+      const back = [c.subscribe(SESSION_UPDATED, { id }), c.subscribe(SESSION_UPDATED, { id })];
+      await waitFor(async () => back.every((sub) => sub.events.length > 0 || sub.completed), EVENT_BOUND_MS, 'the subscribes after the places came back');
+      expect(back.map((sub) => sub.errors)).toEqual([[], []]);
+    } finally {
+      await suite.disposeClients();
+      await small.stop();
+    }
+  });
+
+  it('takes the per-caller bound from LIVE_MAX_SUBSCRIPTIONS_PER_CALLER', () => {
+    expect(loadConfig({ LIVE_MAX_SUBSCRIPTIONS_PER_CALLER: '50' }).live.maxPerCaller).toBe(50);
+    expect(loadConfig({}).live.maxPerCaller).toBeUndefined(); // the default, 2,000, is the app's
+    expect(() => loadConfig({ LIVE_MAX_SUBSCRIPTIONS_PER_CALLER: '0' })).toThrow(/LIVE_MAX_SUBSCRIPTIONS_PER_CALLER/);
   });
 
   it('bounds the subscriptions per connection and per process, with a clear error beyond them', async () => {

@@ -60,8 +60,8 @@ export interface GatewayConfig {
   quotas: { requests?: number; cost?: number; windowS: number; redisUrl?: string } | undefined;
   /** TRUSTED_DOCUMENTS: the manifest of trusted documents (id → text); TRUSTED_DOCUMENTS_ONLY (false): serve no other document. */
   trustedDocuments: { file: string; only: boolean } | undefined;
-  /** Subscriptions: LIVE_POLL_INTERVAL_MS (1000), LIVE_MAX_SUBSCRIPTIONS (20000), LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION (100), LIVE_MAX_BUFFERED_BYTES (1 MiB), LIVE_RESUME_WINDOW_S (300); unset ones take their defaults. */
-  live: { intervalMs?: number; maxSubscriptions?: number; maxPerConnection?: number; maxBufferedBytes?: number; resumeWindowS?: number };
+  /** Subscriptions: LIVE_POLL_INTERVAL_MS (1000), LIVE_MAX_SUBSCRIPTIONS (20000), LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION (100), LIVE_MAX_SUBSCRIPTIONS_PER_CALLER (2000), LIVE_MAX_BUFFERED_BYTES (1 MiB), LIVE_RESUME_WINDOW_S (300); unset ones take their defaults. */
+  live: { intervalMs?: number; maxSubscriptions?: number; maxPerConnection?: number; maxPerCaller?: number; maxBufferedBytes?: number; resumeWindowS?: number };
 }
 
 /** Defaults of the time limits (docs/resilience.md). */
@@ -134,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       intervalMs: parseDuration(env, 'LIVE_POLL_INTERVAL_MS'),
       maxSubscriptions: parseLimit(env, 'LIVE_MAX_SUBSCRIPTIONS'),
       maxPerConnection: parseLimit(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION'),
+      maxPerCaller: parseLimit(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_CALLER'),
       maxBufferedBytes: parseLimit(env, 'LIVE_MAX_BUFFERED_BYTES'),
       resumeWindowS: parseLimit(env, 'LIVE_RESUME_WINDOW_S'),
     }),

@@ -95,13 +95,15 @@ export interface GatewayAppOptions {
 export interface LiveSettings extends LiveOptions {
   /** LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION (100). */
   maxPerConnection: number;
+  /** LIVE_MAX_SUBSCRIPTIONS_PER_CALLER (2000): one caller's (key, account or address) across its connections. */
+  maxPerCaller: number;
   /** LIVE_MAX_BUFFERED_BYTES (1 MiB): unsent bytes past which a connection is too slow. */
   maxBufferedBytes: number;
   /** Refused subscribes are logged once per cause and this interval, with a count (10 s). */
   refusalLogIntervalMs: number;
 }
 
-const DEFAULT_LIVE_SETTINGS: LiveSettings = { ...DEFAULT_LIVE_OPTIONS, maxPerConnection: 100, maxBufferedBytes: 1024 * 1024, refusalLogIntervalMs: 10_000 };
+const DEFAULT_LIVE_SETTINGS: LiveSettings = { ...DEFAULT_LIVE_OPTIONS, maxPerConnection: 100, maxPerCaller: 2_000, maxBufferedBytes: 1024 * 1024, refusalLogIntervalMs: 10_000 };
 
 export interface GatewayApp {
   app: express.Express;
@@ -164,7 +166,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     replayFailed: (error) => replayFailures.note(toGatewayError(error).message),
   });
   const subscriptions = createSubscriptionServer({
-    schema, contexts, limits, engine, logger, metrics, maxPerConnection: live.maxPerConnection, maxBufferedBytes: live.maxBufferedBytes,
+    schema, contexts, limits, engine, logger, metrics, maxPerConnection: live.maxPerConnection, maxPerCaller: live.maxPerCaller, maxBufferedBytes: live.maxBufferedBytes,
     maxConcurrentSetups: { ...DEFAULT_LOAD_SHEDDING, ...options.loadShedding }.maxConcurrent, corsOrigins: options.corsOrigins, refusalLogIntervalMs: live.refusalLogIntervalMs,
     trustedDocuments: options.trustedDocuments,
     quotas,

@@ -37,6 +37,7 @@ import type { QueryLimits } from '../config/query-limits';
 import type { DocumentRequest, TrustedDocuments } from './trusted-documents';
 import { Quotas } from '../quotas/quotas';
 import { clientAddress, type ClientAddress } from './client-address';
+import { SubscriptionsByCaller } from './subscriptions-by-caller';
 import { serveGraphqlWs } from './ws-transport';
 import { eventExecutor, type EventExecutor } from './jit/event-executor';
 
@@ -59,6 +60,8 @@ export interface SubscriptionServerOptions {
   refusalLogIntervalMs?: number;
   /** RATE_LIMIT_*: each subscribe counts as a request, with its cost. */
   quotas?: Quotas;
+  /** LIVE_MAX_SUBSCRIPTIONS_PER_CALLER: one caller's subscriptions across its connections. */
+  maxPerCaller?: number;
   /** The address an anonymous caller's quota is counted by (./client-address.ts); the connection's when not given. */
   addressOf?: ClientAddress;
   /** TRUSTED_DOCUMENTS: a subscribe may name its document by id; with TRUSTED_DOCUMENTS_ONLY it must be one of them. */
@@ -81,8 +84,8 @@ export interface SubscriptionServer {
 type ConnectionState = {
   caller: LiveCaller;
   authorization: string | undefined;
-  /** Who its subscribes count for in the quotas (with RATE_LIMIT_*). */
-  quotaCaller?: string;
+  /** Who it is for the quotas (with RATE_LIMIT_*) and the per-caller cap: its key, its account or its address. */
+  quotaCaller: string;
   /** The ids of its subscriptions accepted and not yet ended: its count against the per-connection cap. */
   active: Set<string>;
   setup?: SetupContext;
@@ -130,6 +133,16 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   const check = operationChecker(schema, options.limits);
   const executeEvent = eventExecutor(schema, options.jit ?? true);
   const turn = setupTurns(options.maxConcurrentSetups);
+  const byCaller = new SubscriptionsByCaller(options.maxPerCaller ?? Infinity);
+  // a connection's accepted subscriptions hold a place of its caller's until they end, or it closes
+  const hold = (connection: Partial<ConnectionState>, id: string) => {
+    if (!byCaller.take(connection.quotaCaller!)) return false;
+    connection.active!.add(id);
+    return true;
+  };
+  const letGo = (connection: Partial<ConnectionState>, id: string) => {
+    if (connection.active?.delete(id)) byCaller.release(connection.quotaCaller!);
+  };
   const refusals = new RefusalLog(logger, 'subscriptions refused', options.refusalLogIntervalMs);
   const frameRefusals = new RefusalLog(logger, 'WebSocket frames refused', options.refusalLogIntervalMs);
   const report = { logger, refusals };
@@ -170,8 +183,11 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       const cap = badUserInput(`At most ${options.maxPerConnection} subscriptions per connection (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one or open another connection`);
       return refuse([cap], cap.message); // a cap, logged as the process-wide one is
     }
-    // the place is taken at once: a burst of subscribes, each waiting below, cannot all pass the cap
-    active.add(id);
+    // the place is taken at once: a burst of subscribes, each waiting below, cannot all pass the caps
+    if (!hold(ctx.extra, id)) {
+      const cap = badUserInput(`At most ${byCaller.max} subscriptions per caller (LIVE_MAX_SUBSCRIPTIONS_PER_CALLER); complete one`);
+      return refuse([cap], cap.message);
+    }
     let accepted = false;
     try {
       const trusted = options.trustedDocuments?.resolve(payload as DocumentRequest);
@@ -196,7 +212,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     } catch (error) {
       return await refuse([toGatewayError(error)]);
     } finally {
-      if (!accepted) active.delete(id);
+      if (!accepted) letGo(ctx.extra, id);
     }
   };
 
@@ -230,9 +246,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       try {
         const authorization = authorizationOf(ctx.connectionParams);
         const credentials = verifyCredentials(authorization, contexts.deps.jwtSecret, contexts.deps.tokenRules);
+        const caller = Quotas.callerOfCredentials(credentials, (options.addressOf ?? clientAddress(undefined))(ctx.extra.request));
         if (options.quotas) {
           // a handshake counts as a request, before its read: a caller past its quota opens no connection
-          const caller = Quotas.callerOfCredentials(credentials, (options.addressOf ?? clientAddress(undefined))(ctx.extra.request));
           const limited = await options.quotas.take(caller, 1, 0);
           if (limited) {
             refusals.note(`connection: ${ErrorCode.RATE_LIMITED}`);
@@ -240,12 +256,16 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
             socket.close(CloseCode.TooManyInitialisationRequests, limited.message);
             return false;
           }
-          ctx.extra.quotaCaller = caller;
         }
         // the account (and API key) must exist now, as for a request
         if (credentials) await viewerOf(credentials, contexts.loaders());
         ctx.extra.authorization = authorization;
-        ctx.extra.active = new Set();
+        ctx.extra.quotaCaller = caller;
+        const active = (ctx.extra.active = new Set());
+        // what graphql-ws has not completed when the socket goes gives its caller's places back
+        socket.once('close', () => {
+          for (const id of [...active]) letGo(ctx.extra, id);
+        });
         ctx.extra.caller = {
           id: randomUUID(),
           credentials,
@@ -293,10 +313,10 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     },
     // an accepted subscription ends by completing (however it ends) or, if its stream fails, with an error
     onComplete(ctx, id) {
-      ctx.extra.active?.delete(id);
+      letGo(ctx.extra, id);
     },
     onError(ctx, id, _payload, errors) {
-      ctx.extra.active?.delete(id);
+      letGo(ctx.extra, id);
       // refused before any context: an id of its own, for a defect's log line to match
       return formatOperationErrors(errors, `ws-${randomUUID()}`, report);
     },
