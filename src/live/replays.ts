@@ -74,6 +74,8 @@ export class Replays {
         if (!page.more) break;
       }
     } catch (error) {
+      // a subscriber gone meanwhile (its connection closed, the engine stopped) asks for nothing more
+      if (subscription.stream.done) return;
       this.observer.replayFailed?.(error);
       subscription.caller.retryLater();
       subscription.stream.complete();
