@@ -130,3 +130,27 @@ it('a burst caught up page by page sends nothing the subscriber holds again, tho
   expect(events.find(([id, seen]) => id === reply._id.toHexString() && seen === 's:ab')).toBeDefined();
   expect(failures).toEqual([]);
 }, 60_000);
+
+it('new versions of many recent messages in one tick, with little room left, are caught up, not pushed past the bound', async () => {
+  const { failures, subscribe } = startEngine({ lateWriteMarginS: 5 });
+  const stream = await subscribe();
+  // the client reads nothing until the gate opens
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const events: Array<[string, string]> = [];
+  void (async () => {
+    await gate;
+    for await (const event of stream) events.push([event.payload._id.toHexString(), messageSeen(event.payload)]);
+  })();
+  await sleep(600);
+  const replies = Array.from({ length: 15 }, (_, i) => message('', { streaming: [`part ${i}`] }));
+  await chat.insertMany(replies);
+  await sleep(1_000); // 15 events waiting, of the 20 that may
+  // every reply ends in one tick: 15 new versions, room for 5
+  await chat.updateMany({ _id: { $in: replies.map((doc) => doc._id) } }, { $set: { completed: true } });
+  await sleep(1_000);
+  open();
+  await waitFor(() => replies.every((doc) => events.some(([id, seen]) => id === doc._id.toHexString() && seen.startsWith('c:'))), 20_000, 'every reply’s final version');
+  expect(failures).toEqual([]);
+  expect(repeats(events)).toEqual([]);
+}, 60_000);

@@ -462,6 +462,36 @@ describe('connections and limits', () => {
     }
   });
 
+  it('gives a caller its places back when a client reuses a subscription id it has just completed', async () => {
+    const small = await startTestGateway({ app: { live: { intervalMs: INTERVAL_MS, maxPerCaller: 3 } } });
+    try {
+      const id = hex(small.fixtures.sessions.publicChat);
+      const subscribe = { type: 'subscribe', payload: { query: SESSION_UPDATED, variables: { id } } };
+      // subscribe, complete and subscribe again under one id, in one frame each time, then go
+      const socket = new WebSocket(wsUrl(small.url), 'graphql-transport-ws');
+      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+      socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+      await new Promise((resolve) => socket.once('message', resolve));
+      for (let i = 0; i < 6; i++) {
+        socket.send(JSON.stringify({ id: `x${i}`, ...subscribe }));
+        socket.send(JSON.stringify({ id: `x${i}`, type: 'complete' }));
+        socket.send(JSON.stringify({ id: `x${i}`, ...subscribe }));
+        await sleep(50);
+      }
+      await sleep(500);
+      socket.close();
+      await new Promise((resolve) => socket.once('close', resolve));
+      // the anonymous caller holds nothing now: its three places are there for a new connection
+      const client = open(null, undefined, small);
+      const again = [1, 2, 3].map(() => client.subscribe(SESSION_UPDATED, { id }));
+      await waitFor(async () => again.every((sub) => sub.events.length > 0 || sub.completed), EVENT_BOUND_MS, 'three subscribes answered');
+      expect(again.map((sub) => sub.errors)).toEqual([[], [], []]);
+    } finally {
+      await suite.disposeClients();
+      await small.stop();
+    }
+  });
+
   it('takes the per-caller bound from LIVE_MAX_SUBSCRIPTIONS_PER_CALLER', () => {
     expect(loadConfig({ LIVE_MAX_SUBSCRIPTIONS_PER_CALLER: '50' }).live.maxPerCaller).toBe(50);
     expect(loadConfig({}).live.maxPerCaller).toBeUndefined(); // the default, 2,000, is the app's

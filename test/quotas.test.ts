@@ -279,6 +279,27 @@ describe('a Redis that answers but refuses the quota script (a read-only replica
   }, 30_000);
 });
 
+describe('WebSocket handshakes with a token that is not valid', () => {
+  it('count for their address, as such a request over HTTP does, before they are refused', async () => {
+    const gw = await startTestGateway({ app: { quotas: { requests: 2, windowS: WINDOW_S } } });
+    try {
+      const handshake = () =>
+        new Promise<number>((resolve, reject) => {
+          const socket = new WebSocket(wsUrl(gw.url), 'graphql-transport-ws');
+          socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: 'Bearer not-a-token' } })));
+          socket.on('close', (code) => resolve(code));
+          socket.on('error', reject);
+        });
+      expect([await handshake(), await handshake()]).toEqual([4403, 4403]);
+      // the address's two requests are spent: the next handshake, and an anonymous request, are refused for it
+      expect(await handshake()).toBe(4429);
+      expect((await post(gw.url, '{ __typename }')).status).toBe(429);
+    } finally {
+      await gw.stop();
+    }
+  });
+});
+
 describe('anonymous callers behind trusted proxies (TRUST_PROXY)', () => {
   let gw: TestGateway;
   beforeAll(async () => {

@@ -145,6 +145,15 @@ describe('without TRUSTED_DOCUMENTS_ONLY', () => {
     // a hash that is not the text's is still refused (by Apollo Server)
     const mismatched = await post(open, { query: '{ __typename }', extensions });
     expect(mismatched.status).toBe(400);
+    // over WebSocket, which has no automatic persisted queries, a hash the manifest lacks is refused
+    const client = liveClient(open.url, open.tokenFor('owner'));
+    try {
+      const sub = client.subscribe('', { id: open.fixtures.sessions.teamCrew.toHexString() }, { extensions: { persistedQuery: { version: 1, sha256Hash: 'e'.repeat(64) } } });
+      await sub.ended();
+      expect(sub.errors).toEqual([[expect.objectContaining({ extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } })]]);
+    } finally {
+      await client.dispose();
+    }
     // the strict copy refuses the same, before any read
     const { result, total } = await strict.countCommands(() => post(strict, { query, extensions }));
     expect({ status: result.status, code: result.body.errors?.[0]?.extensions?.code, reads: total }).toEqual({ status: 400, code: 'PERSISTED_QUERY_NOT_FOUND', reads: 0 });

@@ -388,18 +388,21 @@ export class LiveEngine {
 
   /**
    * A subscription whose news this tick would not fit in what its consumer may have waiting: replayed
-   * from just below the first message it holds no version of, page by page at the consumer's pace, then
-   * handed back to the ticks (new versions of messages it holds, older ones among them, come with the
-   * hand-over or the next tick: a replay from below them would send again what it holds). False when
-   * the news fit after all (most of the tick's messages were held already), or are all new versions.
+   * from just below the first of them, page by page at the consumer's pace, then handed back to the
+   * ticks; new versions of messages older than the look-back that it holds come with the hand-over, not
+   * the replay. False when the news fit after all (most of the tick's messages were held already), or
+   * are only such versions (a few: the replies it follows).
    */
   private catchUp(subscription: MessageSubscription, watch: Watch, session: SessionDoc, messages: ReadonlyArray<{ key: string; seen: string }>, callers: Map<string, CheckedCaller>, tick: number): boolean {
     let news = 0;
     let first: string | undefined;
+    // held versions older than the look-back may have been forgotten: a replay from below them would
+    // send again what the subscriber holds (those come with the hand-over instead)
+    const lookBack = this.lookBack();
     for (const { key, seen } of messages) {
       if (!isNews(subscription, key, seen)) continue;
       news += 1;
-      if (!subscription.sent.has(key) && (first === undefined || key < first)) first = key;
+      if ((!subscription.sent.has(key) || key >= lookBack) && (first === undefined || key < first)) first = key;
     }
     if (first === undefined || news <= this.options.maxQueuedEvents - subscription.stream.queued) return false;
     subscription.replaying = true;

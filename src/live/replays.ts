@@ -63,6 +63,7 @@ export class Replays {
     try {
       const since = ObjectId.createFromHexString(subscription.since);
       let from: ObjectId | undefined = after === undefined ? undefined : ObjectId.createFromHexString(after);
+      subscription.cursor = after ?? subscription.since;
       for (;;) {
         // a page is pushed when it fits under the bound of waiting events
         await subscription.stream.room(this.options.maxQueuedEvents - first);
@@ -71,6 +72,7 @@ export class Replays {
         if (subscription.stream.done) return;
         for (const doc of page.messages) send(doc);
         from = page.cursor;
+        subscription.cursor = hexOf(from);
         if (!page.more) break;
       }
     } catch (error) {
@@ -103,6 +105,7 @@ export class Replays {
  */
 function handOver(subscription: MessageSubscription, watch: Watch, ctx: RequestContext): void {
   subscription.replaying = false;
+  subscription.cursor = undefined;
   const keys = [...watch.known.keys()].sort();
   for (const key of keys) {
     const known = watch.known.get(key)!;

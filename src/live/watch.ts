@@ -37,6 +37,8 @@ export interface MessageSubscription extends SubscriptionBase {
   sent: Map<string, string>;
   /** Being replayed: ticks leave it alone until the replay hands it over. */
   replaying: boolean;
+  /** While replaying, the `_id` hex its replay has read up to: what is above is still to be read by it. */
+  cursor?: string;
 }
 
 export type Subscription = SessionSubscription | MessageSubscription;
@@ -101,16 +103,18 @@ export function absorb(watch: Watch, docs: readonly MessageDoc[]): Array<{ key: 
 /**
  * Messages older than the next tick's read (`horizon`) and completed cannot come back: forgotten, by
  * the watch and its subscribers. Of those not completed, the newest `maxFollowed` stay followed. A
- * message that a subscription being replayed lacks in this version (a reply that ended meanwhile, one
- * whose `_id` lags below the replay's cursor) is kept until the replay hands over: the hand-over sends
- * what the ticks read meanwhile, and a forgotten message would reach it by no other way.
+ * message that a subscription being replayed lacks in this version, and that its replay will not read
+ * (a reply it holds that ended meanwhile, one whose `_id` lags below the replay's cursor), is kept until
+ * the replay hands over: the hand-over sends what the ticks read meanwhile, and a forgotten message
+ * would reach it by no other way. What a replaying subscription was sent stays remembered until then.
  */
 export function forgetOldMessages(watch: Watch, horizon: string, maxFollowed: number): void {
   const forgotten: string[] = [];
   const followed: string[] = [];
   const replaying: MessageSubscription[] = [];
   for (const subscription of watch.subscriptions) if (subscription.kind === 'messages' && subscription.replaying) replaying.push(subscription);
-  const awaited = (key: string, known: KnownMessage) => replaying.some((subscription) => isNews(subscription, key, known.seen));
+  const awaited = (key: string, known: KnownMessage) =>
+    replaying.some((subscription) => isNews(subscription, key, known.seen) && (subscription.sent.has(key) || key <= (subscription.cursor ?? subscription.since)));
   for (const [key, known] of watch.known) {
     if (key >= horizon || (replaying.length > 0 && awaited(key, known))) continue;
     if (isCompleted(known.doc)) forgotten.push(key);
@@ -119,7 +123,8 @@ export function forgetOldMessages(watch: Watch, horizon: string, maxFollowed: nu
   if (followed.length > maxFollowed) forgotten.push(...followed.sort().slice(0, followed.length - maxFollowed));
   for (const key of forgotten) watch.known.delete(key);
   for (const subscription of watch.subscriptions) {
-    if (subscription.kind !== 'messages') continue;
+    // a replay's hand-over compares what it sent with what the ticks read: kept until then
+    if (subscription.kind !== 'messages' || subscription.replaying) continue;
     for (const key of forgotten) subscription.sent.delete(key);
     // what a replay sent that no tick read, and that is past the look-back now
     if (subscription.sent.size > watch.known.size) for (const key of subscription.sent.keys()) if (key < horizon && !watch.known.has(key)) subscription.sent.delete(key);

@@ -6,7 +6,8 @@
  * - The connection's token comes in `connectionParams` (`{"Authorization": "Bearer …"}`), checked as
  *   a request's header is: none is anonymous; an invalid one closes the connection with 4403.
  * - Each subscribe passes the query limits (tokens, depth, aliases, directives, cost) before anything
- *   is read, and the per-connection and per-process caps; queries and mutations are served over HTTP.
+ *   is read, and the per-connection, per-caller and per-process caps; queries and mutations are served
+ *   over HTTP.
  * - Each event is resolved in the context the engine gives it (the tick's loaders, the caller as
  *   checked at that tick), not in the context of the subscribe.
  * - A consumer that does not read (more than `maxBufferedBytes` unsent, or more events waiting than
@@ -18,7 +19,7 @@ import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, type
 import { CloseCode, type Context, type ServerOptions, type SubscribePayload } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { verifyCredentials, viewerOf } from '../auth/identity';
+import { verifyCredentials, viewerOf, type Credentials } from '../auth/identity';
 import type { ContextFactory, RequestContext } from '../context/request-context';
 import { setupTurns } from './setup-turns';
 import { toGatewayError } from '../errors/classify';
@@ -86,8 +87,13 @@ type ConnectionState = {
   authorization: string | undefined;
   /** Who it is for the quotas (with RATE_LIMIT_*) and the per-caller cap: its key, its account or its address. */
   quotaCaller: string;
-  /** The ids of its subscriptions accepted and not yet ended: its count against the per-connection cap. */
-  active: Set<string>;
+  /**
+   * Its subscriptions accepted and not yet ended, by id, with how many hold each (a client may reuse an
+   * id as soon as it completes it, before the first has ended): what it holds of the caps.
+   */
+  active: Map<string, number>;
+  /** How many subscriptions `active` holds. */
+  held: number;
   setup?: SetupContext;
 };
 
@@ -137,11 +143,17 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   // a connection's accepted subscriptions hold a place of its caller's until they end, or it closes
   const hold = (connection: Partial<ConnectionState>, id: string) => {
     if (!byCaller.take(connection.quotaCaller!)) return false;
-    connection.active!.add(id);
+    connection.active!.set(id, (connection.active!.get(id) ?? 0) + 1);
+    connection.held! += 1;
     return true;
   };
   const letGo = (connection: Partial<ConnectionState>, id: string) => {
-    if (connection.active?.delete(id)) byCaller.release(connection.quotaCaller!);
+    const holding = connection.active?.get(id);
+    if (!holding) return;
+    if (holding > 1) connection.active!.set(id, holding - 1);
+    else connection.active!.delete(id);
+    connection.held! -= 1;
+    byCaller.release(connection.quotaCaller!);
   };
   const refusals = new RefusalLog(logger, 'subscriptions refused', options.refusalLogIntervalMs);
   const frameRefusals = new RefusalLog(logger, 'WebSocket frames refused', options.refusalLogIntervalMs);
@@ -164,7 +176,6 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
    * logged by its code, once per interval, with a count.
    */
   const checkSubscribe = async (ctx: ConnectionContext, id: string, payload: SubscribePayload, trace: RequestTrace | undefined): Promise<ExecutionArgs | readonly GraphQLError[]> => {
-    const active = ctx.extra.active!;
     const refuse = async (errors: readonly GraphQLError[], cause?: string): Promise<readonly GraphQLError[]> => {
       const limited = await options.quotas?.take(ctx.extra.quotaCaller!, 1, 0);
       if (limited) return quotaRefusal(limited);
@@ -179,7 +190,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       refusals.note(`subscribe: ${ErrorCode.RATE_LIMITED}`);
       return [limited];
     };
-    if (active.size >= options.maxPerConnection) {
+    if (ctx.extra.held! >= options.maxPerConnection) {
       const cap = badUserInput(`At most ${options.maxPerConnection} subscriptions per connection (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one or open another connection`);
       return refuse([cap], cap.message); // a cap, logged as the process-wide one is
     }
@@ -244,8 +255,16 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       // each in a turn of its own: a reconnecting fleet's handshakes arrive together, each with a read
       await nextTurn();
       try {
-        const authorization = authorizationOf(ctx.connectionParams);
-        const credentials = verifyCredentials(authorization, contexts.deps.jwtSecret, contexts.deps.tokenRules);
+        // checked after its quota is taken, as a request's token is: an invalid one counts for its address
+        let authorization: string | undefined;
+        let credentials: Credentials | null = null;
+        let invalid: unknown;
+        try {
+          authorization = authorizationOf(ctx.connectionParams);
+          credentials = verifyCredentials(authorization, contexts.deps.jwtSecret, contexts.deps.tokenRules);
+        } catch (error) {
+          invalid = error;
+        }
         const caller = Quotas.callerOfCredentials(credentials, (options.addressOf ?? clientAddress(undefined))(ctx.extra.request));
         if (options.quotas) {
           // a handshake counts as a request, before its read: a caller past its quota opens no connection
@@ -257,14 +276,16 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
             return false;
           }
         }
+        if (invalid !== undefined) throw invalid;
         // the account (and API key) must exist now, as for a request
         if (credentials) await viewerOf(credentials, contexts.loaders());
         ctx.extra.authorization = authorization;
         ctx.extra.quotaCaller = caller;
-        const active = (ctx.extra.active = new Set());
+        const active = (ctx.extra.active = new Map());
+        ctx.extra.held = 0;
         // what graphql-ws has not completed when the socket goes gives its caller's places back
         socket.once('close', () => {
-          for (const id of [...active]) letGo(ctx.extra, id);
+          for (const [id, holding] of [...active]) for (let i = 0; i < holding; i++) letGo(ctx.extra, id);
         });
         ctx.extra.caller = {
           id: randomUUID(),

@@ -62,8 +62,10 @@ export class TrustedDocuments {
   /**
    * The document text a request runs: the manifest's for the id it names; its own query when it names
    * none (and, with `only`, the manifest holds that text). Throws PERSISTED_QUERY_NOT_FOUND otherwise.
+   * `persistedQueries`: the request goes on to Apollo Server's automatic persisted queries (HTTP), which
+   * answer a persisted-query hash the manifest lacks (when it is not the only source); WebSocket has none.
    */
-  resolve(request: DocumentRequest): string | undefined {
+  resolve(request: DocumentRequest, persistedQueries = false): string | undefined {
     const named = documentIdOf(request);
     if (named !== undefined) {
       const { id, by } = named;
@@ -71,7 +73,7 @@ export class TrustedDocuments {
       if (text !== undefined) return text;
       // not ours, and trusted documents are not the only ones served: Apollo Server's automatic
       // persisted queries answer the hash (a client that sends it alone is asked for its text)
-      if (by === 'persisted-query' && !this.only) return undefined;
+      if (by === 'persisted-query' && persistedQueries && !this.only) return undefined;
       throw refusal(`No trusted document has the id "${id.length > 80 ? `${id.slice(0, 80)}…` : id}"`);
     }
     const query = typeof request.query === 'string' ? request.query : undefined;
@@ -114,7 +116,7 @@ export function trustedDocumentsMiddleware(documents: TrustedDocuments, onRefuse
     if (!isGet && Array.isArray(req.body)) return next();
     let text: string | undefined;
     try {
-      text = documents.resolve(request);
+      text = documents.resolve(request, true);
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       onRefused(req, res, error);
