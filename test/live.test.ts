@@ -492,6 +492,35 @@ describe('connections and limits', () => {
     }
   });
 
+  it('ends a subscription whose id was completed and reused while it was set up: no event after the complete, nothing left once the socket closes', async () => {
+    const small = await startTestGateway({ app: { live: { intervalMs: INTERVAL_MS } } });
+    try {
+      const id = hex(small.fixtures.sessions.teamCrew);
+      const subscribe = { id: 'x', type: 'subscribe', payload: { query: SESSION_UPDATED, variables: { id } } };
+      for (let round = 0; round < 5; round++) {
+        const socket = new WebSocket(wsUrl(small.url), 'graphql-transport-ws');
+        const frames: Array<{ id?: string; type: string }> = [];
+        socket.on('message', (data) => frames.push(JSON.parse(String(data))));
+        await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+        socket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${small.tokenFor('owner')}` } }));
+        await waitFor(() => frames.some((frame) => frame.type === 'connection_ack'), 5_000, 'the ack');
+        // subscribe, complete and subscribe again under one id, in one frame each, while the first is set up
+        socket.send(JSON.stringify(subscribe));
+        socket.send(JSON.stringify({ id: 'x', type: 'complete' }));
+        socket.send(JSON.stringify(subscribe));
+        await sleep(700);
+        // at most one subscription answers under the id: never two sessions' worth of events
+        expect(frames.filter((frame) => frame.type === 'next').length).toBeLessThanOrEqual(1);
+        socket.close();
+        await new Promise((resolve) => socket.once('close', resolve));
+      }
+      await waitFor(async () => (await metric('live_subscriptions', {}, small)) === 0, EVENT_BOUND_MS, 'no subscription left');
+      expect(await metric('live_connections', {}, small)).toBe(0);
+    } finally {
+      await small.stop();
+    }
+  });
+
   it('takes the per-caller bound from LIVE_MAX_SUBSCRIPTIONS_PER_CALLER', () => {
     expect(loadConfig({ LIVE_MAX_SUBSCRIPTIONS_PER_CALLER: '50' }).live.maxPerCaller).toBe(50);
     expect(loadConfig({}).live.maxPerCaller).toBeUndefined(); // the default, 2,000, is the app's

@@ -94,6 +94,9 @@ type ConnectionState = {
   active: Map<string, number>;
   /** How many subscriptions `active` holds. */
   held: number;
+  /** Its subscriptions' event streams once set up: ended with the connection, whatever graphql-ws still knows of them. */
+  streams: Set<AsyncIterableIterator<unknown>>;
+  closed: boolean;
   setup?: SetupContext;
 };
 
@@ -155,6 +158,16 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     connection.held! -= 1;
     byCaller.release(connection.quotaCaller!);
   };
+  // a stream set up for a connection that has closed meanwhile ends at once; the ended are let go
+  const keep = (connection: Partial<ConnectionState>, stream: AsyncIterableIterator<unknown>) => {
+    if (connection.closed) {
+      void stream.return?.();
+      return;
+    }
+    const streams = connection.streams!;
+    if (streams.size >= 2 * connection.held! + 16) for (const held of streams) if ((held as { done?: boolean }).done) streams.delete(held);
+    streams.add(stream);
+  };
   const refusals = new RefusalLog(logger, 'subscriptions refused', options.refusalLogIntervalMs);
   const frameRefusals = new RefusalLog(logger, 'WebSocket frames refused', options.refusalLogIntervalMs);
   const report = { logger, refusals };
@@ -190,6 +203,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       refusals.note(`subscribe: ${ErrorCode.RATE_LIMITED}`);
       return [limited];
     };
+    // graphql-ws lets a client reuse an id as soon as it completes it, while the first may still be set
+    // up; the two would then share the id, and the first would outlive both the complete and the socket
+    if (ctx.extra.active!.has(id)) return refuse([badUserInput(`The id ${JSON.stringify(id.slice(0, 40))} is still held by a subscription that has not ended; subscribe with another id`)]);
     if (ctx.extra.held! >= options.maxPerConnection) {
       const cap = badUserInput(`At most ${options.maxPerConnection} subscriptions per connection (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one or open another connection`);
       return refuse([cap], cap.message); // a cap, logged as the process-wide one is
@@ -283,9 +299,14 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         ctx.extra.quotaCaller = caller;
         const active = (ctx.extra.active = new Map());
         ctx.extra.held = 0;
-        // what graphql-ws has not completed when the socket goes gives its caller's places back
+        const streams = (ctx.extra.streams = new Set());
+        ctx.extra.closed = false;
+        // what graphql-ws has not completed when the socket goes gives its caller's places back, and ends
         socket.once('close', () => {
+          ctx.extra.closed = true;
           for (const [id, holding] of [...active]) for (let i = 0; i < holding; i++) letGo(ctx.extra, id);
+          for (const stream of streams) void stream.return?.();
+          streams.clear();
         });
         ctx.extra.caller = {
           id: randomUUID(),
@@ -322,6 +343,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         const pending = args.contextValue as PendingContext;
         const result = await setUp(args, pending);
         endTrace(pending.trace, Symbol.asyncIterator in result ? undefined : result.errors);
+        if (Symbol.asyncIterator in result) keep(pending.connection, result);
         return result;
       }),
     onNext(ctx, _id, _payload, args, result) {
@@ -431,6 +453,11 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  /** Its subscription is over: the engine's stream has ended. */
+  get done(): boolean {
+    return (this.events as { done?: boolean }).done === true;
   }
 
   private async execute(event: LiveEvent<unknown>): Promise<IteratorResult<ExecutionResult>> {
