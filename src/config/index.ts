@@ -126,8 +126,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     },
     maxConcurrentRequests: parseLimit(env, 'MAX_CONCURRENT_REQUESTS') ?? DEFAULT_MAX_CONCURRENT_REQUESTS,
     jwtMaxAgeS: parseLimit(env, 'JWT_MAX_AGE_S'),
-    corsOrigins: parseCors(env.CORS_ORIGINS),
-    trustedProxies: parseProxies(env.TRUST_PROXY),
+    corsOrigins: asConfig(parseCorsOrigins, env.CORS_ORIGINS),
+    trustedProxies: asConfig(parseTrustedProxies, env.TRUST_PROXY),
     trustedDocuments: parseTrustedDocuments(env),
     quotas: parseQuotas(env),
     live: withoutUnset({
@@ -202,17 +202,10 @@ function parseSeconds(env: NodeJS.ProcessEnv, name: string): number {
   return Number(value);
 }
 
-function parseProxies(value: string | undefined): readonly string[] | undefined {
+/** A parser of config/ whose error names the setting, as a ConfigError (the start's one line). */
+function asConfig<T>(parse: (value: string | undefined) => T, value: string | undefined): T {
   try {
-    return parseTrustedProxies(value);
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
-}
-
-function parseCors(value: string | undefined): CorsOrigins | undefined {
-  try {
-    return parseCorsOrigins(value);
+    return parse(value);
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }

@@ -17,10 +17,8 @@ import type { Loaders } from '../loaders';
 import { follow } from '../loaders/follow';
 import { effectiveSharingMode, LISTED_MODES, OWNER_MODE, storedSharing } from '../data-model/sharing-mode';
 
-/** Ids no team or org has (all zero: a time of 1970 no writer makes), for the reads of a denial. */
-const NO_TEAM = new ObjectId('000000000000000000000000');
-const NO_ORG = new ObjectId('000000000000000000000000');
-const NO_APP = new ObjectId('000000000000000000000000');
+/** An id no team, org or app has (all zero: a time of 1970 no writer makes), for the reads of a denial. */
+const NO_ID = new ObjectId('000000000000000000000000');
 
 export class AccessPolicy {
   private readonly adminOf = new Map<string, Promise<boolean>>();
@@ -122,7 +120,7 @@ export class AccessPolicy {
   async spendDenialReads(): Promise<void> {
     // an anonymous caller's denial reads nothing, and the root bit is never denied
     if (!this.viewer || this.viewer.isRoot) return;
-    await Promise.all([this.isAdmin(NO_TEAM, NO_ORG), this.loaders.apps.load({ teamId: NO_TEAM, id: NO_APP })]);
+    await Promise.all([this.isAdmin(NO_ID, NO_ID), this.loaders.apps.load({ teamId: NO_ID, id: NO_ID })]);
   }
 
   // The org is read beside the team when its id is known (the session's `orgId`), so that the check

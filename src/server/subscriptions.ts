@@ -87,13 +87,8 @@ type ConnectionState = {
   authorization: string | undefined;
   /** Who it is for the quotas (with RATE_LIMIT_*) and the per-caller cap: its key, its account or its address. */
   quotaCaller: string;
-  /**
-   * Its subscriptions accepted and not yet ended, by id, with how many hold each (a client may reuse an
-   * id as soon as it completes it, before the first has ended): what it holds of the caps.
-   */
-  active: Map<string, number>;
-  /** How many subscriptions `active` holds. */
-  held: number;
+  /** The ids of its subscriptions accepted and not yet ended (an id is never held twice): what it holds of the caps. */
+  active: Set<string>;
   /** Its subscriptions' event streams once set up: ended with the connection, whatever graphql-ws still knows of them. */
   streams: Set<AsyncIterableIterator<unknown>>;
   closed: boolean;
@@ -146,17 +141,11 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   // a connection's accepted subscriptions hold a place of its caller's until they end, or it closes
   const hold = (connection: Partial<ConnectionState>, id: string) => {
     if (!byCaller.take(connection.quotaCaller!)) return false;
-    connection.active!.set(id, (connection.active!.get(id) ?? 0) + 1);
-    connection.held! += 1;
+    connection.active!.add(id);
     return true;
   };
   const letGo = (connection: Partial<ConnectionState>, id: string) => {
-    const holding = connection.active?.get(id);
-    if (!holding) return;
-    if (holding > 1) connection.active!.set(id, holding - 1);
-    else connection.active!.delete(id);
-    connection.held! -= 1;
-    byCaller.release(connection.quotaCaller!);
+    if (connection.active?.delete(id)) byCaller.release(connection.quotaCaller!);
   };
   // a stream set up for a connection that has closed meanwhile ends at once; the ended are let go
   const keep = (connection: Partial<ConnectionState>, stream: AsyncIterableIterator<unknown>) => {
@@ -165,7 +154,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       return;
     }
     const streams = connection.streams!;
-    if (streams.size >= 2 * connection.held! + 16) for (const held of streams) if ((held as { done?: boolean }).done) streams.delete(held);
+    if (streams.size >= 2 * connection.active!.size + 16) for (const held of streams) if ((held as { done?: boolean }).done) streams.delete(held);
     streams.add(stream);
   };
   const refusals = new RefusalLog(logger, 'subscriptions refused', options.refusalLogIntervalMs);
@@ -206,7 +195,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     // graphql-ws lets a client reuse an id as soon as it completes it, while the first may still be set
     // up; the two would then share the id, and the first would outlive both the complete and the socket
     if (ctx.extra.active!.has(id)) return refuse([badUserInput(`The id ${JSON.stringify(id.slice(0, 40))} is still held by a subscription that has not ended; subscribe with another id`)]);
-    if (ctx.extra.held! >= options.maxPerConnection) {
+    if (ctx.extra.active!.size >= options.maxPerConnection) {
       const cap = badUserInput(`At most ${options.maxPerConnection} subscriptions per connection (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one or open another connection`);
       return refuse([cap], cap.message); // a cap, logged as the process-wide one is
     }
@@ -297,14 +286,13 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         if (credentials) await viewerOf(credentials, contexts.loaders());
         ctx.extra.authorization = authorization;
         ctx.extra.quotaCaller = caller;
-        const active = (ctx.extra.active = new Map());
-        ctx.extra.held = 0;
+        const active = (ctx.extra.active = new Set());
         const streams = (ctx.extra.streams = new Set());
         ctx.extra.closed = false;
         // what graphql-ws has not completed when the socket goes gives its caller's places back, and ends
         socket.once('close', () => {
           ctx.extra.closed = true;
-          for (const [id, holding] of [...active]) for (let i = 0; i < holding; i++) letGo(ctx.extra, id);
+          for (const id of [...active]) letGo(ctx.extra, id);
           for (const stream of streams) void stream.return?.();
           streams.clear();
         });
