@@ -177,7 +177,7 @@ export class GatewayMetrics {
 
   /** Quotas (RATE_LIMIT_*): refusals by the limit passed, and whether the counts are shared (Redis) now. */
   observeQuotas(source: { shared(): boolean | undefined }): (limit: string) => void {
-    const refusals = new Counter({ name: 'rate_limited_total', help: 'Requests and subscribes refused by a quota, by the limit passed', labelNames: ['limit'] as const, registers: [this.registry] });
+    const refusals = new Counter({ name: 'rate_limited_total', help: 'Requests, WebSocket handshakes and subscribes refused by a quota, by the limit passed', labelNames: ['limit'] as const, registers: [this.registry] });
     for (const limit of ['requests', 'cost']) refusals.inc({ limit }, 0);
     new Gauge({
       name: 'rate_limit_shared',
