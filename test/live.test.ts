@@ -10,6 +10,7 @@ import { signApiKeyToken, signLoginToken } from '../src/auth/tokens';
 import { loadConfig } from '../src/config';
 import { TEST_DATABASE } from './support/database';
 import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from './support/gateway';
+import { chatMessage } from './support/chat';
 import { wsUrl } from './support/live-client';
 import { liveSuite } from './support/live-suite';
 import { sleep, waitFor } from './support/wait';
@@ -520,6 +521,42 @@ describe('connections and limits', () => {
       await small.stop();
     }
   });
+
+  it('a client that drops in the middle of its replays is not logged as a database outage', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const small = await startTestGateway({
+      scale: 1,
+      logStream: { write: (chunk: string) => void lines.push(...chunk.split('\n').filter(Boolean).map((line) => JSON.parse(line))) },
+      logLevel: 'info',
+      app: { live: { intervalMs: INTERVAL_MS, refusalLogIntervalMs: 60_000 } },
+    });
+    try {
+      const long = small.fixtures.longConversation!;
+      const session = hex(long);
+      // replays of some megabytes, so that a client that goes has left much of them unread
+      await small.db.collection('chat').insertMany(Array.from({ length: 300 }, (_, i) => chatMessage(small.fixtures, long, `${i} ${'x'.repeat(4000)}`)));
+      const replay = `subscription { messageAdded(sessionId: "${session}", after: "000000000000000000000000") { _id authorName text completed } }`;
+      for (let round = 0; round < 8; round++) {
+        const socket = new WebSocket(wsUrl(small.url), 'graphql-transport-ws');
+        const types: string[] = [];
+        socket.on('message', (data) => types.push(JSON.parse(String(data)).type));
+        socket.on('error', () => undefined);
+        await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+        socket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${small.tokenFor('owner')}` } }));
+        await waitFor(() => types.includes('connection_ack'), 5_000, 'the ack');
+        for (let i = 0; i < 20; i++) socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: replay } }));
+        // gone (a reset, with what it has not read) while the gateway writes its replays
+        await waitFor(() => types.includes('next'), 5_000, 'the replays under way');
+        (socket as unknown as { _socket: { pause(): void } })._socket.pause();
+        await sleep(100);
+        socket.terminate();
+      }
+      await waitFor(async () => (await metric('live_subscriptions', {}, small)) === 0, EVENT_BOUND_MS, 'no subscription left');
+      expect(lines.filter((line) => Number(line.level) >= 40)).toEqual([]);
+    } finally {
+      await small.stop();
+    }
+  }, 30_000);
 
   it('takes the per-caller bound from LIVE_MAX_SUBSCRIPTIONS_PER_CALLER', () => {
     expect(loadConfig({ LIVE_MAX_SUBSCRIPTIONS_PER_CALLER: '50' }).live.maxPerCaller).toBe(50);

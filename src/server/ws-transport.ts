@@ -85,10 +85,12 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Reco
       {
         protocol: socket.protocol,
         send: (data) =>
-          new Promise<void>((resolve, reject) => {
+          new Promise<void>((resolve) => {
             if (socket.readyState !== socket.OPEN) return resolve();
             corkForTurn(socket);
-            socket.send(data, (error) => (error ? reject(error) : resolve()));
+            // a write fails only when the client has gone: that is the connection's end (its close ends its
+            // subscriptions), not an error of the operation that wrote, nor of the database
+            socket.send(data, () => resolve());
           }),
         close: (code, reason) => socket.close(code, reason),
         // not awaited here: a subscribe's handling lasts as long as its subscription
