@@ -154,3 +154,19 @@ it('new versions of many recent messages in one tick, with little room left, are
   expect(failures).toEqual([]);
   expect(repeats(events)).toEqual([]);
 }, 60_000);
+
+it('replies that end while a replay runs, more than may wait for the subscriber, are handed over as it reads, not pushed past the bound', async () => {
+  // every reply followed (20 by default: the oldest past that are left to the client's next resume)
+  const { failures, subscribe } = startEngine({ lateWriteMarginS: 1, maxFollowedPerSession: 40 });
+  const replies = Array.from({ length: 30 }, (_, i) => message('', { streaming: [`part ${i}`] }));
+  await chat.insertMany([...replies, ...Array.from({ length: 40 }, (_, i) => message(`old ${i}`))]);
+  await sleep(1_100); // all of them older than the look-back
+  const events = read(await subscribe(new ObjectId('000000000000000000000000')), 100);
+  await waitFor(() => events.length >= replies.length, 20_000, 'the replies as they were');
+  // every reply ends while the replay has 40 messages still to send: 30 final versions for the hand-over
+  await chat.updateMany({ _id: { $in: replies.map((doc) => doc._id) } }, { $set: { completed: true } });
+  await waitFor(() => replies.every((doc) => events.some(([id, seen]) => id === doc._id.toHexString() && seen.startsWith('c:'))), 30_000, 'every reply’s final version');
+  expect(failures).toEqual([]);
+  expect(repeats(events)).toEqual([]);
+  expect(events).toHaveLength(30 + 40 + 30);
+}, 60_000);

@@ -83,7 +83,7 @@ export class Replays {
       subscription.stream.complete();
       return;
     }
-    handOver(subscription, watch, ctx);
+    await handOver(subscription, watch, ctx, this.options.maxQueuedEvents);
   }
 
   /** A page of a replay; the subscriptions of a session that resume from the same place share its read. */
@@ -98,23 +98,40 @@ export class Replays {
   }
 }
 
+/** Above every `_id`: while a replay hands over, all it lacks of the session is still its to send. */
+const PAST_EVERY_ID = 'f'.repeat(24);
+
 /**
  * The replay is over: what the ticks read meanwhile is sent where the subscriber lacks it (messages
- * the replay did not reach, and final versions), in `_id` order; the next ticks go on from there.
- * A version that is not final is left to the next tick, which reads it again, fresher than both.
+ * the replay did not reach, and final versions), in `_id` order, as the subscriber makes room for it;
+ * once the rest fits, the next ticks go on from there. A version that is not final is left to the next
+ * tick, which reads it again, fresher than both.
  */
-function handOver(subscription: MessageSubscription, watch: Watch, ctx: RequestContext): void {
-  subscription.replaying = false;
-  subscription.cursor = undefined;
-  const keys = [...watch.known.keys()].sort();
-  for (const key of keys) {
-    const known = watch.known.get(key)!;
-    const held = subscription.sent.get(key);
-    if (held === known.seen) continue;
-    const missing = held === undefined && key >= subscription.since;
-    const final = held !== undefined && isCompleted(known.doc);
-    if (!missing && !final) continue;
-    subscription.sent.set(key, known.seen);
-    subscription.stream.push({ payload: known.doc, context: ctx });
+async function handOver(subscription: MessageSubscription, watch: Watch, ctx: RequestContext, maxQueued: number): Promise<void> {
+  // the watch keeps what the subscriber lacks while it waits for room (./watch.ts)
+  subscription.cursor = PAST_EVERY_ID;
+  for (;;) {
+    const due = [...watch.known.keys()].sort().filter((key) => lacks(subscription, key, watch.known.get(key)!));
+    const room = maxQueued - subscription.stream.queued;
+    const now = due.length <= room ? due : due.slice(0, room);
+    if (now === due) {
+      subscription.replaying = false;
+      subscription.cursor = undefined;
+    }
+    for (const key of now) {
+      const known = watch.known.get(key)!;
+      subscription.sent.set(key, known.seen);
+      subscription.stream.push({ payload: known.doc, context: ctx });
+    }
+    if (now === due) return;
+    await subscription.stream.room(Math.ceil(maxQueued / 2));
+    if (subscription.stream.done) return;
   }
+}
+
+/** A message the subscriber has not been sent, or whose final version it has not. */
+function lacks(subscription: MessageSubscription, key: string, known: { doc: MessageDoc; seen: string }): boolean {
+  const held = subscription.sent.get(key);
+  if (held === known.seen) return false;
+  return held === undefined ? key >= subscription.since : isCompleted(known.doc);
 }
