@@ -172,6 +172,34 @@ describe('Session.messages', () => {
       ]);
       for (const error of body.errors!) expect(error.message).toMatch(/^Stored value not shown: (?!Stored value not shown)/);
     });
+
+    it('messages that are none of the conversation (an _id that is no ObjectId, another team’s naming the session) are skipped in a few reads, in pages of every size', async () => {
+      const crew = f().sessions.teamCrew;
+      const usableIds = (await stored(crew)).map((doc) => hex(doc._id));
+      const [firstId] = await gw.db.collection('chat').find({ sessionId: crew, teamId: f().teams.acmeMain }).sort({ _id: 1 }).limit(1).toArray();
+      // another team's messages just after the first, and two whose _id is text (sorted before every ObjectId)
+      const globex = [1, 2, 3].map((n) => ({ _id: new ObjectId(`${hex(firstId._id).slice(0, 18)}${'f'.repeat(5)}${n}`), orgId: f().orgs.globex, teamId: f().teams.globexMain, sessionId: crew, message: { message: { text: 'Globex naming it' } } }));
+      const texts = ['legacy-1', 'legacy-2'].map((_id) => ({ _id, orgId: f().orgs.acme, teamId: f().teams.acmeMain, sessionId: crew, message: { message: { text: 'an id of text' } } }));
+      await gw.db.collection('chat').insertMany([...globex, ...texts] as Document[]);
+      try {
+        for (const first of [0, 1, 2, 5]) {
+          const { result, byName } = await gw.countCommands(() => gw.graphql(`{ session(_id: "${hex(crew)}") { messages(first: ${first}) { nodes { _id } pageInfo { hasNextPage } } } }`, {}, gw.tokenFor('member')));
+          expect(result.body.errors).toBeUndefined();
+          expect(result.body.data.session.messages).toEqual({ nodes: usableIds.slice(0, first).map((_id) => ({ _id })), pageInfo: { hasNextPage: usableIds.length > first } });
+          expect(byName['find chat']).toBeLessThanOrEqual(3);
+        }
+        // the same beside a session of the other team, in one request (one find for both)
+        const both = await gw.countCommands(() => gw.graphql(`{ a: session(_id: "${hex(crew)}") { messages(first: 1) { nodes { _id } } } b: session(_id: "${hex(f().sessions.globexPublic)}") { messages(first: 1) { nodes { _id } } } }`, {}, gw.tokenFor('owner')));
+        expect(both.result.body.errors).toBeUndefined();
+        expect(both.result.body.data.a.messages.nodes).toEqual([{ _id: usableIds[0] }]);
+        expect(both.byName['find chat']).toBeLessThanOrEqual(3);
+        // and in messages.json, which reads them all
+        const rest = JSON.parse((await gw.get(`/${team()}/session/${hex(crew)}/messages.json`, bearer(gw.tokenFor('member')))).text) as Array<{ _id: string }>;
+        expect(rest.map((m) => m._id)).toEqual(usableIds);
+      } finally {
+        await gw.db.collection('chat').deleteMany({ _id: { $in: [...globex.map((doc) => doc._id), ...texts.map((doc) => doc._id)] } as never });
+      }
+    });
   });
 });
 

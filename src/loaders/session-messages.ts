@@ -4,12 +4,12 @@
  *
  * Pages of many sessions are read together: one `find` over all their ids, sorted by session then
  * `_id`, limited to what the pages can hold together (sessions × (first + 1)). A session whose
- * messages fill the limit can leave the sessions sorted after it without theirs; those are read again
- * in a next round, so a request reads one `find` for ordinary conversations and one more round per
- * long one in the same batch.
+ * messages fill the limit goes on alone from its last document read (usable or not, so that each read
+ * moves on), and the sessions sorted after it, left without theirs, are read in a next round: a request
+ * reads one `find` for ordinary conversations and one or two more per long one in the same batch.
  */
 import DataLoader from 'dataloader';
-import type { Db, Filter, ObjectId } from 'mongodb';
+import { ObjectId, type Db, type Filter } from 'mongodb';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
 import { CONVERSATION, isUsableDocument, messagesBySession, sessionOfMessage } from '../data-model/collections';
 import { CHANGE_TIME_PATHS, changedSince, isCompleted } from '../data-model/message-text';
@@ -61,6 +61,38 @@ const RECENT_MAX = 100;
 /** Replay keys read by one `find` at most: each is a clause of its `$or`. */
 const MAX_REPLAY_CLAUSES = 100;
 
+/**
+ * Every ObjectId, and nothing else (a comparison matches values of its own type): a message stored with
+ * an `_id` of another type is none of the conversation's, and would sort apart from its messages.
+ */
+const OBJECT_IDS = { $gte: new ObjectId('000000000000000000000000') };
+
+/** What a replay key reads of its session: its range, from `from` on (docs of ReplayKey.since). */
+function replayClause(key: ReplayKey): Filter<MessageDoc> {
+  return {
+    teamId: key.session.teamId,
+    [SESSION_KEY]: key.session._id,
+    _id: key.from ? { $gt: key.from } : OBJECT_IDS,
+    $or: [
+      { completed: { $ne: true }, 'message.completed': { $ne: true } },
+      { _id: { $gt: key.since } },
+      ...CHANGE_TIME_PATHS.map((path) => ({ [path]: { $gte: key.since.getTimestamp().getTime() } })),
+    ],
+  };
+}
+
+/** Whether a message read for a batch of replay keys is in this key's range (its clause, in code). */
+function inReplay(key: ReplayKey): (doc: MessageDoc) => boolean {
+  const from = key.from ? hexOf(key.from) : '';
+  const since = hexOf(key.since);
+  const sinceMs = key.since.getTimestamp().getTime();
+  return (doc) => {
+    if (!(doc._id instanceof ObjectId)) return false;
+    const id = hexOf(doc._id);
+    return id > from && (id > since || !isCompleted(doc) || changedSince(doc, sinceMs));
+  };
+}
+
 export interface SessionMessages {
   /** Up to `first + 1` messages of the session after `after`, oldest first. */
   page: DataLoader<MessagePageKey, MessageDoc[], string>;
@@ -105,7 +137,7 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
   const filterOf = (sessions: readonly SessionDoc[], after?: ObjectId): Filter<MessageDoc> => ({
     teamId: { $in: uniqueIds(sessions.map((s) => s.teamId)) },
     [SESSION_KEY]: { $in: sessions.map((s) => s._id) },
-    ...(after ? { _id: { $gt: after } } : {}),
+    _id: after ? { $gt: after } : OBJECT_IDS,
   });
 
   async function pages(keys: readonly MessagePageKey[]): Promise<MessageDoc[][]> {
@@ -113,26 +145,46 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
     // one round per group of keys that ask for the same page (the same `after` and `first`)
     const groups = groupBy(keys, (key) => `${key.after ? hexOf(key.after) : ''}:${key.first}`);
     await Promise.all([...groups.values()].map(async (group) => {
+      const { after, first } = group[0];
       let pending = [...new Map(group.map((key) => [hexOf(key.session._id), key])).values()];
       while (pending.length > 0) {
         pending.sort((a, b) => hexOf(a.session._id).localeCompare(hexOf(b.session._id)));
-        const limit = pending.length * (group[0].first + 1);
-        const docs = await reader.find(collection, filterOf(pending.map((key) => key.session), group[0].after), { sort: BY_SESSION_THEN_ID, limit, ...wholeBatch(limit) });
+        const limit = pending.length * (first + 1);
+        const docs = await reader.find(collection, filterOf(pending.map((key) => key.session), after), { sort: BY_SESSION_THEN_ID, limit, ...wholeBatch(limit) });
         const last = docs.length === limit ? lastSessionOf(docs) : undefined;
         const next: MessagePageKey[] = [];
+        const cut: Array<Promise<void>> = [];
         const bySession = messagesBySession(docs);
         for (const key of pending) {
           const hex = hexOf(key.session._id);
-          const mine = usable(bySession.get(hex) ?? [], key.session).slice(0, key.first + 1);
-          // sessions sorted after the one the limit cut into may not have had their turn
-          const complete = last === undefined || hex < last || mine.length > key.first;
-          if (complete) results.set(hex, mine);
-          else next.push(key);
+          // sessions sorted after the one the limit cut into have not had their turn
+          if (last !== undefined && hex > last) {
+            next.push(key);
+            continue;
+          }
+          const raw = bySession.get(hex) ?? [];
+          const mine = usable(raw, key.session).slice(0, first + 1);
+          // the one it cut into goes on alone from its last document read, usable or not
+          if (hex === last && mine.length <= first) cut.push(rest(key, mine, lastIdOf(raw)).then((page) => void results.set(hex, page)));
+          else results.set(hex, mine);
         }
+        await Promise.all(cut);
         pending = next;
       }
     }));
     return keys.map((key) => results.get(hexOf(key.session._id)) ?? []);
+  }
+
+  /** The rest of a page a batch's limit cut into: the session's next messages after `from`, until the page is full or they end. */
+  async function rest(key: MessagePageKey, mine: MessageDoc[], from: ObjectId | undefined): Promise<MessageDoc[]> {
+    while (from && mine.length <= key.first) {
+      const want = key.first + 1 - mine.length;
+      const docs = await reader.find(collection, filterOf([key.session], from), { sort: BY_SESSION_THEN_ID, limit: want, ...wholeBatch(want) });
+      mine.push(...usable(docs, key.session).slice(0, want));
+      const next = docs.length === want ? lastIdOf(docs) : undefined;
+      from = next && hexOf(next) > hexOf(from) ? next : undefined;
+    }
+    return mine;
   }
 
   async function replay(keys: readonly ReplayKey[]): Promise<ReplayPage[]> {
@@ -146,45 +198,49 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
       while (pending.length > 0) {
         const { first } = pending[0];
         const limit = pending.length * (first + 1);
-        const clauses = pending.map((key): Filter<MessageDoc> => ({
-          teamId: key.session.teamId,
-          [SESSION_KEY]: key.session._id,
-          ...(key.from ? { _id: { $gt: key.from } } : {}),
-          $or: [
-            { completed: { $ne: true }, 'message.completed': { $ne: true } },
-            { _id: { $gt: key.since } },
-            ...CHANGE_TIME_PATHS.map((path) => ({ [path]: { $gte: key.since.getTimestamp().getTime() } })),
-          ],
-        }));
-        const docs = await reader.find(collection, { $or: clauses } as Filter<MessageDoc>, { sort: BY_SESSION_THEN_ID, limit, ...wholeBatch(limit) });
-        // The limit cut the result at its last document: keys of sessions sorted after it may not have had
-        // their turn. Each round completes at least one key (on the first session, the cursor that matches
-        // every document of it), so the rounds end.
+        const docs = await reader.find(collection, { $or: pending.map((key) => replayClause(key)) } as Filter<MessageDoc>, { sort: BY_SESSION_THEN_ID, limit, ...wholeBatch(limit) });
+        // The limit cut the result at its last document: keys of sessions sorted after it have not had
+        // their turn (the next round), and those of the session it cut into go on alone from there.
         const lastSession = docs.length === limit ? lastSessionOf(docs) : undefined;
         const next: ReplayKey[] = [];
+        const cut: Array<Promise<void>> = [];
         const bySession = messagesBySession(docs);
         for (const key of pending) {
           const hex = hexOf(key.session._id);
-          const from = key.from ? hexOf(key.from) : '';
-          const since = hexOf(key.since);
-          const sinceMs = key.since.getTimestamp().getTime();
-          const inRange = (doc: MessageDoc) => {
-            const id = hexOf(doc._id);
-            return id > from && (id > since || !isCompleted(doc) || changedSince(doc, sinceMs));
-          };
-          const matched = (bySession.get(hex) ?? []).filter(inRange);
-          if (lastSession !== undefined && matched.length <= first && hex >= lastSession) {
+          if (lastSession !== undefined && hex > lastSession) {
             next.push(key);
             continue;
           }
-          const page = matched.slice(0, first);
-          results.set(replayKeyId(key), { messages: usable(page, key.session, false), more: matched.length > first, cursor: page.length > 0 ? page[page.length - 1]._id : (key.from ?? key.since) });
+          const raw = bySession.get(hex) ?? [];
+          const matched = raw.filter(inReplay(key));
+          if (hex === lastSession && matched.length <= first) cut.push(restOfReplay(key, matched, lastIdOf(raw)).then((page) => void results.set(replayKeyId(key), page)));
+          else results.set(replayKeyId(key), replayPage(key, matched));
         }
+        await Promise.all(cut);
         pending = next;
       }
     }));
     return keys.map((key) => results.get(replayKeyId(key))!);
   }
+
+  /** The rest of a replay page a batch's limit cut into, read for its key alone from `from`. */
+  async function restOfReplay(key: ReplayKey, matched: MessageDoc[], from: ObjectId | undefined): Promise<ReplayPage> {
+    const inRange = inReplay(key);
+    while (from && matched.length <= key.first) {
+      const want = key.first + 1 - matched.length;
+      const docs = await reader.find(collection, replayClause({ ...key, from }), { sort: BY_SESSION_THEN_ID, limit: want, ...wholeBatch(want) });
+      matched.push(...docs.filter(inRange));
+      const next = docs.length === want ? lastIdOf(docs) : undefined;
+      from = next && hexOf(next) > hexOf(from) ? next : undefined;
+    }
+    return replayPage(key, matched);
+  }
+
+  /** A replay page of a key's messages in range (up to `first + 1`, the last telling whether more follow). */
+  const replayPage = (key: ReplayKey, matched: readonly MessageDoc[]): ReplayPage => {
+    const page = matched.slice(0, key.first);
+    return { messages: usable(page, key.session, false), more: matched.length > key.first, cursor: page.length > 0 ? page[page.length - 1]._id : (key.from ?? key.since) };
+  };
 
   return {
     replay,
@@ -219,6 +275,12 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
 function lastSessionOf(docs: readonly MessageDoc[]): string | undefined {
   const session = sessionOfMessage(docs[docs.length - 1]);
   return session && hexOf(session);
+}
+
+/** The `_id` of the last of these documents that has an ObjectId one: where a read that a limit cut goes on from. */
+function lastIdOf(docs: readonly MessageDoc[]): ObjectId | undefined {
+  for (let i = docs.length - 1; i >= 0; i--) if (docs[i]._id instanceof ObjectId) return docs[i]._id;
+  return undefined;
 }
 
 /** The items by key, each group in the items' order (appended in place: a storm's batch has thousands). */
