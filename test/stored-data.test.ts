@@ -148,3 +148,83 @@ describe('an account whose memberships hold entries that are not documents', () 
     expectNothingShown(viewer.text + session.text);
   });
 });
+
+describe('ids and references stored in another type', () => {
+  const f = () => gw.fixtures;
+  const token = (account: 'member' | 'appCreator' | 'owner') => gw.tokenFor(account);
+  const list = async (account: 'member' | 'appCreator' | 'owner', teamId = f().teams.acmeMain) => {
+    const { body } = await gw.graphql(`{ sessions(teamId: "${teamId.toHexString()}", first: 100) { nodes { _id } } }`, {}, token(account));
+    expect(body.errors).toBeUndefined();
+    return body.data.sessions.nodes.map((node: { _id: string }) => node._id) as string[];
+  };
+
+  it('a session whose _id is text or a number is left out of its team’s list, which is answered (it was an internal error)', async () => {
+    const template = (await gw.db.collection('sessions').findOne({ _id: f().sessions.teamCrew }))!;
+    const before = await list('member');
+    await gw.db.collection('sessions').insertMany([{ ...template, _id: 'legacy-session' }, { ...template, _id: 42 }] as never[]);
+    try {
+      expect(await list('member')).toEqual(before);
+      expect(await list('owner')).toEqual(expect.arrayContaining(before));
+      const rest = await gw.get(`/${f().teams.acmeMain.toHexString()}/sessions.json`, { authorization: `Bearer ${token('member')}` });
+      expect(rest.status).toBe(200);
+      expect(rest.text).not.toContain('legacy-session');
+    } finally {
+      await gw.db.collection('sessions').deleteMany({ _id: { $in: ['legacy-session', 42] } } as never);
+    }
+  });
+
+  it('an owner-mode session whose appId is the app’s hex is listed for its creator as it is read by id (lowercase and capitals)', async () => {
+    const template = (await gw.db.collection('sessions').findOne({ _id: f().sessions.ownerMode }))!;
+    const hex = f().apps.crewApp.toHexString();
+    const [lower, upper, mixed] = [new ObjectId(), new ObjectId(), new ObjectId()];
+    await gw.db.collection('sessions').insertMany([
+      { ...template, _id: lower, appId: hex },
+      { ...template, _id: upper, appId: hex.toUpperCase() },
+      { ...template, _id: mixed, appId: `${hex.slice(0, 12)}${hex.slice(12).toUpperCase()}` },
+    ]);
+    try {
+      const listed = await list('appCreator');
+      for (const id of [lower, upper, mixed]) {
+        const { body } = await gw.graphql('query($id: ObjectId!) { session(_id: $id) { _id } }', { id: id.toHexString() }, token('appCreator'));
+        // one rule in the query and in code: read by id exactly when listed
+        expect({ id: id.toHexString(), byId: body.data.session !== null, listed: listed.includes(id.toHexString()) }).toEqual({ id: id.toHexString(), byId: id !== mixed, listed: id !== mixed });
+      }
+      // a member who did not create the app sees none of them
+      expect(await list('member')).not.toEqual(expect.arrayContaining([lower.toHexString()]));
+    } finally {
+      await gw.db.collection('sessions').deleteMany({ _id: { $in: [lower, upper, mixed] } });
+    }
+  });
+
+  it('a team whose orgId is stored as its hex: its members are still answered (the admin check was an internal error)', async () => {
+    const main = f().teams.acmeMain;
+    const team = (await gw.db.collection('teams').findOne({ _id: main }))!;
+    await gw.db.collection('teams').updateOne({ _id: main }, { $set: { orgId: (team.orgId as ObjectId).toHexString() } });
+    try {
+      const { body } = await gw.graphql(`{ sessions(teamId: "${main.toHexString()}", first: 5) { nodes { _id } } }`, {}, gw.tokenFor('member'));
+      expect(body.errors).toBeUndefined();
+      expect(body.data.sessions.nodes.length).toBeGreaterThan(0);
+      const rest = await gw.get(`/${main.toHexString()}/sessions.json`, { authorization: `Bearer ${gw.tokenFor('member')}` });
+      expect(rest.status).toBe(200);
+    } finally {
+      await gw.db.collection('teams').updateOne({ _id: main }, { $set: { orgId: team.orgId } });
+    }
+  });
+
+  it('an account’s membership entries without an id name nothing: viewer is answered without them (it was null with an internal error)', async () => {
+    const accountId = new ObjectId();
+    const member = (await gw.db.collection('accounts').findOne({ _id: f().accounts.member }))!;
+    const orgs = member.orgs as Array<Record<string, unknown>>;
+    await gw.db.collection('accounts').insertOne({
+      ...member, _id: accountId, email: 'no-ids@example.com',
+      orgs: [{ name: 'no id' }, { id: null, teams: [] }, ...orgs.map((org) => ({ ...org, teams: [{ name: 'ghost' }, { id: null }, ...(org.teams as unknown[])] }))],
+    });
+    try {
+      const { body } = await gw.graphql('{ viewer { orgs { _id teams { _id } } } }', {}, gw.tokenForId(accountId));
+      const asMember = await gw.graphql('{ viewer { orgs { _id teams { _id } } } }', {}, gw.tokenFor('member'));
+      expect(body).toEqual(asMember.body);
+    } finally {
+      await gw.db.collection('accounts').deleteOne({ _id: accountId });
+    }
+  });
+});

@@ -37,12 +37,22 @@ export function isObjectIdHex(value: unknown): value is string {
 
 /**
  * A stored reference as an ObjectId, or null when it is not one. References are ObjectIds in
- * Agentcloud's data, but some (apps.createdBy) are hex strings, so both spellings are read.
+ * Agentcloud's data, but some (apps.createdBy) are hex strings, so the spellings `storedSpellingsOf`
+ * lists are read, and only those: a query matches exactly them, and the policy's filters and its checks
+ * in code must agree.
  */
 export function asObjectId(value: unknown): ObjectId | null {
   if (value instanceof ObjectId) return value;
-  if (typeof value === 'string' && /^[0-9a-fA-F]{24}$/.test(value)) return new ObjectId(value);
+  if (typeof value === 'string' && (OBJECT_ID_PATTERN.test(value) || UPPERCASE_HEX.test(value))) return new ObjectId(value);
   return null;
+}
+
+const UPPERCASE_HEX = /^[0-9A-F]{24}$/;
+
+/** The ways a reference to `id` may be stored, for a query's `$in`: the ObjectId, its hex, its hex in capitals. */
+export function storedSpellingsOf(id: ObjectId): [ObjectId, string, string] {
+  const hex = hexOf(id);
+  return [id, hex, hex.toUpperCase()];
 }
 
 /** The lowercase hex of a stored id (ObjectId or string), or null. */
@@ -63,3 +73,9 @@ export function sameId(id: ObjectId, stored: unknown): boolean {
 export function uniqueIds(ids: readonly ObjectId[]): ObjectId[] {
   return [...new Map(ids.map((id) => [hexOf(id), id])).values()];
 }
+
+/**
+ * A query's `_id` condition that matches every ObjectId and nothing else (a comparison matches values of
+ * its own type): a document stored with an `_id` of another type is no usable one, and sorts apart.
+ */
+export const ANY_OBJECT_ID = { $gte: new ObjectId('000000000000000000000000') } as const;

@@ -5,6 +5,8 @@
  */
 import type { Db, Filter, ObjectId } from 'mongodb';
 import type { SessionDoc } from '../data-model/documents';
+import { isUsableDocument } from '../data-model/collections';
+import { ANY_OBJECT_ID } from '../data-model/object-id';
 import type { ByIdLoader } from './by-id-loader';
 import { wholeBatch } from './query-options';
 import type { RequestReader } from './request-reader';
@@ -27,8 +29,12 @@ export function createSessionLister(db: Db, sessions: ByIdLoader<SessionDoc>, re
     const query: Filter<SessionDoc> = { teamId: filter.teamId, ...filter.readable };
     if (filter.status !== undefined) query.status = filter.status;
     if (filter.appId !== undefined) query.appId = filter.appId;
-    if (filter.beforeId !== undefined) query._id = { $lt: filter.beforeId };
-    const docs = await reader.find(db.collection<SessionDoc>('sessions'), query, { sort: { _id: -1 }, limit, ...wholeBatch(limit) });
+    // only ObjectId ids (a session stored with another is unreadable, and would sort apart from the
+    // rest), beside whatever the rules say of `_id`
+    const range = filter.beforeId !== undefined ? { $lt: filter.beforeId } : ANY_OBJECT_ID;
+    if (query._id === undefined) query._id = range;
+    else query.$and = [{ _id: range }];
+    const docs = (await reader.find(db.collection<SessionDoc>('sessions'), query, { sort: { _id: -1 }, limit, ...wholeBatch(limit) })).filter((doc) => isUsableDocument('sessions', doc));
     for (const doc of docs) sessions.prime(doc._id, doc);
     return docs;
   };

@@ -16,7 +16,7 @@ import { CHANGE_TIME_PATHS, changedSince, isCompleted } from '../data-model/mess
 import { wholeBatch } from './query-options';
 import type { RequestReader } from './request-reader';
 import type { TeamScopedLoader } from './team-scoped-loader';
-import { hexOf, uniqueIds } from '../data-model/object-id';
+import { ANY_OBJECT_ID, hexOf, uniqueIds } from '../data-model/object-id';
 
 export interface MessagePageKey {
   session: SessionDoc;
@@ -61,18 +61,12 @@ const RECENT_MAX = 100;
 /** Replay keys read by one `find` at most: each is a clause of its `$or`. */
 const MAX_REPLAY_CLAUSES = 100;
 
-/**
- * Every ObjectId, and nothing else (a comparison matches values of its own type): a message stored with
- * an `_id` of another type is none of the conversation's, and would sort apart from its messages.
- */
-const OBJECT_IDS = { $gte: new ObjectId('000000000000000000000000') };
-
 /** What a replay key reads of its session: its range, from `from` on (docs of ReplayKey.since). */
 function replayClause(key: ReplayKey): Filter<MessageDoc> {
   return {
     teamId: key.session.teamId,
     [SESSION_KEY]: key.session._id,
-    _id: key.from ? { $gt: key.from } : OBJECT_IDS,
+    _id: key.from ? { $gt: key.from } : ANY_OBJECT_ID,
     $or: [
       { completed: { $ne: true }, 'message.completed': { $ne: true } },
       { _id: { $gt: key.since } },
@@ -137,7 +131,7 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
   const filterOf = (sessions: readonly SessionDoc[], after?: ObjectId): Filter<MessageDoc> => ({
     teamId: { $in: uniqueIds(sessions.map((s) => s.teamId)) },
     [SESSION_KEY]: { $in: sessions.map((s) => s._id) },
-    _id: after ? { $gt: after } : OBJECT_IDS,
+    _id: after ? { $gt: after } : ANY_OBJECT_ID,
   });
 
   async function pages(keys: readonly MessagePageKey[]): Promise<MessageDoc[][]> {

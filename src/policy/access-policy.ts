@@ -12,7 +12,7 @@ import type { Viewer } from '../auth/identity';
 import { hasBit, Permission } from '../auth/permission-bits';
 import type { SessionDoc } from '../data-model/documents';
 import { RELATIONS } from '../data-model/relations';
-import { hexOf, idHex } from '../data-model/object-id';
+import { asObjectId, hexOf, idHex, storedSpellingsOf } from '../data-model/object-id';
 import type { Loaders } from '../loaders';
 import { follow } from '../loaders/follow';
 import { effectiveSharingMode, LISTED_MODES, OWNER_MODE, storedSharing } from '../data-model/sharing-mode';
@@ -65,6 +65,8 @@ export class AccessPolicy {
     if (!viewer || (await this.isAdmin(teamId))) return viewer ? {} : { _id: { $in: [] } };
     const grantees = [hexOf(viewer.accountId), ...viewer.teamIds, ...viewer.orgIds];
     const ownApps = await this.loaders.appsCreatedBy(teamId, viewer.accountId);
+    // each as the check in code follows a session's appId: the ObjectId, or its hex (in anomalous documents)
+    const ownAppIds = ownApps.flatMap((app) => storedSpellingsOf(app._id)) as unknown as ObjectId[];
     return {
       $or: [
         { 'sharingConfig.mode': { $nin: [...LISTED_MODES, OWNER_MODE] } },
@@ -72,7 +74,7 @@ export class AccessPolicy {
         { 'sharingConfig.mode.0': { $exists: true } },
         { 'sharingConfig.0': { $exists: true } },
         { 'sharingConfig.mode': { $in: LISTED_MODES }, $or: grantees.map((id) => ({ [`sharingConfig.permissions.${id}`]: { $exists: true } })) },
-        { 'sharingConfig.mode': OWNER_MODE, appId: { $in: ownApps.map((app) => app._id) } },
+        { 'sharingConfig.mode': OWNER_MODE, appId: { $in: ownAppIds } },
       ],
     };
   }
@@ -133,7 +135,8 @@ export class AccessPolicy {
     const [team] = await Promise.all([this.loaders.teams.load(teamId), orgHint && this.loaders.orgs.load(orgHint)]);
     if (!team) return false;
     if (idHex(team.ownerId) === accountHex || hasBit(team.permissions?.[accountHex], Permission.TEAM_ADMIN)) return true;
-    const org = team.orgId ? await this.loaders.orgs.load(team.orgId) : null;
+    const orgId = asObjectId(team.orgId);
+    const org = orgId ? await this.loaders.orgs.load(orgId) : null;
     if (!org) return false;
     return idHex(org.ownerId) === accountHex || hasBit(org.permissions?.[accountHex], Permission.ORG_ADMIN);
   }
