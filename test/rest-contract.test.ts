@@ -501,6 +501,35 @@ describe('HTTP headers, caching and the JSON text', () => {
     expect(result.headers.get('vary')).toMatch(/(^|,\s*)Authorization(\s*,|$)/i);
   });
 
+  it('with CORS_ORIGINS, varies by Origin too, on 200 and on 304 (the origin was dropped from Vary)', async () => {
+    const origin = 'https://app.example.com';
+    const cors = await startTestGateway({ scale: 0, app: { corsOrigins: [origin] } });
+    try {
+      const headers = { ...bearer(cors.tokenFor('member')), origin };
+      const ok = await cors.get(teamPath(cors.fixtures.teams.acmeMain, cors.fixtures.sessions.teamCrew), headers);
+      const again = await cors.get(teamPath(cors.fixtures.teams.acmeMain, cors.fixtures.sessions.teamCrew), { ...headers, 'if-none-match': ok.headers.get('etag')! });
+      expect([ok.status, again.status]).toEqual([200, 304]);
+      for (const result of [ok, again]) {
+        expect(result.headers.get('access-control-allow-origin')).toBe(origin);
+        expect(result.headers.get('vary')!.split(/\s*,\s*/).map((name) => name.toLowerCase()).sort()).toEqual(['authorization', 'origin']);
+      }
+    } finally {
+      await cors.stop();
+    }
+  });
+
+  it('ignores another route’s query parameter, as the webapp does; its own is still checked', async () => {
+    const f = gw.fixtures;
+    const session = teamPath(f.teams.acmeMain, f.sessions.teamCrew);
+    const messages = `/${f.teams.acmeMain.toHexString()}/session/${f.sessions.teamCrew.toHexString()}/messages.json`;
+    const sessions = `/${f.teams.acmeMain.toHexString()}/sessions.json`;
+    const plain = await Promise.all([session, messages, sessions].map((path) => asMember(path)));
+    const withOthers = await Promise.all([`${session}?before=zzz&messageId=zzz`, `${messages}?before=zzz`, `${sessions}?messageId=zzz`].map((path) => asMember(path)));
+    expect(withOthers.map((result) => result.status)).toEqual([200, 200, 200]);
+    expect(withOthers.map((result) => result.headers.get('etag'))).toEqual(plain.map((result) => result.headers.get('etag')));
+    expect((await Promise.all([`${messages}?messageId=zzz`, `${sessions}?before=zzz`].map((path) => asMember(path)))).map((result) => result.status)).toEqual([400, 400]);
+  });
+
   it('sends compact JSON: the text is what JSON.stringify gives for its own parse', async () => {
     for (const session of [gw.fixtures.sessions.teamCrew, gw.fixtures.sessions.publicChat]) {
       const { text } = await asMember(teamPath(gw.fixtures.teams.acmeMain, session));

@@ -13,7 +13,7 @@ export function sendBody(req: Request, res: Response, chunks: string[], csrf: st
   const etag = `W/"${hash.digest('base64url')}"`;
   res.set('ETag', etag);
   res.set('Cache-Control', 'private, no-cache');
-  res.set('Vary', 'Authorization');
+  res.vary('Authorization'); // beside Origin, when CORS set it
   if (matchesEtag(req.get('if-none-match'), etag)) {
     res.status(304).end();
     return;

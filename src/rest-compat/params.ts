@@ -14,12 +14,16 @@ export interface Params {
   before?: ObjectId;
 }
 
-export function routeParams(req: Request): Params {
+/** The query parameter a route takes: `messageId` (messages.json) or `before` (sessions.json). */
+export type QueryParam = 'messageId' | 'before';
+
+/** The path's ids, and the query parameter the route takes (another route's is ignored, as the webapp ignores it). */
+export function routeParams(req: Request, query?: QueryParam): Params {
   return {
     teamId: pathId(req.params.resourceSlug, 'resourceSlug'),
     sessionId: req.params.sessionId === undefined ? undefined : pathId(req.params.sessionId, 'sessionId'),
-    messageId: optionalQueryId(req.query.messageId, 'messageId'),
-    before: req.query.before === 'null' ? undefined : optionalQueryId(req.query.before, 'before'),
+    messageId: query === 'messageId' ? optionalQueryId(req.query.messageId, 'messageId') : undefined,
+    before: query === 'before' && req.query.before !== 'null' ? optionalQueryId(req.query.before, 'before') : undefined,
   };
 }
 
