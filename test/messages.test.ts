@@ -398,6 +398,25 @@ describe('GET /{resourceSlug}/sessions.json', () => {
     expect(seen.crews).toBeGreaterThan(0);
   });
 
+  it('a stored field named app gives way to the app, appended last, or to no app key when the app is missing', async () => {
+    const { _id: _template, ...template } = (await gw.db.collection('sessions').findOne({ _id: gw.fixtures.sessions.teamCrew }))!;
+    const [withApp, withoutApp] = [new ObjectId(), new ObjectId()];
+    // the stored `app` first, before the session's own fields
+    await gw.db.collection('sessions').insertMany([
+      { _id: withApp, app: 'stored', ...template },
+      { _id: withoutApp, app: 'stored', ...template, appId: new ObjectId() },
+    ]);
+    try {
+      const sessions: Array<Record<string, unknown>> = JSON.parse((await list(gw.tokenFor('owner'))).text).sessions;
+      const [first, second] = [withoutApp, withApp].map((id) => sessions.find((s) => s._id === hex(id))!);
+      expect(Object.keys(first)).not.toContain('app');
+      expect(Object.keys(second).at(-1)).toBe('app');
+      expect((second.app as { _id: string })._id).toBe(hex(template.appId));
+    } finally {
+      await gw.db.collection('sessions').deleteMany({ _id: { $in: [withApp, withoutApp] } });
+    }
+  });
+
   it('never lists a session the caller may not read', async () => {
     const pages: string[] = [];
     let before = 'null';

@@ -8,7 +8,7 @@ import { forbidden, notFound } from '../errors/codes';
 import { loadPlan } from '../loaders/load-plan';
 import { publicTeamSession, readableSessionPage, teamSession } from '../policy/readable-sessions';
 import type { Params } from './params';
-import { appWithCrew, EMPTY_BODY_DATA, serializeData, sessionBodyData } from './session-body';
+import { appended, appWithCrew, EMPTY_BODY_DATA, serializeData, sessionBodyData } from './session-body';
 
 export type RouteKind = 'team' | 'public';
 
@@ -72,8 +72,7 @@ export const teamSessions: Responder = async (ctx, { teamId, before }) => {
   const sessions = await Promise.all(page.sessions.map(async (session) => {
     await ctx.sessionGraph.ready(SESSION_LIST_PLAN, session);
     const [app, crew] = await Promise.all([ctx.sessionGraph.stage('app', session), ctx.sessionGraph.stage('crew', session)]);
-    if (!app) return session;
-    return { ...session, app: appWithCrew(app, crew) };
+    return appended(session, 'app', app && appWithCrew(app, crew));
   }));
   return { chunks: [JSON.stringify({ sessions })], csrfAccount: ctx.viewer?.accountId.toHexString() ?? null };
 };

@@ -66,7 +66,16 @@ export async function sessionBodyData(loaders: Loaders, graph: SessionGraphLoade
 
 /** The app as the webapp sends it: a copy (the request's cached document stays as stored), with its crew when it has one. */
 export function appWithCrew(app: AppDoc, crew: CrewDoc | null): Document {
-  return crew ? { ...app, crew } : { ...app };
+  return crew ? appended(app, 'crew', crew) : { ...app };
+}
+
+/**
+ * A copy of a stored document with `key` last, set to `value` (none when null): a stored field of the
+ * same name gives way, so that what the gateway adds comes after the stored fields, as the contract says.
+ */
+export function appended(doc: Document, key: string, value: Document | null): Document {
+  const { [key]: _stored, ...rest } = doc;
+  return value === null ? rest : { ...rest, [key]: value };
 }
 
 /**
