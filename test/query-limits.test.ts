@@ -142,6 +142,19 @@ describe('cost', () => {
     expectRejected(await gw.graphql(deeper, { t: teamId(gw) }, gw.tokenFor('member')), 'QUERY_TOO_COMPLEX', /^Query cost 31100 exceeds the limit of 20000$/);
   });
 
+  it('counts a page’s documents whatever is asked of them: its cursors or its pageInfo alone list ids too (they cost nothing)', async () => {
+    const tight = await startTestGateway({ scale: 0, limits: { maxCost: 99 } });
+    try {
+      const page = (first: number, selection: string) => `query($t: ObjectId!) { sessions(teamId: $t, first: ${first}) { ${selection} } }`;
+      for (const selection of ['edges { cursor }', 'pageInfo { endCursor }', 'edges { cursor node { _id } }']) {
+        expectRejected(await tight.graphql(page(100, selection), { t: teamId(tight) }, tight.tokenFor('member')), 'QUERY_TOO_COMPLEX', /^Query cost 100 exceeds the limit of 99$/);
+        expect((await tight.graphql(page(99, selection), { t: teamId(tight) }, tight.tokenFor('member'))).body.errors).toBeUndefined();
+      }
+    } finally {
+      await tight.stop();
+    }
+  });
+
   it('rejects before any database command', async () => {
     const { result, total } = await small.countCommands(() => small.graphql(page, { t: teamId(small), n: 100 }));
     expectRejected(result, 'QUERY_TOO_COMPLEX', /^Query cost/);

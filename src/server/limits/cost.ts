@@ -101,8 +101,10 @@ class CostWalk {
       const args = field.args.length > 0 ? getArgumentValues(field, selection, values) : NO_ARGUMENTS;
       const named = getNamedType(field.type);
       const own = isDocument(schema, named) ? 1 : 0;
+      const key = `${type.name}.${field.name}`;
       const below = selection.selectionSet ? this.selectionCost(selection.selectionSet, named) : 0;
-      total += valuesOf(`${type.name}.${field.name}`, args) * (own + below);
+      // a page reads its documents whatever is asked of them (its cursors, its pageInfo alone)
+      total += valuesOf(key, args) * (PAGE_SIZES.has(key) ? Math.max(below, 1) : own + below);
     }
     return total;
   }
