@@ -9,6 +9,7 @@ import { chatMessage, chunksOf } from './support/chat';
 import { startTestGateway, type TestGateway } from './support/gateway';
 import type { Recorded } from './support/live-client';
 import { liveSuite } from './support/live-suite';
+import { faultOnReadsOf } from './support/faults';
 import { sleep } from './support/wait';
 
 const INTERVAL_MS = 300;
@@ -349,6 +350,31 @@ describe('messageAdded(sessionId, after)', () => {
       docs.push(later);
     } finally {
       await chat().deleteMany({ _id: { $in: [...docs.map((doc) => doc._id), odd._id] } as never });
+    }
+  });
+
+  it('a replay that fails for a defect fails its subscription with INTERNAL_SERVER_ERROR, logged in full, instead of asking the client to reconnect for ever', async () => {
+    const fault = faultOnReadsOf('chat');
+    const lines: Array<Record<string, unknown>> = [];
+    const faulty = await startTestGateway({ scale: 1, fault, logLevel: 'info', logStream: { write: (chunk: string) => void lines.push(...chunk.split('\n').filter(Boolean).map((line) => JSON.parse(line))) }, app: { live: { intervalMs: INTERVAL_MS } } });
+    try {
+      const client = suite.open(faulty.tokenFor('member'), undefined, faulty);
+      fault.failing = true;
+      const sub = client.subscribe(RESUME, { id: hex(faulty.fixtures.sessions.teamCrew), after: hex(ObjectId.createFromTime(Math.floor(Date.now() / 1000) - 60)) });
+      await sub.ended();
+      const [error] = sub.errors[0] as Array<{ message: string; extensions: { code: string; requestId: string } }>;
+      expect(error).toEqual({ message: expect.stringMatching(/^Internal server error/), extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: expect.any(String) } });
+      const logged = lines.filter((line) => line.level === 50);
+      expect(logged).toEqual([expect.objectContaining({ msg: 'unexpected error while serving a subscription', requestId: error.extensions.requestId, err: expect.objectContaining({ message: expect.stringContaining('a defect injected') }) })]);
+      // the connection stays: no 1013, and the client's other subscriptions go on
+      fault.failing = false;
+      const other = client.subscribe(RESUME, { id: hex(faulty.fixtures.sessions.teamCrew), after: null });
+      await sleep(2 * INTERVAL_MS);
+      expect(other.errors).toEqual([]);
+      expect(await Promise.race([client.closed.then(() => 'closed'), sleep(100).then(() => 'open')])).toBe('open');
+    } finally {
+      await suite.disposeClients();
+      await faulty.stop();
     }
   });
 

@@ -66,6 +66,6 @@ export interface LiveObserver {
   tick?(stats: TickStats): void;
   /** A tick that failed (the database unreachable): the subscriptions stay, the next tick tries again. */
   tickFailed?(error: unknown): void;
-  /** A replay that failed (the database unreachable, past its budget): its subscription ends with the error. */
+  /** A replay that failed because the database was unreachable or too slow: its client is asked to reconnect and resume. */
   replayFailed?(error: unknown): void;
 }

@@ -6,8 +6,10 @@
  */
 export class LiveStream<T> implements AsyncIterableIterator<T> {
   private readonly queue: T[] = [];
-  private waiting: ((result: IteratorResult<T>) => void) | undefined;
+  private waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void } | undefined;
   private ended = false;
+  /** Why it failed, once its queued events are taken: the consumer's next pull throws it. */
+  private failure: { error: unknown } | undefined;
   /** Producers waiting for the queue to shrink (a replay pushing page by page). */
   private roomWaiters: Array<{ below: number; resolve: () => void }> = [];
 
@@ -38,7 +40,7 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     const waiting = this.waiting;
     if (waiting) {
       this.waiting = undefined;
-      waiting({ value, done: false });
+      waiting.resolve({ value, done: false });
       return;
     }
     if (this.queue.length >= this.maxQueued) {
@@ -54,19 +56,34 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     this.end();
   }
 
+  /** Ends the stream with an error after the events already queued (the subscription fails with it). */
+  fail(error: unknown): void {
+    if (this.ended) return;
+    this.failure = { error };
+    this.end();
+  }
+
   next(): Promise<IteratorResult<T>> {
     if (this.queue.length > 0) {
       const value = this.queue.shift()!;
       if (this.roomWaiters.length > 0) this.wakeProducers();
       return Promise.resolve({ value, done: false });
     }
-    if (this.ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => (this.waiting = resolve));
+    if (this.ended) return this.finished();
+    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+  }
+
+  /** What a pull gets once the queue is empty and the stream has ended: its failure, once, else done. */
+  private finished(): Promise<IteratorResult<T>> {
+    const failure = this.failure;
+    this.failure = undefined;
+    return failure ? Promise.reject(failure.error) : Promise.resolve({ value: undefined, done: true });
   }
 
   /** The consumer is done (the client completed the operation, or its connection closed). */
   return(): Promise<IteratorResult<T>> {
     this.queue.length = 0;
+    this.failure = undefined;
     this.end();
     return Promise.resolve({ value: undefined, done: true });
   }
@@ -96,7 +113,7 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     this.wakeProducers();
     const waiting = this.waiting;
     this.waiting = undefined;
-    if (waiting && this.queue.length === 0) waiting({ value: undefined, done: true });
+    if (waiting && this.queue.length === 0) void this.finished().then(waiting.resolve, waiting.reject);
     this.onEnd();
   }
 }

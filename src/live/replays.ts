@@ -10,6 +10,8 @@ import type { ContextFactory, RequestContext } from '../context/request-context'
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
 import { isCompleted } from '../data-model/message-text';
 import { hexOf } from '../data-model/object-id';
+import { toGatewayError } from '../errors/classify';
+import { ErrorCode } from '../errors/codes';
 import { replayKeyId, type ReplayKey, type ReplayPage } from '../loaders/session-messages';
 import type { LiveObserver, LiveOptions } from './live-options';
 import { messageSeen, type MessageSubscription, type Watch } from './watch';
@@ -78,9 +80,16 @@ export class Replays {
     } catch (error) {
       // a subscriber gone meanwhile (its connection closed, the engine stopped) asks for nothing more
       if (subscription.stream.done) return;
-      this.observer.replayFailed?.(error);
-      subscription.caller.retryLater();
-      subscription.stream.complete();
+      const failure = toGatewayError(error);
+      if (failure.code === ErrorCode.SERVICE_UNAVAILABLE) {
+        // an outage or a deadline: the client reconnects and resumes, and the replay is read again
+        this.observer.replayFailed?.(error);
+        subscription.caller.retryLater();
+        subscription.stream.complete();
+      } else {
+        // anything else would fail again on every resume: the subscription fails with it (a defect is logged in full)
+        subscription.stream.fail(error);
+      }
       return;
     }
     await handOver(subscription, watch, ctx, this.options.maxQueuedEvents);
