@@ -7,6 +7,7 @@ import { ObjectId, type Document } from 'mongodb';
 import { startTestGateway, type TestGateway } from './support/gateway';
 import { FULL_GRAPH } from './support/queries';
 import { createDeclaredIndexes } from '../src/db/indexes';
+import { connectDatabase } from '../src/db/connect';
 
 const FULL = {
   'find accounts': 1, 'find sessions': 1, 'find apps': 1, 'find crews': 1, 'find tasks': 1, 'find agents': 1,
@@ -271,5 +272,19 @@ describe('npm run indexes', () => {
     expect(await createDeclaredIndexes(gw.db)).toEqual(first);
     const names = (await gw.db.collection('sessions').listIndexes().toArray()).map((index) => index.name);
     expect(names).toEqual(expect.arrayContaining(['teamId_1__id_-1', 'teamId_1_status_1__id_-1']));
+  });
+});
+
+describe('the database connection', () => {
+  it('takes the longest REQUEST_TIMEOUT_MS the settings allow with no socket timer longer than Node takes (it cuts one to 1 ms, warning on stderr)', async () => {
+    const gw = await startTestGateway({ scale: 0 });
+    const database = await connectDatabase(gw.mongo.uri, { requestTimeoutMs: 2 ** 31 - 1 });
+    try {
+      expect(database.client.options.socketTimeoutMS).toBe(2 ** 31 - 1);
+      expect(await database.db.collection('sessions').countDocuments({})).toBeGreaterThan(0);
+    } finally {
+      await database.close();
+      await gw.stop();
+    }
   });
 });

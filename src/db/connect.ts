@@ -57,6 +57,9 @@ const HEARTBEAT_FREQUENCY_MS = 10_000;
  *   "unknown" and every read fails server selection, even after the database is back. A watchdog
  *   notices a heartbeat that outlives every timeout that should end it and reconnects the driver.
  */
+/** The longest delay Node's timers take (a longer one is cut to 1 ms, with a warning on stderr). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export async function connectDatabase(uri: string, options: ConnectOptions = {}): Promise<Database> {
   const serverSelectionTimeoutMS = options.serverSelectionTimeoutMS ?? DEFAULT_SERVER_SELECTION_TIMEOUT_MS;
   const connectTimeoutMS = Math.min(5000, serverSelectionTimeoutMS);
@@ -67,7 +70,7 @@ export async function connectDatabase(uri: string, options: ConnectOptions = {})
     connectTimeoutMS,
     heartbeatFrequencyMS: HEARTBEAT_FREQUENCY_MS,
     waitQueueTimeoutMS: serverSelectionTimeoutMS,
-    socketTimeoutMS: options.requestTimeoutMs ? options.requestTimeoutMs + 1000 : 0,
+    socketTimeoutMS: options.requestTimeoutMs ? Math.min(options.requestTimeoutMs + 1000, MAX_TIMER_MS) : 0,
   });
   const db = client.db(databaseNameFromUri(uri));
   const logger = options.logger;
