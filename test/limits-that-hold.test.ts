@@ -346,15 +346,17 @@ describe('tokens', () => {
     expect(result.body.errors![0].extensions?.code).toBe('UNAUTHENTICATED');
   });
 
-  it('JWT_MAX_AGE_S refuses tokens issued longer ago, and tokens that say nothing of their age', async () => {
+  it('JWT_MAX_AGE_S refuses tokens issued longer ago, tokens that say nothing of their age, and tokens issued more than a minute ahead (they would outlive it)', async () => {
     const bounded = await startTestGateway({ app: { tokenRules: { maxAgeS: 60 } } });
     try {
       const accountId = bounded.fixtures.accounts.member.toHexString();
       const fresh = jwt.sign({ accountId }, TEST_JWT_SECRET, { algorithm: 'HS256' });
       const old = jwt.sign({ accountId, iat: Math.floor(Date.now() / 1000) - 120 }, TEST_JWT_SECRET, { algorithm: 'HS256' });
       const ageless = jwt.sign({ accountId }, TEST_JWT_SECRET, { algorithm: 'HS256', noTimestamp: true });
-      expect((await bounded.graphql('{ viewer { name } }', undefined, fresh)).body.data.viewer.name).toBe('Max Member');
-      for (const token of [old, ageless]) expect((await bounded.graphql('{ viewer { name } }', undefined, token)).status).toBe(401);
+      const ahead = jwt.sign({ accountId, iat: Math.floor(Date.now() / 1000) + 3600 }, TEST_JWT_SECRET, { algorithm: 'HS256' });
+      const slightlyAhead = jwt.sign({ accountId, iat: Math.floor(Date.now() / 1000) + 20 }, TEST_JWT_SECRET, { algorithm: 'HS256' });
+      for (const token of [fresh, slightlyAhead]) expect((await bounded.graphql('{ viewer { name } }', undefined, token)).body.data.viewer.name).toBe('Max Member');
+      for (const token of [old, ageless, ahead]) expect((await bounded.graphql('{ viewer { name } }', undefined, token)).status).toBe(401);
     } finally {
       await bounded.stop();
     }

@@ -88,6 +88,9 @@ function secretKey(secret: string): KeyObject {
   return key;
 }
 
+/** How far ahead of this clock an issuer's may run (its `iat`) under JWT_MAX_AGE_S. */
+const ISSUED_AHEAD_TOLERANCE_MS = 60_000;
+
 // A `crit` header names extensions the token says must be understood; the gateway understands none,
 // so such a token is not valid (RFC 7515 §4.1.11). `maxAge` needs an `iat`: without one, no age is known.
 function verifyToken(token: string, secret: string, rules: TokenRules): Claims {
@@ -99,6 +102,8 @@ function verifyToken(token: string, secret: string, rules: TokenRules): Claims {
     });
     if ('crit' in header) throw new Error('critical header extensions are not supported');
     if (typeof payload === 'string') throw new Error('payload is not an object');
+    // a token "issued" later than now would outlive JWT_MAX_AGE_S by as much: its age is not known
+    if (rules.maxAgeS !== undefined && typeof payload.iat === 'number' && payload.iat * 1000 > Date.now() + ISSUED_AHEAD_TOLERANCE_MS) throw new Error('issued in the future');
     return payload;
   } catch (error) {
     const expired = error instanceof jwt.TokenExpiredError;
