@@ -412,6 +412,10 @@ describe('a database outage', () => {
       expect(classify(result)).toBe('outage');
       expect(result.text).toMatch(DEADLINE_MESSAGE);
       expect(result.ms).toBeLessThan(ANSWER_BOUND_MS); // well short of the ~7 s the reads would take
+      // logged as what it is: a slow database, not an unreachable one
+      const requestId = result.headers!.get('x-request-id');
+      await waitFor(() => warnLines.some((line) => line.requestId === requestId), 5000, 'its log line');
+      expect(warnLines.filter((line) => line.requestId === requestId).map((line) => line.msg)).toEqual(['database too slow: the request deadline ran out']);
     }, 15_000);
   });
 

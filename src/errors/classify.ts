@@ -97,8 +97,19 @@ function isDeadlineExceeded(error: unknown): boolean {
   return error instanceof MongoServerError && (error.code === MAX_TIME_MS_EXPIRED || error.code === EXCEEDED_TIME_LIMIT);
 }
 
-export const deadlineExceeded = () =>
-  new GatewayError(ErrorCode.SERVICE_UNAVAILABLE, 'The database did not answer within the time limit; retry shortly');
+/** SERVICE_UNAVAILABLE for a request's time budget run out: the database was reachable, but too slow. */
+export class DeadlineExceeded extends GatewayError {
+  constructor() {
+    super(ErrorCode.SERVICE_UNAVAILABLE, 'The database did not answer within the time limit; retry shortly');
+  }
+}
+
+export const deadlineExceeded = (): GatewayError => new DeadlineExceeded();
+
+/** The log line of a SERVICE_UNAVAILABLE: an outage, or a deadline run out (a slow database is not an unreachable one). */
+export function unavailableLogLine(error: unknown): string {
+  return toGatewayError(error) instanceof DeadlineExceeded ? 'database too slow: the request deadline ran out' : 'database unreachable';
+}
 
 export function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;

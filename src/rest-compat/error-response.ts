@@ -1,7 +1,7 @@
 /** A legacy route's error: the webapp's `{message, code}` body, with the status and headers of its code. */
 import type { Response } from 'express';
 import { ErrorCode, HTTP_STATUS, httpHeadersFor, type GatewayError } from '../errors/codes';
-import { toGatewayError } from '../errors/classify';
+import { toGatewayError, unavailableLogLine } from '../errors/classify';
 import type { Logger } from '../observability/logger';
 
 export function sendError(res: Response, logger: Logger, error: unknown): void {
@@ -13,7 +13,7 @@ export function sendError(res: Response, logger: Logger, error: unknown): void {
     logger.error({ err: error, requestId }, 'unexpected error while serving a legacy .json route');
     message = `${message} (request id ${requestId})`;
   } else if (safe.code === ErrorCode.SERVICE_UNAVAILABLE) {
-    logger.warn({ err: error, requestId: res.locals.requestId }, 'database unreachable');
+    logger.warn({ err: error, requestId: res.locals.requestId }, unavailableLogLine(error));
   }
   res.status(status).set(httpHeadersFor(safe.code)).type('application/json; charset=utf-8');
   res.end(JSON.stringify({ message, code: status }));

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { Db } from 'mongodb';
-import { toGatewayError } from '../errors/classify';
+import { toGatewayError, unavailableLogLine } from '../errors/classify';
 import { ErrorCode } from '../errors/codes';
 import { failedOperation } from '../observability/graphql-metrics';
 import { createRequestObserver } from '../observability/http-observer';
@@ -261,7 +261,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
           const safe = toGatewayError(error);
           // the same lines as an error met while executing (./graphql-errors.ts)
           if (safe.code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error({ err: error, requestId: res.locals.requestId }, 'unexpected error while authenticating');
-          else if (safe.code === ErrorCode.SERVICE_UNAVAILABLE) logger.warn({ err: error, requestId: res.locals.requestId }, 'database unreachable');
+          else if (safe.code === ErrorCode.SERVICE_UNAVAILABLE) logger.warn({ err: error, requestId: res.locals.requestId }, unavailableLogLine(error));
           throw safe.withHttp(res.locals.requestId);
         }
       },

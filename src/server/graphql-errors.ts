@@ -8,7 +8,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { badUserInput, ErrorCode, GatewayError, subscriptionsOverWebSocketOnly } from '../errors/codes';
-import { toGatewayError } from '../errors/classify';
+import { toGatewayError, unavailableLogLine } from '../errors/classify';
 import type { Logger } from '../observability/logger';
 import type { RefusalLog } from '../observability/refusal-log';
 import type { RequestContext } from '../context/request-context';
@@ -82,14 +82,14 @@ export function errorReportingPlugin(logger: Logger): ApolloServerPlugin<Request
             const { code } = classifyGraphQLError({ message: error.message, path: error.path, extensions: error.extensions }, error);
             byCode.set(code, [...(byCode.get(code) ?? []), error]);
           }
-          const report = (code: string, level: 'error' | 'warn', msg: string) => {
+          const report = (code: string, level: 'error' | 'warn', msg: string | ((first: unknown) => string)) => {
             const found = byCode.get(code);
             if (!found) return;
-            const [first] = found;
-            logger[level]({ err: innermostError(first), path: first.path, count: found.length, requestId: contextValue.requestId }, msg);
+            const first = innermostError(found[0]);
+            logger[level]({ err: first, path: found[0].path, count: found.length, requestId: contextValue.requestId }, typeof msg === 'string' ? msg : msg(first));
           };
           report(ErrorCode.INTERNAL_SERVER_ERROR, 'error', 'unexpected error while serving GraphQL');
-          report(ErrorCode.SERVICE_UNAVAILABLE, 'warn', 'database unreachable');
+          report(ErrorCode.SERVICE_UNAVAILABLE, 'warn', unavailableLogLine);
           report(ErrorCode.INVALID_STORED_DATA, 'warn', 'stored values that their fields cannot show');
         },
         async willSendResponse({ response, contextValue }) {
