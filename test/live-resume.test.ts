@@ -466,3 +466,28 @@ describe('the document budget of an event', () => {
     }
   });
 });
+
+describe('the byte budget of an event', () => {
+  it('an event past MAX_RESPONSE_BYTES is sent as QUERY_TOO_COMPLEX alone, as an HTTP answer would be, and the subscription goes on', async () => {
+    const tight = await startTestGateway({ app: { live: { intervalMs: INTERVAL_MS }, budgets: { maxResponseBytes: 4_000 } } });
+    try {
+      const session = tight.fixtures.sessions.teamCrew;
+      const sub = suite.open(tight.tokenFor('member'), undefined, tight).subscribe(RESUME, { id: hex(session), after: null });
+      await sleep(2 * INTERVAL_MS);
+      const big = chatMessage(tight.fixtures, session, 'x'.repeat(5_000));
+      const small = chatMessage(tight.fixtures, session, 'a small one');
+      await tight.db.collection('chat').insertOne(big);
+      await sub.next(1);
+      await tight.db.collection('chat').insertOne(small);
+      await sub.next(2);
+      expect(sub.events).toEqual([
+        { errors: [{ message: 'The response would be larger than 4000 bytes (MAX_RESPONSE_BYTES); ask for less', extensions: { code: 'QUERY_TOO_COMPLEX' } }] },
+        { data: { messageAdded: { _id: hex(small._id), text: 'a small one', completed: true } } },
+      ]);
+      await tight.db.collection('chat').deleteMany({ _id: { $in: [big._id, small._id] } });
+    } finally {
+      await suite.disposeClients();
+      await tight.stop();
+    }
+  });
+});

@@ -166,7 +166,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     replayFailed: (error) => replayFailures.note(toGatewayError(error).message),
   });
   const subscriptions = createSubscriptionServer({
-    schema, contexts, limits, engine, logger, metrics, maxPerConnection: live.maxPerConnection, maxPerCaller: live.maxPerCaller, maxBufferedBytes: live.maxBufferedBytes,
+    schema, contexts, limits, engine, logger, metrics, maxPerConnection: live.maxPerConnection, maxPerCaller: live.maxPerCaller, maxBufferedBytes: live.maxBufferedBytes, maxEventBytes: budgets.maxResponseBytes,
     maxConcurrentSetups: { ...DEFAULT_LOAD_SHEDDING, ...options.loadShedding }.maxConcurrent, corsOrigins: options.corsOrigins, refusalLogIntervalMs: live.refusalLogIntervalMs,
     trustedDocuments: options.trustedDocuments,
     quotas,

@@ -53,6 +53,8 @@ export interface SubscriptionServerOptions {
   maxPerConnection: number;
   /** LIVE_MAX_BUFFERED_BYTES: unsent bytes a connection may have before it counts as too slow (1 MiB). */
   maxBufferedBytes: number;
+  /** MAX_RESPONSE_BYTES: an event past it is sent as its refusal, QUERY_TOO_COMPLEX, and the subscription goes on. */
+  maxEventBytes?: number;
   /** Subscribes set up at once (their reads); the others wait their turn. MAX_CONCURRENT_REQUESTS. */
   maxConcurrentSetups: number;
   /** CORS_ORIGINS: the browser origins whose pages may open a socket, besides the gateway's own. */
@@ -367,7 +369,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         connections += 1;
         socket.once('close', () => (connections -= 1));
       });
-      const { dispose } = serveGraphqlWs(serverOptions, wss, { keepAliveMs: 12_000, logger, frameRefusals });
+      const { dispose } = serveGraphqlWs(serverOptions, wss, { keepAliveMs: 12_000, logger, frameRefusals, maxEventBytes: options.maxEventBytes });
       servers.push({ dispose });
     },
     close() {

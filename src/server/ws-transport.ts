@@ -10,13 +10,15 @@
  * answers of a page of subscribes) leave in one write: the socket is corked until the turn ends.
  * A write is a system call, and a reconnect storm would make one per frame.
  */
-import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import { CloseCode, handleProtocols, makeServer, MessageType, type ServerOptions } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { responseTooLarge } from '../errors/budgets';
 import { nextTurn } from '../loaders/fair-turns';
 import type { Logger } from '../observability/logger';
 import type { RefusalLog } from '../observability/refusal-log';
+import { errorOnly } from './refusal-response';
 
 const corked = new Set<Duplex>();
 let uncorking = false;
@@ -43,17 +45,31 @@ function corkForTurn(socket: WebSocket): void {
 /** ws's error for a frame the client got wrong (unmasked, bad UTF-8, an unknown opcode, too large): `WS_ERR_…`. */
 const isClientFrameError = (error: unknown) => typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('WS_ERR_');
 
+/**
+ * A frame as it may leave: an event past the byte budget is replaced by its refusal, no data and the
+ * error alone, and the subscription goes on. Measured on the text graphql-ws made (read again only when
+ * it may be past the budget), so that no event is serialized twice.
+ */
+function withinBudget(data: string, maxBytes: number): string {
+  if (data.length * 3 <= maxBytes || Buffer.byteLength(data) <= maxBytes) return data;
+  const message = JSON.parse(data) as { id?: string; type?: string };
+  if (message.type !== MessageType.Next) return data;
+  return JSON.stringify({ id: message.id, type: MessageType.Next, payload: errorOnly(responseTooLarge(maxBytes)) });
+}
+
 export interface WsTransportOptions {
   keepAliveMs: number;
   logger: Logger;
   /** Frames refused by ws (it closes the socket with the protocol's code): a client's doing, which any caller can repeat, so counted, not logged each. */
   frameRefusals: RefusalLog;
+  /** MAX_RESPONSE_BYTES: an event past it is sent as its refusal (QUERY_TOO_COMPLEX), as an HTTP answer would be. */
+  maxEventBytes?: number;
 }
 
 export function serveGraphqlWs<P extends Record<string, unknown>, E extends Record<PropertyKey, unknown>>(
   options: ServerOptions<P, Extra & Partial<E>>,
   wss: WebSocketServer,
-  { keepAliveMs, logger, frameRefusals }: WsTransportOptions,
+  { keepAliveMs, logger, frameRefusals, maxEventBytes = Infinity }: WsTransportOptions,
 ): { dispose: () => Promise<void> } {
   const server = makeServer(options);
   wss.options.handleProtocols = handleProtocols;
@@ -90,7 +106,7 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Reco
             corkForTurn(socket);
             // a write fails only when the client has gone: that is the connection's end (its close ends its
             // subscriptions), not an error of the operation that wrote, nor of the database
-            socket.send(data, () => resolve());
+            socket.send(withinBudget(data, maxEventBytes), () => resolve());
           }),
         close: (code, reason) => socket.close(code, reason),
         // not awaited here: a subscribe's handling lasts as long as its subscription
