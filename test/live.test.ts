@@ -558,6 +558,44 @@ describe('connections and limits', () => {
     }
   }, 30_000);
 
+  it('a refused reuse of an id still held does not free the holder’s place: no second subscription under the id, none past the cap, and a complete ends it', async () => {
+    const small = await startTestGateway({ app: { live: { intervalMs: INTERVAL_MS, maxPerConnection: 1 } } });
+    try {
+      const session = small.fixtures.sessions.teamCrew;
+      const subscribe = { id: 'x', type: 'subscribe', payload: { query: SESSION_UPDATED, variables: { id: hex(session) } } };
+      const socket = new WebSocket(wsUrl(small.url), 'graphql-transport-ws');
+      const frames: Array<{ id?: string; type: string; payload?: any }> = [];
+      socket.on('message', (data) => frames.push(JSON.parse(String(data))));
+      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${small.tokenFor('owner')}` } }));
+      await waitFor(() => frames.some((frame) => frame.type === 'connection_ack'), 5_000, 'the ack');
+      // subscribe, complete, and two more subscribes under the id while the first is still set up (its
+      // reads held by a database that does not answer for a while)
+      process.kill(small.mongo.pid, 'SIGSTOP');
+      try {
+        for (const frame of [subscribe, { id: 'x', type: 'complete' }, subscribe, subscribe]) {
+          socket.send(JSON.stringify(frame));
+          await sleep(150);
+        }
+      } finally {
+        process.kill(small.mongo.pid, 'SIGCONT');
+      }
+      await sleep(1_000);
+      expect(await metric('live_subscriptions', {}, small)).toBeLessThanOrEqual(1);
+      socket.send(JSON.stringify({ id: 'x', type: 'complete' }));
+      await waitFor(async () => (await metric('live_subscriptions', {}, small)) === 0, EVENT_BOUND_MS, 'no subscription left once the id is completed');
+      // nothing more under the id, whatever changes
+      const before = frames.filter((frame) => frame.type === 'next').length;
+      await small.db.collection('sessions').updateOne({ _id: session }, { $set: { name: 'Renamed while completed' } });
+      await sleep(4 * INTERVAL_MS);
+      expect(frames.filter((frame) => frame.type === 'next').length).toBe(before);
+      socket.close();
+    } finally {
+      await small.db.collection('sessions').updateOne({ _id: small.fixtures.sessions.teamCrew }, { $set: { name: 'Team crew run' } });
+      await small.stop();
+    }
+  });
+
   it('takes the per-caller bound from LIVE_MAX_SUBSCRIPTIONS_PER_CALLER', () => {
     expect(loadConfig({ LIVE_MAX_SUBSCRIPTIONS_PER_CALLER: '50' }).live.maxPerCaller).toBe(50);
     expect(loadConfig({}).live.maxPerCaller).toBeUndefined(); // the default, 2,000, is the app's

@@ -159,6 +159,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     if (streams.size >= 2 * connection.active!.size + 16) for (const held of streams) if ((held as { done?: boolean }).done) streams.delete(held);
     streams.add(stream);
   };
+  // the errors onSubscribe refused with, which graphql-ws hands to onError as they are
+  const refusedAtSubscribe = new WeakSet<readonly GraphQLError[]>();
   const refusals = new RefusalLog(logger, 'subscriptions refused', options.refusalLogIntervalMs);
   const frameRefusals = new RefusalLog(logger, 'WebSocket frames refused', options.refusalLogIntervalMs);
   const report = { logger, refusals };
@@ -325,7 +327,10 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       await nextSharedTurn();
       const trace = options.tracing?.request(ctx.extra.request.headers, 'graphql.subscription', { 'graphql.operation.type': 'subscription' });
       const checked = await checkSubscribe(ctx, id, payload, trace);
-      if (Array.isArray(checked)) endTrace(trace, checked);
+      if (Array.isArray(checked)) {
+        endTrace(trace, checked);
+        refusedAtSubscribe.add(checked);
+      }
       return checked;
     },
     subscribe: (args) =>
@@ -349,7 +354,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       letGo(ctx.extra, id);
     },
     onError(ctx, id, _payload, errors) {
-      letGo(ctx.extra, id);
+      // a refused subscribe took no place (or gave it back); the id may be another's, still held
+      if (!refusedAtSubscribe.has(errors)) letGo(ctx.extra, id);
       // refused before any context: an id of its own, for a defect's log line to match
       return formatOperationErrors(errors, `ws-${randomUUID()}`, report);
     },
