@@ -432,6 +432,62 @@ describe('requests shed', () => {
   });
 });
 
+describe('places in progress', () => {
+  it('a request whose client hung up keeps its place while its work goes on: hanging up does not pass MAX_CONCURRENT_REQUESTS', async () => {
+    const small = await startTestGateway({ app: { loadShedding: { maxConcurrent: 2, maxWaitMs: 300 } } });
+    const query = JSON.stringify({ query: '{ viewer { name } }' });
+    const post = (signal?: AbortSignal) => fetch(`${small.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${small.tokenFor('member')}` }, body: query, signal });
+    // their reads wait for a database that does not answer for a while
+    process.kill(small.mongo.pid, 'SIGSTOP');
+    let resumed = false;
+    try {
+      // two in progress, two waiting, two shed at once; the four hang up
+      const hungUp = Array.from({ length: 6 }, () => {
+        const abort = new AbortController();
+        setTimeout(() => abort.abort(), 150);
+        return post(abort.signal).then((answer) => answer.status, () => 'hung up');
+      });
+      expect((await Promise.all(hungUp)).sort()).toEqual([503, 503, 'hung up', 'hung up', 'hung up', 'hung up']);
+      // the two in progress still hold their places: the next one waits its turn, then is shed
+      const next = await post(AbortSignal.timeout(3_000)).then((answer) => answer.status, () => 'no answer');
+      expect(next).toBe(503);
+      process.kill(small.mongo.pid, 'SIGCONT');
+      resumed = true;
+      // once their work is done, the places come back
+      await waitFor(async () => (await post()).status === 200, 10_000, 'a place free again');
+    } finally {
+      if (!resumed) process.kill(small.mongo.pid, 'SIGCONT');
+      await small.stop();
+    }
+  }, 30_000);
+
+  it('a client that does not read its answer holds no place once the answer is handed over', async () => {
+    const small = await startTestGateway({ scale: 1, app: { loadShedding: { maxConcurrent: 1, maxWaitMs: 300 }, budgets: { maxResponseBytes: 32 * 2 ** 20 } } });
+    const session = small.fixtures.sessions.publicChat;
+    const sockets: Socket[] = [];
+    try {
+      // an answer of about 8 MB, past what the sockets' buffers take
+      const template = (await small.db.collection('chat').findOne({ sessionId: session }))!;
+      await small.db.collection('chat').insertMany(Array.from({ length: 1_600 }, (_, i) => ({ ...template, _id: new ObjectId(), chunkId: `big-${i}`, message: { message: { text: 'x'.repeat(5_000) } } })));
+      const path = `/s/${small.fixtures.teams.acmeMain.toHexString()}/session/${session.toHexString()}/messages.json`;
+      const { port } = new URL(small.url);
+      for (let i = 0; i < 2; i++) {
+        const socket = connect(Number(port), '127.0.0.1');
+        socket.on('error', () => undefined);
+        socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        socket.pause(); // reads nothing
+        sockets.push(socket);
+      }
+      await sleep(2_000);
+      const other = await small.get(`/s/${small.fixtures.teams.acmeMain.toHexString()}/session/${session.toHexString()}.json`);
+      expect(other.status).toBe(200);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await small.stop();
+    }
+  }, 30_000);
+});
+
 describe('slow clients', () => {
   it('a client sending its body slowly holds a socket, not one of the places in progress: the others are served', async () => {
     const small = await startTestGateway({ app: { loadShedding: { maxConcurrent: 2, maxWaitMs: 200 } } });

@@ -218,7 +218,8 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   const { jwtSecret, tokenRules } = contexts.deps;
   const admit = [
     ...(quotas ? [quotaMiddleware(quotas, (req) => Quotas.callerOf(req.headers.authorization, jwtSecret, tokenRules, addressOf(req)))] : []),
-    loadShedding({ ...DEFAULT_LOAD_SHEDDING, ...options.loadShedding }),
+    // a request whose client hung up is let go once its deadline is past, whatever its work
+    loadShedding({ ...DEFAULT_LOAD_SHEDDING, abandonedAfterMs: contexts.deps.requestTimeoutMs + 1_000, ...options.loadShedding }),
   ];
 
   // a GraphQL request refused before Apollo Server: its operation and error counted as Apollo's are

@@ -1,6 +1,6 @@
 /**
  * Load shedding (docs/limits.md): at most MAX_CONCURRENT_REQUESTS requests of the API in progress per
- * process. The next ones wait in a short queue (as many places as requests in progress, for at most
+ * process, from their turn until their answer is handed to Node. The next ones wait in a short queue (as many places as requests in progress, for at most
  * a second), then get 503 with Retry-After, so that overload costs the excess an early
  * answer instead of stalling everyone. The probes are mounted before this and never wait behind it.
  */
@@ -13,9 +13,14 @@ export interface LoadSheddingOptions {
   maxConcurrent: number;
   /** Longest wait in the queue, in ms. */
   maxWaitMs: number;
+  /**
+   * How long a request whose client hung up may keep its place before it is let go whatever its work
+   * (which its deadline ends first: REQUEST_TIMEOUT_MS and a margin).
+   */
+  abandonedAfterMs: number;
 }
 
-export const DEFAULT_LOAD_SHEDDING = { maxConcurrent: DEFAULT_MAX_CONCURRENT_REQUESTS, maxWaitMs: 1000 } as const;
+export const DEFAULT_LOAD_SHEDDING = { maxConcurrent: DEFAULT_MAX_CONCURRENT_REQUESTS, maxWaitMs: 1000, abandonedAfterMs: 11_000 } as const;
 
 const MESSAGE = 'The gateway is overloaded; retry shortly';
 
@@ -39,8 +44,12 @@ export function loadShedding(options: LoadSheddingOptions) {
           release();
         }
       };
-      res.once('finish', finish);
-      res.once('close', finish);
+      // in progress until its answer is handed to Node (however slowly the client then reads it), and
+      // while its work goes on after the client hung up (the work does not stop with it)
+      res.once('prefinish', finish);
+      res.once('close', () => {
+        if (!done) setTimeout(finish, options.abandonedAfterMs).unref();
+      });
       // a client that hung up while its request waited is not served
       if (req.socket.destroyed) finish();
       else next();
