@@ -263,6 +263,26 @@ describe('GET /metrics', () => {
     ]);
   });
 
+  it('counts and logs an answer refused for MAX_RESPONSE_BYTES as the failed operation it is (it was a success)', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const small = await startTestGateway({ scale: 0, logLevel: 'info', logStream: { write: (chunk: string) => void lines.push(...chunk.split('\n').filter(Boolean).map((line) => JSON.parse(line))) }, app: { budgets: { maxResponseBytes: 300 } } });
+    try {
+      const before = await scrape(small.metricsUrl);
+      const answer = await small.graphql(`query BigAnswer { session(_id: "${small.fixtures.sessions.teamCrew.toHexString()}") { name tasks { name description } agents { name role goal backstory } } }`, {}, small.tokenFor('member'));
+      expect(answer.status).toBe(400);
+      expect(answer.body.errors![0].extensions!.code).toBe('QUERY_TOO_COMPLEX');
+      const after = await scrape(small.metricsUrl);
+      const delta = (name: string, labels: Record<string, string>) => after.value(name, labels) - before.value(name, labels);
+      expect(delta('graphql_operations_total', { operation: 'BigAnswer', outcome: 'error' })).toBe(1);
+      expect(delta('graphql_operations_total', { operation: 'BigAnswer', outcome: 'success' })).toBe(0);
+      expect(delta('graphql_errors_total', { code: 'QUERY_TOO_COMPLEX' })).toBe(1);
+      await waitFor(() => lines.some((line) => line.msg === 'request'), 5000, 'the access line');
+      expect(lines.filter((line) => line.msg === 'request').map((line) => [line.operation, line.outcome, line.status])).toEqual([['BigAnswer', 'error', 400]]);
+    } finally {
+      await small.stop();
+    }
+  });
+
   it('keeps routes bounded: 100 unknown paths make one `unmatched` series', async () => {
     const paths = Array.from({ length: 100 }, (_, i) => `/${randomUUID()}/${i}/x${randomUUID().slice(0, 8)}.json`);
     const { result, before, after } = await measure(() => Promise.all(paths.map((path) => gw.get(path))));

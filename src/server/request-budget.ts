@@ -9,7 +9,9 @@ import type { NextFunction, Request, Response } from 'express';
 import { errorOnly } from './refusal-response';
 import type { RequestContext } from '../context/request-context';
 import { responseTooLarge } from '../errors/budgets';
-import type { GatewayError } from '../errors/codes';
+import { ErrorCode, type GatewayError } from '../errors/codes';
+import type { RequestReads } from '../loaders';
+import { failedOperation, operationsOf } from '../observability/graphql-metrics';
 
 /** A request that went past its document budget is answered with that error alone, and 400. */
 export function documentBudgetPlugin(): ApolloServerPlugin<RequestContext> {
@@ -32,10 +34,15 @@ export function documentBudgetPlugin(): ApolloServerPlugin<RequestContext> {
  * string, so measuring it costs no second serialization).
  */
 export function graphqlResponseBudget(maxBytes: number) {
-  return (_req: Request, res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction) => {
     const send = res.send.bind(res);
     res.send = (body?: unknown) => {
-      if (typeof body === 'string' && Buffer.byteLength(body) > maxBytes) {
+      // an answer, not the IDE's page
+      if (typeof body === 'string' && Buffer.byteLength(body) > maxBytes && !res.get('content-type')?.startsWith('text/html')) {
+        // counted and logged as what it now is: a failed operation, with this error alone
+        const recorded = operationsOf(res.locals.reads as RequestReads | undefined);
+        res.locals.graphqlOperations = recorded.length > 0 ? recorded.map((operation) => ({ ...operation, outcome: 'error' })) : [failedOperation(req)];
+        res.locals.refusedCode = ErrorCode.QUERY_TOO_COMPLEX;
         res.status(400);
         return send(JSON.stringify(errorOnly(responseTooLarge(maxBytes))));
       }
