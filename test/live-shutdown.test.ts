@@ -48,3 +48,25 @@ it('SIGTERM with 1,000 open subscriptions: every socket closed normally (1001), 
   expect(code).toBe(0);
   expect(main.logs()).toContainEqual(expect.objectContaining({ msg: 'shut down', exitCode: 0 }));
 }, 60_000);
+
+it('SIGTERM with a client that never answers the close (asleep, or gone without a word): dropped after a grace, exit 0 within the bound', async () => {
+  const main = startMain(mainEnv({ MONGODB_URI: database.uri(), JWT_SECRET: TEST_JWT_SECRET, LIVE_POLL_INTERVAL_MS: '200', SHUTDOWN_READY_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '8000' }));
+  const url = await main.listening();
+  const token = signLoginToken(data.fixtures.accounts.member, TEST_JWT_SECRET);
+  const socket = new WebSocket(wsUrl(url), 'graphql-transport-ws');
+  socket.on('error', () => undefined);
+  await new Promise((resolve) => socket.once('open', resolve));
+  socket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${token}` } }));
+  await new Promise((resolve) => socket.once('message', resolve)); // connection_ack
+  socket.send(JSON.stringify({ id: 's', type: 'subscribe', payload: { query: `subscription { sessionUpdated(_id: "${data.fixtures.sessions.teamCrew.toHexString()}") { name } }` } }));
+  await new Promise((resolve) => socket.once('message', resolve)); // its first event
+  // from now on it reads nothing, so it never sees the close frame nor answers it
+  (socket as unknown as { _socket: { pause(): void } })._socket.pause();
+  const started = Date.now();
+  main.child.kill('SIGTERM');
+  const { code } = await withTimeout(main.exited, 15_000, 'exit after SIGTERM');
+  expect(code).toBe(0);
+  expect(Date.now() - started).toBeLessThan(8_000);
+  expect(main.logs()).toContainEqual(expect.objectContaining({ msg: 'shut down', exitCode: 0 }));
+  socket.terminate();
+}, 60_000);

@@ -42,6 +42,9 @@ function corkForTurn(socket: WebSocket): void {
   }
 }
 
+/** How long a closing connection's peer has to answer the close frame before its socket is dropped. */
+const CLOSE_ANSWER_MS = 2_000;
+
 /** ws's error for a frame the client got wrong (unmasked, bad UTF-8, an unknown opcode, too large): `WS_ERR_…`. */
 const isClientFrameError = (error: unknown) => typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('WS_ERR_');
 
@@ -131,8 +134,14 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Reco
   return {
     dispose: async () => {
       for (const client of wss.clients) client.close(1001, 'Going away');
+      // a peer that does not answer its close (asleep, or gone without a word) is not waited for: ws
+      // would wait 30 s, past a graceful shutdown's bound
+      const unanswered = setTimeout(() => {
+        for (const client of wss.clients) client.terminate();
+      }, CLOSE_ANSWER_MS);
       wss.removeAllListeners();
       await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));
+      clearTimeout(unanswered);
     },
   };
 }
