@@ -91,6 +91,38 @@ describe('Session.messages', () => {
     expect(labs.byName['find chat']).toBe(1);
   });
 
+  it('many long conversations in one batch cost about two reads beyond what the pages hold, not a read of the batch each (the budget held them to it)', async () => {
+    const team = gw.fixtures.teams.acmeMain;
+    const template = (await gw.db.collection('sessions').findOne({ _id: gw.fixtures.sessions.teamCrew }))!;
+    // eight conversations sorted before every other session, each longer than a batch of first: 0 holds
+    const long = Array.from({ length: 8 }, (_, i) => ObjectId.createFromTime(1_000_000 + i));
+    const conversations = () => long.flatMap((sessionId) => Array.from({ length: 60 }, (_, i) => ({ _id: new ObjectId(), orgId: gw.fixtures.orgs.acme, teamId: team, sessionId, message: { message: { text: `m${i}` } } })));
+    await gw.db.collection('sessions').insertMany(long.map((_id) => ({ ...template, _id })));
+    await gw.db.collection('chat').insertMany(conversations());
+    try {
+      const list = `{ sessions(teamId: "${hex(team)}", first: 100) { nodes { _id messages(first: 0) { pageInfo { hasNextPage } } } } }`;
+      const all = await gw.graphql(list, {}, gw.tokenFor('owner'));
+      const n = all.body.data.sessions.nodes.length;
+      expect(n).toBeGreaterThan(20);
+      // each session's page is right
+      for (const node of all.body.data.sessions.nodes) expect(node.messages.pageInfo.hasNextPage).toBe((await stored(new ObjectId(node._id))).length > 0);
+      // documents: the list (n + 1), the caller and the team, and the pages: about 3n with the bound, 8n without
+      const tight = await startTestGateway({ scale: 4, app: { budgets: { maxDocuments: 5 * n + 20 } } });
+      try {
+        await tight.db.collection('sessions').insertMany(long.map((_id) => ({ ...template, _id })));
+        await tight.db.collection('chat').insertMany(conversations());
+        const { body } = await tight.graphql(list, {}, tight.tokenFor('owner'));
+        expect(body.errors).toBeUndefined();
+        expect(body.data.sessions.nodes).toEqual(all.body.data.sessions.nodes);
+      } finally {
+        await tight.stop();
+      }
+    } finally {
+      await gw.db.collection('sessions').deleteMany({ _id: { $in: long } });
+      await gw.db.collection('chat').deleteMany({ sessionId: { $in: long } });
+    }
+  });
+
   it('a message is a node, resolved through its session', async () => {
     const { body } = await read(gw.fixtures.sessions.teamCrew, gw.tokenFor('member'));
     const id = body.data.session.messages.edges[2].node.id;

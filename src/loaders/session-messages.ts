@@ -3,10 +3,12 @@
  * team as well as its id: another team's message that names the session is never one of them.
  *
  * Pages of many sessions are read together: one `find` over all their ids, sorted by session then
- * `_id`, limited to what the pages can hold together (sessions × (first + 1)). A session whose
- * messages fill the limit goes on alone from its last document read (usable or not, so that each read
- * moves on), and the sessions sorted after it, left without theirs, are read in a next round: a request
- * reads one `find` for ordinary conversations and one or two more per long one in the same batch.
+ * `_id`, limited to what the pages can hold together (sessions × (first + 1), at most
+ * MAX_BATCHED_PAGE_READ). A session whose messages fill the limit goes on alone from its last document
+ * read (usable or not, so that each read moves on), and the sessions sorted after it, left without
+ * theirs, are read in a next round, and past two rounds each alone, all at once: a request reads one
+ * `find` for ordinary conversations, one or two more for a long one among them, and one per session
+ * left when many are long.
  */
 import DataLoader from 'dataloader';
 import { ObjectId, type Db, type Filter } from 'mongodb';
@@ -57,6 +59,15 @@ const BY_SESSION_THEN_ID = { [SESSION_KEY]: 1, _id: 1 } as const;
  * document budget (past them, older recent ones count as new: sent once more, never lost).
  */
 const RECENT_MAX = 100;
+
+/**
+ * A batched read of pages: at most this many documents, and at most so many rounds of it, after which
+ * each session left is read alone (all at once). Sorted by session, one long conversation fills what a
+ * batched read holds: these bound what long conversations cost a request (its documents: about two
+ * such reads beyond what its pages hold; its rounds: three), whatever their number and length.
+ */
+const MAX_BATCHED_PAGE_READ = 1_000;
+const BATCHED_PAGE_ROUNDS = 2;
 
 /** Replay keys read by one `find` at most: each is a clause of its `$or`. */
 const MAX_REPLAY_CLAUSES = 100;
@@ -141,9 +152,14 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
     await Promise.all([...groups.values()].map(async (group) => {
       const { after, first } = group[0];
       let pending = [...new Map(group.map((key) => [hexOf(key.session._id), key])).values()];
-      while (pending.length > 0) {
+      for (let round = 0; pending.length > 0; round++) {
+        // past the batched rounds, each session left is read alone, all at once
+        if (round === BATCHED_PAGE_ROUNDS) {
+          await Promise.all(pending.map(async (key) => results.set(hexOf(key.session._id), await rest(key, [], after, true))));
+          return;
+        }
         pending.sort((a, b) => hexOf(a.session._id).localeCompare(hexOf(b.session._id)));
-        const limit = pending.length * (first + 1);
+        const limit = Math.min(pending.length * (first + 1), MAX_BATCHED_PAGE_READ);
         const docs = await reader.find(collection, filterOf(pending.map((key) => key.session), after), { sort: BY_SESSION_THEN_ID, limit, ...wholeBatch(limit) });
         const last = docs.length === limit ? lastSessionOf(docs) : undefined;
         const next: MessagePageKey[] = [];
@@ -169,14 +185,18 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
     return keys.map((key) => results.get(hexOf(key.session._id)) ?? []);
   }
 
-  /** The rest of a page a batch's limit cut into: the session's next messages after `from`, until the page is full or they end. */
-  async function rest(key: MessagePageKey, mine: MessageDoc[], from: ObjectId | undefined): Promise<MessageDoc[]> {
-    while (from && mine.length <= key.first) {
+  /**
+   * The rest of a page: the session's next messages after `from` (from its start when `fresh`), until
+   * the page is full or they end.
+   */
+  async function rest(key: MessagePageKey, mine: MessageDoc[], from: ObjectId | undefined, fresh = false): Promise<MessageDoc[]> {
+    while ((fresh || from) && mine.length <= key.first) {
+      fresh = false;
       const want = key.first + 1 - mine.length;
       const docs = await reader.find(collection, filterOf([key.session], from), { sort: BY_SESSION_THEN_ID, limit: want, ...wholeBatch(want) });
       mine.push(...usable(docs, key.session).slice(0, want));
       const next = docs.length === want ? lastIdOf(docs) : undefined;
-      from = next && hexOf(next) > hexOf(from) ? next : undefined;
+      from = next && (!from || hexOf(next) > hexOf(from)) ? next : undefined;
     }
     return mine;
   }
