@@ -430,22 +430,31 @@ describe('GET /{resourceSlug}/sessions.json', () => {
     expect(seen.crews).toBeGreaterThan(0);
   });
 
-  it('a stored field named app gives way to the app, appended last, or to no app key when the app is missing', async () => {
+  it('a stored field named app (or crew) gives way to the app (its crew), appended last, or to no such key when it is missing', async () => {
     const { _id: _template, ...template } = (await gw.db.collection('sessions').findOne({ _id: gw.fixtures.sessions.teamCrew }))!;
-    const [withApp, withoutApp] = [new ObjectId(), new ObjectId()];
+    const [withApp, withoutApp, crewless] = [new ObjectId(), new ObjectId(), new ObjectId()];
+    // a crew app whose crew is missing, with a stored `crew` of its own
+    const { _id: _app, ...app } = (await gw.db.collection('apps').findOne({ _id: template.appId }))!;
+    const crewlessApp = new ObjectId();
+    await gw.db.collection('apps').insertOne({ _id: crewlessApp, crew: { fake: 'stored crew' }, ...app, crewId: new ObjectId() });
     // the stored `app` first, before the session's own fields
     await gw.db.collection('sessions').insertMany([
       { _id: withApp, app: 'stored', ...template },
       { _id: withoutApp, app: 'stored', ...template, appId: new ObjectId() },
+      { _id: crewless, ...template, appId: crewlessApp },
     ]);
     try {
       const sessions: Array<Record<string, unknown>> = JSON.parse((await list(gw.tokenFor('owner'))).text).sessions;
-      const [first, second] = [withoutApp, withApp].map((id) => sessions.find((s) => s._id === hex(id))!);
+      const [first, second, third] = [withoutApp, withApp, crewless].map((id) => sessions.find((s) => s._id === hex(id))!);
       expect(Object.keys(first)).not.toContain('app');
       expect(Object.keys(second).at(-1)).toBe('app');
       expect((second.app as { _id: string })._id).toBe(hex(template.appId));
+      expect(Object.keys(third.app as object)).not.toContain('crew');
+      const body = JSON.parse((await gw.get(`/${team()}/session/${hex(crewless)}.json`, bearer(gw.tokenFor('owner')))).text);
+      expect(Object.keys(body.app)).not.toContain('crew');
     } finally {
-      await gw.db.collection('sessions').deleteMany({ _id: { $in: [withApp, withoutApp] } });
+      await gw.db.collection('sessions').deleteMany({ _id: { $in: [withApp, withoutApp, crewless] } });
+      await gw.db.collection('apps').deleteOne({ _id: crewlessApp });
     }
   });
 

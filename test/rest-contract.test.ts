@@ -501,7 +501,7 @@ describe('HTTP headers, caching and the JSON text', () => {
     expect(result.headers.get('vary')).toMatch(/(^|,\s*)Authorization(\s*,|$)/i);
   });
 
-  it('with CORS_ORIGINS, varies by Origin too, on 200 and on 304 (the origin was dropped from Vary)', async () => {
+  it('with CORS_ORIGINS, varies by Origin too, on 200 and on 304, with or without an Origin (it was dropped from Vary)', async () => {
     const origin = 'https://app.example.com';
     const cors = await startTestGateway({ scale: 0, app: { corsOrigins: [origin] } });
     try {
@@ -509,8 +509,11 @@ describe('HTTP headers, caching and the JSON text', () => {
       const ok = await cors.get(teamPath(cors.fixtures.teams.acmeMain, cors.fixtures.sessions.teamCrew), headers);
       const again = await cors.get(teamPath(cors.fixtures.teams.acmeMain, cors.fixtures.sessions.teamCrew), { ...headers, 'if-none-match': ok.headers.get('etag')! });
       expect([ok.status, again.status]).toEqual([200, 304]);
-      for (const result of [ok, again]) {
-        expect(result.headers.get('access-control-allow-origin')).toBe(origin);
+      // without an Origin, or with one not allowed, the answer depends on it all the same
+      const none = await cors.get(teamPath(cors.fixtures.teams.acmeMain, cors.fixtures.sessions.teamCrew), bearer(cors.tokenFor('member')));
+      const other = await cors.get(teamPath(cors.fixtures.teams.acmeMain, cors.fixtures.sessions.teamCrew), { ...bearer(cors.tokenFor('member')), origin: 'https://elsewhere.example' });
+      expect(ok.headers.get('access-control-allow-origin')).toBe(origin);
+      for (const result of [ok, again, none, other]) {
         expect(result.headers.get('vary')!.split(/\s*,\s*/).map((name) => name.toLowerCase()).sort()).toEqual(['authorization', 'origin']);
       }
     } finally {

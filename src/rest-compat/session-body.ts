@@ -64,9 +64,9 @@ export async function sessionBodyData(loaders: Loaders, graph: SessionGraphLoade
   return { session, app: appBody, avatarMap: avatarMap(agents), tasks, tools, agents, models, datasources };
 }
 
-/** The app as the webapp sends it: a copy (the request's cached document stays as stored), with its crew when it has one. */
+/** The app as the webapp sends it: a copy (the request's cached document stays as stored), with its crew when it has one, and no `crew` key otherwise. */
 export function appWithCrew(app: AppDoc, crew: CrewDoc | null): Document {
-  return crew ? appended(app, 'crew', crew) : { ...app };
+  return appended(app, 'crew', crew);
 }
 
 /**

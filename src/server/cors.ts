@@ -15,7 +15,7 @@ export type { CorsOrigins };
 export function corsMiddleware(origins: CorsOrigins | undefined): RequestHandler | undefined {
   if (!origins || (Array.isArray(origins) && origins.length === 0)) return undefined;
   const allowed = new Set(origins === '*' ? [] : origins);
-  return cors({
+  const handle = cors({
     origin: origins === '*' ? '*' : (origin, done) => done(null, origin !== undefined && allowed.has(origin)),
     methods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
     allowedHeaders: ['Authorization', 'Content-Type', 'Apollo-Require-Preflight', 'X-Apollo-Operation-Name', 'X-Request-Id', 'If-None-Match', 'traceparent', 'tracestate'],
@@ -24,6 +24,12 @@ export function corsMiddleware(origins: CorsOrigins | undefined): RequestHandler
     maxAge: 600,
     optionsSuccessStatus: 204,
   });
+  if (origins === '*') return handle;
+  // every answer depends on the Origin (allowed or not, or none): caches must tell them apart
+  return (req, res, next) => {
+    res.vary('Origin');
+    handle(req, res, next);
+  };
 }
 
 /**
