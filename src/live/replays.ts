@@ -14,7 +14,7 @@ import { toGatewayError } from '../errors/classify';
 import { ErrorCode } from '../errors/codes';
 import { replayKeyId, type ReplayKey, type ReplayPage } from '../loaders/session-messages';
 import type { LiveObserver, LiveOptions } from './live-options';
-import { messageSeen, type MessageSubscription, type Watch } from './watch';
+import { isNews, messageSeen, type MessageSubscription, type Watch } from './watch';
 
 export class Replays {
   /** Replay pages of all resuming subscriptions, batched into few reads. */
@@ -138,9 +138,7 @@ async function handOver(subscription: MessageSubscription, watch: Watch, ctx: Re
   }
 }
 
-/** A message the subscriber has not been sent, or whose final version it has not. */
+/** News to the subscriber that it lacks: a message it has not been sent, or the final version of one it has. */
 function lacks(subscription: MessageSubscription, key: string, known: { doc: MessageDoc; seen: string }): boolean {
-  const held = subscription.sent.get(key);
-  if (held === known.seen) return false;
-  return held === undefined ? key >= subscription.since : isCompleted(known.doc);
+  return isNews(subscription, key, known.seen) && (!subscription.sent.has(key) || isCompleted(known.doc));
 }

@@ -152,18 +152,21 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
     await Promise.all([...groups.values()].map(async (group) => {
       const { after, first } = group[0];
       let pending = [...new Map(group.map((key) => [hexOf(key.session._id), key])).values()];
+      // a session a batched read cut into, read on alone beside the next rounds
+      const alone: Array<Promise<void>> = [];
+      const readAlone = (key: MessagePageKey, mine: MessageDoc[], from: ObjectId | undefined) =>
+        alone.push(handled(readOn((at) => filterOf([key.session], at), (docs) => usable(docs, key.session), mine, first + 1, from).then((page) => void results.set(hexOf(key.session._id), page))));
       for (let round = 0; pending.length > 0; round++) {
         // past the batched rounds, each session left is read alone, all at once
         if (round === BATCHED_PAGE_ROUNDS) {
-          await Promise.all(pending.map(async (key) => results.set(hexOf(key.session._id), await rest(key, [], after, true))));
-          return;
+          for (const key of pending) readAlone(key, [], after);
+          break;
         }
         pending.sort((a, b) => hexOf(a.session._id).localeCompare(hexOf(b.session._id)));
         const limit = Math.min(pending.length * (first + 1), MAX_BATCHED_PAGE_READ);
         const docs = await reader.find(collection, filterOf(pending.map((key) => key.session), after), { sort: BY_SESSION_THEN_ID, limit, ...wholeBatch(limit) });
         const last = docs.length === limit ? lastSessionOf(docs) : undefined;
         const next: MessagePageKey[] = [];
-        const cut: Array<Promise<void>> = [];
         const bySession = messagesBySession(docs);
         for (const key of pending) {
           const hex = hexOf(key.session._id);
@@ -175,30 +178,29 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
           const raw = bySession.get(hex) ?? [];
           const mine = usable(raw, key.session).slice(0, first + 1);
           // the one it cut into goes on alone from its last document read, usable or not
-          if (hex === last && mine.length <= first) cut.push(rest(key, mine, lastIdOf(raw)).then((page) => void results.set(hex, page)));
+          if (hex === last && mine.length <= first) readAlone(key, mine, lastIdOf(raw));
           else results.set(hex, mine);
         }
-        await Promise.all(cut);
         pending = next;
       }
+      await Promise.all(alone);
     }));
     return keys.map((key) => results.get(hexOf(key.session._id)) ?? []);
   }
 
   /**
-   * The rest of a page: the session's next messages after `from` (from its start when `fresh`), until
-   * the page is full or they end.
+   * Reads on for one key alone, from `from` (from the start when none), as many as are still wanted
+   * each time, until `kept` holds `wanted` or the documents end (`keep` tells what of a read counts).
    */
-  async function rest(key: MessagePageKey, mine: MessageDoc[], from: ObjectId | undefined, fresh = false): Promise<MessageDoc[]> {
-    while ((fresh || from) && mine.length <= key.first) {
-      fresh = false;
-      const want = key.first + 1 - mine.length;
-      const docs = await reader.find(collection, filterOf([key.session], from), { sort: BY_SESSION_THEN_ID, limit: want, ...wholeBatch(want) });
-      mine.push(...usable(docs, key.session).slice(0, want));
+  async function readOn(filterFrom: (from: ObjectId | undefined) => Filter<MessageDoc>, keep: (docs: MessageDoc[]) => MessageDoc[], kept: MessageDoc[], wanted: number, from: ObjectId | undefined): Promise<MessageDoc[]> {
+    do {
+      const want = wanted - kept.length;
+      const docs = await reader.find(collection, filterFrom(from), { sort: BY_SESSION_THEN_ID, limit: want, ...wholeBatch(want) });
+      kept.push(...keep(docs).slice(0, want));
       const next = docs.length === want ? lastIdOf(docs) : undefined;
       from = next && (!from || hexOf(next) > hexOf(from)) ? next : undefined;
-    }
-    return mine;
+    } while (from && kept.length < wanted);
+    return kept;
   }
 
   async function replay(keys: readonly ReplayKey[]): Promise<ReplayPage[]> {
@@ -209,6 +211,7 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
     for (const group of groups.values()) for (let i = 0; i < group.length; i += MAX_REPLAY_CLAUSES) rounds.push(group.slice(i, i + MAX_REPLAY_CLAUSES));
     await Promise.all(rounds.map(async (round) => {
       let pending = round;
+      const alone: Array<Promise<void>> = [];
       while (pending.length > 0) {
         const { first } = pending[0];
         const limit = pending.length * (first + 1);
@@ -217,7 +220,6 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
         // their turn (the next round), and those of the session it cut into go on alone from there.
         const lastSession = docs.length === limit ? lastSessionOf(docs) : undefined;
         const next: ReplayKey[] = [];
-        const cut: Array<Promise<void>> = [];
         const bySession = messagesBySession(docs);
         for (const key of pending) {
           const hex = hexOf(key.session._id);
@@ -226,28 +228,18 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
             continue;
           }
           const raw = bySession.get(hex) ?? [];
-          const matched = raw.filter(inReplay(key));
-          if (hex === lastSession && matched.length <= first) cut.push(restOfReplay(key, matched, lastIdOf(raw)).then((page) => void results.set(replayKeyId(key), page)));
-          else results.set(replayKeyId(key), replayPage(key, matched));
+          const inRange = inReplay(key);
+          const matched = raw.filter(inRange);
+          // the rest of a page the limit cut into, read for its key alone from there
+          if (hex === lastSession && matched.length <= first) {
+            alone.push(handled(readOn((from) => replayClause({ ...key, from }), (docs) => docs.filter(inRange), matched, first + 1, lastIdOf(raw)).then((page) => void results.set(replayKeyId(key), replayPage(key, page)))));
+          } else results.set(replayKeyId(key), replayPage(key, matched));
         }
-        await Promise.all(cut);
         pending = next;
       }
+      await Promise.all(alone);
     }));
     return keys.map((key) => results.get(replayKeyId(key))!);
-  }
-
-  /** The rest of a replay page a batch's limit cut into, read for its key alone from `from`. */
-  async function restOfReplay(key: ReplayKey, matched: MessageDoc[], from: ObjectId | undefined): Promise<ReplayPage> {
-    const inRange = inReplay(key);
-    while (from && matched.length <= key.first) {
-      const want = key.first + 1 - matched.length;
-      const docs = await reader.find(collection, replayClause({ ...key, from }), { sort: BY_SESSION_THEN_ID, limit: want, ...wholeBatch(want) });
-      matched.push(...docs.filter(inRange));
-      const next = docs.length === want ? lastIdOf(docs) : undefined;
-      from = next && hexOf(next) > hexOf(from) ? next : undefined;
-    }
-    return replayPage(key, matched);
   }
 
   /** A replay page of a key's messages in range (up to `first + 1`, the last telling whether more follow). */
@@ -295,6 +287,12 @@ function lastSessionOf(docs: readonly MessageDoc[]): string | undefined {
 function lastIdOf(docs: readonly MessageDoc[]): ObjectId | undefined {
   for (let i = docs.length - 1; i >= 0; i--) if (docs[i]._id instanceof ObjectId) return docs[i]._id;
   return undefined;
+}
+
+/** A read awaited later, after the rounds: one that fails meanwhile is not an unhandled rejection (a later round's failure ends the batch first). */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 /** The items by key, each group in the items' order (appended in place: a storm's batch has thousands). */

@@ -36,7 +36,7 @@ import { MemoryQuotaStore } from '../quotas/quota-store';
 import { RedisQuotaStore } from '../quotas/redis-quota-store';
 import type { Tracing } from '../observability/tracing';
 import { traceReads, traceRequests } from '../observability/http-tracing';
-import { DEFAULT_LOAD_SHEDDING, loadShedding, type LoadSheddingOptions } from './load-shedding';
+import { abandonedAfter, DEFAULT_LOAD_SHEDDING, loadShedding, type LoadSheddingOptions } from './load-shedding';
 import { corsMiddleware, type CorsOrigins } from './cors';
 import { nextTurn } from '../loaders/fair-turns';
 import { graphqlResponseBudget } from './request-budget';
@@ -218,8 +218,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   const { jwtSecret, tokenRules } = contexts.deps;
   const admit = [
     ...(quotas ? [quotaMiddleware(quotas, (req) => Quotas.callerOf(req.headers.authorization, jwtSecret, tokenRules, addressOf(req)))] : []),
-    // a request whose client hung up is let go once its deadline is past, whatever its work
-    loadShedding({ ...DEFAULT_LOAD_SHEDDING, abandonedAfterMs: contexts.deps.requestTimeoutMs + 1_000, ...options.loadShedding }),
+    loadShedding({ ...DEFAULT_LOAD_SHEDDING, abandonedAfterMs: abandonedAfter(contexts.deps.requestTimeoutMs), ...options.loadShedding }),
   ];
 
   // a GraphQL request refused before Apollo Server: its operation and error counted as Apollo's are

@@ -8,6 +8,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { ErrorCode, GatewayError } from '../errors/codes';
 import { sendRefusal } from './refusal-response';
 import { DEFAULT_MAX_CONCURRENT_REQUESTS } from '../config/request-budgets';
+import { TIME_LIMIT_DEFAULTS } from '../config';
 
 export interface LoadSheddingOptions {
   maxConcurrent: number;
@@ -20,7 +21,13 @@ export interface LoadSheddingOptions {
   abandonedAfterMs: number;
 }
 
-export const DEFAULT_LOAD_SHEDDING = { maxConcurrent: DEFAULT_MAX_CONCURRENT_REQUESTS, maxWaitMs: 1000, abandonedAfterMs: 11_000 } as const;
+/** Past the default deadline: the app passes its own REQUEST_TIMEOUT_MS's. */
+export const DEFAULT_LOAD_SHEDDING = { maxConcurrent: DEFAULT_MAX_CONCURRENT_REQUESTS, maxWaitMs: 1000, abandonedAfterMs: abandonedAfter(TIME_LIMIT_DEFAULTS.requestTimeoutMs) } as const;
+
+/** When a request whose client hung up is let go whatever its work: its deadline, and a second. */
+export function abandonedAfter(requestTimeoutMs: number): number {
+  return requestTimeoutMs + 1_000;
+}
 
 const MESSAGE = 'The gateway is overloaded; retry shortly';
 
