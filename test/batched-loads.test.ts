@@ -3,7 +3,7 @@
  * DataLoader would batch them, each key's answer kept, a failed batch failing only its own keys.
  * The data-layer suite shows the same against a database (one `find` per collection).
  */
-import { BatchedLoads, type KeyMap } from '../src/loaders/batched-loads';
+import { BatchedLoads, keyedBy, type KeyMap } from '../src/loaders/batched-loads';
 
 const stringMap = <V>(): KeyMap<string, V> => new Map<string, V>();
 
@@ -119,5 +119,23 @@ describe('batched loads', () => {
     loads.prime('p', 'again');
     expect([loads.answerOf('p'), loads.answerOf('q')]).toEqual(['primed', 'value of q']);
     expect(batches).toEqual([['q']]);
+  });
+  it('loadMany answers each key in order, a value or its own Error, without rejecting', async () => {
+    const bad = new Error('malformed');
+    const { loads, batches } = recordingLoader({ answer: (key) => (key === 'bad' ? bad : `value of ${key}`) });
+    expect(await loads.loadMany(['a', 'bad', 'a', 'b'])).toEqual(['value of a', bad, 'value of a', 'value of b']);
+    expect(await loads.loadMany([])).toEqual([]);
+    expect(batches).toEqual([['a', 'bad', 'b']]);
+  });
+
+  it('keys made of objects are one key when their strings are the same', async () => {
+    const batches: Array<Array<{ id: string }>> = [];
+    const loads = new BatchedLoads<{ id: string }, string>(async (keys) => {
+      batches.push([...keys]);
+      return keys.map((key) => `value of ${key.id}`);
+    }, keyedBy((key: { id: string }) => key.id));
+    await loads.request([{ id: 'a' }, { id: 'a' }, { id: 'b' }]);
+    expect(await loads.load({ id: 'a' })).toBe('value of a');
+    expect(batches).toEqual([[{ id: 'a' }, { id: 'b' }]]);
   });
 });

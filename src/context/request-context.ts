@@ -34,7 +34,7 @@ export interface ContextDependencies {
   jwtSecret: string;
   /** Time budget of one unit of work in ms (REQUEST_TIMEOUT_MS), carried to MongoDB as maxTimeMS. */
   requestTimeoutMs: number;
-  /** Told of each DataLoader batch (the batch-size metric). */
+  /** Told of each loader batch (the batch-size metric). */
   onBatch?: BatchObserver;
   /** Told of each database command the reads issue (the command-count metric). */
   onCommand?: RequestReads['onCommand'];

@@ -3,7 +3,6 @@
  * pages of all resuming subscriptions read together (a reconnect storm is a few reads), then each
  * handed over to the ticks with nothing missed and nothing sent twice.
  */
-import DataLoader from 'dataloader';
 import { ObjectId } from 'mongodb';
 import { DEFAULT_REQUEST_BUDGETS } from '../config/request-budgets';
 import type { ContextFactory, RequestContext } from '../context/request-context';
@@ -12,13 +11,14 @@ import { isCompleted } from '../data-model/message-text';
 import { hexOf } from '../data-model/object-id';
 import { toGatewayError } from '../errors/classify';
 import { ErrorCode } from '../errors/codes';
+import { GatheredBatches } from '../loaders/gathered-batches';
 import { replayKeyId, type ReplayKey, type ReplayPage } from '../loaders/session-messages';
 import type { LiveObserver, LiveOptions } from './live-options';
 import { isNews, messageSeen, type MessageSubscription, type Watch } from './watch';
 
 export class Replays {
   /** Replay pages of all resuming subscriptions, batched into few reads. */
-  private readonly pages: DataLoader<ReplayKey, ReplayPage>;
+  private readonly pages: GatheredBatches<ReplayKey, ReplayPage>;
   /** Replay pages being read, by where they start: the subscriptions resuming from the same place wait for one read. */
   private readonly reads = new Map<string, Promise<ReplayPage>>();
 
@@ -31,13 +31,9 @@ export class Replays {
   ) {
     // each batch is one budget: at most MAX_DOCUMENTS_PER_REQUEST documents, so as many pages as fit
     const pagesPerBatch = Math.max(1, Math.floor((contexts.deps.maxDocuments ?? DEFAULT_REQUEST_BUDGETS.maxDocuments) / (options.replayPageSize + 1)));
-    this.pages = new DataLoader(async (keys) => this.contexts.loaders().messages.replay(keys), {
-      // not cached: a page is shared only while it is read (`reads`), then read afresh
-      cache: false,
-      maxBatchSize: pagesPerBatch,
-      // the subscribes of a reconnecting fleet arrive over a few milliseconds: read their pages together
-      batchScheduleFn: (callback) => setTimeout(callback, 5),
-    });
+    // not kept: a page is shared only while it is read (`reads`), then read afresh; the subscribes of a
+    // reconnecting fleet arrive over a few milliseconds: their pages are read together
+    this.pages = new GatheredBatches((keys) => this.contexts.loaders().messages.replay(keys), { windowMs: 5, maxBatchSize: pagesPerBatch });
   }
 
   /**

@@ -15,6 +15,26 @@ export interface KeyMap<K, V> {
   set(key: K, value: V): unknown;
 }
 
+/** Maps keyed by a string made from each key (an id's hex, a page's parts). */
+export function keyedBy<K>(keyOf: (key: K) => string): <V>() => KeyMap<K, V> {
+  return <V>() => new StringKeyMap<K, V>(keyOf);
+}
+
+class StringKeyMap<K, V> implements KeyMap<K, V> {
+  private readonly map = new Map<string, V>();
+
+  constructor(private readonly keyOf: (key: K) => string) {}
+
+  get(key: K): V | undefined {
+    return this.map.get(this.keyOf(key));
+  }
+
+  set(key: K, value: V): this {
+    this.map.set(this.keyOf(key), value);
+    return this;
+  }
+}
+
 /** A batch's answer for each of its keys, in their order: the value, or the Error of that key alone. */
 export type BatchFunction<K, V> = (keys: readonly K[]) => Promise<ReadonlyArray<V | Error>>;
 
@@ -78,6 +98,12 @@ export class BatchedLoads<K, V> {
   load(key: K): Promise<V> {
     const known = this.current(key);
     return known instanceof Promise ? known : Promise.resolve(known);
+  }
+
+  /** The answers of the keys, in their order, each its value or its Error (DataLoader's `loadMany`). */
+  async loadMany(keys: readonly K[]): Promise<Array<V | Error>> {
+    await this.request(keys);
+    return keys.map((key) => this.answers.get(key)!);
   }
 
   /** Gives a key its answer unless it has one or is being read (DataLoader's `prime`). */

@@ -16,7 +16,7 @@ export interface RequestReads {
   byCollection?: Record<string, number>;
   /** Told of every database command a read issues (`find`, `getMore`): the metrics' command count. */
   onCommand?: (command: 'find' | 'getMore') => void;
-  /** Told of every DataLoader batch (the metrics' batch-size histogram); loaders stay free of metrics code. */
+  /** Told of every loader batch (the metrics' batch-size histogram); loaders stay free of metrics code. */
   onBatch?: BatchObserver;
   /** Documents received so far. */
   documents?: number;
@@ -41,7 +41,7 @@ export type ReadTrace = (collection: string, ids: number | undefined) => { end(d
 
 export type BatchObserver = (collection: string, size: number) => void;
 
-/** A DataLoader batch: the collection it reads and how many keys it holds. */
+/** A loader batch: the collection it reads and how many keys it holds. */
 export interface BatchInfo {
   collection: string;
   size: number;

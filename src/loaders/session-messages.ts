@@ -10,11 +10,11 @@
  * `find` for ordinary conversations, one or two more for a long one among them, and one per session
  * left when many are long.
  */
-import DataLoader from 'dataloader';
 import { ObjectId, type Db, type Filter } from 'mongodb';
 import type { MessageDoc, SessionDoc } from '../data-model/documents';
 import { CONVERSATION, isUsableDocument, messagesBySession, sessionOfMessage } from '../data-model/collections';
 import { CHANGE_TIME_PATHS, changedSince, isCompleted } from '../data-model/message-text';
+import { BatchedLoads, keyedBy } from './batched-loads';
 import { wholeBatch } from './query-options';
 import type { RequestReader } from './request-reader';
 import type { TeamScopedLoader } from './team-scoped-loader';
@@ -100,7 +100,7 @@ function inReplay(key: ReplayKey): (doc: MessageDoc) => boolean {
 
 export interface SessionMessages {
   /** Up to `first + 1` messages of the session after `after`, oldest first. */
-  page: DataLoader<MessagePageKey, MessageDoc[], string>;
+  page: BatchedLoads<MessagePageKey, MessageDoc[]>;
   /**
    * Every message of the session after `after`, oldest first (the legacy `messages.json`), handed on
    * batch by batch and kept by nobody here.
@@ -130,6 +130,9 @@ export interface ReplayPage {
   more: boolean;
   cursor: ObjectId;
 }
+
+/** A page's key: its session, where it starts and its size. */
+const byPage = keyedBy<MessagePageKey>((key) => `${hexOf(key.session._id)}:${key.after ? hexOf(key.after) : ''}:${key.first}`);
 
 export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamScopedLoader<MessageDoc>): SessionMessages {
   const collection = db.collection<MessageDoc>(CONVERSATION.collection);
@@ -250,7 +253,7 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
 
   return {
     replay,
-    page: new DataLoader(pages, { cacheKeyFn: (key) => `${hexOf(key.session._id)}:${key.after ? hexOf(key.after) : ''}:${key.first}` }),
+    page: new BatchedLoads(pages, byPage),
     each(session, after, onBatch) {
       return reader.each(collection, filterOf([session], after), { sort: { _id: 1 }, batchSize: 1000 }, (docs) => onBatch(usable(docs, session, false)));
     },

@@ -90,7 +90,7 @@ export class GatewayMetrics {
 
   readonly dataloaderBatchSize = new Histogram({
     name: 'dataloader_batch_size',
-    help: 'Keys in one DataLoader batch (one find with $in), by collection',
+    help: 'Keys in one batch of a loader (one find with $in), by collection',
     labelNames: ['collection'] as const,
     buckets: BATCH_SIZE_BUCKETS,
     registers: [this.registry],
@@ -154,7 +154,7 @@ export class GatewayMetrics {
     return name;
   }
 
-  /** For RequestReads.onBatch: one DataLoader batch of `size` keys read from `collection`. */
+  /** For RequestReads.onBatch: one loader batch of `size` keys read from `collection`. */
   readonly observeBatch = (collection: string, size: number): void => {
     this.dataloaderBatchSize.observe({ collection }, size);
   };
