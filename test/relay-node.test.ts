@@ -8,7 +8,7 @@ import { ObjectId } from 'mongodb';
 import { ContextFactory } from '../src/context/request-context';
 import { COLLECTIONS } from '../src/data-model/collections';
 import type { SessionDoc } from '../src/data-model/documents';
-import { findInSessionGraph } from '../src/policy/session-graph-member';
+import { SessionGraphWalks } from '../src/policy/session-graph-member';
 import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from './support/gateway';
 
 let gw: TestGateway;
@@ -127,12 +127,13 @@ describe('ids that do not name a document of their session', () => {
     let follows = 0;
     const counted = new Proxy(loaders, { get: (target, name, receiver) => ((follows += typeof name === 'string' && name in COLLECTIONS ? 1 : 0), Reflect.get(target, name, receiver)) });
     const session = (await gw.db.collection('sessions').findOne({ _id: gw.fixtures.sessions.teamCrew })) as SessionDoc;
-    expect(await findInSessionGraph(counted, session, 'agents', new ObjectId())).toBeNull();
+    const walks = new SessionGraphWalks(counted);
+    expect(await walks.find(session, 'agents', new ObjectId())).toBeNull();
     const oneWalk = follows;
     expect(oneWalk).toBeGreaterThan(5);
-    const answers = await Promise.all(Array.from({ length: 50 }, () => findInSessionGraph(counted, session, 'agents', new ObjectId())));
+    const answers = await Promise.all(Array.from({ length: 50 }, () => walks.find(session, 'agents', new ObjectId())));
     expect(answers.every((answer) => answer === null)).toBe(true);
-    expect((await findInSessionGraph(counted, session, 'agents', gw.fixtures.agents.researcher))?.name).toBe('Researcher');
+    expect((await walks.find(session, 'agents', gw.fixtures.agents.researcher))?.name).toBe('Researcher');
     expect(follows).toBe(oneWalk);
   });
 

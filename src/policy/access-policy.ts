@@ -7,14 +7,15 @@
  * and the documents they need (teams, orgs, apps) come through the request's loaders, so checking many
  * sessions costs batched reads.
  */
-import { ObjectId, type Filter } from 'mongodb';
+import { ObjectId, type Document, type Filter } from 'mongodb';
 import type { Viewer } from '../auth/identity';
 import { hasBit, Permission } from '../auth/permission-bits';
-import type { SessionDoc } from '../data-model/documents';
+import type { CollectionName, SessionDoc } from '../data-model/documents';
 import { RELATIONS } from '../data-model/relations';
 import { asObjectId, hexOf, idHex, storedSpellingsOf } from '../data-model/object-id';
 import type { Loaders } from '../loaders';
 import { follow } from '../loaders/follow';
+import { SessionGraphWalks } from './session-graph-member';
 import { effectiveSharingMode, LISTED_MODES, OWNER_MODE, storedSharing } from '../data-model/sharing-mode';
 
 /** An id no team, org or app has (all zero: a time of 1970 no writer makes), for the reads of a denial. */
@@ -27,11 +28,17 @@ export class AccessPolicy {
   private readonly readable = new Map<string, Promise<boolean>>();
   /** The read answers already settled, for `readableNow`. */
   private readonly readableKnown = new Map<string, boolean>();
+  private walks: SessionGraphWalks | undefined;
 
   constructor(
     private readonly loaders: Loaders,
     readonly viewer: Viewer | null,
   ) {}
+
+  /** A document reached through a session the caller may read: itself when it is part of the session's graph, else null. */
+  findInSessionGraph(session: SessionDoc, collection: CollectionName, id: ObjectId): Promise<Document | null> {
+    return (this.walks ??= new SessionGraphWalks(this.loaders)).find(session, collection, id);
+  }
 
   /** Membership of a team: its id is among the teams of the caller's `account.orgs`. */
   isMember(teamId: ObjectId): boolean {

@@ -5,7 +5,6 @@
 import type { Document, ObjectId } from 'mongodb';
 import type { Viewer } from '../auth/identity';
 import type { CollectionName, SessionDoc } from '../data-model/documents';
-import { findInSessionGraph } from './session-graph-member';
 import { sameId } from '../data-model/object-id';
 import { forbidden, unauthenticated } from '../errors/codes';
 import type { Loaders } from '../loaders';
@@ -112,5 +111,5 @@ function assertMember(ctx: ReadScope, teamId: ObjectId, deniedMessage: string): 
  */
 export async function readableInSession(ctx: ReadScope, sessionId: ObjectId, collection: CollectionName, id: ObjectId): Promise<Document | null> {
   const session = await readableSession(ctx, sessionId);
-  return session ? findInSessionGraph(ctx.loaders, session, collection, id) : null;
+  return session ? ctx.policy.findInSessionGraph(session, collection, id) : null;
 }

@@ -3,8 +3,8 @@
  * read the session (a Relay `node`, a federation reference): reachable from the session through the data
  * model's relations (in the session's team, as every relation is). Walked level by level, every
  * relation of a level followed at once, so each level is one batched read per collection; the walk
- * stops when the document is found or nothing new is reached, and is kept for the request, so that
- * many ids of one session (`nodes`, federation's `_entities`, aliases) cost one walk. A document that
+ * stops when the document is found or nothing new is reached, and is kept by the request's policy, so
+ * that many ids of one session (`nodes`, federation's `_entities`, aliases) cost one walk. A document that
  * names its session (a message) is part of the session it names.
  */
 import type { Document, ObjectId } from 'mongodb';
@@ -16,27 +16,26 @@ import { follow } from '../loaders/follow';
 import type { TeamScopedLoader } from '../loaders/team-scoped-loader';
 import { hexOf, sameId } from '../data-model/object-id';
 
-export async function findInSessionGraph(loaders: Loaders, session: SessionDoc, collection: CollectionName, id: ObjectId): Promise<Document | null> {
-  if (collection === 'sessions') return session._id.equals(id) ? session : null;
-  // documents that name their session (messages) are part of it when they name it, in its team
-  const sessionKey = (COLLECTIONS[collection] as CollectionSpec).sessionKey;
-  if (sessionKey) {
-    const doc = await (loaders[collection as RelatedCollection] as TeamScopedLoader<Document>).load({ teamId: session.teamId, id });
-    return doc && sameId(session._id, doc[sessionKey]) ? doc : null;
+/** The request's walks, by session: however many ids ask (`nodes`, `_entities`, aliases), each graph is walked once. */
+export class SessionGraphWalks {
+  private readonly bySession = new Map<string, SessionGraphWalk>();
+
+  constructor(private readonly loaders: Loaders) {}
+
+  /** The document if it is part of the session's graph, else null. */
+  async find(session: SessionDoc, collection: CollectionName, id: ObjectId): Promise<Document | null> {
+    if (collection === 'sessions') return session._id.equals(id) ? session : null;
+    // documents that name their session (messages) are part of it when they name it, in its team
+    const sessionKey = (COLLECTIONS[collection] as CollectionSpec).sessionKey;
+    if (sessionKey) {
+      const doc = await (this.loaders[collection as RelatedCollection] as TeamScopedLoader<Document>).load({ teamId: session.teamId, id });
+      return doc && sameId(session._id, doc[sessionKey]) ? doc : null;
+    }
+    const key = hexOf(session._id);
+    let walk = this.bySession.get(key);
+    if (!walk) this.bySession.set(key, (walk = new SessionGraphWalk(this.loaders, session)));
+    return walk.find(collection, id);
   }
-  return walkOf(loaders, session).find(collection, id);
-}
-
-/** The walks of a request, by its loaders and the session: however many ids ask, each graph is walked once. */
-const walks = new WeakMap<Loaders, Map<string, SessionGraphWalk>>();
-
-function walkOf(loaders: Loaders, session: SessionDoc): SessionGraphWalk {
-  let bySession = walks.get(loaders);
-  if (!bySession) walks.set(loaders, (bySession = new Map()));
-  const key = hexOf(session._id);
-  let walk = bySession.get(key);
-  if (!walk) bySession.set(key, (walk = new SessionGraphWalk(loaders, session)));
-  return walk;
 }
 
 /**
