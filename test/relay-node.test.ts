@@ -127,7 +127,7 @@ describe('ids that do not name a document of their session', () => {
     let follows = 0;
     const counted = new Proxy(loaders, { get: (target, name, receiver) => ((follows += typeof name === 'string' && name in COLLECTIONS ? 1 : 0), Reflect.get(target, name, receiver)) });
     const session = (await gw.db.collection('sessions').findOne({ _id: gw.fixtures.sessions.teamCrew })) as SessionDoc;
-    const walks = new SessionGraphWalks(counted);
+    const walks = new SessionGraphWalks(counted, 12);
     expect(await walks.find(session, 'agents', new ObjectId())).toBeNull();
     const oneWalk = follows;
     expect(oneWalk).toBeGreaterThan(5);
@@ -171,5 +171,40 @@ describe('ids that do not name a document of their session', () => {
     const { body } = await gw.graphql(`{ a: session(_id: "${gw.fixtures.sessions.teamCrew.toHexString()}") { agents { id _id } } b: session(_id: "${gw.fixtures.sessions.restricted.toHexString()}") { agents { id _id } } }`, {}, gw.tokenFor('owner'));
     expect(body.data.a.agents[0]._id).toBe(body.data.b.agents[0]._id);
     expect(body.data.a.agents[0].id).not.toBe(body.data.b.agents[0].id);
+  });
+});
+
+describe('a document reached by id, far from its session', () => {
+  const idText = (text: string) => Buffer.from(text).toString('base64url');
+
+  it('is looked for as far as fields reach (GRAPHQL_MAX_DEPTH relations), however long a chain of task contexts is stored', async () => {
+    const db = gw.db;
+    const session = (await db.collection('sessions').findOne({ _id: gw.fixtures.sessions.teamCrew }))!;
+    const app = (await db.collection('apps').findOne({ _id: session.appId }))!;
+    const crew = (await db.collection('crews').findOne({ _id: app.crewId }))!;
+    const task = (await db.collection('tasks').findOne({ _id: crew.tasks[0] }))!;
+    // a crew whose one task starts a chain of 40 contexts: task k is 3 + k relations from the session
+    const chain = Array.from({ length: 40 }, () => new ObjectId());
+    const ids = { session: new ObjectId(), app: new ObjectId(), crew: new ObjectId() };
+    await db.collection('tasks').insertMany(chain.map((_id, k) => ({ ...task, _id, name: `link ${k}`, context: k + 1 < chain.length ? [chain[k + 1]] : [] })));
+    await db.collection('crews').insertOne({ ...crew, _id: ids.crew, tasks: [chain[0]] });
+    await db.collection('apps').insertOne({ ...app, _id: ids.app, crewId: ids.crew });
+    await db.collection('sessions').insertOne({ ...session, _id: ids.session, appId: ids.app });
+    try {
+      const node = (k: number) => gw.countCommands(() => gw.graphql('query($id: ID!) { node(id: $id) { ... on Task { name } } }', { id: idText(`Task:${chain[k].toHexString()}:${ids.session.toHexString()}`) }, gw.tokenFor('owner')));
+      // found up to 12 relations away (fields 12 deep reach 10: session, app, crew, tasks, 7 contexts and a
+      // leaf), not beyond; and the walk's reads end there, wherever the chain does
+      expect((await node(9)).result.body.data.node).toEqual({ name: 'link 9' });
+      const near = await node(10);
+      const far = await node(39);
+      expect([near.result.body, far.result.body]).toEqual([{ data: { node: null } }, { data: { node: null } }]);
+      expect(far.total).toBe(near.total);
+      expect(far.total).toBeLessThan(40);
+    } finally {
+      await db.collection('sessions').deleteOne({ _id: ids.session });
+      await db.collection('apps').deleteOne({ _id: ids.app });
+      await db.collection('crews').deleteOne({ _id: ids.crew });
+      await db.collection('tasks').deleteMany({ _id: { $in: chain } });
+    }
   });
 });

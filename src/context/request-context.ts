@@ -44,6 +44,8 @@ export interface ContextDependencies {
   tokenRules?: TokenRules;
   /** The spans of a traced request's reads. */
   traceReads?: (trace: RequestTrace) => ReadTrace;
+  /** Most relations from its session a document reached by id (`node`, `_entities`) is looked for: GRAPHQL_MAX_DEPTH, as far as fields reach. */
+  maxGraphLevels?: number;
 }
 
 export interface ReadsOptions {
@@ -102,8 +104,8 @@ export class ContextFactory {
       reads: scope.reads,
       loaders: scope.loaders,
       viewer: scope.viewer,
-      policy: new AccessPolicy(scope.loaders, scope.viewer),
-      anonymousPolicy: new AccessPolicy(scope.loaders, null),
+      policy: new AccessPolicy(scope.loaders, scope.viewer, this.deps.maxGraphLevels),
+      anonymousPolicy: new AccessPolicy(scope.loaders, null, this.deps.maxGraphLevels),
       sessionGraph: createSessionGraphLoader(scope.loaders),
       trace: scope.trace,
     };

@@ -15,6 +15,7 @@ import { RELATIONS } from '../data-model/relations';
 import { asObjectId, hexOf, idHex, storedSpellingsOf } from '../data-model/object-id';
 import type { Loaders } from '../loaders';
 import { follow } from '../loaders/follow';
+import { DEFAULT_QUERY_LIMITS } from '../config/query-limits';
 import { SessionGraphWalks } from './session-graph-member';
 import { effectiveSharingMode, LISTED_MODES, OWNER_MODE, storedSharing } from '../data-model/sharing-mode';
 
@@ -33,11 +34,13 @@ export class AccessPolicy {
   constructor(
     private readonly loaders: Loaders,
     readonly viewer: Viewer | null,
+    /** Most relations from its session a document reached by id is looked for (GRAPHQL_MAX_DEPTH). */
+    private readonly maxGraphLevels = DEFAULT_QUERY_LIMITS.maxDepth,
   ) {}
 
   /** A document reached through a session the caller may read: itself when it is part of the session's graph, else null. */
   findInSessionGraph(session: SessionDoc, collection: CollectionName, id: ObjectId): Promise<Document | null> {
-    return (this.walks ??= new SessionGraphWalks(this.loaders)).find(session, collection, id);
+    return (this.walks ??= new SessionGraphWalks(this.loaders, this.maxGraphLevels)).find(session, collection, id);
   }
 
   /** Membership of a team: its id is among the teams of the caller's `account.orgs`. */

@@ -4,7 +4,9 @@
  * model's relations (in the session's team, as every relation is). Walked level by level, every
  * relation of a level followed at once, so each level is one batched read per collection; the walk
  * stops when the document is found or nothing new is reached, and is kept by the request's policy, so
- * that many ids of one session (`nodes`, federation's `_entities`, aliases) cost one walk. A document that
+ * that many ids of one session (`nodes`, federation's `_entities`, aliases) cost one walk. It goes at
+ * most as many relations from the session as a query may nest fields (GRAPHQL_MAX_DEPTH): a chain of
+ * task contexts has no other end than the stored data's, and each level is a read after the last. A document that
  * names its session (a message) is part of the session it names.
  */
 import type { Document, ObjectId } from 'mongodb';
@@ -20,7 +22,11 @@ import { hexOf, sameId } from '../data-model/object-id';
 export class SessionGraphWalks {
   private readonly bySession = new Map<string, SessionGraphWalk>();
 
-  constructor(private readonly loaders: Loaders) {}
+  constructor(
+    private readonly loaders: Loaders,
+    /** Most relations from the session a document is looked for. */
+    private readonly maxLevels: number,
+  ) {}
 
   /** The document if it is part of the session's graph, else null. */
   async find(session: SessionDoc, collection: CollectionName, id: ObjectId): Promise<Document | null> {
@@ -33,7 +39,7 @@ export class SessionGraphWalks {
     }
     const key = hexOf(session._id);
     let walk = this.bySession.get(key);
-    if (!walk) this.bySession.set(key, (walk = new SessionGraphWalk(this.loaders, session)));
+    if (!walk) this.bySession.set(key, (walk = new SessionGraphWalk(this.loaders, session, this.maxLevels)));
     return walk.find(collection, id);
   }
 }
@@ -47,10 +53,12 @@ class SessionGraphWalk {
   private readonly reached = new Map<string, Document>();
   private frontier: Array<{ collection: CollectionName; doc: Document }>;
   private step: Promise<void> | undefined;
+  private levels = 0;
 
   constructor(
     private readonly loaders: Loaders,
     session: SessionDoc,
+    private readonly maxLevels: number,
   ) {
     this.frontier = [{ collection: 'sessions', doc: session }];
   }
@@ -81,6 +89,7 @@ class SessionGraphWalk {
         }),
       ),
     );
-    this.frontier = next;
+    this.levels += 1;
+    this.frontier = this.levels < this.maxLevels ? next : [];
   }
 }

@@ -128,6 +128,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   const metrics = (options.metricsEnabled ?? true) ? new GatewayMetrics() : undefined;
   const { tracing } = options;
   const budgets: RequestBudgets = { ...DEFAULT_REQUEST_BUDGETS, ...options.budgets };
+  const limits = resolveQueryLimits(options.limits);
   const contexts = new ContextFactory({
     db,
     jwtSecret: options.jwtSecret,
@@ -137,12 +138,12 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     maxDocuments: budgets.maxDocuments,
     tokenRules: options.tokenRules,
     traceReads: tracing && traceReads,
+    maxGraphLevels: limits.maxDepth,
   });
   const quotas = options.quotas && (await createQuotas(options.quotas, logger, metrics));
   const addressOf = clientAddress(options.trustedProxies);
   // the model's fields, types and list sizes must be the schema's: a start-up error otherwise
   const schema = checkSchemaAgainstModel(options.schema ?? (options.federation ? buildSubgraphGatewaySchema() : buildGatewaySchema()));
-  const limits = resolveQueryLimits(options.limits);
   const apollo = createGraphQLServer({
     schema, logger, introspection: options.introspection ?? true, ide: options.ide, limits, metrics,
     federationTraces: options.federation === true && options.federationTraces === true, jit: options.jit,
