@@ -343,11 +343,17 @@ describe('malformed requests to /graphql', () => {
     expectBadUserInput(result, message);
   }
 
-  it('answers a broken JSON body with 400 JSON', async () => {
-    for (const body of ['{"query": ', '{query: "{ __typename }"}', 'null', '"a string"']) {
+  it('answers a broken JSON body, or JSON that is no object, with 400 and BAD_USER_INPUT', async () => {
+    const cases: Array<[string, string]> = [
+      ['{"query": ', 'The request body is not valid JSON'],
+      ['{query: "{ __typename }"}', 'The request body is not valid JSON'],
+      ['null', 'The request body must be a JSON object'],
+      ['"a string"', 'The request body must be a JSON object'],
+    ];
+    for (const [body, message] of cases) {
       const result = await postBody(body);
       expect(result.status).toBe(400);
-      expect(result.body).toEqual({ message: 'The request body is not valid JSON', code: 400 });
+      expect(result.body).toEqual({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] });
       expectNoInternals(result.text);
     }
   });
