@@ -244,7 +244,7 @@ describe('_entities on the subgraph', () => {
       const { result, byName } = await gw.countCommands(() => gw.graphql(ENTITIES, { r: [ref('Agent', crew.agent), representation] }, gw.tokenFor('root')));
       expect(result.status).toBe(400);
       expect(result.body.data ?? null).toBeNull();
-      expect(result.body.errors).toEqual([{ message: expect.stringMatching(/^representations\[1\] (has an id that is not the id of a \w+ from this API|names no entity type of this subgraph|is not an object)$/), extensions: { code: 'BAD_USER_INPUT' } }]);
+      expect(result.body.errors).toEqual([{ message: expect.stringMatching(/^representations\[1\] (has an id that is not the id of an? \w+ from this API|names no entity type of this subgraph|is not an object)$/), extensions: { code: 'BAD_USER_INPUT' } }]);
       expect(byName).toEqual({ 'find accounts': 1 }); // the caller's authentication, nothing of the references
     }
   });

@@ -228,3 +228,38 @@ describe('ids and references stored in another type', () => {
     }
   });
 });
+
+describe('a sharing config or mode stored as something else', () => {
+  const ids = { text: new ObjectId(), list: new ObjectId(), modeDocument: new ObjectId(), modeNumber: new ObjectId() };
+  beforeAll(async () => {
+    const session = await gw.db.collection('sessions').findOne({ _id: gw.fixtures.sessions.teamCrew });
+    await gw.db.collection('sessions').insertMany([
+      { ...session, _id: ids.text, sharingConfig: 'public' },
+      { ...session, _id: ids.list, sharingConfig: [{ mode: 'public' }] },
+      { ...session, _id: ids.modeDocument, sharingConfig: { mode: { eq: MARK }, permissions: {} } },
+      { ...session, _id: ids.modeNumber, sharingConfig: { mode: 7, permissions: {} } },
+    ]);
+  });
+  afterAll(() => gw.db.collection('sessions').deleteMany({ _id: { $in: Object.values(ids) } }));
+
+  const read = (id: ObjectId) => gw.graphql('query($id: ObjectId!) { session(_id: $id) { name sharingConfig { mode storedMode permissions { granteeId } } } }', { id: id.toHexString() }, gw.tokenFor('owner'));
+
+  it('a config that is no document is INVALID_STORED_DATA (it was shown as an empty TEAM config); the session is answered', async () => {
+    for (const [id, kind] of [[ids.text, 'string'], [ids.list, 'list']] as const) {
+      const { body, text } = await read(id);
+      expect(body.data.session).toEqual({ name: 'Team crew run', sharingConfig: null });
+      expect(errorsAt(body.errors)).toEqual({ 'session.sharingConfig': 'INVALID_STORED_DATA' });
+      expect(body.errors?.[0].message).toBe(`Stored value not shown: the sharing config is stored as a ${kind}, not a document`);
+      expectNothingShown(text);
+    }
+  });
+
+  it('a mode that is a document is INVALID_STORED_DATA in storedMode (it was null with no error), a number its text; the policy applies TEAM', async () => {
+    const document = await read(ids.modeDocument);
+    expect(document.body.data.session).toEqual({ name: 'Team crew run', sharingConfig: { mode: 'TEAM', storedMode: null, permissions: [] } });
+    expect(errorsAt(document.body.errors)).toEqual({ 'session.sharingConfig.storedMode': 'INVALID_STORED_DATA' });
+    expectNothingShown(document.text);
+    const number = await read(ids.modeNumber);
+    expect(number.body).toEqual({ data: { session: { name: 'Team crew run', sharingConfig: { mode: 'TEAM', storedMode: '7', permissions: [] } } } });
+  });
+});

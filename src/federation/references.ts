@@ -21,7 +21,7 @@ export function representationProblem(representation: unknown): string | null {
   if (typeof representation !== 'object' || representation === null || Array.isArray(representation)) return 'is not an object';
   const { __typename: typeName, id } = representation as Record<string, unknown>;
   if (typeof typeName !== 'string' || !NODE_TYPES.has(typeName)) return 'names no entity type of this subgraph';
-  if (decodeGlobalId(id)?.typeName !== typeName) return `has an id that is not the id of a ${typeName} from this API`;
+  if (decodeGlobalId(id)?.typeName !== typeName) return `has an id that is not the id of ${/^[AEIOU]/.test(typeName) ? 'an' : 'a'} ${typeName} from this API`;
   return null;
 }
 

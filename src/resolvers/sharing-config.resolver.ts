@@ -14,9 +14,15 @@ import { Icon, SharingConfig, SharingPermission } from '../schema/types/common';
 
 const OWNER = Symbol('the global id of the document a sharing config belongs to');
 
-/** The stored sharing config of a document, as GraphQL shows it: with its owner, for its `id`. */
+/**
+ * The stored sharing config of a document, as GraphQL shows it: with its owner, for its `id`. Stored
+ * as anything but a document (text, a list), it is not shown (the policy reads it as no config).
+ */
 function sharingOf(stored: unknown, owner: string): object {
-  const view = Object.create(typeof stored === 'object' && stored !== null ? stored : {}) as Record<symbol, string>;
+  if (stored !== null && (typeof stored !== 'object' || Array.isArray(stored) || stored instanceof Binary)) {
+    throw new GatewayError(ErrorCode.INVALID_STORED_DATA, `Stored value not shown: the sharing config is stored as a ${kindOf(stored)}, not a document`);
+  }
+  const view = Object.create(stored ?? {}) as Record<symbol, string>;
   view[OWNER] = owner;
   return view;
 }
@@ -52,10 +58,10 @@ export class SharingConfigResolver {
     return effectiveSharingMode(config) as SharingMode;
   }
 
+  // as stored: what String cannot show (a document, a list) is INVALID_STORED_DATA, as for any String field
   @FieldResolver(() => String, { nullable: true })
-  storedMode(@Root() config: unknown): string | null {
-    const { mode } = storedSharing(config);
-    return typeof mode === 'string' ? mode : null;
+  storedMode(@Root() config: unknown): unknown {
+    return storedSharing(config).mode ?? null;
   }
 
   @FieldResolver(() => [SharingPermission])
