@@ -6,29 +6,33 @@
  * so that errors are graphql-js's own, as for queries (./jit-executor.ts).
  */
 import { execute, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
-import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { ExecutionPath } from '../../observability/metrics';
+import { compileOperation, variablesOf, type CompiledOperation } from './compiled-operation';
 
 export type EventExecutor = (args: Omit<ExecutionArgs, 'contextValue' | 'rootValue'>, payload: unknown, context: unknown) => Promise<ExecutionResult>;
 
-export function eventExecutor(schema: GraphQLSchema, jit: boolean): EventExecutor {
-  const interpreted: EventExecutor = async (args, payload, context) => (await execute({ ...args, rootValue: payload, contextValue: context })) as ExecutionResult;
-  if (!jit) return interpreted;
+/** `told`: how each event was executed (tests). */
+export function eventExecutor(schema: GraphQLSchema, jit: boolean, told: (how: ExecutionPath) => void = () => undefined): EventExecutor {
+  const interpreted = async (args: Omit<ExecutionArgs, 'contextValue' | 'rootValue'>, payload: unknown, context: unknown, how: ExecutionPath) => {
+    told(how);
+    return (await execute({ ...args, rootValue: payload, contextValue: context })) as ExecutionResult;
+  };
+  if (!jit) return (args, payload, context) => interpreted(args, payload, context, 'interpreted');
   // by document and operation name: null when graphql-jit cannot compile it
-  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
+  const compiled = new WeakMap<DocumentNode, Map<string, CompiledOperation | null>>();
   const compiledFor = (document: DocumentNode, operationName: string | null | undefined) => {
     let byName = compiled.get(document);
     if (!byName) compiled.set(document, (byName = new Map()));
     const key = operationName ?? '';
-    if (!byName.has(key)) {
-      const result = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
-      byName.set(key, isCompiledQuery(result) ? result : null);
-    }
+    if (!byName.has(key)) byName.set(key, compileOperation(schema, document, operationName ?? undefined));
     return byName.get(key)!;
   };
   return async (args, payload, context) => {
-    const query = compiledFor(args.document, args.operationName);
-    if (!query) return interpreted(args, payload, context);
-    const result = await query.query(payload, context, args.variableValues ?? {});
-    return result.errors?.length ? interpreted(args, payload, context) : result;
+    const operation = compiledFor(args.document, args.operationName);
+    if (!operation) return interpreted(args, payload, context, 'interpreted');
+    const result = await operation.query(payload, context, variablesOf(operation, args.variableValues ?? undefined));
+    if (result.errors?.length) return interpreted(args, payload, context, 'rerun');
+    told('jit');
+    return result;
   };
 }

@@ -10,9 +10,8 @@
  */
 import type { ApolloServerOptionsWithGateway } from '@apollo/server';
 import { execute, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
-import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { ExecutionPath } from '../../observability/metrics';
-import { hoistArgumentLiterals, withLiteralValues, type HoistedDocument } from './hoist-arguments';
+import { compileOperation, variablesOf, type CompiledOperation } from './compiled-operation';
 
 type GatewayInterface = ApolloServerOptionsWithGateway<object>['gateway'];
 type GatewayExecutor = NonNullable<Awaited<ReturnType<GatewayInterface['load']>>['executor']>;
@@ -30,20 +29,15 @@ export interface JitOptions {
 
 export const DEFAULT_JIT_OPTIONS: JitOptions = { maxCompiled: 500, maxSeen: 2000, compileAfter: 1 };
 
-interface Compiled {
-  query: CompiledQuery['query'];
-  literals: HoistedDocument['literals'];
-}
-
 /** An LRU of compiled operations; `null` marks one jit cannot compile. */
 class CompiledOperations {
-  private readonly compiled = new Map<string, Compiled | null>();
+  private readonly compiled = new Map<string, CompiledOperation | null>();
   private readonly seen = new Map<string, number>();
 
   constructor(private readonly schema: GraphQLSchema, private readonly options: JitOptions) {}
 
   /** The compiled operation, or undefined: run it on graphql-js this time. */
-  get(key: string, document: DocumentNode, operationName: string | undefined): Compiled | null | undefined {
+  get(key: string, document: DocumentNode, operationName: string | undefined): CompiledOperation | null | undefined {
     const found = this.compiled.get(key);
     if (found !== undefined) {
       this.compiled.delete(key);
@@ -56,16 +50,11 @@ class CompiledOperations {
       return undefined;
     }
     this.seen.delete(key);
-    const made = this.compile(document, operationName);
+    const made = compileOperation(this.schema, document, operationName);
     remember(this.compiled, key, made, this.options.maxCompiled);
     return made;
   }
 
-  private compile(document: DocumentNode, operationName: string | undefined): Compiled | null {
-    const hoisted = hoistArgumentLiterals(this.schema, document);
-    const result = compileQuery(this.schema, hoisted.document, operationName, { disablingCapturingStackErrors: true });
-    return isCompiledQuery(result) ? { query: result.query.bind(result), literals: hoisted.literals } : null;
-  }
 }
 
 function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
@@ -88,7 +77,7 @@ function jitExecutor(schema: GraphQLSchema, options: Partial<JitOptions> = {}): 
     if (request.operation?.operation !== 'query') return reference('interpreted');
     const compiled = operations.get(`${operationName ?? ''}\u0000${request.source}`, document, operationName ?? undefined);
     if (!compiled) return reference('interpreted');
-    const result = await compiled.query(undefined, context, withLiteralValues(compiled.literals, variables));
+    const result = await compiled.query(undefined, context, variablesOf(compiled, variables));
     if (result.errors?.length) return reference('rerun');
     told('jit');
     return result;
