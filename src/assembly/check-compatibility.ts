@@ -10,7 +10,7 @@ import { schemaCompatibility } from '../schema/compatibility';
 import { printGatewaySchema, SCHEMA_FILE } from './print-schema';
 
 const ROOT = path.dirname(SCHEMA_FILE);
-export const RELEASED_SCHEMA_FILE = path.join(ROOT, 'schema.released.graphql');
+const RELEASED_SCHEMA_FILE = path.join(ROOT, 'schema.released.graphql');
 const CHANGELOG_FILE = path.join(ROOT, 'CHANGELOG.md');
 
 /** `--released FILE`, `--changelog FILE`: other files to check against (a scratch release, in a test). */

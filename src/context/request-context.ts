@@ -97,6 +97,11 @@ export class ContextFactory {
     return this.forCaller({ requestId: request.requestId, reads, loaders, viewer, trace: request.trace });
   }
 
+  /** A caller's access policy over loaders already set up (a live tick's checks of its callers). */
+  policy(loaders: Loaders, viewer: Viewer | null): AccessPolicy {
+    return new AccessPolicy(loaders, viewer, this.deps.maxGraphLevels);
+  }
+
   /** A context over reads already set up (a live tick's, shared by its events), for a caller already checked. */
   forCaller(scope: { requestId: string; reads: RequestReads; loaders: Loaders; viewer: Viewer | null; trace?: RequestTrace }): RequestContext {
     return {
@@ -104,8 +109,8 @@ export class ContextFactory {
       reads: scope.reads,
       loaders: scope.loaders,
       viewer: scope.viewer,
-      policy: new AccessPolicy(scope.loaders, scope.viewer, this.deps.maxGraphLevels),
-      anonymousPolicy: new AccessPolicy(scope.loaders, null, this.deps.maxGraphLevels),
+      policy: this.policy(scope.loaders, scope.viewer),
+      anonymousPolicy: this.policy(scope.loaders, null),
       sessionGraph: createSessionGraphLoader(scope.loaders),
       trace: scope.trace,
     };

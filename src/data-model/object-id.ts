@@ -4,11 +4,9 @@ const HEX = Symbol('hex');
 type Spelled = ObjectId & { [HEX]?: string };
 
 /**
- * The id's lowercase hex, spelled once and kept on the id: the loaders' keys, the policy and the
- * ObjectId scalar ask the same ids for it many times a request, and each spelling builds 12 strings.
- * Kept on the id rather than in bson's cache (`ObjectId.cacheHexString`), a process-wide WeakMap:
- * with tens of thousands of subscriptions its ephemerons slowed every full collection and each growth
- * of its table stalled the event loop. Not enumerable, so an id still equals an unspelled one.
+ * The id's lowercase hex, spelled once and kept on the id (not in a process-wide table, which would
+ * grow with every id live subscriptions hold): the loaders' keys, the policy and the ObjectId scalar
+ * ask the same ids for it many times a request. Not enumerable, so an id still equals an unspelled one.
  */
 export function hexOf(id: ObjectId): string {
   const kept = (id as Spelled)[HEX];
@@ -29,7 +27,7 @@ function keepHex(id: ObjectId, hex: string): string {
 }
 
 /** 24 lowercase hex characters: the only id spelling the gateway accepts from callers (docs/api-reference.md). */
-export const OBJECT_ID_PATTERN = /^[0-9a-f]{24}$/;
+const OBJECT_ID_PATTERN = /^[0-9a-f]{24}$/;
 
 export function isObjectIdHex(value: unknown): value is string {
   return typeof value === 'string' && OBJECT_ID_PATTERN.test(value);

@@ -62,8 +62,6 @@ export const RELATIONS = {
   modelOfDatasource: one('datasources', 'model', 'models', 'modelId'),
 } as const;
 
-export type RelationName = keyof typeof RELATIONS;
-
 export const RELATION_LIST: readonly Relation[] = Object.values(RELATIONS);
 
 /** The ids a document references through a relation, in stored order; none when it does not apply. */

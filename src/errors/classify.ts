@@ -5,10 +5,8 @@
  *
  * A deadline that runs out in the database (the server's MaxTimeMSExpired, code 50, for the
  * `maxTimeMS` every read carries; or the driver's MongoOperationTimeoutError) is SERVICE_UNAVAILABLE
- * too, with its own message: HTTP 503 with `Retry-After`, like an outage. Not a 504: the gateway is not
- * a proxy that timed out waiting for an upstream HTTP server, the contract (§4, §5) has no 504 row and
- * no code for it, and to the caller both mean the same thing, "the data could not be read now; retry
- * shortly".
+ * too, with its own message: HTTP 503 with `Retry-After`, like an outage (docs/resilience.md says why
+ * not 504).
  */
 import { MongoError, MongoNetworkError, MongoOperationTimeoutError, MongoServerError } from 'mongodb';
 import { ErrorCode, GatewayError, internalError, serviceUnavailable } from './codes';

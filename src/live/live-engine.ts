@@ -39,7 +39,7 @@ import { isCompleted } from '../data-model/message-text';
 import { eventsBudgetExceeded } from '../errors/budgets';
 import { ErrorCode, GatewayError, subscriptionsOverWebSocketOnly } from '../errors/codes';
 import type { Loaders } from '../loaders';
-import { AccessPolicy } from '../policy/access-policy';
+import type { AccessPolicy } from '../policy/access-policy';
 import { readableSession } from '../policy/readable-sessions';
 import { hexOf } from '../data-model/object-id';
 import { DEFAULT_LIVE_OPTIONS, type LiveCaller, type LiveEvent, type LiveObserver, type LiveOptions } from './live-options';
@@ -347,7 +347,7 @@ export class LiveEngine {
    * and API key read again) and a policy on the tick's loaders. Missing from the map: no longer valid.
    */
   private async checkCallers(loaders: Loaders): Promise<Map<string, CheckedCaller>> {
-    const anonymous: CheckedCaller = { viewer: null, policy: new AccessPolicy(loaders, null) };
+    const anonymous: CheckedCaller = { viewer: null, policy: this.contexts.policy(loaders, null) };
     const checked = new Map<string, CheckedCaller>();
     await Promise.all([...this.callers.values()].map(async ({ caller }) => {
       if (!caller.credentials) {
@@ -356,7 +356,7 @@ export class LiveEngine {
       }
       try {
         const viewer = await viewerOf(caller.credentials, loaders);
-        checked.set(caller.id, { viewer, policy: new AccessPolicy(loaders, viewer) });
+        checked.set(caller.id, { viewer, policy: this.contexts.policy(loaders, viewer) });
       } catch (error) {
         // no longer valid: left out; anything else (the database) fails the tick
         if (!(error instanceof GatewayError && error.code === ErrorCode.UNAUTHENTICATED)) throw error;

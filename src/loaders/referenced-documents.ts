@@ -8,7 +8,7 @@ import type { TeamScopedKey, TeamScopedLoader } from './team-scoped-loader';
 import { Reads } from './batched-loads';
 import { hexOf } from '../data-model/object-id';
 
-/** The documents referenced through `relations` from `docs`, each once, in first-met order. */
+/** Documents, and the relations to follow from each of them. */
 export interface ReferenceSource {
   docs: readonly Document[];
   relations: readonly Relation[];
@@ -20,6 +20,7 @@ export interface References {
   keys: TeamScopedKey[];
 }
 
+/** The documents referenced through each source's relations from its docs, each once, in first-met order. */
 export function referencesFrom(loaders: Loaders, sources: readonly ReferenceSource[]): References {
   const found: References = { loaders: [], keys: [] };
   // ids met, by collection (a relation from two sources can reach the same document twice)

@@ -20,7 +20,7 @@ export interface OperationRecord {
 
 const operationsByRequest = new WeakMap<RequestReads, OperationRecord[]>();
 
-/** The operations a request ran, in order (several only with HTTP batching). */
+/** The operations a request ran: one, as HTTP batching is refused (src/server/graphql.ts). */
 export function operationsOf(reads: RequestReads | undefined): readonly OperationRecord[] {
   return (reads && operationsByRequest.get(reads)) || [];
 }

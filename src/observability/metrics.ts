@@ -9,9 +9,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** A GraphQL operation name that may become a label; others are `invalid`. */
-export const OPERATION_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const OPERATION_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** Distinct operation names kept as labels; names first seen after that are `other`. */
-export const DEFAULT_MAX_OPERATION_NAMES = 200;
+const DEFAULT_MAX_OPERATION_NAMES = 200;
 /** The route label of requests that no route matched. */
 export const UNMATCHED_ROUTE = 'unmatched';
 /** The route label of GraphQL over HTTP, a mount Express reports no pattern for. */

@@ -53,7 +53,7 @@ export class RedisQuotaStore implements QuotaStore {
   private readonly local = new MemoryQuotaStore();
   /** `connecting` until Redis first answers or fails; then whether the counts are shared now. */
   private state: 'connecting' | 'shared' | 'local' = 'connecting';
-  /** While local: the PING that asks whether Redis answers again. */
+  /** While local: the timer of the probe that asks whether Redis takes the quota script again. */
   private probe: NodeJS.Timeout | undefined;
   private closed = false;
 

@@ -1,5 +1,6 @@
 import { SessionResolver } from './session.resolver';
-import { AppSharingResolver, IconResolver, SessionSharingResolver, SharingConfigResolver } from './sharing-config.resolver';
+import { AppSharingResolver, SessionSharingResolver, SharingConfigResolver } from './sharing-config.resolver';
+import { IconResolver } from './icon.resolver';
 import { ViewerResolver } from './viewer.resolver';
 import { NodeResolver } from './node.resolver';
 import { MessageResolver, SessionMessagesResolver } from './message.resolver';

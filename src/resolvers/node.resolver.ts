@@ -10,7 +10,7 @@ import { decodeGlobalId, encodeGlobalId, type GlobalId } from './global-id';
 import { readableNode } from './readable-node';
 
 /** Most ids `nodes(ids)` takes. */
-export const MAX_NODE_IDS = 100;
+const MAX_NODE_IDS = 100;
 
 @Resolver(() => Node)
 export class NodeResolver {

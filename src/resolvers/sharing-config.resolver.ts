@@ -10,7 +10,7 @@ import { kindOf } from '../data-model/value-kind';
 import { ErrorCode, GatewayError } from '../errors/codes';
 import { effectiveSharingMode, storedSharing } from '../data-model/sharing-mode';
 import { SharingMode } from '../schema/enums';
-import { Icon, SharingConfig, SharingPermission } from '../schema/types/common';
+import { SharingConfig, SharingPermission } from '../schema/types/common';
 
 const OWNER = Symbol('the global id of the document a sharing config belongs to');
 
@@ -80,12 +80,4 @@ function permissionText(value: unknown): string | null {
   if (value == null) return null;
   if (value instanceof Binary) return value.toString('base64');
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
-}
-
-@Resolver(() => Icon)
-export class IconResolver {
-  @FieldResolver(() => String, { nullable: true })
-  assetId(@Root() icon: { id?: unknown }): string | null {
-    return icon.id == null ? null : String(icon.id);
-  }
 }

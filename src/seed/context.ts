@@ -10,7 +10,7 @@ export interface TeamScope {
 }
 
 /** Prefix of every fake secret, so tests can search any output for leaks. */
-export const SECRET_PREFIX = 'SECRET-';
+const SECRET_PREFIX = 'SECRET-';
 
 /** State shared by the generators: the id source, the documents made so far, the secrets used. */
 export class SeedContext {

@@ -1,7 +1,7 @@
 import { Binary } from 'mongodb';
 
 /** Length of every Agentcloud permission bitfield (accounts, org maps, team maps). */
-export const PERMISSION_BYTES = 255;
+const PERMISSION_BYTES = 255;
 
 /**
  * A 255-byte bitfield, stored as Agentcloud stores it, with the given bits set:

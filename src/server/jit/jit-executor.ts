@@ -27,7 +27,7 @@ export interface JitOptions {
   onExecute?(how: ExecutionPath): void;
 }
 
-export const DEFAULT_JIT_OPTIONS: JitOptions = { maxCompiled: 500, maxSeen: 2000, compileAfter: 1 };
+const DEFAULT_JIT_OPTIONS: JitOptions = { maxCompiled: 500, maxSeen: 2000, compileAfter: 1 };
 
 /** An LRU of compiled operations; `null` marks one jit cannot compile. */
 class CompiledOperations {

@@ -7,11 +7,11 @@
  * (../subscription-root-check.ts), which runs graphql-js's rules itself.
  */
 import {
-  GraphQLError, Kind, SingleFieldSubscriptionsRule, specifiedRules,
+  GraphQLError, GraphQLIncludeDirective, GraphQLSkipDirective, Kind, SingleFieldSubscriptionsRule, specifiedRules,
   type ASTVisitor, type DirectiveNode, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode, type ValidationRule,
 } from 'graphql';
 
-const CONDITIONS = new Set(['skip', 'include']);
+const CONDITIONS = new Set([GraphQLSkipDirective.name, GraphQLIncludeDirective.name]);
 
 /** The first `@skip` or `@include` in the root selection of a subscription (its fragments' included). */
 function rootCondition(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, seen = new Set<string>()): DirectiveNode | undefined {
