@@ -6,9 +6,9 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { Db } from 'mongodb';
-import { toGatewayError, unavailableLogLine } from '../errors/classify';
-import { ErrorCode } from '../errors/codes';
+import { toGatewayError } from '../errors/classify';
 import { failedOperation } from '../observability/graphql-metrics';
+import { loggedFailure } from '../observability/failure-log';
 import { createRequestObserver } from '../observability/http-observer';
 import type { Logger } from '../observability/logger';
 import { GatewayMetrics, GRAPHQL_ROUTE, UNMATCHED_ROUTE } from '../observability/metrics';
@@ -259,11 +259,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
           return ctx;
         } catch (error) {
           res.locals.graphqlOperations = [failedOperation(req)];
-          const safe = toGatewayError(error);
-          // the same lines as an error met while executing (./graphql-errors.ts)
-          if (safe.code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error({ err: error, requestId: res.locals.requestId }, 'unexpected error while authenticating');
-          else if (safe.code === ErrorCode.SERVICE_UNAVAILABLE) logger.warn({ err: error, requestId: res.locals.requestId }, unavailableLogLine(error));
-          throw safe.withHttp(res.locals.requestId);
+          throw loggedFailure(logger, error, res.locals.requestId, 'unexpected error while authenticating').withHttp(res.locals.requestId);
         }
       },
     })),

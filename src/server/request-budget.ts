@@ -9,7 +9,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { errorOnly } from './refusal-response';
 import type { RequestContext } from '../context/request-context';
 import { responseTooLarge } from '../errors/budgets';
-import { ErrorCode, type GatewayError } from '../errors/codes';
+import { ErrorCode } from '../errors/codes';
 import type { RequestReads } from '../loaders';
 import { failedOperation, operationsOf } from '../observability/graphql-metrics';
 
