@@ -71,6 +71,9 @@ export function nodeTypeName(collection: NodeCollection): string {
   return (COLLECTIONS[collection] as { typeName: string }).typeName;
 }
 
+/** The type sessions are shown as: every surface starts from one. */
+export const SESSION_TYPE_NAME = nodeTypeName('sessions');
+
 /** A session's conversation: the collection of its messages, and the field of each that names the session. */
 export const CONVERSATION = { collection: 'chat', sessionKey: COLLECTIONS.chat.sessionKey } as const;
 

@@ -94,8 +94,8 @@ export const SESSION_GRAPH: Record<StageName, StageSpec> = {
   },
 };
 
-/** Session's fields that hold a stage's list, named as the stage. */
-export const SESSION_LIST_FIELDS = ['tasks', 'agents', 'tools', 'models', 'datasources'] as const satisfies readonly StageName[];
+/** Session's fields that hold a stage's list, named as the stage: every stage of many documents. */
+export const SESSION_LIST_FIELDS: readonly StageName[] = (Object.keys(SESSION_GRAPH) as StageName[]).filter((stage) => SESSION_GRAPH[stage].many);
 
 /** The collection a stage's documents come from (the target of its relations). */
 export function stageCollection(stage: StageName): RelatedCollection {

@@ -6,11 +6,10 @@
  * not a node, a missing or extra session) is malformed.
  */
 import { ObjectId } from 'mongodb';
-import { COLLECTION_NAMES, typeNameOf } from '../data-model/collections';
+import { COLLECTION_NAMES, SESSION_TYPE_NAME, typeNameOf } from '../data-model/collections';
 import type { CollectionName } from '../data-model/documents';
 import { hexOf } from '../data-model/object-id';
 
-const SESSION_TYPE = typeNameOf('sessions')!;
 
 /** The node types, each with its collection. */
 export const NODE_TYPES: ReadonlyMap<string, CollectionName> = new Map(
@@ -29,7 +28,7 @@ export interface GlobalId {
 }
 
 export function encodeGlobalId(typeName: string, id: ObjectId, via: ObjectId): string {
-  const text = typeName === SESSION_TYPE ? `${typeName}:${hexOf(id)}` : `${typeName}:${hexOf(id)}:${hexOf(via)}`;
+  const text = typeName === SESSION_TYPE_NAME ? `${typeName}:${hexOf(id)}` : `${typeName}:${hexOf(id)}:${hexOf(via)}`;
   return Buffer.from(text).toString('base64url');
 }
 
@@ -43,7 +42,7 @@ export function decodeGlobalId(value: unknown): GlobalId | null {
   if (!match || Buffer.from(text).toString('base64url') !== value) return null;
   const [, typeName, hex, sessionHex] = match;
   const collection = NODE_TYPES.get(typeName);
-  if (!collection || (typeName === SESSION_TYPE) !== (sessionHex === undefined)) return null;
+  if (!collection || (typeName === SESSION_TYPE_NAME) !== (sessionHex === undefined)) return null;
   const id = new ObjectId(hex);
   return { typeName, collection, id, sessionId: sessionHex ? new ObjectId(sessionHex) : id };
 }

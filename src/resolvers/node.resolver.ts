@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
 import type { Document } from 'mongodb';
-import { nodeTypeName } from '../data-model/collections';
+import { SESSION_TYPE_NAME } from '../data-model/collections';
 import type { RequestContext } from '../context/request-context';
 import { badUserInput, internalError } from '../errors/codes';
 import { viaOf } from '../schema/marks';
@@ -18,7 +18,7 @@ export class NodeResolver {
   @FieldResolver(() => ID)
   id(@Root() doc: Document, @Info() info: GraphQLResolveInfo): string {
     const typeName = info.parentType.name;
-    const via = typeName === nodeTypeName('sessions') ? doc._id : viaOf(doc);
+    const via = typeName === SESSION_TYPE_NAME ? doc._id : viaOf(doc);
     // every path to a document below a session marks it (./related.ts): a missing mark is a defect
     if (!via) throw internalError();
     return encodeGlobalId(typeName, doc._id, via);

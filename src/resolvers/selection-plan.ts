@@ -25,17 +25,16 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import type { Path } from 'graphql/jsutils/Path';
-import { typeNameOf } from '../data-model/collections';
+import { SESSION_TYPE_NAME, typeNameOf } from '../data-model/collections';
 import { RELATION_LIST, type Relation } from '../data-model/relations';
 import { SESSION_LIST_FIELDS, stageRelations } from '../data-model/session-graph';
 import { loadPlan, type LoadPlan } from '../loaders/load-plan';
 
-const SESSION_TYPE = typeNameOf('sessions')!;
 
 /** `Type.field` → the relations following that field reads. */
 const FIELD_RELATIONS = new Map<string, readonly Relation[]>([
   ...RELATION_LIST.map((relation): [string, Relation[]] => [`${typeNameOf(relation.from)}.${relation.field}`, [relation]]),
-  ...SESSION_LIST_FIELDS.map((field): [string, Relation[]] => [`${SESSION_TYPE}.${field}`, stageRelations(field)]),
+  ...SESSION_LIST_FIELDS.map((field): [string, Relation[]] => [`${SESSION_TYPE_NAME}.${field}`, stageRelations(field)]),
 ]);
 
 /** The fields whose resolvers read a mark (`viaOf`): a Node's `id` (./node.resolver.ts) and an App's `sharingConfig` (./sharing-config.resolver.ts). */
@@ -114,7 +113,7 @@ function planOperation(schema: GraphQLSchema, operation: OperationDefinitionNode
 
   // `skipped`: a selection on the way to this one has `@skip` or `@include`
   const walk = (selectionSet: SelectionSetNode, type: GraphQLNamedType, key: string, plan: Set<Relation> | null, skipped: boolean) => {
-    if (!plan && type.name === SESSION_TYPE) {
+    if (!plan && type.name === SESSION_TYPE_NAME) {
       plan = sessionAt(key);
       if (skipped) conditional.add(plan);
     }
@@ -130,7 +129,7 @@ function planOperation(schema: GraphQLSchema, operation: OperationDefinitionNode
         if (on) walk(selection.selectionSet, on, key, plan, mayBeSkipped);
       } else if (isObjectType(type) || isInterfaceType(type)) {
         // below the Session (a Session's own id and sharingConfig read the Session itself)
-        if (plan && type.name !== SESSION_TYPE && MARK_READERS.has(selection.name.value)) marked.add(plan);
+        if (plan && type.name !== SESSION_TYPE_NAME && MARK_READERS.has(selection.name.value)) marked.add(plan);
         const field = type.getFields()[selection.name.value];
         if (!field || !selection.selectionSet) continue;
         for (const relation of plan ? (FIELD_RELATIONS.get(`${type.name}.${field.name}`) ?? []) : []) plan!.add(relation);

@@ -1,5 +1,5 @@
 import { FieldResolver, ID, Resolver, Root } from 'type-graphql';
-import { nodeTypeName } from '../data-model/collections';
+import { SESSION_TYPE_NAME, nodeTypeName } from '../data-model/collections';
 import type { AppDoc, SessionDoc } from '../data-model/documents';
 import { viaOf } from '../schema/marks';
 import { App } from '../schema/types/app';
@@ -31,7 +31,7 @@ function sharingOf(stored: unknown, owner: string): object {
 export class SessionSharingResolver {
   @FieldResolver(() => SharingConfig, { nullable: true, description: 'Who may read the session besides its team’s admins.' })
   sharingConfig(@Root() session: SessionDoc): object | null {
-    return session.sharingConfig === undefined ? null : sharingOf(session.sharingConfig, encodeGlobalId(nodeTypeName('sessions'), session._id, session._id));
+    return session.sharingConfig === undefined ? null : sharingOf(session.sharingConfig, encodeGlobalId(SESSION_TYPE_NAME, session._id, session._id));
   }
 }
 

@@ -5,7 +5,7 @@
  * size, a page's `first`, the number of representations of `_entities`. Scalars and objects held
  * inside a document (sharing settings, icons) are free: they arrive with their document.
  */
-import { COLLECTION_NAMES, typeNameOf } from '../data-model/collections';
+import { COLLECTION_NAMES, SESSION_TYPE_NAME, typeNameOf } from '../data-model/collections';
 import { RELATION_LIST } from '../data-model/relations';
 import { SESSION_GRAPH, SESSION_LIST_FIELDS } from '../data-model/session-graph';
 import { PAGES } from './page-size';
@@ -13,12 +13,11 @@ import { PAGES } from './page-size';
 /** The GraphQL types whose values are stored documents. */
 export const DOCUMENT_TYPES: ReadonlySet<string> = new Set(COLLECTION_NAMES.map(typeNameOf).filter((name): name is string => name !== undefined));
 
-const SESSION_TYPE = typeNameOf('sessions')!;
 
 /** `Type.field` → how many values the list holds, as the cost counts it. */
 export const LIST_SIZES: ReadonlyMap<string, number> = new Map([
   ...RELATION_LIST.filter((relation) => relation.many).map((relation): [string, number] => [`${typeNameOf(relation.from)}.${relation.field}`, relation.listSize]),
-  ...SESSION_LIST_FIELDS.map((field): [string, number] => [`${SESSION_TYPE}.${field}`, SESSION_GRAPH[field].listSize]),
+  ...SESSION_LIST_FIELDS.map((field): [string, number] => [`${SESSION_TYPE_NAME}.${field}`, SESSION_GRAPH[field].listSize]),
 ]);
 
 /** `Type.field` → the list argument whose length is the number of values (`nodes(ids)`). */

@@ -16,7 +16,7 @@ import {
   type GraphQLNamedType,
   type GraphQLSchema,
 } from 'graphql';
-import { COLLECTION_NAMES, typeNameOf } from '../data-model/collections';
+import { COLLECTION_NAMES, SESSION_TYPE_NAME, typeNameOf } from '../data-model/collections';
 import { RELATION_LIST } from '../data-model/relations';
 import { SESSION_GRAPH, SESSION_LIST_FIELDS, stageCollection } from '../data-model/session-graph';
 import { ARGUMENT_SIZES, DOCUMENT_TYPES, LIST_SIZES, PAGE_ITEM_LISTS, PAGE_SIZES } from './cost-model';
@@ -60,7 +60,7 @@ function relationProblems(schema: GraphQLSchema): string[] {
     if (problem) problems.push(problem);
   };
   for (const relation of RELATION_LIST) check(`${typeNameOf(relation.from)}.${relation.field}`, relation.many, typeNameOf(relation.to)!);
-  for (const stage of SESSION_LIST_FIELDS) check(`${typeNameOf('sessions')}.${stage}`, SESSION_GRAPH[stage].many, typeNameOf(stageCollection(stage))!);
+  for (const stage of SESSION_LIST_FIELDS) check(`${SESSION_TYPE_NAME}.${stage}`, SESSION_GRAPH[stage].many, typeNameOf(stageCollection(stage))!);
   return problems;
 }
 
