@@ -4,8 +4,11 @@
  * `sessions.json` list, on the same loaders and policy as everything else.
  */
 import { ObjectId, type Document } from 'mongodb';
+import { ContextFactory } from '../src/context/request-context';
+import type { SessionDoc } from '../src/data-model/documents';
+import { replayPagesWithin } from '../src/loaders/session-messages';
 import { generateDemoData } from '../src/seed/generate';
-import { startTestGateway, type TestGateway } from './support/gateway';
+import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from './support/gateway';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -120,6 +123,30 @@ describe('Session.messages', () => {
     } finally {
       await gw.db.collection('sessions').deleteMany({ _id: { $in: long } });
       await gw.db.collection('chat').deleteMany({ sessionId: { $in: long } });
+    }
+  });
+
+  it('the replays of many long conversations, as many as one batch takes, stay within its document budget (each cost a read of the batch)', async () => {
+    const team = gw.fixtures.teams.acmeMain;
+    const template = (await gw.db.collection('sessions').findOne({ _id: gw.fixtures.sessions.teamCrew }))!;
+    const budget = 400;
+    const first = 9;
+    const n = replayPagesWithin(budget, first);
+    expect(n).toBeGreaterThan(5);
+    // n conversations of 30 messages, every one of them in its replay's range (since the start of time)
+    const sessions = Array.from({ length: n }, () => ({ ...template, _id: new ObjectId() }) as SessionDoc);
+    const messages = sessions.flatMap((session) => Array.from({ length: 30 }, (_, i) => ({ _id: new ObjectId(), orgId: gw.fixtures.orgs.acme, teamId: team, sessionId: session._id, message: { message: { text: `m${i}` } }, completed: true })));
+    await gw.db.collection('chat').insertMany(messages);
+    try {
+      const contexts = new ContextFactory({ db: gw.db, jwtSecret: TEST_JWT_SECRET, requestTimeoutMs: 10_000, maxDocuments: budget });
+      const since = new ObjectId('000000000000000000000000');
+      const pages = await contexts.loaders().messages.replay(sessions.map((session) => ({ session, since, first })));
+      for (const [i, page] of pages.entries()) {
+        const stored = messages.filter((m) => m.sessionId.equals(sessions[i]._id)).slice(0, first).map((m) => hex(m._id));
+        expect({ i, ids: page.messages.map((m) => hex(m._id)), more: page.more }).toEqual({ i, ids: stored, more: true });
+      }
+    } finally {
+      await gw.db.collection('chat').deleteMany({ sessionId: { $in: sessions.map((s) => s._id) } });
     }
   });
 

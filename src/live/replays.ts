@@ -12,7 +12,7 @@ import { hexOf } from '../data-model/object-id';
 import { toGatewayError } from '../errors/classify';
 import { ErrorCode } from '../errors/codes';
 import { GatheredBatches } from '../loaders/gathered-batches';
-import { replayKeyId, type ReplayKey, type ReplayPage } from '../loaders/session-messages';
+import { replayKeyId, replayPagesWithin, type ReplayKey, type ReplayPage } from '../loaders/session-messages';
 import type { LiveObserver, LiveOptions } from './live-options';
 import { isNews, messageSeen, type MessageSubscription, type Watch } from './watch';
 
@@ -30,7 +30,7 @@ export class Replays {
     private readonly lookBack: () => string,
   ) {
     // each batch is one budget: at most MAX_DOCUMENTS_PER_REQUEST documents, so as many pages as fit
-    const pagesPerBatch = Math.max(1, Math.floor((contexts.deps.maxDocuments ?? DEFAULT_REQUEST_BUDGETS.maxDocuments) / (options.replayPageSize + 1)));
+    const pagesPerBatch = replayPagesWithin(contexts.deps.maxDocuments ?? DEFAULT_REQUEST_BUDGETS.maxDocuments, options.replayPageSize);
     // not kept: a page is shared only while it is read (`reads`), then read afresh; the subscribes of a
     // reconnecting fleet arrive over a few milliseconds: their pages are read together
     this.pages = new GatheredBatches((keys) => this.contexts.loaders().messages.replay(keys), { windowMs: 5, maxBatchSize: pagesPerBatch });

@@ -69,6 +69,16 @@ const RECENT_MAX = 100;
 const MAX_BATCHED_PAGE_READ = 1_000;
 const BATCHED_PAGE_ROUNDS = 2;
 
+/** How the pages of one kind of key are read: together, or one key alone. */
+interface PageReads<K> {
+  /** The filter of a batched read of these keys' pages. */
+  together(keys: readonly K[]): Filter<MessageDoc>;
+  /** The filter of one key's page read alone, from `from` on (from the key's own start when none). */
+  alone(key: K, from: ObjectId | undefined): Filter<MessageDoc>;
+  /** What of the documents read for a key counts for its page. */
+  keep(key: K, docs: MessageDoc[]): MessageDoc[];
+}
+
 /** Replay keys read by one `find` at most: each is a clause of its `$or`. */
 const MAX_REPLAY_CLAUSES = 100;
 
@@ -149,46 +159,59 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
   });
 
   async function pages(keys: readonly MessagePageKey[]): Promise<MessageDoc[][]> {
-    const results = new Map<string, MessageDoc[]>();
+    const results = new Map<MessagePageKey, MessageDoc[]>();
     // one round per group of keys that ask for the same page (the same `after` and `first`)
     const groups = groupBy(keys, (key) => `${key.after ? hexOf(key.after) : ''}:${key.first}`);
     await Promise.all([...groups.values()].map(async (group) => {
       const { after, first } = group[0];
-      let pending = [...new Map(group.map((key) => [hexOf(key.session._id), key])).values()];
-      // a session a batched read cut into, read on alone beside the next rounds
-      const alone: Array<Promise<void>> = [];
-      const readAlone = (key: MessagePageKey, mine: MessageDoc[], from: ObjectId | undefined) =>
-        alone.push(handled(readOn((at) => filterOf([key.session], at), (docs) => usable(docs, key.session), mine, first + 1, from).then((page) => void results.set(hexOf(key.session._id), page))));
-      for (let round = 0; pending.length > 0; round++) {
-        // past the batched rounds, each session left is read alone, all at once
-        if (round === BATCHED_PAGE_ROUNDS) {
-          for (const key of pending) readAlone(key, [], after);
-          break;
-        }
-        pending.sort((a, b) => hexOf(a.session._id).localeCompare(hexOf(b.session._id)));
-        const limit = Math.min(pending.length * (first + 1), MAX_BATCHED_PAGE_READ);
-        const docs = await reader.find(collection, filterOf(pending.map((key) => key.session), after), { sort: BY_SESSION_THEN_ID, limit, ...wholeBatch(limit) });
-        const last = docs.length === limit ? lastSessionOf(docs) : undefined;
-        const next: MessagePageKey[] = [];
-        const bySession = messagesBySession(docs);
-        for (const key of pending) {
-          const hex = hexOf(key.session._id);
-          // sessions sorted after the one the limit cut into have not had their turn
-          if (last !== undefined && hex > last) {
-            next.push(key);
-            continue;
-          }
-          const raw = bySession.get(hex) ?? [];
-          const mine = usable(raw, key.session).slice(0, first + 1);
-          // the one it cut into goes on alone from its last document read, usable or not
-          if (hex === last && mine.length <= first) readAlone(key, mine, lastIdOf(raw));
-          else results.set(hex, mine);
-        }
-        pending = next;
-      }
-      await Promise.all(alone);
+      const read = await readPages(group, first + 1, {
+        together: (pending) => filterOf(pending.map((key) => key.session), after),
+        alone: (key, from) => filterOf([key.session], from ?? after),
+        keep: (key, docs) => usable(docs, key.session),
+      });
+      for (const [key, page] of read) results.set(key, page);
     }));
-    return keys.map((key) => results.get(hexOf(key.session._id)) ?? []);
+    return keys.map((key) => results.get(key) ?? []);
+  }
+
+  /**
+   * The pages of keys of one kind (`wanted` documents each), read together: one `find` for them all,
+   * sorted by session then `_id` and limited to what their pages hold together, at most
+   * MAX_BATCHED_PAGE_READ. Sessions sorted after the one the limit cut into have their turn in the next
+   * round; the one it cut into goes on alone from its last document read, usable or not, beside the
+   * next rounds. After BATCHED_PAGE_ROUNDS rounds each key left is read alone, all at once.
+   */
+  async function readPages<K extends { session: SessionDoc }>(keys: readonly K[], wanted: number, how: PageReads<K>): Promise<Map<K, MessageDoc[]>> {
+    const results = new Map<K, MessageDoc[]>();
+    const alone: Array<Promise<void>> = [];
+    const readAlone = (key: K, kept: MessageDoc[], from: ObjectId | undefined) =>
+      alone.push(handled(readOn((at) => how.alone(key, at), (docs) => how.keep(key, docs), kept, wanted, from).then((page) => void results.set(key, page))));
+    let pending = keys;
+    for (let round = 0; pending.length > 0; round++) {
+      if (round === BATCHED_PAGE_ROUNDS) {
+        for (const key of pending) readAlone(key, [], undefined);
+        break;
+      }
+      const limit = Math.min(pending.length * wanted, MAX_BATCHED_PAGE_READ);
+      const docs = await reader.find(collection, how.together(pending), { sort: BY_SESSION_THEN_ID, limit, ...wholeBatch(limit) });
+      const last = docs.length === limit ? lastSessionOf(docs) : undefined;
+      const bySession = messagesBySession(docs);
+      const next: K[] = [];
+      for (const key of pending) {
+        const hex = hexOf(key.session._id);
+        if (last !== undefined && hex > last) {
+          next.push(key);
+          continue;
+        }
+        const raw = bySession.get(hex) ?? [];
+        const kept = how.keep(key, raw).slice(0, wanted);
+        if (hex === last && kept.length < wanted) readAlone(key, kept, lastIdOf(raw));
+        else results.set(key, kept);
+      }
+      pending = next;
+    }
+    await Promise.all(alone);
+    return results;
   }
 
   /**
@@ -213,34 +236,13 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
     const rounds: ReplayKey[][] = [];
     for (const group of groups.values()) for (let i = 0; i < group.length; i += MAX_REPLAY_CLAUSES) rounds.push(group.slice(i, i + MAX_REPLAY_CLAUSES));
     await Promise.all(rounds.map(async (round) => {
-      let pending = round;
-      const alone: Array<Promise<void>> = [];
-      while (pending.length > 0) {
-        const { first } = pending[0];
-        const limit = pending.length * (first + 1);
-        const docs = await reader.find(collection, { $or: pending.map((key) => replayClause(key)) } as Filter<MessageDoc>, { sort: BY_SESSION_THEN_ID, limit, ...wholeBatch(limit) });
-        // The limit cut the result at its last document: keys of sessions sorted after it have not had
-        // their turn (the next round), and those of the session it cut into go on alone from there.
-        const lastSession = docs.length === limit ? lastSessionOf(docs) : undefined;
-        const next: ReplayKey[] = [];
-        const bySession = messagesBySession(docs);
-        for (const key of pending) {
-          const hex = hexOf(key.session._id);
-          if (lastSession !== undefined && hex > lastSession) {
-            next.push(key);
-            continue;
-          }
-          const raw = bySession.get(hex) ?? [];
-          const inRange = inReplay(key);
-          const matched = raw.filter(inRange);
-          // the rest of a page the limit cut into, read for its key alone from there
-          if (hex === lastSession && matched.length <= first) {
-            alone.push(handled(readOn((from) => replayClause({ ...key, from }), (docs) => docs.filter(inRange), matched, first + 1, lastIdOf(raw)).then((page) => void results.set(replayKeyId(key), replayPage(key, page)))));
-          } else results.set(replayKeyId(key), replayPage(key, matched));
-        }
-        pending = next;
-      }
-      await Promise.all(alone);
+      const inRange = new Map(round.map((key) => [key, inReplay(key)]));
+      const read = await readPages(round, round[0].first + 1, {
+        together: (pending) => ({ $or: pending.map((key) => replayClause(key)) }) as Filter<MessageDoc>,
+        alone: (key, from) => replayClause({ ...key, from: from ?? key.from }),
+        keep: (key, docs) => docs.filter(inRange.get(key)!),
+      });
+      for (const [key, matched] of read) results.set(replayKeyId(key), replayPage(key, matched));
     }));
     return keys.map((key) => results.get(replayKeyId(key))!);
   }
@@ -308,4 +310,17 @@ function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> 
     else groups.set(key, [item]);
   }
   return groups;
+}
+
+/**
+ * How many replay pages of `first` messages one batch of replays takes within a budget of
+ * `maxDocuments`: their pages, and what the batched rounds may read beyond them (`readPages`).
+ */
+export function replayPagesWithin(maxDocuments: number, first: number): number {
+  const page = first + 1;
+  // pages whose batched reads are not cut by MAX_BATCHED_PAGE_READ: each round may read them all again
+  const uncut = Math.min(Math.floor(maxDocuments / ((BATCHED_PAGE_ROUNDS + 1) * page)), Math.floor(MAX_BATCHED_PAGE_READ / page));
+  // more pages than a batched read holds: the rounds read at most MAX_BATCHED_PAGE_READ each
+  const cut = Math.floor((maxDocuments - BATCHED_PAGE_ROUNDS * MAX_BATCHED_PAGE_READ) / page);
+  return Math.max(1, uncut, cut * page > MAX_BATCHED_PAGE_READ ? cut : 0);
 }
