@@ -9,6 +9,7 @@ import { ContextFactory } from '../src/context/request-context';
 import type { MessageDoc } from '../src/data-model/documents';
 import { DEFAULT_LIVE_OPTIONS, type LiveCaller, type LiveEvent, type LiveOptions } from '../src/live/live-options';
 import { LiveEngine } from '../src/live/live-engine';
+import type { LiveStream } from '../src/live/live-stream';
 import { messageSeen } from '../src/live/watch';
 import { chatMessage } from './support/chat';
 import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from './support/gateway';
@@ -170,3 +171,18 @@ it('replies that end while a replay runs, more than may wait for the subscriber,
   expect(repeats(events)).toEqual([]);
   expect(events).toHaveLength(30 + 40 + 30);
 }, 60_000);
+
+it('a subscriber that loses access gets none of the events still waiting for it, however many there are', async () => {
+  const { failures, subscribe } = startEngine({});
+  const before = message('before');
+  await chat.insertMany([before, ...Array.from({ length: 60 }, (_, i) => message(`m ${i}`))]);
+  // a resume whose consumer takes nothing: the replay fills what may wait for it
+  const stream = (await subscribe(before._id)) as LiveStream<LiveEvent<MessageDoc>>;
+  await waitFor(() => stream.queued >= 10);
+  // the session is no longer public: the anonymous subscriber may not read it
+  await gw.db.collection('sessions').updateOne({ _id: session }, { $set: { 'sharingConfig.mode': 'team' } });
+  await waitFor(() => stream.done);
+  expect(stream.queued).toBe(0);
+  expect(await stream.next()).toEqual({ value: undefined, done: true });
+  expect(failures).toEqual([]);
+});

@@ -275,7 +275,7 @@ export class LiveEngine {
       const session = sessions[i];
       if (session instanceof Error) throw session;
       if (!session) {
-        for (const subscription of watch.subscriptions) subscription.stream.complete(); // deleted
+        for (const subscription of watch.subscriptions) subscription.stream.revoke(); // deleted: nothing of it is sent any more
         continue;
       }
       const allowed = new Map<string, boolean | Promise<boolean>>();
@@ -315,7 +315,7 @@ export class LiveEngine {
       for (const subscription of watch.subscriptions) {
         if (subscription.addedAt === tick || subscription.stream.done) continue;
         if (allowed.get(subscription.caller.id) !== true) {
-          subscription.stream.complete(); // access lost, or the caller's credentials no longer hold
+          subscription.stream.revoke(); // access lost, or the caller's credentials no longer hold: nothing more is sent, queued or not
           continue;
         }
         if (subscription.kind === 'session') {

@@ -56,6 +56,13 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     this.end();
   }
 
+  /** Ends the stream at once, the events queued dropped: its caller may no longer read them (the subscription completes). */
+  revoke(): void {
+    this.queue.length = 0;
+    this.failure = undefined;
+    this.end();
+  }
+
   /** Ends the stream with an error after the events already queued (the subscription fails with it). */
   fail(error: unknown): void {
     if (this.ended) return;
