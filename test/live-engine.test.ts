@@ -178,11 +178,28 @@ it('a subscriber that loses access gets none of the events still waiting for it,
   await chat.insertMany([before, ...Array.from({ length: 60 }, (_, i) => message(`m ${i}`))]);
   // a resume whose consumer takes nothing: the replay fills what may wait for it
   const stream = (await subscribe(before._id)) as LiveStream<LiveEvent<MessageDoc>>;
-  await waitFor(() => stream.queued >= 10);
+  await waitFor(() => stream.queued >= 10, 10_000, 'the replay waiting for its consumer');
   // the session is no longer public: the anonymous subscriber may not read it
   await gw.db.collection('sessions').updateOne({ _id: session }, { $set: { 'sharingConfig.mode': 'team' } });
-  await waitFor(() => stream.done);
+  await waitFor(() => stream.done, 10_000, 'the subscription ended');
   expect(stream.queued).toBe(0);
   expect(await stream.next()).toEqual({ value: undefined, done: true });
+  expect(failures).toEqual([]);
+});
+
+it('a followed reply deleted from the session is not sent to a later resume as news', async () => {
+  const { failures, subscribe } = startEngine({});
+  const hello = message('hello');
+  await chat.insertOne(hello);
+  const watching = read(await subscribe(), 0); // keeps the session watched
+  const reply = message('', { streaming: ['R'] });
+  await chat.insertOne(reply);
+  await waitFor(() => watching.some(([id]) => id === reply._id.toHexString()), 10_000, 'the reply, live');
+  await chat.deleteOne({ _id: reply._id });
+  await sleep(600); // ticks ask for it and do not find it
+  const resumed = read(await subscribe(new ObjectId('000000000000000000000000')), 0);
+  await waitFor(() => resumed.some(([id]) => id === hello._id.toHexString()), 10_000, 'the resume');
+  await sleep(600); // past the replay's hand-over
+  expect(resumed.map(([id]) => id)).toEqual([hello._id.toHexString()]);
   expect(failures).toEqual([]);
 });

@@ -47,8 +47,8 @@ import { LiveStream } from './live-stream';
 import { Replays } from './replays';
 import { timeSlicer } from './time-slicer';
 import {
-  absorb, forgetOldMessages, isNews, lookBackFrom, messageSeen, newWatch, replayFrom, sessionJson,
-  type MessageSubscription, type SessionSubscription, type Subscription, type Watch,
+  absorb, forgetGone, forgetOldMessages, isNews, lookBackFrom, messageSeen, newWatch, replayFrom, sessionJson,
+  type KnownMessage, type MessageSubscription, type SessionSubscription, type Subscription, type Watch,
 } from './watch';
 
 /** What a subscription resolver needs of the engine, carried by the operation's context. */
@@ -296,7 +296,7 @@ export class LiveEngine {
       present.push({ watch, session, allowed });
     }
     const watchingMessages = present.filter(({ watch }) => watch.messageSubscriptions > 0);
-    const [changed] = await Promise.all([this.changedMessages(loaders, watchingMessages), ...pending]);
+    const [{ docs: changed, asked }] = await Promise.all([this.changedMessages(loaders, watchingMessages), ...pending]);
     for (const { watch } of watchingMessages) watch.ticked = true;
     const queries = { ...reads.byCollection };
 
@@ -311,6 +311,7 @@ export class LiveEngine {
         watch.version += 1;
       }
       const messages = absorb(watch, changedBySession.get(watch.key) ?? []);
+      forgetGone(watch, asked.get(watch) ?? [], messages);
       // (completing one removes it from the set: a Set's iteration allows that)
       for (const subscription of watch.subscriptions) {
         if (subscription.addedAt === tick || subscription.stream.done) continue;
@@ -412,11 +413,18 @@ export class LiveEngine {
     return true;
   }
 
-  private async changedMessages(loaders: Loaders, watching: ReadonlyArray<{ watch: Watch; session: SessionDoc }>): Promise<MessageDoc[]> {
-    if (watching.length === 0) return [];
+  /** What the watched sessions' messages are now: those new since the look-back, and the followed ones (asked for by watch). */
+  private async changedMessages(loaders: Loaders, watching: ReadonlyArray<{ watch: Watch; session: SessionDoc }>): Promise<{ docs: MessageDoc[]; asked: Map<Watch, Array<[string, KnownMessage]>> }> {
+    const asked = new Map<Watch, Array<[string, KnownMessage]>>();
+    if (watching.length === 0) return { docs: [], asked };
     const after = lookBackFrom(this.previousTickAt, this.options.lateWriteMarginS);
-    const followed = watching.flatMap(({ watch }) => [...watch.known.values()].filter((known) => !isCompleted(known.doc)).map((known) => known.doc._id));
-    return loaders.messages.changed(watching.map(({ session }) => session), after, followed);
+    const followed: ObjectId[] = [];
+    for (const { watch } of watching) {
+      const entries = [...watch.known].filter(([, known]) => !isCompleted(known.doc));
+      asked.set(watch, entries);
+      for (const [, known] of entries) followed.push(known.doc._id);
+    }
+    return { docs: await loaders.messages.changed(watching.map(({ session }) => session), after, followed), asked };
   }
 
   /** Where the next tick's read of new messages starts (its look-back), as an `_id` hex. */

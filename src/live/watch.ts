@@ -43,7 +43,7 @@ export interface MessageSubscription extends SubscriptionBase {
 
 export type Subscription = SessionSubscription | MessageSubscription;
 
-interface KnownMessage {
+export interface KnownMessage {
   doc: MessageDoc;
   /** What a reader sees of it, as the engine last read it. */
   seen: string;
@@ -98,6 +98,17 @@ export function absorb(watch: Watch, docs: readonly MessageDoc[]): Array<{ key: 
     watch.known.set(key, { doc, seen });
     return { key, doc, seen };
   });
+}
+
+/**
+ * Followed messages a tick asked for and did not find in the session (deleted, or moved to another):
+ * forgotten, so that no hand-over or resume sends them as its news. `asked` holds the entries as they
+ * were when the tick asked; one a replay replaced meanwhile is kept.
+ */
+export function forgetGone(watch: Watch, asked: ReadonlyArray<readonly [string, KnownMessage]>, found: ReadonlyArray<{ key: string }>): void {
+  if (asked.length === 0) return;
+  const there = new Set(found.map((message) => message.key));
+  for (const [key, known] of asked) if (!there.has(key) && watch.known.get(key) === known) watch.known.delete(key);
 }
 
 /**
