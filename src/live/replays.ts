@@ -29,7 +29,7 @@ export class Replays {
     /** Where the next tick's read of new messages starts (its look-back), as an `_id` hex. */
     private readonly lookBack: () => string,
   ) {
-    // each batch is one budget: at most MAX_DOCUMENTS_PER_REQUEST documents, so as many pages as fit
+    // each batch is one budget: at most MAX_DOCUMENTS_PER_REQUEST documents, so as many pages as fit with the rounds' reads
     const pagesPerBatch = replayPagesWithin(contexts.deps.maxDocuments ?? DEFAULT_REQUEST_BUDGETS.maxDocuments, options.replayPageSize);
     // not kept: a page is shared only while it is read (`reads`), then read afresh; the subscribes of a
     // reconnecting fleet arrive over a few milliseconds: their pages are read together
