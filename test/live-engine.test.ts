@@ -203,3 +203,23 @@ it('a followed reply deleted from the session is not sent to a later resume as n
   expect(resumed.map(([id]) => id)).toEqual([hello._id.toHexString()]);
   expect(failures).toEqual([]);
 });
+
+it('a followed reply unreadable for a moment is followed again when it comes back, and a version held is not sent twice', async () => {
+  const { failures, subscribe } = startEngine({ lateWriteMarginS: 1 });
+  const events = read(await subscribe(), 0);
+  const reply = message('', { streaming: ['Hel'] });
+  await chat.insertOne(reply);
+  const id = reply._id.toHexString();
+  await waitFor(() => events.some(([key]) => key === id), 10_000, 'the reply, live');
+  await sleep(2_100); // older than the look-back: only followed now
+  // its team stored as text for a few ticks (unreadable), then back as it was
+  await chat.updateOne({ _id: reply._id }, { $set: { teamId: gw.fixtures.teams.acmeMain.toHexString() } });
+  await sleep(800);
+  await chat.updateOne({ _id: reply._id }, { $set: { teamId: gw.fixtures.teams.acmeMain } });
+  await sleep(800);
+  // then it ends
+  await chat.updateOne({ _id: reply._id }, { $set: { 'message.message.text': 'Hello', 'message.message.overwrite': true, completed: true }, $unset: { chunks: '' } });
+  await waitFor(() => events.some(([key, seen]) => key === id && seen === 'c:Hello'), 10_000, 'the reply’s final version');
+  expect(events.filter(([key]) => key === id)).toEqual([[id, 's:Hel'], [id, 'c:Hello']]);
+  expect(failures).toEqual([]);
+});

@@ -30,7 +30,7 @@ it('keeps for a replay what it lacks below its cursor or holds in an older versi
   for (const doc of [message(held, 'whole', true), message(lagging, 'late', true), message(above, 'next', true), message(done, 'done', true)]) {
     watch.known.set(hex(doc._id), { doc, seen: messageSeen(doc) });
   }
-  forgetOldMessages(watch, hex(at(100)), 20);
+  forgetOldMessages(watch, hex(at(100)), 20, 0);
   expect([...watch.known.keys()].sort()).toEqual([hex(held), hex(lagging)]);
   // what the replay sent stays remembered until its hand-over
   expect([...replaying.sent.keys()].sort()).toEqual([hex(done), hex(held)]);
@@ -40,7 +40,7 @@ it('keeps for a replay what it lacks below its cursor or holds in an older versi
   replaying.cursor = undefined;
   replaying.sent.set(hex(held), watch.known.get(hex(held))!.seen);
   replaying.sent.set(hex(lagging), watch.known.get(hex(lagging))!.seen);
-  forgetOldMessages(watch, hex(at(100)), 20);
+  forgetOldMessages(watch, hex(at(100)), 20, 0);
   expect([...watch.known.keys()]).toEqual([]);
   expect([...replaying.sent.keys()]).toEqual([]);
 });

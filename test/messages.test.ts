@@ -126,6 +126,26 @@ describe('Session.messages', () => {
     }
   });
 
+  it('a message naming its session in a list, where a batched read stops, does not end the other sessions\' pages (MongoDB sorts a list by its least element)', async () => {
+    const team = gw.fixtures.teams.acmeMain;
+    const template = (await gw.db.collection('sessions').findOne({ _id: gw.fixtures.sessions.teamCrew }))!;
+    const [x1, x2] = [ObjectId.createFromTime(2_000_000), ObjectId.createFromTime(2_000_001)];
+    const doc = (sessionId: unknown, text: string) => ({ _id: new ObjectId(), orgId: gw.fixtures.orgs.acme, teamId: team, sessionId, message: { message: { text } }, completed: true });
+    await gw.db.collection('sessions').insertMany([{ ...template, _id: x1 }, { ...template, _id: x2 }]);
+    await gw.db.collection('chat').insertMany([doc(x1, 'x1-a'), doc(x1, 'x1-b'), doc(x1, 'x1-c'), doc([x1, x2], 'both'), doc(x2, 'x2-a'), doc(x2, 'x2-b')]);
+    try {
+      const page = (id: ObjectId) => `session(_id: "${hex(id)}") { messages(first: 1) { nodes { text } pageInfo { hasNextPage } } }`;
+      const { body } = await gw.graphql(`{ a: ${page(x1)} b: ${page(x2)} }`, {}, gw.tokenFor('owner'));
+      expect(body).toEqual({ data: {
+        a: { messages: { nodes: [{ text: 'x1-a' }], pageInfo: { hasNextPage: true } } },
+        b: { messages: { nodes: [{ text: 'x2-a' }], pageInfo: { hasNextPage: true } } },
+      } });
+    } finally {
+      await gw.db.collection('sessions').deleteMany({ _id: { $in: [x1, x2] } });
+      await gw.db.collection('chat').deleteMany({ 'message.message.text': { $in: ['x1-a', 'x1-b', 'x1-c', 'both', 'x2-a', 'x2-b'] } });
+    }
+  });
+
   it('the replays of many long conversations, as many as one batch takes, stay within its document budget (each cost a read of the batch)', async () => {
     const team = gw.fixtures.teams.acmeMain;
     const template = (await gw.db.collection('sessions').findOne({ _id: gw.fixtures.sessions.teamCrew }))!;

@@ -230,12 +230,13 @@ describe('ids and references stored in another type', () => {
 });
 
 describe('a sharing config or mode stored as something else', () => {
-  const ids = { text: new ObjectId(), list: new ObjectId(), modeDocument: new ObjectId(), modeNumber: new ObjectId() };
+  const ids = { text: new ObjectId(), list: new ObjectId(), date: new ObjectId(), modeDocument: new ObjectId(), modeNumber: new ObjectId() };
   beforeAll(async () => {
     const session = await gw.db.collection('sessions').findOne({ _id: gw.fixtures.sessions.teamCrew });
     await gw.db.collection('sessions').insertMany([
       { ...session, _id: ids.text, sharingConfig: 'public' },
       { ...session, _id: ids.list, sharingConfig: [{ mode: 'public' }] },
+      { ...session, _id: ids.date, sharingConfig: WHEN },
       { ...session, _id: ids.modeDocument, sharingConfig: { mode: { eq: MARK }, permissions: {} } },
       { ...session, _id: ids.modeNumber, sharingConfig: { mode: 7, permissions: {} } },
     ]);
@@ -245,7 +246,7 @@ describe('a sharing config or mode stored as something else', () => {
   const read = (id: ObjectId) => gw.graphql('query($id: ObjectId!) { session(_id: $id) { name sharingConfig { mode storedMode permissions { granteeId } } } }', { id: id.toHexString() }, gw.tokenFor('owner'));
 
   it('a config that is no document is INVALID_STORED_DATA (it was shown as an empty TEAM config); the session is answered', async () => {
-    for (const [id, kind] of [[ids.text, 'string'], [ids.list, 'list']] as const) {
+    for (const [id, kind] of [[ids.text, 'string'], [ids.list, 'list'], [ids.date, 'Date']] as const) {
       const { body, text } = await read(id);
       expect(body.data.session).toEqual({ name: 'Team crew run', sharingConfig: null });
       expect(errorsAt(body.errors)).toEqual({ 'session.sharingConfig': 'INVALID_STORED_DATA' });

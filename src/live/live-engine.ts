@@ -47,7 +47,7 @@ import { LiveStream } from './live-stream';
 import { Replays } from './replays';
 import { timeSlicer } from './time-slicer';
 import {
-  absorb, forgetGone, forgetOldMessages, isNews, lookBackFrom, messageSeen, newWatch, replayFrom, sessionJson,
+  absorb, forgetOldMessages, noteGone, isNews, lookBackFrom, messageSeen, newWatch, replayFrom, sessionJson,
   type KnownMessage, type MessageSubscription, type SessionSubscription, type Subscription, type Watch,
 } from './watch';
 
@@ -311,7 +311,7 @@ export class LiveEngine {
         watch.version += 1;
       }
       const messages = absorb(watch, changedBySession.get(watch.key) ?? []);
-      forgetGone(watch, asked.get(watch) ?? [], messages);
+      noteGone(watch, asked.get(watch) ?? [], messages, Date.now());
       // (completing one removes it from the set: a Set's iteration allows that)
       for (const subscription of watch.subscriptions) {
         if (subscription.addedAt === tick || subscription.stream.done) continue;
@@ -338,7 +338,8 @@ export class LiveEngine {
     }
     this.publish(events, callers, tick, startedAt);
     const horizon = lookBackFrom(startedAt, this.options.lateWriteMarginS).toHexString();
-    for (const watch of this.watches.values()) forgetOldMessages(watch, horizon, this.options.maxFollowedPerSession);
+    const goneBefore = Date.now() - this.options.resumeWindowS * 1000;
+    for (const watch of this.watches.values()) forgetOldMessages(watch, horizon, this.options.maxFollowedPerSession, goneBefore);
     this.previousTickAt = startedAt;
     this.observer.tick?.({ durationMs: performance.now() - started, delayMs, queries, events: events.length, subscriptions: this.count });
   }
@@ -423,6 +424,7 @@ export class LiveEngine {
       const entries = [...watch.known].filter(([, known]) => !isCompleted(known.doc));
       asked.set(watch, entries);
       for (const [, known] of entries) followed.push(known.doc._id);
+      for (const { known } of watch.gone.values()) followed.push(known.doc._id); // one that comes back is followed again
     }
     return { docs: await loaders.messages.changed(watching.map(({ session }) => session), after, followed), asked };
   }

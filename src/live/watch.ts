@@ -60,12 +60,18 @@ export interface Watch {
   version: number;
   /** Messages read by recent ticks, or followed until completed: to tell new and changed ones from repeats. */
   known: Map<string, KnownMessage>;
+  /**
+   * Followed messages a tick did not find in the session (deleted, moved, unreadable for a moment), and
+   * since when (epoch ms): still asked for, so that one that comes back is followed again, but sent to no
+   * one meanwhile; forgotten after a while (`forgetOldMessages`).
+   */
+  gone: Map<string, { known: KnownMessage; since: number }>;
   /** A tick has read its messages: `known` holds every message since the look-back, and those followed. */
   ticked: boolean;
 }
 
 export function newWatch(id: ObjectId, key: string): Watch {
-  return { id, key, subscriptions: new Set(), messageSubscriptions: 0, json: undefined, version: 0, known: new Map(), ticked: false };
+  return { id, key, subscriptions: new Set(), messageSubscriptions: 0, json: undefined, version: 0, known: new Map(), gone: new Map(), ticked: false };
 }
 
 export const sessionJson = (doc: SessionDoc) => JSON.stringify(doc);
@@ -96,19 +102,24 @@ export function absorb(watch: Watch, docs: readonly MessageDoc[]): Array<{ key: 
     const key = hexOf(doc._id);
     const seen = messageSeen(doc);
     watch.known.set(key, { doc, seen });
+    watch.gone.delete(key);
     return { key, doc, seen };
   });
 }
 
 /**
- * Followed messages a tick asked for and did not find in the session (deleted, or moved to another):
- * forgotten, so that no hand-over or resume sends them as its news. `asked` holds the entries as they
- * were when the tick asked; one a replay replaced meanwhile is kept.
+ * Followed messages a tick asked for and did not find in the session: moved to `gone`, so that no
+ * hand-over or resume sends them as its news. `asked` holds the entries as they were when the tick
+ * asked; one a replay replaced meanwhile stays.
  */
-export function forgetGone(watch: Watch, asked: ReadonlyArray<readonly [string, KnownMessage]>, found: ReadonlyArray<{ key: string }>): void {
+export function noteGone(watch: Watch, asked: ReadonlyArray<readonly [string, KnownMessage]>, found: ReadonlyArray<{ key: string }>, now: number): void {
   if (asked.length === 0) return;
   const there = new Set(found.map((message) => message.key));
-  for (const [key, known] of asked) if (!there.has(key) && watch.known.get(key) === known) watch.known.delete(key);
+  for (const [key, known] of asked) {
+    if (there.has(key) || watch.known.get(key) !== known) continue;
+    watch.known.delete(key);
+    watch.gone.set(key, { known, since: now });
+  }
 }
 
 /**
@@ -118,8 +129,10 @@ export function forgetGone(watch: Watch, asked: ReadonlyArray<readonly [string, 
  * (a reply it holds that ended meanwhile, one whose `_id` lags below the replay's cursor), is kept until
  * the replay hands over: the hand-over sends what the ticks read meanwhile, and a forgotten message
  * would reach it by no other way. What a replaying subscription was sent stays remembered until then.
+ * Messages gone since before `goneBefore` (epoch ms) are forgotten, and the newest `maxFollowed` of
+ * the others stay asked for; what subscribers were sent of them is remembered while they are.
  */
-export function forgetOldMessages(watch: Watch, horizon: string, maxFollowed: number): void {
+export function forgetOldMessages(watch: Watch, horizon: string, maxFollowed: number, goneBefore: number): void {
   const forgotten: string[] = [];
   const followed: string[] = [];
   const replaying: MessageSubscription[] = [];
@@ -133,11 +146,20 @@ export function forgetOldMessages(watch: Watch, horizon: string, maxFollowed: nu
   }
   if (followed.length > maxFollowed) forgotten.push(...followed.sort().slice(0, followed.length - maxFollowed));
   for (const key of forgotten) watch.known.delete(key);
+  if (watch.gone.size > 0) {
+    const recent = [...watch.gone].filter(([, gone]) => gone.since >= goneBefore).map(([key]) => key).sort();
+    const kept = new Set(maxFollowed > 0 ? recent.slice(-maxFollowed) : []);
+    for (const key of [...watch.gone.keys()]) {
+      if (kept.has(key)) continue;
+      watch.gone.delete(key);
+      forgotten.push(key);
+    }
+  }
   for (const subscription of watch.subscriptions) {
     // a replay's hand-over compares what it sent with what the ticks read: kept until then
     if (subscription.kind !== 'messages' || subscription.replaying) continue;
     for (const key of forgotten) subscription.sent.delete(key);
     // what a replay sent that no tick read, and that is past the look-back now
-    if (subscription.sent.size > watch.known.size) for (const key of subscription.sent.keys()) if (key < horizon && !watch.known.has(key)) subscription.sent.delete(key);
+    if (subscription.sent.size > watch.known.size) for (const key of subscription.sent.keys()) if (key < horizon && !watch.known.has(key) && !watch.gone.has(key)) subscription.sent.delete(key);
   }
 }

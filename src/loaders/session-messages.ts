@@ -194,7 +194,10 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
       }
       const limit = Math.min(pending.length * wanted, MAX_BATCHED_PAGE_READ);
       const docs = await reader.find(collection, how.together(pending), { sort: BY_SESSION_THEN_ID, limit, ...wholeBatch(limit) });
-      const last = docs.length === limit ? lastSessionOf(docs) : undefined;
+      // cut: the sessions after the last one read wait for the next round, and that one (or, when no
+      // document read names its session as an ObjectId, each) goes on alone from its last document read
+      const cut = docs.length === limit;
+      const last = cut ? lastSessionOf(docs) : undefined;
       const bySession = messagesBySession(docs);
       const next: K[] = [];
       for (const key of pending) {
@@ -205,7 +208,7 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
         }
         const raw = bySession.get(hex) ?? [];
         const kept = how.keep(key, raw).slice(0, wanted);
-        if (hex === last && kept.length < wanted) readAlone(key, kept, lastIdOf(raw));
+        if (cut && (last === undefined || hex === last) && kept.length < wanted) readAlone(key, kept, lastIdOf(raw));
         else results.set(key, kept);
       }
       pending = next;
@@ -282,10 +285,14 @@ export function createSessionMessages(db: Db, reader: RequestReader, chat: TeamS
   };
 }
 
-/** The session of the last of these messages, as hex: where a limit cut them. */
+/** The session of the last of these messages that names one as an ObjectId, as hex: where a limit cut them. */
 function lastSessionOf(docs: readonly MessageDoc[]): string | undefined {
-  const session = sessionOfMessage(docs[docs.length - 1]);
-  return session && hexOf(session);
+  // a message whose session is stored otherwise (a list sorts by its least element) says nothing of where the read stopped
+  for (let i = docs.length - 1; i >= 0; i--) {
+    const session = sessionOfMessage(docs[i]);
+    if (session) return hexOf(session);
+  }
+  return undefined;
 }
 
 /** The `_id` of the last of these documents that has an ObjectId one: where a read that a limit cut goes on from. */

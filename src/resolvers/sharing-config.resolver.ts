@@ -19,12 +19,19 @@ const OWNER = Symbol('the global id of the document a sharing config belongs to'
  * as anything but a document (text, a list), it is not shown (the policy reads it as no config).
  */
 function sharingOf(stored: unknown, owner: string): object {
-  if (stored !== null && (typeof stored !== 'object' || Array.isArray(stored) || stored instanceof Binary)) {
+  if (stored !== null && !isDocument(stored)) {
     throw new GatewayError(ErrorCode.INVALID_STORED_DATA, `Stored value not shown: the sharing config is stored as a ${kindOf(stored)}, not a document`);
   }
   const view = Object.create(stored ?? {}) as Record<symbol, string>;
   view[OWNER] = owner;
   return view;
+}
+
+/** A stored document (a plain object as the driver decodes one), not a BSON value or a list. */
+function isDocument(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 @Resolver(() => Session)
