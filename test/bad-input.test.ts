@@ -358,6 +358,15 @@ describe('malformed requests to /graphql', () => {
     }
   });
 
+  it('answers a body in an encoding it cannot read with 415 and BAD_USER_INPUT', async () => {
+    const cases: Array<Record<string, string>> = [{ 'content-type': 'application/json; charset=koi8-xx' }, { 'content-type': 'application/json', 'content-encoding': 'xyz' }];
+    for (const headers of cases) {
+      const result = await postBody('{"query": "{ __typename }"}', headers);
+      expect(result.status).toBe(415);
+      expect(result.body).toEqual({ errors: [{ message: 'The request body encoding is not supported', extensions: { code: 'BAD_USER_INPUT' } }] });
+    }
+  });
+
   it('answers a too large body with 413 JSON', async () => {
     const result = await postBody(JSON.stringify({ query: '{ __typename }', padding: 'x'.repeat(200_000) }));
     expect(result.status).toBe(413);

@@ -6,14 +6,14 @@ import { sendRefusal } from './refusal-response';
 
 /**
  * Express's last resort: a body the parser refused is the caller's mistake (on /graphql a GraphQL
- * answer with BAD_USER_INPUT, a 413 as itself); anything else is a 500 without details.
+ * answer with BAD_USER_INPUT and the parser's status, a 413 as itself); anything else is a 500 without details.
  */
 export function createErrorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
     const status = (error as { status?: number }).status;
-    if (status === 400) {
-      sendRefusal(req, res, badUserInput(clientErrorMessage(error, status)));
+    if (typeof status === 'number' && status >= 400 && status < 500 && status !== 413) {
+      sendRefusal(req, res, badUserInput(clientErrorMessage(error, status)), {}, status);
       return;
     }
     if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -13,8 +13,8 @@ export function errorOnly(error: GatewayError) {
 
 const isGraphQL = (req: Request) => req.baseUrl === '/graphql' || req.path === '/graphql' || req.path.startsWith('/graphql/');
 
-export function sendRefusal(req: Request, res: Response, error: GatewayError, headers: Record<string, string> = {}): void {
-  const status = HTTP_STATUS[error.code];
+/** `status`: its code's unless given (a body the parser refused keeps the parser's, 415 say). */
+export function sendRefusal(req: Request, res: Response, error: GatewayError, headers: Record<string, string> = {}, status = HTTP_STATUS[error.code]): void {
   if (isGraphQL(req)) res.locals.refusedCode = error.code; // counted as the error of a GraphQL answer (http-observer)
   res.status(status).set({ ...httpHeadersFor(error.code), ...headers }).type('application/json; charset=utf-8');
   res.end(JSON.stringify(isGraphQL(req) ? errorOnly(error) : { message: error.message, code: status }));
