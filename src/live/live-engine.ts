@@ -47,7 +47,7 @@ import { LiveStream } from './live-stream';
 import { Replays } from './replays';
 import { timeSlicer } from './time-slicer';
 import {
-  absorb, forgetOldMessages, noteGone, isNews, lookBackFrom, messageSeen, newWatch, replayFrom, sessionJson,
+  absorb, forgetOldMessages, isNews, lookBackFrom, messageSeen, newWatch, noteGone, replayFrom, sessionJson,
   type KnownMessage, type MessageSubscription, type SessionSubscription, type Subscription, type Watch,
 } from './watch';
 
@@ -233,6 +233,7 @@ export class LiveEngine {
       // no tick reads its messages any more: what it knows goes stale
       watch.ticked = false;
       watch.known.clear();
+      watch.gone.clear();
     }
     this.count -= 1;
     if (watch.subscriptions.size === 0) this.watches.delete(watch.key);
