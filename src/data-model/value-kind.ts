@@ -6,3 +6,10 @@ export function kindOf(value: unknown): string {
   const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
   return typeof name === 'string' && name !== 'Object' && name !== '' ? name : 'object';
 }
+
+/** A stored document (a plain object, as the driver decodes one), not a BSON value (a Date, an ObjectId, a Long) or a list. */
+export function isStoredDocument(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}

@@ -1,3 +1,4 @@
+import { isStoredDocument } from '../data-model/value-kind';
 import { Arg, Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { ObjectId } from 'mongodb';
@@ -132,6 +133,5 @@ function markStage<S extends StageName>(value: StageValues[S], stage: S, session
  */
 function asVariableValue(value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null ? value : String(value);
+  return isStoredDocument(value) ? value : String(value);
 }

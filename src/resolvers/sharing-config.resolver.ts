@@ -6,7 +6,7 @@ import { App } from '../schema/types/app';
 import { Session } from '../schema/types/session';
 import { encodeGlobalId } from './global-id';
 import { Binary } from 'mongodb';
-import { kindOf } from '../data-model/value-kind';
+import { isStoredDocument, kindOf } from '../data-model/value-kind';
 import { ErrorCode, GatewayError } from '../errors/codes';
 import { effectiveSharingMode, storedSharing } from '../data-model/sharing-mode';
 import { SharingMode } from '../schema/enums';
@@ -19,19 +19,12 @@ const OWNER = Symbol('the global id of the document a sharing config belongs to'
  * as anything but a document (text, a list), it is not shown (the policy reads it as no config).
  */
 function sharingOf(stored: unknown, owner: string): object {
-  if (stored !== null && !isDocument(stored)) {
+  if (stored !== null && !isStoredDocument(stored)) {
     throw new GatewayError(ErrorCode.INVALID_STORED_DATA, `Stored value not shown: the sharing config is stored as a ${kindOf(stored)}, not a document`);
   }
   const view = Object.create(stored ?? {}) as Record<symbol, string>;
   view[OWNER] = owner;
   return view;
-}
-
-/** A stored document (a plain object as the driver decodes one), not a BSON value or a list. */
-function isDocument(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
 }
 
 @Resolver(() => Session)

@@ -16,7 +16,7 @@ export function createErrorHandler(logger: Logger) {
       sendRefusal(req, res, badUserInput(clientErrorMessage(error, status)), {}, status);
       return;
     }
-    if (typeof status === 'number' && status >= 400 && status < 500) {
+    if (status === 413) {
       res.status(status).json({ message: clientErrorMessage(error, status), code: status });
       return;
     }
