@@ -12,6 +12,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Router, type Request, type Response } from 'express';
 import { IDE_CLIENT_CSS, IDE_CLIENT_SCRIPT } from './client';
+import { notFound } from '../errors/legacy-body';
 
 /** Where the asset routes are mounted. */
 export const IDE_ASSET_PREFIX = '/graphql/ide';
@@ -90,7 +91,7 @@ export function ideAssetsRouter(): Router {
   router.get('/:name', (req: Request, res: Response) => {
     const found = byName.get(String(req.params.name));
     if (!found) {
-      res.status(404).json({ message: 'Not found', code: 404 });
+      notFound(req, res);
       return;
     }
     res.set({
@@ -109,8 +110,6 @@ export function ideAssetsRouter(): Router {
     res.set('ETag', found.etag);
     res.send(found.body);
   });
-  router.use((_req: Request, res: Response) => {
-    res.status(404).json({ message: 'Not found', code: 404 });
-  });
+  router.use(notFound);
   return router;
 }

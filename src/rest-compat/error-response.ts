@@ -1,6 +1,7 @@
 /** A legacy route's error: the webapp's `{message, code}` body, with the status and headers of its code. */
 import type { Response } from 'express';
 import { ErrorCode, HTTP_STATUS, httpHeadersFor } from '../errors/codes';
+import { legacyErrorBody } from '../errors/legacy-body';
 import { loggedFailure } from '../observability/failure-log';
 import type { Logger } from '../observability/logger';
 
@@ -10,5 +11,5 @@ export function sendError(res: Response, logger: Logger, error: unknown): void {
   const status = HTTP_STATUS[safe.code];
   const message = safe.code === ErrorCode.INTERNAL_SERVER_ERROR ? `${safe.message} (request id ${requestId})` : safe.message;
   res.status(status).set(httpHeadersFor(safe.code)).type('application/json; charset=utf-8');
-  res.end(JSON.stringify({ message, code: status }));
+  res.end(JSON.stringify(legacyErrorBody(message, status)));
 }

@@ -2,16 +2,12 @@
  * The HTTP application: probes, GraphQL at /graphql, the legacy REST routes, and JSON errors for
  * everything else. Built from a database handle and settings, so tests run the real thing.
  */
-import { randomUUID } from 'node:crypto';
-import express, { type NextFunction, type Request, type Response } from 'express';
-import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Request, type Response } from 'express';
+import { notFound } from '../errors/legacy-body';
 import type { Db } from 'mongodb';
-import { toGatewayError } from '../errors/classify';
-import { failedOperation } from '../observability/graphql-metrics';
-import { loggedFailure } from '../observability/failure-log';
 import { createRequestObserver } from '../observability/http-observer';
 import type { Logger } from '../observability/logger';
-import { GatewayMetrics, GRAPHQL_ROUTE, UNMATCHED_ROUTE } from '../observability/metrics';
+import { GatewayMetrics, UNMATCHED_ROUTE } from '../observability/metrics';
 import type { GraphQLSchema } from 'graphql';
 import { buildGatewaySchema } from '../assembly/gateway-schema';
 import { checkSchemaAgainstModel } from '../schema/model-conformance';
@@ -27,10 +23,9 @@ import { securityHeaders } from './security-headers';
 import { createErrorHandler } from './error-handler';
 import { inFlight } from './in-flight';
 import { metricsApp } from './metrics-app';
-import { trustedDocumentsMiddleware, type TrustedDocuments } from './trusted-documents';
+import type { TrustedDocuments } from './trusted-documents';
 import { quotaMiddleware } from './quota-middleware';
 import { clientAddress } from './client-address';
-import { subscriptionRootCheck } from './subscription-root-check';
 import { Quotas, type QuotaSettings } from '../quotas/quotas';
 import { MemoryQuotaStore } from '../quotas/quota-store';
 import { RedisQuotaStore } from '../quotas/redis-quota-store';
@@ -38,15 +33,13 @@ import type { Tracing } from '../observability/tracing';
 import { traceReads, traceRequests } from '../observability/http-tracing';
 import { abandonedAfter, DEFAULT_LOAD_SHEDDING, loadShedding, type LoadSheddingOptions } from './load-shedding';
 import { corsMiddleware, type CorsOrigins } from './cors';
-import { nextTurn } from '../loaders/fair-turns';
-import { graphqlResponseBudget } from './request-budget';
+import { arrivalTurns, requestIdentity } from './request-arrival';
 import { DEFAULT_REQUEST_BUDGETS, type RequestBudgets } from '../config/request-budgets';
 import type { TokenRules } from '../auth/identity';
 import type { JitOptions } from './jit/jit-executor';
-import { LiveEngine } from '../live/live-engine';
-import { DEFAULT_LIVE_OPTIONS, type LiveOptions } from '../live/live-options';
-import { createSubscriptionServer, type SubscriptionServer } from './subscriptions';
-import { RefusalLog } from '../observability/refusal-log';
+import type { SubscriptionServer } from './subscriptions/subscription-server';
+import { createLiveService, type LiveSettings } from './subscriptions/live-service';
+import { graphqlRoute } from './graphql-route';
 
 export interface GatewayAppOptions {
   db: Db;
@@ -91,20 +84,6 @@ export interface GatewayAppOptions {
   live?: Partial<LiveSettings>;
 }
 
-/** Subscriptions: the live engine's settings and the WebSocket connections' bounds. */
-export interface LiveSettings extends LiveOptions {
-  /** LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION (100). */
-  maxPerConnection: number;
-  /** LIVE_MAX_SUBSCRIPTIONS_PER_CALLER (2000): one caller's (key, account or address) across its connections. */
-  maxPerCaller: number;
-  /** LIVE_MAX_BUFFERED_BYTES (1 MiB): unsent bytes past which a connection is too slow. */
-  maxBufferedBytes: number;
-  /** Refused subscribes are logged once per cause and this interval, with a count (10 s). */
-  refusalLogIntervalMs: number;
-}
-
-const DEFAULT_LIVE_SETTINGS: LiveSettings = { ...DEFAULT_LIVE_OPTIONS, maxPerConnection: 100, maxPerCaller: 2_000, maxBufferedBytes: 1024 * 1024, refusalLogIntervalMs: 10_000 };
-
 export interface GatewayApp {
   app: express.Express;
   /** `GET /metrics`, to serve on its own listener (METRICS_HOST, METRICS_PORT); none when metrics are off. */
@@ -118,9 +97,6 @@ export interface GatewayApp {
 }
 
 const PROBES = new Set(['/healthz', '/readyz']);
-
-/** A caller's request id is kept when it is short and plain, so traces can cross services. */
-const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
 
 export async function createGatewayApp(options: GatewayAppOptions): Promise<GatewayApp> {
   const { db, logger } = options;
@@ -151,53 +127,19 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     spendCost: quotas && (async (cost, ctx) => (ctx.quotaCaller !== undefined ? ((await quotas.take(ctx.quotaCaller, 0, cost))?.withHttp() ?? null) : null)),
   });
   await apollo.start();
-  const live: LiveSettings = { ...DEFAULT_LIVE_SETTINGS, ...options.live };
-  const replayFailures = new RefusalLog(logger, 'live replays failed; their clients were asked to reconnect and resume', live.refusalLogIntervalMs);
-  const engine = new LiveEngine(contexts, live, {
-    tick: (stats) => {
-      metrics?.liveTickDuration.observe(stats.durationMs / 1000);
-      metrics?.liveTickDelay.observe(stats.delayMs / 1000);
-      for (const [collection, count] of Object.entries(stats.queries)) metrics?.liveTickQueries.inc({ collection }, count);
-      tracing?.finished('live.tick', Date.now() - stats.durationMs, {
-        'live.subscriptions': stats.subscriptions, 'live.events': stats.events, 'db.commands': Object.values(stats.queries).reduce((sum, n) => sum + n, 0), 'live.tick.delay_ms': Math.round(stats.delayMs),
-      });
-    },
-    tickFailed: (error) => logger.warn({ err: error }, 'live tick failed; the next one tries again'),
-    // one line per cause and interval: an outage fails every replay under way at once
-    replayFailed: (error) => replayFailures.note(toGatewayError(error).message),
+  const subscriptions = createLiveService({
+    schema, contexts, limits, settings: options.live, logger, metrics, tracing, maxEventBytes: budgets.maxResponseBytes,
+    maxConcurrentSetups: { ...DEFAULT_LOAD_SHEDDING, ...options.loadShedding }.maxConcurrent,
+    corsOrigins: options.corsOrigins, trustedDocuments: options.trustedDocuments, quotas, addressOf, jit: options.jit !== false,
   });
-  const subscriptions = createSubscriptionServer({
-    schema, contexts, limits, engine, logger, metrics, maxPerConnection: live.maxPerConnection, maxPerCaller: live.maxPerCaller, maxBufferedBytes: live.maxBufferedBytes, maxEventBytes: budgets.maxResponseBytes,
-    maxConcurrentSetups: { ...DEFAULT_LOAD_SHEDDING, ...options.loadShedding }.maxConcurrent, corsOrigins: options.corsOrigins, refusalLogIntervalMs: live.refusalLogIntervalMs,
-    trustedDocuments: options.trustedDocuments,
-    quotas,
-    addressOf,
-    jit: options.jit !== false,
-    tracing,
-  });
-  metrics?.observeLive({ subscriptions: () => engine.size, connections: () => subscriptions.connections });
 
-  const observeRequest = createRequestObserver({ logger, metrics });
   const executing = inFlight();
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', 'weak');
 
-  // A burst of arrivals is taken one request per pass of the event loop (src/loaders/fair-turns.ts),
-  // so that the probes, answered at once, never wait behind the others' first steps.
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    if (PROBES.has(req.path)) next();
-    else void nextTurn().then(() => next());
-  });
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const given = req.get('x-request-id');
-    const requestId = given && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
-    res.set('X-Request-Id', requestId);
-    res.locals.requestId = requestId;
-    res.locals.receivedAt = Date.now(); // its time budget runs from here (a GraphQL request's from its body), a wait in the queue included
-    observeRequest(req, res); // one access-log line and the HTTP metrics, when the response ends
-    next();
-  });
+  app.use(arrivalTurns(PROBES));
+  app.use(requestIdentity(createRequestObserver({ logger, metrics })));
   // one trace per request (the probes excepted), continued from its traceparent
   if (tracing) app.use(traceRequests(tracing, PROBES));
   app.use(securityHeaders({ hstsMaxAge: options.hstsMaxAge }));
@@ -222,54 +164,13 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     loadShedding({ ...DEFAULT_LOAD_SHEDDING, abandonedAfterMs: abandonedAfter(contexts.deps.requestTimeoutMs), ...options.loadShedding }),
   ];
 
-  // a GraphQL request refused before Apollo Server: its operation and error counted as Apollo's are
-  const refusedBeforeApollo = (req: Request, res: Response, code: string) => {
-    res.locals.graphqlOperations = [failedOperation(req)];
-    res.locals.refusedCode = code;
-  };
-  app.use(
-    '/graphql',
-    (req: Request, res: Response, next: NextFunction) => {
-      res.locals.route = GRAPHQL_ROUTE;
-      // HEAD is answered as GET is, headers only (Node sends no body to a HEAD); Apollo Server takes only GET and POST
-      if (req.method === 'HEAD') req.method = 'GET';
-      next();
-    },
-    // the body is read before the request's turn: a client that sends it slowly holds a socket, not a place
-    express.json({ limit: limits.maxBodyBytes }),
-    (_req: Request, res: Response, next: NextFunction) => {
-      res.locals.receivedAt = Date.now(); // its time budget runs from here: a slow upload is not the database's
-      next();
-    },
-    ...admit,
-    ...(options.trustedDocuments ? [trustedDocumentsMiddleware(options.trustedDocuments, (req, res, error) => refusedBeforeApollo(req, res, error.code))] : []),
-    subscriptionRootCheck(limits.maxTokens, refusedBeforeApollo),
-    graphqlResponseBudget(budgets.maxResponseBytes),
-    executing.count(expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        try {
-          const ctx = await contexts.forRequest({
-            requestId: res.locals.requestId,
-            receivedAt: res.locals.receivedAt,
-            authorization: req.headers.authorization,
-            trace: res.locals.trace,
-          });
-          res.locals.reads = ctx.reads; // operations and database commands, read when the response ends
-          if (res.locals.quotaCaller !== undefined) ctx.quotaCaller = res.locals.quotaCaller;
-          return ctx;
-        } catch (error) {
-          res.locals.graphqlOperations = [failedOperation(req)];
-          throw loggedFailure(logger, error, res.locals.requestId, 'unexpected error while authenticating').withHttp(res.locals.requestId);
-        }
-      },
-    })),
-  );
+  app.use('/graphql', ...graphqlRoute({ apollo, contexts, limits, maxResponseBytes: budgets.maxResponseBytes, admit, trustedDocuments: options.trustedDocuments, executing, logger }));
 
   app.use(restCompatRouter(contexts, logger, budgets.maxResponseBytes, admit));
 
-  app.use((_req: Request, res: Response) => {
+  app.use((req: Request, res: Response) => {
     res.locals.route = UNMATCHED_ROUTE;
-    res.status(404).json({ message: 'Not found', code: 404 });
+    notFound(req, res);
   });
   app.use(createErrorHandler(logger));
 

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { toGatewayError } from '../errors/classify';
 import { badUserInput } from '../errors/codes';
+import { legacyErrorBody } from '../errors/legacy-body';
 import type { Logger } from '../observability/logger';
 import { sendRefusal } from './refusal-response';
 
@@ -17,13 +18,13 @@ export function createErrorHandler(logger: Logger) {
       return;
     }
     if (status === 413) {
-      res.status(status).json({ message: clientErrorMessage(error, status), code: status });
+      res.status(status).json(legacyErrorBody(clientErrorMessage(error, status), status));
       return;
     }
     const safe = toGatewayError(error);
     const requestId = res.locals.requestId;
     logger.error({ err: error, requestId }, 'unexpected error while serving a request');
-    res.status(500).json({ message: safe.message, code: 500, requestId });
+    res.status(500).json(legacyErrorBody(safe.message, 500, requestId));
   };
 }
 

@@ -24,6 +24,7 @@ import type { RequestListener } from 'node:http';
 import { closeOnlyFlushedConnections } from './idle-connections';
 import { isExpressApp, serverClasses, type AppPrototypes } from './server-classes';
 import { TIME_LIMIT_DEFAULTS } from '../config';
+import { legacyErrorBody } from '../errors/legacy-body';
 import { noteAnsweredOnSocket } from '../observability/http-observer';
 
 export interface ServerTimeouts {
@@ -78,7 +79,7 @@ export async function listen(
 }
 
 function answerJson(res: http.ServerResponse, status: number, message: string): void {
-  const body = JSON.stringify({ message, code: status });
+  const body = JSON.stringify(legacyErrorBody(message, status));
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
 }
 
@@ -101,7 +102,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   }
   const [status, message] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'Bad request'];
   if (response) noteAnsweredOnSocket(response, status); // a request under way (its body too slow): logged with this status
-  const body = JSON.stringify({ message, code: status });
+  const body = JSON.stringify(legacyErrorBody(message, status));
   socket.end(
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +
       'Content-Type: application/json; charset=utf-8\r\n' +

@@ -1,4 +1,5 @@
 import express, { type Request, type Response } from 'express';
+import { notFound } from '../errors/legacy-body';
 import type { GatewayMetrics } from '../observability/metrics';
 
 /**
@@ -13,8 +14,6 @@ export function metricsApp(metrics: GatewayMetrics): express.Express {
     const { contentType, body } = await metrics.scrape();
     res.set({ 'Content-Type': contentType, 'Cache-Control': 'no-store' }).send(body);
   });
-  app.use((_req: Request, res: Response) => {
-    res.status(404).json({ message: 'Not found', code: 404 });
-  });
+  app.use(notFound);
   return app;
 }

@@ -5,6 +5,7 @@
  */
 import type { Request, Response } from 'express';
 import { HTTP_STATUS, httpHeadersFor, type GatewayError } from '../errors/codes';
+import { legacyErrorBody } from '../errors/legacy-body';
 
 /** A GraphQL answer made of one error and no data. */
 export function errorOnly(error: GatewayError) {
@@ -17,5 +18,5 @@ const isGraphQL = (req: Request) => req.baseUrl === '/graphql' || req.path === '
 export function sendRefusal(req: Request, res: Response, error: GatewayError, headers: Record<string, string> = {}, status = HTTP_STATUS[error.code]): void {
   if (isGraphQL(req)) res.locals.refusedCode = error.code; // counted as the error of a GraphQL answer (http-observer)
   res.status(status).set({ ...httpHeadersFor(error.code), ...headers }).type('application/json; charset=utf-8');
-  res.end(JSON.stringify(isGraphQL(req) ? errorOnly(error) : { message: error.message, code: status }));
+  res.end(JSON.stringify(isGraphQL(req) ? errorOnly(error) : legacyErrorBody(error.message, status)));
 }

@@ -14,11 +14,11 @@ import { CloseCode, handleProtocols, makeServer, MessageType, type ServerOptions
 import type { Extra } from 'graphql-ws/use/ws';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { responseTooLarge } from '../errors/budgets';
-import { nextTurn } from '../loaders/fair-turns';
-import type { Logger } from '../observability/logger';
-import type { RefusalLog } from '../observability/refusal-log';
-import { errorOnly } from './refusal-response';
+import { responseTooLarge } from '../../errors/budgets';
+import { nextTurn } from '../../loaders/fair-turns';
+import type { Logger } from '../../observability/logger';
+import type { RefusalLog } from '../../observability/refusal-log';
+import { errorOnly } from '../refusal-response';
 
 const corked = new Set<Duplex>();
 let uncorking = false;

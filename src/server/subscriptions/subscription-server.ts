@@ -1,0 +1,227 @@
+/**
+ * GraphQL subscriptions over WebSocket at /graphql (docs/live-updates.md): the graphql-transport-ws protocol
+ * (graphql-ws on ws), on the HTTP server of the API, with the schema, limits, loaders and policy of
+ * every other request, and the live engine (src/live) as the source of events.
+ *
+ * - The connection's token comes in `connectionParams`, checked as a request's header is
+ *   (./handshake.ts).
+ * - Each subscribe passes the query limits (tokens, depth, aliases, directives, cost) before anything
+ *   is read, and the per-connection, per-caller and per-process caps (./subscribe-check.ts); queries
+ *   and mutations are served over HTTP.
+ * - Each event is resolved in the context the engine gives it (the tick's loaders, the caller as
+ *   checked at that tick), not in the context of the subscribe (./event-results.ts).
+ * - A consumer that does not read (more than `maxBufferedBytes` unsent, or more events waiting than
+ *   the engine's bound) is disconnected (close 1008) rather than buffered without limit.
+ */
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import type { ExecutionArgs, GraphQLError, GraphQLSchema } from 'graphql';
+import type { ServerOptions } from 'graphql-ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ContextFactory, RequestContext } from '../../context/request-context';
+import { setupTurns } from './setup-turns';
+import { toGatewayError } from '../../errors/classify';
+import { nextSharedTurn } from '../../loaders/fair-turns';
+import type { LiveEngine, SubscriptionContext } from '../../live/live-engine';
+import type { Logger } from '../../observability/logger';
+import type { GatewayMetrics } from '../../observability/metrics';
+import { RefusalLog } from '../../observability/refusal-log';
+import type { RequestTrace, Tracing } from '../../observability/tracing';
+import { handshakeOriginAllowed, type CorsOrigins } from '../cors';
+import { errorCodesOf, formatOperationErrors } from '../graphql-errors';
+import type { QueryLimits } from '../../config/query-limits';
+import type { TrustedDocuments } from '../trusted-documents';
+import type { Quotas } from '../../quotas/quotas';
+import { clientAddress, type ClientAddress } from '../client-address';
+import { serveGraphqlWs } from './ws-transport';
+import { eventExecutor } from '../jit/event-executor';
+import { SubscriptionPlaces, type ConnectionExtra } from './connections';
+import { subscribeChecker, type PendingContext } from './subscribe-check';
+import { connectionHandshake } from './handshake';
+import { subscribeWithEventContexts } from './event-results';
+
+export interface SubscriptionServerOptions {
+  schema: GraphQLSchema;
+  contexts: ContextFactory;
+  limits: QueryLimits;
+  engine: LiveEngine;
+  logger: Logger;
+  metrics?: GatewayMetrics;
+  /** LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION (100). */
+  maxPerConnection: number;
+  /** LIVE_MAX_BUFFERED_BYTES: unsent bytes a connection may have before it counts as too slow (1 MiB). */
+  maxBufferedBytes: number;
+  /** MAX_RESPONSE_BYTES: an event past it is sent as its refusal, QUERY_TOO_COMPLEX, and the subscription goes on. */
+  maxEventBytes?: number;
+  /** Subscribes set up at once (their reads); the others wait their turn. MAX_CONCURRENT_REQUESTS. */
+  maxConcurrentSetups: number;
+  /** CORS_ORIGINS: the browser origins whose pages may open a socket, besides the gateway's own. */
+  corsOrigins?: CorsOrigins;
+  /** Refused subscribes are logged once per cause and this interval. */
+  refusalLogIntervalMs?: number;
+  /** RATE_LIMIT_*: each subscribe counts as a request, with its cost. */
+  quotas?: Quotas;
+  /** LIVE_MAX_SUBSCRIPTIONS_PER_CALLER: one caller's subscriptions across its connections. */
+  maxPerCaller?: number;
+  /** The address an anonymous caller's quota is counted by (../client-address.ts); the connection's when not given. */
+  addressOf?: ClientAddress;
+  /** TRUSTED_DOCUMENTS: a subscribe may name its document by id; with TRUSTED_DOCUMENTS_ONLY it must be one of them. */
+  trustedDocuments?: TrustedDocuments;
+  /** GRAPHQL_JIT: events executed by graphql-jit (default true). */
+  jit?: boolean;
+  /** OpenTelemetry: a `graphql.subscription` trace per subscribe, continued from the upgrade's `traceparent`. */
+  tracing?: Tracing;
+}
+
+export interface SubscriptionServer {
+  /** Serves WebSocket upgrades of `server` at /graphql. */
+  attach(server: http.Server): void;
+  /** Closes every connection normally (1001, going away) and stops the engine; resolves once they are closed. */
+  close(): Promise<void>;
+  readonly connections: number;
+}
+
+/** A subscribe's trace ends once it is set up (or refused): a subscription lives for hours, its events in `live.tick` traces. */
+function endTrace(trace: RequestTrace | undefined, errors: readonly GraphQLError[] | undefined): void {
+  if (!trace) return;
+  if (errors?.length) {
+    const codes = errorCodesOf(errors);
+    trace.span.setAttributes({ 'graphql.error.codes': codes });
+    trace.span.fail(codes[0]);
+  }
+  trace.span.end();
+}
+
+/** A slow consumer's close frame waits behind what it does not read: past this, its socket is dropped. */
+const SLOW_CONSUMER_GRACE_MS = 1000;
+
+export function createSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
+  const { schema, engine, logger, metrics, contexts } = options;
+  const executeEvent = eventExecutor(schema, options.jit ?? true);
+  const turn = setupTurns(options.maxConcurrentSetups);
+  const places = new SubscriptionPlaces(options.maxPerCaller ?? Infinity);
+  // the errors onSubscribe refused with, which graphql-ws hands to onError as they are
+  const refusedAtSubscribe = new WeakSet<readonly GraphQLError[]>();
+  const refusals = new RefusalLog(logger, 'subscriptions refused', options.refusalLogIntervalMs);
+  const frameRefusals = new RefusalLog(logger, 'WebSocket frames refused', options.refusalLogIntervalMs);
+  const report = { logger, refusals };
+  const checkSubscribe = subscribeChecker({
+    schema, limits: options.limits, places, maxPerConnection: options.maxPerConnection, engine, quotas: options.quotas, trustedDocuments: options.trustedDocuments, refusals,
+  });
+  const servers: Array<{ dispose: () => unknown }> = [];
+  let connections = 0;
+  let closing: Promise<void> | undefined;
+
+  const disconnectSlow = (socket: WebSocket, why: string) => {
+    if (socket.readyState !== socket.OPEN) return;
+    metrics?.liveSlowConsumers.inc();
+    logger.warn({ why }, 'subscription consumer too slow: disconnected');
+    socket.close(1008, 'Too slow: events were not read');
+    setTimeout(() => socket.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
+  };
+
+  /** A checked subscribe, in its turn: its context (shared by the connection's subscribes while fresh), then its source stream. */
+  const setUp = async (args: ExecutionArgs, pending: PendingContext) => {
+    const { connection, trace } = pending;
+    if (!connection.setup) {
+      const context = contexts.forRequest({ requestId: `ws-${randomUUID()}`, authorization: connection.authorization, trace });
+      const setup = (connection.setup = { context });
+      // shared until the caller is read, and by what resumes with that read; then let go (a connection
+      // lives for hours, and the context holds every document its subscribes read)
+      const release = () => void setImmediate(() => connection.setup === setup && (connection.setup = undefined));
+      context.then(release, release);
+    }
+    let context: RequestContext;
+    try {
+      context = await connection.setup.context;
+    } catch (error) {
+      return { errors: [toGatewayError(error)] };
+    }
+    const operation: SubscriptionContext = { ...context, live: { engine, caller: connection.caller! } };
+    return subscribeWithEventContexts({ ...args, contextValue: operation }, executeEvent);
+  };
+
+  const serverOptions: ServerOptions<Record<string, unknown>, ConnectionExtra> = {
+    schema,
+    onConnect: connectionHandshake({
+      contexts, places, quotas: options.quotas, refusals, logger,
+      addressOf: options.addressOf ?? clientAddress(undefined),
+      liveCaller: (socket, credentials) => ({
+        id: randomUUID(),
+        credentials,
+        overflow: () => disconnectSlow(socket, `more than ${engine.options.maxQueuedEvents} events waiting`),
+        // 1013 (try again later): graphql-ws clients reconnect, and the recipes resume from their last _id
+        retryLater: () => socket.readyState === socket.OPEN && socket.close(1013, 'The database did not answer; reconnect and resume'),
+      }),
+    }),
+    async onSubscribe(ctx, id, payload) {
+      // A client's subscribes arrive together in one read of its socket: checked in shared turns, with
+      // I/O served between them, rather than all of them (and every other socket's) in one pass.
+      await nextSharedTurn();
+      const trace = options.tracing?.request(ctx.extra.request.headers, 'graphql.subscription', { 'graphql.operation.type': 'subscription' });
+      const checked = await checkSubscribe(ctx, id, payload, trace);
+      if (Array.isArray(checked)) {
+        endTrace(trace, checked);
+        refusedAtSubscribe.add(checked);
+      }
+      return checked;
+    },
+    subscribe: (args) =>
+      turn(async () => {
+        const pending = args.contextValue as PendingContext;
+        const result = await setUp(args, pending);
+        endTrace(pending.trace, Symbol.asyncIterator in result ? undefined : result.errors);
+        if (Symbol.asyncIterator in result) places.keep(pending.connection, result);
+        return result;
+      }),
+    onNext(ctx, _id, _payload, args, result) {
+      metrics?.liveEvents.inc();
+      const socket = ctx.extra.socket;
+      if (socket.bufferedAmount > options.maxBufferedBytes) disconnectSlow(socket, `more than ${options.maxBufferedBytes} bytes unsent`);
+      if (!result.errors) return undefined;
+      const requestId = (args.contextValue as { requestId?: string } | undefined)?.requestId ?? `ws-${randomUUID()}`;
+      return { ...result, errors: formatOperationErrors(result.errors, requestId, report) };
+    },
+    // an accepted subscription ends by completing (however it ends) or, if its stream fails, with an error
+    onComplete(ctx, id) {
+      places.letGo(ctx.extra, id);
+    },
+    onError(ctx, id, _payload, errors) {
+      // a refused subscribe took no place (or gave it back); the id may be another's, still held
+      if (!refusedAtSubscribe.has(errors)) places.letGo(ctx.extra, id);
+      // refused before any context: an id of its own, for a defect's log line to match
+      return formatOperationErrors(errors, `ws-${randomUUID()}`, report);
+    },
+  };
+
+  return {
+    attach(server) {
+      const wss = new WebSocketServer({
+        server,
+        path: '/graphql',
+        maxPayload: options.limits.maxBodyBytes,
+        // a page of another origin may not subscribe where its fetch may not read: 403 before any subscription
+        verifyClient: ({ origin, req }, done) =>
+          handshakeOriginAllowed(options.corsOrigins, origin || undefined, req.headers.host) ? done(true) : done(false, 403, 'Origin not allowed'),
+      });
+      wss.on('connection', (socket) => {
+        connections += 1;
+        socket.once('close', () => (connections -= 1));
+      });
+      const { dispose } = serveGraphqlWs(serverOptions, wss, { keepAliveMs: 12_000, logger, frameRefusals, maxEventBytes: options.maxEventBytes });
+      servers.push({ dispose });
+    },
+    close() {
+      closing ??= (async () => {
+        await engine.stop();
+        await Promise.all(servers.map(async ({ dispose }) => dispose()));
+        refusals.flush();
+        frameRefusals.flush();
+      })();
+      return closing;
+    },
+    get connections() {
+      return connections;
+    },
+  };
+}
