@@ -636,6 +636,30 @@ describe('connections and limits', () => {
     }
   });
 
+  it('refuses each subscribe of a burst beyond LIVE_MAX_SUBSCRIPTIONS as a subscribe (an error message), none after its acceptance', async () => {
+    const small = await startTestGateway({ app: { live: { intervalMs: INTERVAL_MS, maxPerConnection: 10, maxSubscriptions: 3 } } });
+    try {
+      const id = hex(small.fixtures.sessions.publicChat);
+      // sent together: checked before any of them is set up
+      const client = open(null, undefined, small);
+      const burst = Array.from({ length: 7 }, () => client.subscribe(SESSION_UPDATED, { id }));
+      await waitFor(async () => burst.every((sub) => sub.events.length > 0 || sub.completed), EVENT_BOUND_MS, 'every subscribe answered');
+      const accepted = burst.filter((sub) => !sub.completed);
+      const refused = burst.filter((sub) => sub.completed);
+      expect(accepted).toHaveLength(3);
+      for (const sub of accepted) expect(sub.events).toEqual([{ data: { sessionUpdated: expect.objectContaining({ _id: id }) } }]);
+      expect(refused).toHaveLength(4);
+      for (const sub of refused) {
+        expect(sub.events).toEqual([]);
+        expect(sub.errors).toEqual([[expect.objectContaining({ extensions: { code: 'SERVICE_UNAVAILABLE' }, message: expect.stringContaining('LIVE_MAX_SUBSCRIPTIONS, 3') })]]);
+      }
+      expect(await metric('live_subscriptions', {}, small)).toBe(3);
+    } finally {
+      await suite.disposeClients();
+      await small.stop();
+    }
+  });
+
   it('logs subscribes refused at LIVE_MAX_SUBSCRIPTIONS once per cause and interval, with a count and no stack', async () => {
     const REFUSAL_LOG_INTERVAL_MS = 1500;
     const lines: Array<Record<string, unknown>> = [];

@@ -98,10 +98,13 @@ export class LiveEngine {
     return this.count;
   }
 
-  /** Why the process takes no further subscription now (shutting down, LIVE_MAX_SUBSCRIPTIONS); null when it does. */
-  refusal(): GatewayError | null {
+  /**
+   * Why the process takes no further subscription now (shutting down, LIVE_MAX_SUBSCRIPTIONS); null
+   * when it does. `settingUp`: subscriptions accepted and not yet here, which count as held.
+   */
+  refusal(settingUp = 0): GatewayError | null {
     if (this.stopped) return new GatewayError(ErrorCode.SERVICE_UNAVAILABLE, 'The gateway is shutting down; subscribe again shortly');
-    if (this.count >= this.options.maxSubscriptions) {
+    if (this.count + settingUp >= this.options.maxSubscriptions) {
       return new GatewayError(ErrorCode.SERVICE_UNAVAILABLE, `This gateway serves its most subscriptions (LIVE_MAX_SUBSCRIPTIONS, ${this.options.maxSubscriptions}); retry shortly`);
     }
     return null;

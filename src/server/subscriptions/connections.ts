@@ -5,6 +5,8 @@
 import type { Context } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
 import type { RequestContext } from '../../context/request-context';
+import type { GatewayError } from '../../errors/codes';
+import type { LiveEngine } from '../../live/live-engine';
 import type { LiveCaller } from '../../live/live-options';
 import { SubscriptionsByCaller } from './by-caller';
 
@@ -37,12 +39,35 @@ export interface SetupContext {
 export type ConnectionExtra = Extra & Partial<ConnectionState>;
 export type ConnectionContext = Context<Record<string, unknown>, ConnectionExtra>;
 
-/** The places of accepted subscriptions, by connection and by caller, held until they end or their connection closes. */
+/**
+ * The places of accepted subscriptions: by connection and by caller until they end or their connection
+ * closes, and of the process (LIVE_MAX_SUBSCRIPTIONS) from their acceptance until the engine holds them.
+ */
 export class SubscriptionPlaces {
   private readonly byCaller: SubscriptionsByCaller;
+  private settingUp = 0;
 
-  constructor(maxPerCaller: number) {
+  constructor(
+    maxPerCaller: number,
+    private readonly engine: Pick<LiveEngine, 'refusal'>,
+  ) {
     this.byCaller = new SubscriptionsByCaller(maxPerCaller);
+  }
+
+  /**
+   * A place of the process's for a subscription about to be set up, or why there is none: a burst
+   * accepted together cannot pass the cap, and so each beyond it is refused as a subscribe (an error
+   * message), never as a failed event after its acceptance.
+   */
+  reserve(): GatewayError | null {
+    const refusal = this.engine.refusal(this.settingUp);
+    if (!refusal) this.settingUp += 1;
+    return refusal;
+  }
+
+  /** A reserved subscription is set up (the engine counts it now) or failed to be. */
+  setUpDone(): void {
+    this.settingUp -= 1;
   }
 
   get maxPerCaller(): number {

@@ -8,7 +8,6 @@ import type { SubscribePayload } from 'graphql-ws';
 import type { QueryLimits } from '../../config/query-limits';
 import { toGatewayError } from '../../errors/classify';
 import { badUserInput, ErrorCode, unauthenticated } from '../../errors/codes';
-import type { LiveEngine } from '../../live/live-engine';
 import type { RefusalLog } from '../../observability/refusal-log';
 import type { RequestTrace } from '../../observability/tracing';
 import type { Quotas } from '../../quotas/quotas';
@@ -22,8 +21,6 @@ export interface SubscribeCheckOptions {
   places: SubscriptionPlaces;
   /** LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION. */
   maxPerConnection: number;
-  /** Refuses every subscribe while the process holds LIVE_MAX_SUBSCRIPTIONS. */
-  engine: Pick<LiveEngine, 'refusal'>;
   quotas?: Quotas;
   trustedDocuments?: TrustedDocuments;
   refusals: RefusalLog;
@@ -67,6 +64,7 @@ export function subscribeChecker(options: SubscribeCheckOptions): (ctx: Connecti
       return refuse([cap], cap.message);
     }
     let accepted = false;
+    let reserved = false;
     try {
       const trusted = trustedDocuments?.resolve(payload as DocumentRequest);
       if (trusted !== undefined) (payload as { query: string }).query = trusted;
@@ -78,8 +76,9 @@ export function subscribeChecker(options: SubscribeCheckOptions): (ctx: Connecti
       (payload as { query: string }).query = query;
       if (operation.operation !== 'subscription') return await refuse([badUserInput('Only subscriptions are served over WebSocket; send queries to POST /graphql')]);
       if ((ctx.extra.caller?.credentials?.validUntil ?? Infinity) <= Date.now()) return await refuse([unauthenticated('The token has expired')]);
-      const full = options.engine.refusal();
+      const full = places.reserve();
       if (full) return await refuse([full]);
+      reserved = true; // given back by its set-up once accepted
       const limited = await quotas?.take(ctx.extra.quotaCaller!, 1, cost);
       if (limited) return quotaRefusal(limited);
       // the context is made when the subscribe's turn comes (below): its reads wait for that
@@ -91,6 +90,7 @@ export function subscribeChecker(options: SubscribeCheckOptions): (ctx: Connecti
       return await refuse([toGatewayError(error)]);
     } finally {
       if (!accepted) places.letGo(ctx.extra, id);
+      if (!accepted && reserved) places.setUpDone();
     }
   };
 }

@@ -99,14 +99,14 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   const { schema, engine, logger, metrics, contexts } = options;
   const executeEvent = eventExecutor(schema, options.jit ?? true);
   const turn = setupTurns(options.maxConcurrentSetups);
-  const places = new SubscriptionPlaces(options.maxPerCaller ?? Infinity);
+  const places = new SubscriptionPlaces(options.maxPerCaller ?? Infinity, engine);
   // the errors onSubscribe refused with, which graphql-ws hands to onError as they are
   const refusedAtSubscribe = new WeakSet<readonly GraphQLError[]>();
   const refusals = new RefusalLog(logger, 'subscriptions refused', options.refusalLogIntervalMs);
   const frameRefusals = new RefusalLog(logger, 'WebSocket frames refused', options.refusalLogIntervalMs);
   const report = { logger, refusals };
   const checkSubscribe = subscribeChecker({
-    schema, limits: options.limits, places, maxPerConnection: options.maxPerConnection, engine, quotas: options.quotas, trustedDocuments: options.trustedDocuments, refusals,
+    schema, limits: options.limits, places, maxPerConnection: options.maxPerConnection, quotas: options.quotas, trustedDocuments: options.trustedDocuments, refusals,
   });
   const servers: Array<{ dispose: () => unknown }> = [];
   let connections = 0;
@@ -166,13 +166,18 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       }
       return checked;
     },
+    // graphql-ws sets up every subscribe that onSubscribe accepted
     subscribe: (args) =>
       turn(async () => {
         const pending = args.contextValue as PendingContext;
-        const result = await setUp(args, pending);
-        endTrace(pending.trace, Symbol.asyncIterator in result ? undefined : result.errors);
-        if (Symbol.asyncIterator in result) places.keep(pending.connection, result);
-        return result;
+        try {
+          const result = await setUp(args, pending);
+          endTrace(pending.trace, Symbol.asyncIterator in result ? undefined : result.errors);
+          if (Symbol.asyncIterator in result) places.keep(pending.connection, result);
+          return result;
+        } finally {
+          places.setUpDone();
+        }
       }),
     onNext(ctx, _id, _payload, args, result) {
       metrics?.liveEvents.inc();
