@@ -591,6 +591,22 @@ describe('HTTP headers, caching and the JSON text', () => {
     expect((await asMember(path())).headers.get('cache-control')).toMatch(/\bprivate\b/);
   });
 
+  it('marks its errors private to the caller too: no cache keeps a 401, 403 or 404 for another caller, or a 404 once a session is shared', async () => {
+    const owned = teamPath(gw.fixtures.teams.acmeMain, gw.fixtures.sessions.ownerMode);
+    const answers = [
+      await gw.get(path()),
+      await gw.get(path(), bearer(gw.tokenFor('outsider'))),
+      await gw.get(owned, bearer(gw.tokenFor('member'))),
+      await gw.get(sharePath(gw.fixtures.teams.acmeMain, new ObjectId())),
+      await gw.get(`${sharePath(gw.fixtures.teams.acmeMain, gw.fixtures.sessions.publicChat).replace(/\.json$/, '')}/messages.json?messageId=nope`),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([401, 403, 403, 404, 400]);
+    for (const answer of answers) {
+      expect(answer.headers.get('cache-control')).toBe('private, no-cache');
+      expect(answer.headers.get('vary')).toMatch(/\bAuthorization\b/);
+    }
+  });
+
   it('answers a stale If-None-Match with 200 and the body', async () => {
     const result = await gw.get(path(), { ...bearer(gw.tokenFor('member')), 'if-none-match': 'W/"stale"' });
     expect(result.status).toBe(200);

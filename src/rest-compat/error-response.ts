@@ -10,6 +10,8 @@ export function sendError(res: Response, logger: Logger, error: unknown): void {
   const safe = loggedFailure(logger, error, requestId, 'unexpected error while serving a legacy .json route');
   const status = HTTP_STATUS[safe.code];
   const message = safe.code === ErrorCode.INTERNAL_SERVER_ERROR ? `${safe.message} (request id ${requestId})` : safe.message;
-  res.status(status).set(httpHeadersFor(safe.code)).type('application/json; charset=utf-8');
+  // an answer that depends on the caller, as the bodies are: a shared cache keeps a 404 by default
+  res.status(status).set(httpHeadersFor(safe.code)).set('Cache-Control', 'private, no-cache').type('application/json; charset=utf-8');
+  res.vary('Authorization');
   res.end(JSON.stringify(legacyErrorBody(message, status)));
 }
