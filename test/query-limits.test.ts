@@ -288,11 +288,13 @@ describe('settings from the environment', () => {
     expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '2147470000', SHUTDOWN_READY_DELAY_MS: '8647' }).shutdownTimeoutMs).toBe(2147470000);
   });
 
-  it('trims what it reads, takes a port in decimal only, and a secret of spaces for none', () => {
+  it('trims what it reads, takes a port in decimal only (empty for the default), and a secret of spaces for none', () => {
     expect(loadConfig({ LOG_LEVEL: ' Info ' }).logLevel).toBe('info');
     expect(loadConfig({ HOST: '   ' }).host).toBe('127.0.0.1');
     expect(() => loadConfig({ PORT: '0x1195' })).toThrow(/^PORT must be an integer from 0 to 65535; got "0x1195"$/);
     expect(loadConfig({ PORT: ' 4001 ' }).port).toBe(4001);
+    // empty, as every other setting: the default (a `PORT=` left in an env file)
+    expect(loadConfig({ PORT: '', METRICS_PORT: ' ' })).toMatchObject({ port: 4000, metricsPort: 9464 });
     expect(() => loadConfig({ MONGODB_URI: 'mongodb://db/x', JWT_SECRET: '   ' })).toThrow(/^JWT_SECRET is required when MONGODB_URI is set$/);
     expect(loadConfig({ MONGODB_URI: 'mongodb://db/x', JWT_SECRET: ' a secret with its spaces ' }).jwtSecret).toBe(' a secret with its spaces ');
   });

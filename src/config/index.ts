@@ -78,7 +78,7 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const mongodbUri = env.MONGODB_URI?.trim() || undefined;
-  const port = parsePort(env.PORT ?? '4000');
+  const port = parsePort(env.PORT?.trim() || '4000');
   const logLevel = (env.LOG_LEVEL?.trim() || 'info').toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${env.LOG_LEVEL}"`);
@@ -117,7 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     httpKeepAliveTimeoutMs: parseDuration(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS') ?? TIME_LIMIT_DEFAULTS.httpKeepAliveTimeoutMs,
     shutdownReadyDelayMs: parseMs(env, 'SHUTDOWN_READY_DELAY_MS') ?? (mongodbUri ? 5_000 : 0),
     metricsHost: env.METRICS_HOST?.trim() || '127.0.0.1',
-    metricsPort: parsePort(env.METRICS_PORT ?? '9464', 'METRICS_PORT'),
+    metricsPort: parsePort(env.METRICS_PORT?.trim() || '9464', 'METRICS_PORT'),
     federationTraces: parseBoolean(env, 'GRAPHQL_FEDERATION_TRACES', false),
     jit: parseBoolean(env, 'GRAPHQL_JIT', true),
     budgets: {
