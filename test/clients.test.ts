@@ -70,8 +70,14 @@ it('normalizes nodes by their global id: the same agent through two sessions is 
   const apollo = client(gw.tokenFor('owner'));
   const query = gql`query Two($a: ObjectId!, $b: ObjectId!) { a: session(_id: $a) { id agents { id _id name } } b: session(_id: $b) { id agents { id _id name } } }`;
   const { data } = await apollo.query({ query, variables: { a: gw.fixtures.sessions.teamCrew.toHexString(), b: gw.fixtures.sessions.restricted.toHexString() } });
-  const cache = apollo.cache.extract() as Record<string, { __typename?: string }>;
-  expect(Object.keys(cache)).toEqual(expect.arrayContaining([`Agent:${data.a.agents[0].id}`, `Agent:${data.b.agents[0].id}`]));
-  expect(data.a.agents[0]._id).toBe(data.b.agents[0]._id);
+  const cache = apollo.cache.extract() as Record<string, { __typename?: string; _id?: string }>;
+  const [throughA, throughB] = [data.a.agents[0], data.b.agents[0]];
+  expect(throughA._id).toBe(throughB._id);
+  // one agent, two records: each id names the session it was reached through
+  expect(throughA.id).not.toBe(throughB.id);
+  expect(Buffer.from(throughA.id, 'base64url').toString()).toBe(`Agent:${throughA._id}:${gw.fixtures.sessions.teamCrew.toHexString()}`);
+  expect(Buffer.from(throughB.id, 'base64url').toString()).toBe(`Agent:${throughB._id}:${gw.fixtures.sessions.restricted.toHexString()}`);
+  expect(cache[`Agent:${throughA.id}`]).toMatchObject({ __typename: 'Agent', _id: throughA._id });
+  expect(cache[`Agent:${throughB.id}`]).toMatchObject({ __typename: 'Agent', _id: throughB._id });
   expect(printed).toEqual([]);
 });

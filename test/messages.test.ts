@@ -510,13 +510,18 @@ describe('GET /{resourceSlug}/sessions.json', () => {
     let before = 'null';
     for (let page = 0; page < 10; page++) {
       const body = JSON.parse((await list(gw.tokenFor('member'), `?before=${before}`)).text);
-      pages.push(...body.sessions.map((s: { name: string }) => s.name));
+      pages.push(...body.sessions.map((s: { _id: string }) => s._id));
       if (body.sessions.length < 10) break;
       before = body.sessions[body.sessions.length - 1]._id;
     }
-    expect(pages).not.toContain('Creator only'); // owner mode, another creator
-    expect(pages).not.toContain('Shared with Sam'); // restricted to somebody else
-    expect(pages).toContain('Team crew run');
+    const named = gw.fixtures.sessions;
+    // owner mode of another creator or with no app, whitelists the member is not on, restricted to somebody else
+    for (const key of ['ownerMode', 'ownerNoApp', 'whitelistOrg', 'whitelistTeam', 'restricted'] as const) expect(pages).not.toContain(hex(named[key]));
+    for (const key of ['missingCrew', 'brokenCrew', 'deletedApp', 'unknownMode', 'noMode', 'teamCrew', 'publicChat'] as const) expect(pages).toContain(hex(named[key]));
+    // the same sessions, in the same order, as GraphQL lists for the member
+    const listed = await gw.graphql(`{ sessions(teamId: "${team()}", first: 100) { nodes { _id } pageInfo { hasNextPage } } }`, {}, gw.tokenFor('member'));
+    expect(listed.body.data.sessions.pageInfo.hasNextPage).toBe(false);
+    expect(pages).toEqual(listed.body.data.sessions.nodes.map((node: { _id: string }) => node._id));
     const sam = JSON.parse((await gw.get(`/${team()}/sessions.json`, bearer(gw.tokenFor('sharedWith')))).text);
     expect(sam.message).toBe('Invalid permissions on the resourceSlug'); // not a member of Acme Main
   });

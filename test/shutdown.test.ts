@@ -56,6 +56,28 @@ function open(url: string, options: { method?: string; path: string; headers?: R
   return { connected, answer };
 }
 
+/** A request whose body arrives in two parts: all but its last bytes now, the rest when `finish` is called. */
+function openHeld(url: string, options: { method: string; path: string; headers: Record<string, string>; body: string }) {
+  let finish!: () => void;
+  let onConnected!: () => void;
+  const connected = new Promise<void>((resolve) => (onConnected = resolve));
+  const answer = new Promise<Answer>((resolve, reject) => {
+    const headers = { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) };
+    const req = http.request(new URL(options.path, url), { method: options.method, headers, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body, at: Date.now() }));
+      res.on('error', reject);
+    });
+    req.on('socket', (socket) => (socket.connecting ? socket.once('connect', onConnected) : onConnected()));
+    req.on('error', reject);
+    req.write(options.body.slice(0, -8));
+    finish = () => req.end(options.body.slice(-8));
+  });
+  answer.catch(() => undefined);
+  return { connected, answer, finish: () => finish() };
+}
+
 describe('the shutdown module', () => {
   /** A server whose `/slow` requests wait until the test opens the gate. */
   async function heldServer() {
@@ -336,7 +358,7 @@ describe('the built gateway', () => {
     expect(started.logs()).toContainEqual(expect.objectContaining({ msg: 'shutting down: /readyz says 503, requests are still served', delayMs: READY_DELAY_MS }));
   }, 30_000);
 
-  it('SIGINT on the embedded demo: concurrent full-graph pages complete with 200, the embedded database stops, exit 0', async () => {
+  it('SIGINT on the embedded demo: concurrent full-graph pages under way at the signal complete with 200, the embedded database stops, exit 0', async () => {
     const started = startMain(mainEnv());
     const url = await started.listening();
     const out = started.stdout();
@@ -345,15 +367,20 @@ describe('the built gateway', () => {
     const demoTeam = /\/([0-9a-f]{24})\/session\/[0-9a-f]{24}\.json/.exec(out)?.[1];
     expect({ demoToken, databaseUri, demoTeam }).toEqual({ demoToken: expect.any(String), databaseUri: expect.any(String), demoTeam: expect.any(String) });
 
-    const requests = Array.from({ length: 8 }, () => open(url, graphqlRequest(`Bearer ${demoToken}`, demoTeam!)));
+    // under way at the signal: their headers and most of their bodies read, the rest sent after it
+    const requests = Array.from({ length: 8 }, () => openHeld(url, graphqlRequest(`Bearer ${demoToken}`, demoTeam!)));
     await Promise.all(requests.map((r) => r.connected));
     await sleep(400); // received by the server (a request still unread when the listener closes may be reset)
     const signalledAt = Date.now();
     started.child.kill('SIGINT');
+    await sleep(200);
+    for (const request of requests) request.finish();
     const answers = await Promise.all(requests.map((r) => r.answer));
     for (const answer of answers) {
       expect(answer.status).toBe(200);
       expect(JSON.parse(answer.body).errors).toBeUndefined();
+      expect(JSON.parse(answer.body).data.sessions.edges.length).toBeGreaterThan(0);
+      expect(answer.at).toBeGreaterThan(signalledAt);
     }
     const { code, signal, at } = await withTimeout(started.exited, 15_000, 'exit after SIGINT');
     expect({ code, signal }).toEqual({ code: 0, signal: null });

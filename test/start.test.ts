@@ -116,7 +116,7 @@ describe('npm start without MONGODB_URI (embedded demo)', () => {
     const { stdout } = await run('bash', ['-c', banner.graphqlCurl], { timeout: 10_000 });
     const body = JSON.parse(stdout) as { data?: { session: unknown }; errors?: unknown[] };
     expect(body.errors).toBeUndefined();
-    expect(body.data?.session).toBeTruthy();
+    expect(body.data?.session).toMatchObject({ name: expect.any(String), app: { name: expect.any(String) } });
   });
 
   it('answers /healthz and /readyz with 200', async () => {

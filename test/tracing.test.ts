@@ -13,7 +13,17 @@ import { startTracing, tracingRequested } from '../src/observability/tracing';
 import { generateDemoData } from '../src/seed/generate';
 import { mainEnv, seededDatabaseForMain, startMain } from './support/resilience';
 import { closeServer } from './support/servers';
+import { parse, type OperationDefinitionNode } from 'graphql';
+import { buildGatewaySchema } from '../src/assembly/gateway-schema';
+import { operationCost } from '../src/server/limits/cost';
 import { sleep, waitFor } from './support/wait';
+
+const DETAIL_QUERY = 'query Detail($id: ObjectId!) { session(_id: $id) { name app { name crew { name } } agents { name model { name } tools { name } } } }';
+/** The static cost the limits give a document (src/server/limits/cost.ts), which its span must carry. */
+function costOf(query: string): number {
+  const document = parse(query);
+  return operationCost({ schema: buildGatewaySchema(), document, operation: document.definitions[0] as OperationDefinitionNode, variables: { id: '0'.repeat(24) } });
+}
 
 interface ReceivedSpan {
   traceId: string;
@@ -92,7 +102,7 @@ async function tracedRequest(protocol: 'http/protobuf' | 'http/json') {
     const response = await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` },
-      body: JSON.stringify({ query: 'query Detail($id: ObjectId!) { session(_id: $id) { name app { name crew { name } } agents { name model { name } tools { name } } } }', variables: { id: data.fixtures.sessions.teamCrew.toHexString() }, operationName: 'Detail' }),
+      body: JSON.stringify({ query: DETAIL_QUERY, variables: { id: data.fixtures.sessions.teamCrew.toHexString() }, operationName: 'Detail' }),
     });
     expect(response.status).toBe(200);
     const traced = () => receiver.spans.filter((span) => span.traceId === TRACE_ID);
@@ -112,7 +122,7 @@ it('exports one span tree per request over OTLP/HTTP protobuf, continued from it
   const request = spans.find((span) => span.parentSpanId === PARENT_ID)!;
   expect(request).toMatchObject({ name: 'POST /graphql', attributes: { 'http.request.method': 'POST', 'http.route': '/graphql', 'http.response.status_code': 200 } });
   const below = spans.filter((span) => span.parentSpanId === request.spanId);
-  expect(below.find((span) => span.name === 'graphql.query')).toMatchObject({ attributes: { 'graphql.operation.type': 'query', 'graphql.operation.name': 'Detail', 'graphql.operation.cost': expect.any(Number) } });
+  expect(below.find((span) => span.name === 'graphql.query')).toMatchObject({ attributes: { 'graphql.operation.type': 'query', 'graphql.operation.name': 'Detail', 'graphql.operation.cost': costOf(DETAIL_QUERY) } });
   const reads = below.filter((span) => span.name.startsWith('db.find '));
   // the caller's account, the session, then one batched read per collection the selection reaches
   expect(reads.map((span) => span.attributes['db.collection.name']).sort()).toEqual(['accounts', 'agents', 'apps', 'crews', 'models', 'sessions', 'tools']);
