@@ -197,6 +197,25 @@ describe('the defaults let legitimate queries through', () => {
     const query = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true });
     expectAccepted(await gw.graphql(query));
   });
+
+  it('with GRAPHQL_INTROSPECTION=false refuses __schema and __type as BAD_USER_INPUT in its own words, and serves the rest', async () => {
+    const closed = await startTestGateway({ scale: 0, app: { introspection: false } });
+    try {
+      for (const query of [getIntrospectionQuery(), '{ __type(name: "Session") { name } }', '{ viewer { name } __schema { queryType { name } } }']) {
+        const result = await closed.graphql(query, {}, closed.tokenFor('member'));
+        expect(result.status).toBe(400);
+        expect(result.body.data).toBeUndefined();
+        for (const error of result.body.errors ?? []) {
+          expect(error).toMatchObject({ message: 'Introspection is disabled on this server: __schema and __type are not served', extensions: { code: 'BAD_USER_INPUT', reason: 'INTROSPECTION_DISABLED' } });
+        }
+        expect(result.body.errors?.length).toBeGreaterThan(0);
+        expect(result.text).not.toMatch(/Apollo/);
+      }
+      expect((await closed.graphql('{ __typename viewer { name } }', {}, closed.tokenFor('member'))).body).toEqual({ data: { __typename: 'Query', viewer: { name: expect.any(String) } } });
+    } finally {
+      await closed.stop();
+    }
+  });
 });
 
 describe('request bodies', () => {

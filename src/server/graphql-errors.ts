@@ -24,11 +24,18 @@ const BAD_REQUEST_CODES = new Set([
   'BAD_USER_INPUT',
 ]);
 
+/** Apollo's refusal of `__schema` and `__type` when introspection is off tells the caller how to configure Apollo Server. */
+const INTROSPECTION_DISABLED = 'INTROSPECTION_DISABLED';
+const INTROSPECTION_DISABLED_MESSAGE = 'Introspection is disabled on this server: __schema and __type are not served';
+
 /** The code and message an error is shown with. */
 function classifyGraphQLError(formatted: GraphQLFormattedError, error: unknown): { code: string; message: string; reason?: string } {
   const code = formatted.extensions?.code;
   const original = innermostError(error);
   if (original instanceof GatewayError) return { code: original.code, message: original.message };
+  if (formatted.extensions?.validationErrorCode === INTROSPECTION_DISABLED) {
+    return { code: ErrorCode.BAD_USER_INPUT, message: INTROSPECTION_DISABLED_MESSAGE, reason: INTROSPECTION_DISABLED };
+  }
   if (typeof code === 'string' && BAD_REQUEST_CODES.has(code)) {
     return { code: ErrorCode.BAD_USER_INPUT, message: formatted.message, reason: code === ErrorCode.BAD_USER_INPUT ? undefined : code };
   }
