@@ -11,6 +11,7 @@ import { loadConfig } from '../src/config';
 import { TEST_DATABASE } from './support/database';
 import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from './support/gateway';
 import { chatMessage } from './support/chat';
+import { slowFindsOf } from './support/faults';
 import { wsUrl } from './support/live-client';
 import { liveSuite } from './support/live-suite';
 import { sleep, waitFor } from './support/wait';
@@ -655,6 +656,35 @@ describe('connections and limits', () => {
       }
       expect(await metric('live_subscriptions', {}, small)).toBe(3);
     } finally {
+      await suite.disposeClients();
+      await small.stop();
+    }
+  });
+
+  it('gives the process’s places of subscribes still waiting for their set-up back when their connection closes: the living are not refused', async () => {
+    // one set-up at a time, each reading the session slowly: the dropped client's subscribes wait their turn
+    const slowSessions = slowFindsOf('sessions', 400);
+    const small = await startTestGateway({ fault: slowSessions, app: { live: { intervalMs: INTERVAL_MS, maxSubscriptions: 3, maxPerConnection: 10 }, loadShedding: { maxConcurrent: 1 } } });
+    try {
+      const id = hex(small.fixtures.sessions.publicChat);
+      slowSessions.failing = true;
+      const socket = new WebSocket(wsUrl(small.url), 'graphql-transport-ws');
+      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+      socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+      await new Promise((resolve) => socket.once('message', resolve));
+      for (let i = 0; i < 3; i++) socket.send(JSON.stringify({ id: `gone${i}`, type: 'subscribe', payload: { query: SESSION_UPDATED, variables: { id } } }));
+      await sleep(100);
+      socket.terminate();
+      const living = open(null, undefined, small).subscribe(SESSION_UPDATED, { id });
+      await living.next(1, 8000);
+      expect(living.errors).toEqual([]);
+      expect(living.events).toEqual([{ data: { sessionUpdated: expect.objectContaining({ _id: id }) } }]);
+      // the dropped subscribes were never set up: the living one is all the process holds
+      slowSessions.failing = false;
+      await sleep(1500);
+      expect(await metric('live_subscriptions', {}, small)).toBe(1);
+    } finally {
+      slowSessions.failing = false;
       await suite.disposeClients();
       await small.stop();
     }

@@ -40,6 +40,39 @@ export function faultOnReadsOf(collection: string): Fault {
   return fault;
 }
 
+/** While `failing` is set, each `find` of one collection answers `delayMs` late (a slow database, deterministically). */
+export function slowFindsOf(collection: string, delayMs: number): Fault {
+  const fault: Fault = {
+    failing: false,
+    wrap: (db) =>
+      new Proxy(db, {
+        get(target, property) {
+          if (property !== 'collection') return forward(target, property);
+          return (name: string, ...rest: unknown[]) => {
+            const real = (target.collection as (...args: unknown[]) => Collection)(name, ...rest);
+            return name === collection ? slowFinds(real) : real;
+          };
+        },
+      }),
+  };
+  const slowFinds = (real: Collection) =>
+    new Proxy(real, {
+      get(target, property) {
+        if (property !== 'find' || !fault.failing) return forward(target, property);
+        return (...args: unknown[]) => {
+          const cursor = (target.find as (...a: unknown[]) => { toArray(): Promise<unknown[]> }).apply(target, args);
+          const toArray = cursor.toArray.bind(cursor);
+          cursor.toArray = async () => {
+            await new Promise((resolve) => setTimeout(resolve, delayMs));
+            return toArray();
+          };
+          return cursor;
+        };
+      },
+    });
+  return fault;
+}
+
 function forward(target: object, property: string | symbol): unknown {
   const value = Reflect.get(target, property, target);
   return typeof value === 'function' ? value.bind(target) : value;

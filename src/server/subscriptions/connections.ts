@@ -20,6 +20,8 @@ export type ConnectionState = {
   /** Its subscriptions' event streams once set up: ended with the connection, whatever graphql-ws still knows of them. */
   streams: Set<AsyncIterableIterator<unknown>>;
   closed: boolean;
+  /** Its subscribes accepted and not yet set up: places of the process's, given back at set-up or when it closes. */
+  reserved?: number;
   setup?: SetupContext;
 };
 
@@ -59,14 +61,19 @@ export class SubscriptionPlaces {
    * accepted together cannot pass the cap, and so each beyond it is refused as a subscribe (an error
    * message), never as a failed event after its acceptance.
    */
-  reserve(): GatewayError | null {
+  reserve(connection: Partial<ConnectionState>): GatewayError | null {
     const refusal = this.engine.refusal(this.settingUp);
-    if (!refusal) this.settingUp += 1;
+    if (!refusal) {
+      this.settingUp += 1;
+      connection.reserved = (connection.reserved ?? 0) + 1;
+    }
     return refusal;
   }
 
-  /** A reserved subscription is set up (the engine counts it now) or failed to be. */
-  setUpDone(): void {
+  /** A reserved subscription is set up (the engine counts it now) or failed to be; its place was given back already if its connection closed. */
+  setUpDone(connection: Partial<ConnectionState>): void {
+    if (!connection.reserved) return;
+    connection.reserved -= 1;
     this.settingUp -= 1;
   }
 
@@ -81,6 +88,9 @@ export class SubscriptionPlaces {
     connection.closed = false;
     connection.socket.once('close', () => {
       connection.closed = true;
+      // its subscribes still waiting for their set-up will not be set up: the living may have their places
+      this.settingUp -= connection.reserved ?? 0;
+      connection.reserved = 0;
       for (const id of [...connection.active!]) this.letGo(connection, id);
       for (const stream of connection.streams!) void stream.return?.();
       connection.streams!.clear();

@@ -76,7 +76,7 @@ export function subscribeChecker(options: SubscribeCheckOptions): (ctx: Connecti
       (payload as { query: string }).query = query;
       if (operation.operation !== 'subscription') return await refuse([badUserInput('Only subscriptions are served over WebSocket; send queries to POST /graphql')]);
       if ((ctx.extra.caller?.credentials?.validUntil ?? Infinity) <= Date.now()) return await refuse([unauthenticated('The token has expired')]);
-      const full = places.reserve();
+      const full = places.reserve(ctx.extra);
       if (full) return await refuse([full]);
       reserved = true; // given back by its set-up once accepted
       const limited = await quotas?.take(ctx.extra.quotaCaller!, 1, cost);
@@ -90,7 +90,7 @@ export function subscribeChecker(options: SubscribeCheckOptions): (ctx: Connecti
       return await refuse([toGatewayError(error)]);
     } finally {
       if (!accepted) places.letGo(ctx.extra, id);
-      if (!accepted && reserved) places.setUpDone();
+      if (!accepted && reserved) places.setUpDone(ctx.extra);
     }
   };
 }

@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import type { ExecutionArgs, GraphQLError, GraphQLSchema } from 'graphql';
+import type { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContextFactory, RequestContext } from '../../context/request-context';
@@ -91,6 +91,9 @@ function endTrace(trace: RequestTrace | undefined, errors: readonly GraphQLError
   }
   trace.span.end();
 }
+
+/** What a subscribe whose connection closed before its set-up gets: graphql-ws sends nothing on a closed socket. */
+const CONNECTION_GONE: ExecutionResult = { data: null };
 
 /** A slow consumer's close frame waits behind what it does not read: past this, its socket is dropped. */
 const SLOW_CONSUMER_GRACE_MS = 1000;
@@ -171,12 +174,17 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       turn(async () => {
         const pending = args.contextValue as PendingContext;
         try {
+          // its connection gone while it waited: nothing to read, nobody to answer
+          if (pending.connection.closed) {
+            endTrace(pending.trace, undefined);
+            return CONNECTION_GONE;
+          }
           const result = await setUp(args, pending);
           endTrace(pending.trace, Symbol.asyncIterator in result ? undefined : result.errors);
           if (Symbol.asyncIterator in result) places.keep(pending.connection, result);
           return result;
         } finally {
-          places.setUpDone();
+          places.setUpDone(pending.connection);
         }
       }),
     onNext(ctx, _id, _payload, args, result) {
