@@ -327,11 +327,6 @@ describe(`database commands per request (gateway: 10 finds; webapp: ${CREW_SIZES
     for (const [collection, ids] of Object.entries(inserted)) await gw.db.collection(collection).deleteMany({ _id: { $in: ids } });
   });
 
-  it('inserted crews whose variables follow the webapp formula', () => {
-    expect(crews.map((c) => c.variableCount)).toEqual([20, 80, 200]);
-    expect(WEBAPP_QUERIES).toEqual({ 5: 39, 20: 129, 50: 309 });
-  });
-
   it('reads each collection once on the team route, for a crew of 5, 20 or 50 (the webapp: 39, 129, 309)', async () => {
     const token = gw.tokenFor('member');
     const counts = [];
@@ -356,8 +351,6 @@ describe(`database commands per request (gateway: 10 finds; webapp: ${CREW_SIZES
       counts.push(total);
     }
     expect(counts).toEqual([10, 10, 10]);
-    // against the webapp's handler for the same sessions
-    expect(CREW_SIZES.map((n) => WEBAPP_QUERIES[n])).toEqual([39, 129, 309]);
   });
 
   it('reads each collection once on the public share route too, anonymous (9 finds) or with a token (10)', async () => {

@@ -14,9 +14,10 @@ const GOLDEN_DIR = path.join(__dirname, 'golden', 'rest');
 const CSRF = /^\{"csrf":"([0-9A-Za-z]{8}-[A-Za-z0-9_-]{27})",/;
 
 let gw: TestGateway;
+const logLines: Array<Record<string, any>> = [];
 const fault = faultOnReadsOf('accounts');
 beforeAll(async () => {
-  gw = await startTestGateway({ fault });
+  gw = await startTestGateway({ fault, logLevel: 'warn', logStream: { write: (chunk: string) => void logLines.push(...chunk.split('\n').filter(Boolean).map((line) => JSON.parse(line))) } });
 });
 afterAll(() => gw.stop());
 
@@ -169,6 +170,10 @@ describe('error rows', () => {
       const requestId = response.headers.get('x-request-id');
       expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
       expectError(response, 500, `{"message":"Internal server error (request id ${requestId})","code":500}`);
+      // the defect in full in the log, once, under the id the caller was given
+      expect(logLines.filter((line) => line.requestId === requestId)).toEqual([
+        expect.objectContaining({ level: 50, msg: 'unexpected error while serving a legacy .json route', err: expect.objectContaining({ message: 'a defect injected by the test into the reads of accounts', stack: expect.any(String) }) }),
+      ]);
     } finally {
       fault.failing = false;
     }
