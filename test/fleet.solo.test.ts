@@ -23,7 +23,7 @@ import { generateDemoData } from '../src/seed/generate';
 import { startSeededDatabase, type DatabaseServer } from './support/database';
 import { chatMessage, chunksOf } from './support/chat';
 import { ensureBuilt, freePort, killChildren, mainEnv, startMain, type StartedMain } from './support/resilience';
-import { sleep, waitFor } from './support/wait';
+import { sleep, waitFor, withTimeout } from './support/wait';
 
 const SECRET = 'fleet-test-secret-that-is-long-enough';
 const INTERVAL_MS = 500;
@@ -109,6 +109,8 @@ it('100 subscribers over three copies behind HAProxy lose nothing through a SIGK
 
   // subscribers: one socket each, through the balancer; closed → connected again is a reconnect
   const reconnects: number[] = [];
+  /** When each reconnected socket had closed, to tell the lost replica's from the deploy's. */
+  const closedTimes: number[] = [];
   const subscribers = Array.from({ length: SUBSCRIBERS }, (_, i) => {
     const session = sessions[i % sessions.length];
     let closedAt: number | undefined;
@@ -124,7 +126,10 @@ it('100 subscribers over three copies behind HAProxy lose nothing through a SIGK
       on: {
         closed: () => (closedAt ??= Date.now()),
         connected: () => {
-          if (closedAt !== undefined) reconnects.push(Date.now() - closedAt);
+          if (closedAt !== undefined) {
+            reconnects.push(Date.now() - closedAt);
+            closedTimes.push(closedAt);
+          }
           closedAt = undefined;
         },
       },
@@ -140,6 +145,9 @@ it('100 subscribers over three copies behind HAProxy lose nothing through a SIGK
   const startedAt = Date.now();
   let killed = false;
   let restarted = false;
+  let sigtermAt = Infinity;
+  let deployed: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
+  let replaced: Promise<Copy> | undefined;
   let writes = 0;
   while (Date.now() - startedAt < WRITE_SECONDS * 1000) {
     const session = sessions[writes % sessions.length];
@@ -165,8 +173,10 @@ it('100 subscribers over three copies behind HAProxy lose nothing through a SIGK
     if (!restarted && elapsed > 18_000) {
       restarted = true;
       const old = copies[1];
+      sigtermAt = Date.now();
       old.main.child.kill('SIGTERM'); // a rolling deploy: this copy drains and exits, a new one takes its port
-      void old.main.exited.then(async () => (copies[1] = await startCopy(old.port)));
+      deployed = old.main.exited;
+      replaced = old.main.exited.then(async () => (copies[1] = await startCopy(old.port)));
     }
     await sleep(100);
   }
@@ -197,7 +207,12 @@ it('100 subscribers over three copies behind HAProxy lose nothing through a SIGK
     await subscriber.socket.dispose();
   }
   expect(left).toEqual([]);
-  // the killed copy's subscribers and the restarted copy's all came back
-  expect(reconnects.length).toBeGreaterThanOrEqual(Math.floor(SUBSCRIBERS / 3));
+  // the deployed copy drained and exited cleanly, and its successor served on its port
+  expect(await withTimeout(deployed!, 30_000, 'the deployed copy exited')).toMatchObject({ code: 0, signal: null });
+  await withTimeout(replaced!, 90_000, 'the successor ready');
+  expect((await fetch(`http://127.0.0.1:${copies[1].port}/readyz`)).status).toBe(200);
+  // the killed copy's subscribers (a third of them) came back, and the deployed copy's after its SIGTERM
+  expect(closedTimes.filter((at) => at < sigtermAt).length).toBeGreaterThanOrEqual(Math.floor(SUBSCRIBERS / 3));
+  expect(closedTimes.filter((at) => at >= sigtermAt).length).toBeGreaterThanOrEqual(Math.floor(SUBSCRIBERS / 3));
   expect(writes).toBeGreaterThan(WRITE_SECONDS * 5);
 }, 180_000);

@@ -284,6 +284,8 @@ describe('messageAdded(sessionId, after)', () => {
         // resuming from the newest: its replay sends it again first
         if (after === 'newest') await sub.next(1);
         await sleep(2 * INTERVAL_MS);
+        // before the writes: the newest again when resuming from it (it is not completed), nothing without after
+        expect(sub.events.map((e) => e.data.messageAdded.text)).toEqual(after === 'newest' ? ['the newest, by its _id'] : []);
         const already = sub.events.length;
         // written now by an in-sync writer: below the newest _id, stored after the subscribe
         for (const text of ['below one', 'below two']) {
@@ -421,10 +423,20 @@ describe('a burst of more messages in one tick than a subscriber may have waitin
       const client = suite.open(small.tokenFor('member'), undefined, small);
       const plain = client.subscribe(RESUME, { id: hex(session), after: null });
       await sleep(2 * INTERVAL_MS);
+      // a page of a catch-up is read as a replay's is, limited (a tick's read of new messages is not)
+      const pageReads: number[] = [];
+      const onCommand = (event: { commandName: string; command: Document }) => {
+        if (event.commandName === 'find' && event.command.find === 'chat' && event.command.limit > 0) pageReads.push(event.command.limit);
+      };
+      small.client.on('commandStarted', onCommand);
       // 120 messages in one write: more than twice what may wait for the client
       const burst = Array.from({ length: 120 }, (_, i) => chatMessage(small.fixtures, session, `burst ${i}`));
       await small.db.collection('chat').insertMany(burst);
       await plain.next(120, 20_000);
+      small.client.off('commandStarted', onCommand);
+      // read in pages as the client made room, none of them more than may wait: never queued all at once
+      expect(pageReads.length).toBeGreaterThanOrEqual(3);
+      for (const limit of pageReads) expect(limit).toBeLessThanOrEqual(50 + 1);
       const late = chatMessage(small.fixtures, session, 'after the burst');
       await small.db.collection('chat').insertOne(late);
       await plain.next(121, 10_000);
