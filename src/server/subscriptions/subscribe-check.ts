@@ -33,10 +33,12 @@ export interface PendingContext {
 }
 
 /** The execution arguments of an accepted subscribe (its context still to make), or the errors it is refused with. */
-export function subscribeChecker(options: SubscribeCheckOptions): (ctx: ConnectionContext, id: string, payload: SubscribePayload, trace: RequestTrace | undefined) => Promise<ExecutionArgs | readonly GraphQLError[]> {
+export type SubscribeCheck = (ctx: ConnectionContext, id: string, payload: SubscribePayload, trace: RequestTrace | undefined) => Promise<ExecutionArgs | readonly GraphQLError[]>;
+
+export function subscribeChecker(options: SubscribeCheckOptions): SubscribeCheck {
   const { schema, places, maxPerConnection, quotas, trustedDocuments, refusals } = options;
   const check = operationChecker(schema, options.limits);
-  return async (ctx: ConnectionContext, id: string, payload: SubscribePayload, trace: RequestTrace | undefined): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+  return async (ctx, id, payload, trace) => {
     const refuse = async (errors: readonly GraphQLError[], cause?: string): Promise<readonly GraphQLError[]> => {
       const limited = await quotas?.take(ctx.extra.quotaCaller!, 1, 0);
       if (limited) return quotaRefusal(limited);
