@@ -15,14 +15,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import type { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
+import type { ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ContextFactory, RequestContext } from '../../context/request-context';
+import type { ContextFactory } from '../../context/request-context';
 import { setupTurns } from './setup-turns';
-import { toGatewayError } from '../../errors/classify';
 import { nextSharedTurn } from '../../loaders/fair-turns';
-import type { LiveEngine, SubscriptionContext } from '../../live/live-engine';
+import type { LiveEngine } from '../../live/live-engine';
 import type { Logger } from '../../observability/logger';
 import type { GatewayMetrics } from '../../observability/metrics';
 import { RefusalLog } from '../../observability/refusal-log';
@@ -38,7 +37,7 @@ import { eventExecutor } from '../jit/event-executor';
 import { SubscriptionPlaces, type ConnectionExtra } from './connections';
 import { subscribeChecker, type PendingContext } from './subscribe-check';
 import { connectionHandshake } from './handshake';
-import { subscribeWithEventContexts } from './event-results';
+import { subscriptionSetUp } from './set-up';
 
 export interface SubscriptionServerOptions {
   schema: GraphQLSchema;
@@ -100,7 +99,7 @@ const SLOW_CONSUMER_GRACE_MS = 1000;
 
 export function createSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
   const { schema, engine, logger, metrics, contexts } = options;
-  const executeEvent = eventExecutor(schema, options.jit ?? true);
+  const setUp = subscriptionSetUp(contexts, engine, eventExecutor(schema, options.jit ?? true));
   const turn = setupTurns(options.maxConcurrentSetups);
   const places = new SubscriptionPlaces(options.maxPerCaller ?? Infinity, engine);
   // the errors onSubscribe refused with, which graphql-ws hands to onError as they are
@@ -121,27 +120,6 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     logger.warn({ why }, 'subscription consumer too slow: disconnected');
     socket.close(1008, 'Too slow: events were not read');
     setTimeout(() => socket.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
-  };
-
-  /** A checked subscribe, in its turn: its context (shared by the connection's subscribes while fresh), then its source stream. */
-  const setUp = async (args: ExecutionArgs, pending: PendingContext) => {
-    const { connection, trace } = pending;
-    if (!connection.setup) {
-      const context = contexts.forRequest({ requestId: `ws-${randomUUID()}`, authorization: connection.authorization, trace });
-      const setup = (connection.setup = { context });
-      // shared until the caller is read, and by what resumes with that read; then let go (a connection
-      // lives for hours, and the context holds every document its subscribes read)
-      const release = () => void setImmediate(() => connection.setup === setup && (connection.setup = undefined));
-      context.then(release, release);
-    }
-    let context: RequestContext;
-    try {
-      context = await connection.setup.context;
-    } catch (error) {
-      return { errors: [toGatewayError(error)] };
-    }
-    const operation: SubscriptionContext = { ...context, live: { engine, caller: connection.caller! } };
-    return subscribeWithEventContexts({ ...args, contextValue: operation }, executeEvent);
   };
 
   const serverOptions: ServerOptions<Record<string, unknown>, ConnectionExtra> = {
