@@ -4,8 +4,8 @@
  * FerretDB applies projections; jongodb ignores them. Each lane shows the half it can show, and both
  * show that what the loaders hand on has no secret.
  */
-import { ObjectId } from 'mongodb';
-import { secretPaths, secretsProjection } from '../src/db/secrets';
+import { BSON, ObjectId } from 'mongodb';
+import { removeSecrets, secretPaths, secretsProjection } from '../src/db/secrets';
 import { createLoaders } from '../src/loaders';
 import { TEST_DATABASE } from './support/database';
 import { startTestGateway, type TestGateway } from './support/gateway';
@@ -87,6 +87,40 @@ describe('a secret one array deeper than its path (a malformed document)', () =>
       try {
         const raw = await gw.db.collection('tools').findOne({ _id: doc._id }, { projection: secretsProjection('tools') });
         expect(JSON.stringify(raw)).not.toContain('SECRET-');
+      } finally {
+        await gw.db.collection('tools').deleteOne({ _id: doc._id });
+      }
+    });
+  }
+});
+
+describe('a secret inside a subdocument that reads as a reference ($ref and $id: the driver makes it a DBRef)', () => {
+  const referenceLike = (id: ObjectId) => ({
+    _id: id,
+    teamId: gw.fixtures.teams.acmeMain,
+    name: 'Tool whose data reads as a reference',
+    type: 'function',
+    data: { $ref: 'functions', $id: new ObjectId(), name: 'f', environmentVariables: { API_KEY: 'SECRET-in-a-reference' } },
+  });
+
+  it('is removed from what the driver hands over, as a projection removes it, and the rest is kept', () => {
+    // what the driver makes of the stored bytes
+    const received = BSON.deserialize(BSON.serialize(referenceLike(new ObjectId())));
+    expect(JSON.stringify(received)).toContain('SECRET-in-a-reference');
+    const shown = JSON.parse(JSON.stringify(removeSecrets('tools', received)));
+    expect(JSON.stringify(shown)).not.toContain('SECRET-');
+    expect(shown.data).toEqual({ $ref: 'functions', $id: expect.any(String), name: 'f' });
+  });
+
+  // FerretDB refuses `$`-prefixed keys in a stored document
+  if (TEST_DATABASE !== 'ferretdb') {
+    it('is not handed on by the loaders', async () => {
+      const doc = referenceLike(new ObjectId());
+      await gw.db.collection('tools').insertOne(doc);
+      try {
+        const loaded = await createLoaders(gw.db).tools.load({ teamId: doc.teamId, id: doc._id });
+        expect(loaded?._id).toEqual(doc._id);
+        expect(JSON.stringify(loaded)).not.toContain('SECRET-');
       } finally {
         await gw.db.collection('tools').deleteOne({ _id: doc._id });
       }

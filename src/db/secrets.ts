@@ -3,7 +3,7 @@
  * document as it arrives from the driver, so no later code path (GraphQL, REST, logs) ever holds a
  * secret to leak.
  */
-import type { Document } from 'mongodb';
+import { DBRef, type Document } from 'mongodb';
 import { COLLECTION_NAMES, COLLECTIONS } from '../data-model/collections';
 import type { CollectionName } from '../data-model/documents';
 
@@ -46,7 +46,9 @@ function deletePath(value: unknown, segments: readonly string[], at: number): vo
     for (const element of value) deletePath(element, segments, at);
     return;
   }
-  const target = value as Document;
+  // a subdocument with `$ref` and `$id` arrives as a DBRef, which keeps its other keys in `fields`
+  // (and writes them back out as JSON): a server's projection removes them there too
+  const target = (value instanceof DBRef ? value.fields : value) as Document;
   if (at === segments.length - 1) delete target[segments[at]];
   else deletePath(target[segments[at]], segments, at + 1);
 }
