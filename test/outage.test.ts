@@ -265,16 +265,37 @@ describe('a database outage', () => {
       expect(reads.count).toBe(1);
     });
 
-    it('a WebSocket connection with a token is closed with 4500, and the refusals are logged once with a count', async () => {
-      const closes = await Promise.all([1, 2, 3].map(() => new Promise<number>((resolve, reject) => {
+    it('a WebSocket connection with a token is closed with 1013 (try again later, which graphql-ws clients retry), and the refusals are logged once with a count', async () => {
+      const closes = await Promise.all([1, 2, 3].map(() => new Promise<string>((resolve, reject) => {
         const socket = new WebSocket(`${gw.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
         socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${token}` } })));
-        socket.once('close', (code) => resolve(code));
+        socket.once('close', (code, reason) => resolve(`${code} ${reason}`));
         socket.once('error', reject);
       })));
-      expect(closes).toEqual([4500, 4500, 4500]);
+      expect(closes).toEqual(Array(3).fill('1013 The database is unreachable; retry shortly'));
       const refused = warnLines.filter((line) => line.msg === 'subscriptions refused' && String(line.cause).startsWith('connection: '));
       expect(refused).toEqual([expect.objectContaining({ count: 1 })]);
+    });
+
+    it('a subscribe the database cannot set up closes its connection with 1013 (reconnect and resume), not an answer without data that would end it', async () => {
+      // anonymous: the handshake reads nothing; the subscribe's set-up reads the session
+      const frames: Array<{ type: string }> = [];
+      const closed = await new Promise<string>((resolve, reject) => {
+        const socket = new WebSocket(`${gw.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+        socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} })));
+        socket.on('message', (raw) => {
+          const frame = JSON.parse(String(raw));
+          frames.push(frame);
+          if (frame.type === 'connection_ack') {
+            const query = 'subscription($id: ObjectId!, $after: ObjectId) { messageAdded(sessionId: $id, after: $after) { _id text } }';
+            socket.send(JSON.stringify({ id: 'resume', type: 'subscribe', payload: { query, variables: { id: fixtures.sessions.publicChat.toHexString(), after: '000000000000000000000000' } } }));
+          }
+        });
+        socket.once('close', (code, reason) => resolve(`${code} ${reason}`));
+        socket.once('error', reject);
+      });
+      expect(closed).toBe('1013 The database did not answer; reconnect and resume');
+      expect(frames.map((frame) => frame.type)).toEqual(['connection_ack']);
     });
 
     it('bad input is still a 400, not an outage', async () => {

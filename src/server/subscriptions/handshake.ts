@@ -29,6 +29,9 @@ export interface HandshakeOptions {
   liveCaller(socket: WebSocket, credentials: Credentials | null): LiveCaller;
 }
 
+/** The close code of a connection the database could not serve now: WebSocket's "try again later". */
+export const TRY_AGAIN_LATER = 1013;
+
 /** The reason sent with 4403: what is wrong, without saying which account or key it concerns. */
 const INVALID_CREDENTIALS_REASON = 'Invalid, expired or unknown credentials';
 
@@ -76,9 +79,15 @@ export function connectionHandshake(options: HandshakeOptions): (ctx: Connection
         socket.close(CloseCode.Forbidden, INVALID_CREDENTIALS_REASON);
         return false;
       }
-      if (safe.code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error({ err: error }, 'unexpected error while authenticating a WebSocket connection');
-      else refusals.note(`connection: ${safe.message}`); // an outage: a reconnecting fleet would repeat it
-      socket.close(CloseCode.InternalServerError, safe.message);
+      if (safe.code === ErrorCode.INTERNAL_SERVER_ERROR) {
+        logger.error({ err: error }, 'unexpected error while authenticating a WebSocket connection');
+        socket.close(CloseCode.InternalServerError, safe.message);
+        return false;
+      }
+      // an outage, which a reconnecting fleet would repeat: logged once per interval; 1013 (try again
+      // later), which graphql-ws clients retry, where they give up on 4500
+      refusals.note(`connection: ${safe.message}`);
+      socket.close(TRY_AGAIN_LATER, safe.message);
       return false;
     }
   };

@@ -12,7 +12,7 @@ import type { RefusalLog } from '../../observability/refusal-log';
 import type { RequestTrace } from '../../observability/tracing';
 import type { Quotas } from '../../quotas/quotas';
 import { operationChecker } from '../limits/operation-check';
-import type { ConnectionContext, ConnectionState, SubscriptionPlaces } from './connections';
+import type { ConnectionContext, ConnectionExtra, SubscriptionPlaces } from './connections';
 import type { DocumentRequest, TrustedDocuments } from '../trusted-documents';
 
 export interface SubscribeCheckOptions {
@@ -28,7 +28,7 @@ export interface SubscribeCheckOptions {
 
 /** What a checked subscribe carries until its turn comes to make its context. */
 export interface PendingContext {
-  connection: Partial<ConnectionState>;
+  connection: ConnectionExtra;
   trace?: RequestTrace;
 }
 

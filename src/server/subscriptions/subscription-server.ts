@@ -36,7 +36,9 @@ import { serveGraphqlWs } from './ws-transport';
 import { eventExecutor } from '../jit/event-executor';
 import { SubscriptionPlaces, type ConnectionExtra } from './connections';
 import { subscribeChecker, type PendingContext } from './subscribe-check';
-import { connectionHandshake } from './handshake';
+import { connectionHandshake, TRY_AGAIN_LATER } from './handshake';
+import { toGatewayError } from '../../errors/classify';
+import { ErrorCode } from '../../errors/codes';
 import { subscriptionSetUp } from './set-up';
 
 export interface SubscriptionServerOptions {
@@ -94,6 +96,13 @@ function endTrace(trace: RequestTrace | undefined, errors: readonly GraphQLError
 /** What a subscribe whose connection closed before its set-up gets: graphql-ws sends nothing on a closed socket. */
 const CONNECTION_GONE: ExecutionResult = { data: null };
 
+/** Closes a connection the database could not serve now with 1013; graphql-ws clients reconnect, and the recipes resume. */
+function retryLater(socket: WebSocket): void {
+  if (socket.readyState === socket.OPEN) socket.close(TRY_AGAIN_LATER, 'The database did not answer; reconnect and resume');
+}
+
+const isUnavailable = (error: GraphQLError) => toGatewayError(error.originalError ?? error).code === ErrorCode.SERVICE_UNAVAILABLE;
+
 /** A slow consumer's close frame waits behind what it does not read: past this, its socket is dropped. */
 const SLOW_CONSUMER_GRACE_MS = 1000;
 
@@ -132,7 +141,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         credentials,
         overflow: () => disconnectSlow(socket, `more than ${engine.options.maxQueuedEvents} events waiting`),
         // 1013 (try again later): graphql-ws clients reconnect, and the recipes resume from their last _id
-        retryLater: () => socket.readyState === socket.OPEN && socket.close(1013, 'The database did not answer; reconnect and resume'),
+        retryLater: () => retryLater(socket),
       }),
     }),
     async onSubscribe(ctx, id, payload) {
@@ -159,6 +168,12 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
           }
           const result = await setUp(args, pending);
           endTrace(pending.trace, Symbol.asyncIterator in result ? undefined : result.errors);
+          // the database could not set it up now: the client reconnects and subscribes again (a resume
+          // from where it was), rather than taking an answer without data for the subscription's end
+          if (!(Symbol.asyncIterator in result) && result.errors?.some(isUnavailable)) {
+            retryLater(pending.connection.socket);
+            return CONNECTION_GONE;
+          }
           if (Symbol.asyncIterator in result) places.keep(pending.connection, result);
           return result;
         } finally {
