@@ -690,6 +690,37 @@ describe('connections and limits', () => {
     }
   });
 
+  it('logs ticks failed by a slow database once per cause and interval, with a count, and keeps the subscriptions', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const slowSessions = slowFindsOf('sessions', 400);
+    const slowGateway = await startTestGateway({
+      fault: slowSessions,
+      logStream: { write: (chunk: string) => void lines.push(...chunk.split('\n').filter(Boolean).map((line) => JSON.parse(line))) },
+      logLevel: 'info',
+      app: { requestTimeoutMs: 200, live: { intervalMs: 100, refusalLogIntervalMs: 60_000 } },
+    });
+    try {
+      const id = hex(slowGateway.fixtures.sessions.publicChat);
+      const sub = open(null, undefined, slowGateway).subscribe(SESSION_UPDATED, { id });
+      await sub.next(1);
+      // every tick now reads the sessions past its deadline
+      slowSessions.failing = true;
+      await sleep(1500);
+      slowSessions.failing = false;
+      const failed = lines.filter((line) => String(line.msg).startsWith('live tick'));
+      expect(failed).toEqual([expect.objectContaining({ level: 40, msg: 'live ticks failed; the next one tries again', count: 1, cause: expect.stringMatching(/time limit/) })]);
+      expect(failed[0]).not.toHaveProperty('err');
+      // the next tick that can read serves the subscription again
+      await slowGateway.db.collection('sessions').updateOne({ _id: slowGateway.fixtures.sessions.publicChat }, { $inc: { tokensUsed: 1 } });
+      await sub.next(2, EVENT_BOUND_MS);
+      expect(sub.completed).toBe(false);
+    } finally {
+      slowSessions.failing = false;
+      await suite.disposeClients();
+      await slowGateway.stop();
+    }
+  });
+
   it('logs subscribes refused at LIVE_MAX_SUBSCRIPTIONS once per cause and interval, with a count and no stack', async () => {
     const REFUSAL_LOG_INTERVAL_MS = 1500;
     const lines: Array<Record<string, unknown>> = [];

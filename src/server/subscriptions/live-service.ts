@@ -6,6 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { QueryLimits } from '../../config/query-limits';
 import type { ContextFactory } from '../../context/request-context';
 import { toGatewayError } from '../../errors/classify';
+import { ErrorCode } from '../../errors/codes';
 import { LiveEngine } from '../../live/live-engine';
 import { DEFAULT_LIVE_OPTIONS, type LiveOptions } from '../../live/live-options';
 import type { Logger } from '../../observability/logger';
@@ -55,6 +56,7 @@ export interface LiveServiceOptions {
 export function createLiveService(options: LiveServiceOptions): SubscriptionServer {
   const { logger, metrics, tracing } = options;
   const live: LiveSettings = { ...DEFAULT_LIVE_SETTINGS, ...options.settings };
+  const tickFailures = new RefusalLog(logger, 'live ticks failed; the next one tries again', live.refusalLogIntervalMs);
   const replayFailures = new RefusalLog(logger, 'live replays failed; their clients were asked to reconnect and resume', live.refusalLogIntervalMs);
   const engine = new LiveEngine(options.contexts, live, {
     tick: (stats) => {
@@ -65,7 +67,12 @@ export function createLiveService(options: LiveServiceOptions): SubscriptionServ
         'live.subscriptions': stats.subscriptions, 'live.events': stats.events, 'db.commands': Object.values(stats.queries).reduce((sum, n) => sum + n, 0), 'live.tick.delay_ms': Math.round(stats.delayMs),
       });
     },
-    tickFailed: (error) => logger.warn({ err: error }, 'live tick failed; the next one tries again'),
+    // an outage fails every tick until it ends: one line per interval, with a count; anything else in full
+    tickFailed: (error) => {
+      const safe = toGatewayError(error);
+      if (safe.code === ErrorCode.SERVICE_UNAVAILABLE) tickFailures.note(safe.message);
+      else logger.warn({ err: error }, 'live tick failed; the next one tries again');
+    },
     // one line per cause and interval: an outage fails every replay under way at once
     replayFailed: (error) => replayFailures.note(toGatewayError(error).message),
   });
