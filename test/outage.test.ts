@@ -296,6 +296,7 @@ describe('a database outage', () => {
       });
       expect(closed).toBe('1013 The database did not answer; reconnect and resume');
       expect(frames.map((frame) => frame.type)).toEqual(['connection_ack']);
+      await waitFor(() => warnLines.some((line) => line.msg === 'subscriptions refused' && line.cause === 'subscribe: The database is unreachable; retry shortly'), 5000, 'the refusal logged');
     });
 
     it('bad input is still a 400, not an outage', async () => {

@@ -101,7 +101,8 @@ function retryLater(socket: WebSocket): void {
   if (socket.readyState === socket.OPEN) socket.close(TRY_AGAIN_LATER, 'The database did not answer; reconnect and resume');
 }
 
-const isUnavailable = (error: GraphQLError) => toGatewayError(error.originalError ?? error).code === ErrorCode.SERVICE_UNAVAILABLE;
+/** What a subscribe's error is, made safe to show (a driver's error becomes its code and message). */
+const safeError = (error: GraphQLError) => toGatewayError(error.originalError ?? error);
 
 /** A slow consumer's close frame waits behind what it does not read: past this, its socket is dropped. */
 const SLOW_CONSUMER_GRACE_MS = 1000;
@@ -170,7 +171,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
           endTrace(pending.trace, Symbol.asyncIterator in result ? undefined : result.errors);
           // the database could not set it up now: the client reconnects and subscribes again (a resume
           // from where it was), rather than taking an answer without data for the subscription's end
-          if (!(Symbol.asyncIterator in result) && result.errors?.some(isUnavailable)) {
+          const unavailable = Symbol.asyncIterator in result ? undefined : result.errors?.map(safeError).find((error) => error.code === ErrorCode.SERVICE_UNAVAILABLE);
+          if (unavailable) {
+            refusals.note(`subscribe: ${unavailable.message}`); // once per interval: a fleet resuming meets it together
             retryLater(pending.connection.socket);
             return CONNECTION_GONE;
           }
