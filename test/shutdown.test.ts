@@ -38,44 +38,32 @@ interface Answer {
  * is up, and `answer` with the response (or rejects with the connection's error).
  */
 function open(url: string, options: { method?: string; path: string; headers?: Record<string, string>; body?: string; agent?: http.Agent }) {
-  const target = new URL(options.path, url);
-  let onConnected!: () => void;
-  const connected = new Promise<void>((resolve) => (onConnected = resolve));
-  const answer = new Promise<Answer>((resolve, reject) => {
-    const req = http.request(target, { method: options.method ?? 'GET', headers: options.headers, agent: options.agent ?? false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body, at: Date.now() }));
-      res.on('error', reject);
-    });
-    req.on('socket', (socket) => (socket.connecting ? socket.once('connect', onConnected) : onConnected()));
-    req.on('error', reject);
-    req.end(options.body);
-  });
-  answer.catch(() => undefined); // observed by the test when it matters
+  const { connected, answer, finish } = openHeld(url, options, false);
+  finish();
   return { connected, answer };
 }
 
-/** A request whose body arrives in two parts: all but its last bytes now, the rest when `finish` is called. */
-function openHeld(url: string, options: { method: string; path: string; headers: Record<string, string>; body: string }) {
-  let finish!: () => void;
+/** A request whose body, when `held`, arrives in two parts: all but its last bytes now, the rest when `finish` is called. */
+function openHeld(url: string, options: { method?: string; path: string; headers?: Record<string, string>; body?: string; agent?: http.Agent }, held = true) {
+  const body = options.body ?? '';
   let onConnected!: () => void;
   const connected = new Promise<void>((resolve) => (onConnected = resolve));
+  let req!: http.ClientRequest;
   const answer = new Promise<Answer>((resolve, reject) => {
-    const headers = { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) };
-    const req = http.request(new URL(options.path, url), { method: options.method, headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body, at: Date.now() }));
+    const headers = held ? { ...options.headers, 'content-length': String(Buffer.byteLength(body)) } : options.headers;
+    req = http.request(new URL(options.path, url), { method: options.method ?? 'GET', headers, agent: options.agent ?? false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text, at: Date.now() }));
       res.on('error', reject);
     });
     req.on('socket', (socket) => (socket.connecting ? socket.once('connect', onConnected) : onConnected()));
     req.on('error', reject);
-    req.write(options.body.slice(0, -8));
-    finish = () => req.end(options.body.slice(-8));
+    if (held) req.write(body.slice(0, -8));
   });
-  answer.catch(() => undefined);
-  return { connected, answer, finish: () => finish() };
+  answer.catch(() => undefined); // observed by the test when it matters
+  const finish = () => void (held ? req.end(body.slice(-8)) : req.end(options.body));
+  return { connected, answer, finish };
 }
 
 describe('the shutdown module', () => {

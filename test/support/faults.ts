@@ -13,20 +13,7 @@ export interface Fault {
 }
 
 export function faultOnReadsOf(collection: string): Fault {
-  const fault: Fault = {
-    failing: false,
-    wrap: (db) =>
-      new Proxy(db, {
-        get(target, property) {
-          if (property !== 'collection') return forward(target, property);
-          return (name: string, ...rest: unknown[]) => {
-            const real = (target.collection as (...args: unknown[]) => Collection)(name, ...rest);
-            return name === collection ? failingReads(real) : real;
-          };
-        },
-      }),
-  };
-  const failingReads = (real: Collection) =>
+  const fault = faultOn(collection, (real) =>
     new Proxy(real, {
       get(target, property) {
         if (fault.failing && (property === 'find' || property === 'findOne')) {
@@ -36,26 +23,13 @@ export function faultOnReadsOf(collection: string): Fault {
         }
         return forward(target, property);
       },
-    });
+    }));
   return fault;
 }
 
 /** While `failing` is set, each `find` of one collection answers `delayMs` late (a slow database, deterministically). */
 export function slowFindsOf(collection: string, delayMs: number): Fault {
-  const fault: Fault = {
-    failing: false,
-    wrap: (db) =>
-      new Proxy(db, {
-        get(target, property) {
-          if (property !== 'collection') return forward(target, property);
-          return (name: string, ...rest: unknown[]) => {
-            const real = (target.collection as (...args: unknown[]) => Collection)(name, ...rest);
-            return name === collection ? slowFinds(real) : real;
-          };
-        },
-      }),
-  };
-  const slowFinds = (real: Collection) =>
+  const fault = faultOn(collection, (real) =>
     new Proxy(real, {
       get(target, property) {
         if (property !== 'find' || !fault.failing) return forward(target, property);
@@ -69,8 +43,25 @@ export function slowFindsOf(collection: string, delayMs: number): Fault {
           return cursor;
         };
       },
-    });
+    }));
   return fault;
+}
+
+/** A fault whose database gives `collection` through `faulty`, every other collection as it is. */
+function faultOn(collection: string, faulty: (real: Collection) => Collection): Fault {
+  return {
+    failing: false,
+    wrap: (db) =>
+      new Proxy(db, {
+        get(target, property) {
+          if (property !== 'collection') return forward(target, property);
+          return (name: string, ...rest: unknown[]) => {
+            const real = (target.collection as (...args: unknown[]) => Collection)(name, ...rest);
+            return name === collection ? faulty(real) : real;
+          };
+        },
+      }),
+  };
 }
 
 function forward(target: object, property: string | symbol): unknown {

@@ -20,6 +20,8 @@ import type { ServerOptions } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContextFactory } from '../../context/request-context';
 import { setupTurns } from './setup-turns';
+import { toGatewayError } from '../../errors/classify';
+import { ErrorCode } from '../../errors/codes';
 import { nextSharedTurn } from '../../loaders/fair-turns';
 import type { LiveEngine } from '../../live/live-engine';
 import type { Logger } from '../../observability/logger';
@@ -37,8 +39,6 @@ import { eventExecutor } from '../jit/event-executor';
 import { SubscriptionPlaces, type ConnectionExtra } from './connections';
 import { subscribeChecker, type PendingContext } from './subscribe-check';
 import { connectionHandshake, TRY_AGAIN_LATER } from './handshake';
-import { toGatewayError } from '../../errors/classify';
-import { ErrorCode } from '../../errors/codes';
 import { subscriptionSetUp } from './set-up';
 
 export interface SubscriptionServerOptions {
@@ -93,7 +93,7 @@ function endTrace(trace: RequestTrace | undefined, errors: readonly GraphQLError
   trace.span.end();
 }
 
-/** What a subscribe whose connection closed before its set-up gets: graphql-ws sends nothing on a closed socket. */
+/** What a subscribe whose connection is closed, or closing, gets: graphql-ws sends nothing on a closed socket. */
 const CONNECTION_GONE: ExecutionResult = { data: null };
 
 /** Closes a connection the database could not serve now with 1013; graphql-ws clients reconnect, and the recipes resume. */
