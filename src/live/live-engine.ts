@@ -62,6 +62,25 @@ export interface SubscriptionContext extends RequestContext {
   live: LiveHandle;
 }
 
+/** A watched session as read at a tick, with who of its subscribers' callers may read it (a promise until the policy answers). */
+interface WatchAtTick {
+  watch: Watch;
+  session: SessionDoc;
+  allowed: Map<string, boolean | Promise<boolean>>;
+}
+
+/** The watched sessions' messages a tick read, and the followed ones it asked for, by watch. */
+interface ChangedMessages {
+  docs: MessageDoc[];
+  asked: Map<Watch, Array<[string, KnownMessage]>>;
+}
+
+/** An event of a tick, before its context is made. */
+interface TickEvent {
+  subscription: Subscription;
+  payload: SessionDoc | MessageDoc;
+}
+
 /** A caller as checked at a tick: its viewer, or null when its credentials no longer hold. */
 interface CheckedCaller {
   viewer: Viewer | null;
@@ -269,11 +288,28 @@ export class LiveEngine {
     const watches = [...this.watches.values()];
     const sessions = await loaders.sessions.loadMany(watches.map((watch) => watch.id));
     const callers = await this.checkCallers(loaders);
-
-    // who still may read what: once per caller and session, most answers without a read
-    const present: Array<{ watch: Watch; session: SessionDoc; allowed: Map<string, boolean | Promise<boolean>> }> = [];
-    const pending: Array<Promise<unknown>> = [];
     const slice = timeSlicer();
+    const { present, answered } = await this.accessAt(tick, watches, sessions, callers, slice);
+    const watchingMessages = present.filter(({ watch }) => watch.messageSubscriptions > 0);
+    const [changed] = await Promise.all([this.changedMessages(loaders, watchingMessages), answered]);
+    for (const { watch } of watchingMessages) watch.ticked = true;
+    const queries = { ...reads.byCollection };
+    const events = await this.newsAt(tick, present, changed, callers, slice);
+    this.publish(events, callers, tick, startedAt);
+    const horizon = lookBackFrom(startedAt, this.options.lateWriteMarginS).toHexString();
+    const goneBefore = Date.now() - this.options.resumeWindowS * 1000;
+    for (const watch of this.watches.values()) forgetOldMessages(watch, horizon, this.options.maxFollowedPerSession, goneBefore);
+    this.previousTickAt = startedAt;
+    this.observer.tick?.({ durationMs: performance.now() - started, delayMs, queries, events: events.length, subscriptions: this.count });
+  }
+
+  /**
+   * Who still may read what: asked of the policy once per caller and session, most answers without a
+   * read. A deleted session's subscriptions are revoked here. `answered`: once every answer is in.
+   */
+  private async accessAt(tick: number, watches: readonly Watch[], sessions: ReadonlyArray<SessionDoc | null | Error>, callers: Map<string, CheckedCaller>, slice: () => Promise<void> | undefined): Promise<{ present: WatchAtTick[]; answered: Promise<unknown> }> {
+    const present: WatchAtTick[] = [];
+    const pending: Array<Promise<unknown>> = [];
     for (const [i, watch] of watches.entries()) {
       await slice();
       const session = sessions[i];
@@ -288,7 +324,7 @@ export class LiveEngine {
         const id = subscription.caller.id;
         if (allowed.has(id)) continue;
         const caller = callers.get(id);
-        if (!caller) continue; // no longer valid: completed below
+        if (!caller) continue; // no longer valid: revoked with the news
         const now = caller.policy.readableNow(session, watch.key);
         if (now !== undefined) allowed.set(id, now);
         else {
@@ -299,14 +335,17 @@ export class LiveEngine {
       }
       present.push({ watch, session, allowed });
     }
-    const watchingMessages = present.filter(({ watch }) => watch.messageSubscriptions > 0);
-    const [{ docs: changed, asked }] = await Promise.all([this.changedMessages(loaders, watchingMessages), ...pending]);
-    for (const { watch } of watchingMessages) watch.ticked = true;
-    const queries = { ...reads.byCollection };
+    return { present, answered: Promise.all(pending) };
+  }
 
-    // what differs from what each subscriber holds: pushed together, so that the events' reads are batched
-    const events: Array<{ subscription: Subscription; payload: SessionDoc | MessageDoc }> = [];
-    const changedBySession = messagesBySession(changed);
+  /**
+   * What differs from what each subscriber holds, as events to push together (so that their reads are
+   * batched); a subscriber that may no longer read its session is revoked, one whose news would not fit
+   * in what it may have waiting is caught up page by page instead.
+   */
+  private async newsAt(tick: number, present: readonly WatchAtTick[], changed: ChangedMessages, callers: Map<string, CheckedCaller>, slice: () => Promise<void> | undefined): Promise<TickEvent[]> {
+    const events: TickEvent[] = [];
+    const changedBySession = messagesBySession(changed.docs);
     for (const { watch, session, allowed } of present) {
       await slice();
       const json = sessionJson(session);
@@ -315,7 +354,7 @@ export class LiveEngine {
         watch.version += 1;
       }
       const messages = absorb(watch, changedBySession.get(watch.key) ?? []);
-      noteGone(watch, asked.get(watch) ?? [], messages, Date.now());
+      noteGone(watch, changed.asked.get(watch) ?? [], messages, Date.now());
       // (completing one removes it from the set: a Set's iteration allows that)
       for (const subscription of watch.subscriptions) {
         if (subscription.addedAt === tick || subscription.stream.done) continue;
@@ -340,12 +379,7 @@ export class LiveEngine {
         }
       }
     }
-    this.publish(events, callers, tick, startedAt);
-    const horizon = lookBackFrom(startedAt, this.options.lateWriteMarginS).toHexString();
-    const goneBefore = Date.now() - this.options.resumeWindowS * 1000;
-    for (const watch of this.watches.values()) forgetOldMessages(watch, horizon, this.options.maxFollowedPerSession, goneBefore);
-    this.previousTickAt = startedAt;
-    this.observer.tick?.({ durationMs: performance.now() - started, delayMs, queries, events: events.length, subscriptions: this.count });
+    return events;
   }
 
   /**
@@ -375,7 +409,7 @@ export class LiveEngine {
    * The tick's events, each resolved in a context of its caller on the event loaders of this tick
    * (one read per collection for all the events' fields), under a document budget per event.
    */
-  private publish(events: ReadonlyArray<{ subscription: Subscription; payload: SessionDoc | MessageDoc }>, callers: Map<string, CheckedCaller>, tick: number, startedAt: number): void {
+  private publish(events: readonly TickEvent[], callers: Map<string, CheckedCaller>, tick: number, startedAt: number): void {
     if (events.length === 0) return;
     const { maxDocuments } = this.contexts.deps;
     // read together, one batched read per collection for all of them: a budget of one per event, shared
@@ -419,7 +453,7 @@ export class LiveEngine {
   }
 
   /** What the watched sessions' messages are now: those new since the look-back, and the followed ones (asked for by watch). */
-  private async changedMessages(loaders: Loaders, watching: ReadonlyArray<{ watch: Watch; session: SessionDoc }>): Promise<{ docs: MessageDoc[]; asked: Map<Watch, Array<[string, KnownMessage]>> }> {
+  private async changedMessages(loaders: Loaders, watching: ReadonlyArray<{ watch: Watch; session: SessionDoc }>): Promise<ChangedMessages> {
     const asked = new Map<Watch, Array<[string, KnownMessage]>>();
     if (watching.length === 0) return { docs: [], asked };
     const after = lookBackFrom(this.previousTickAt, this.options.lateWriteMarginS);
