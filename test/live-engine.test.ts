@@ -4,6 +4,7 @@
  * itself on a real database, its times made short (a tick every 200 ms, a look-back of 1–2 s, 20 events
  * waiting at most), and the stream read as graphql-ws reads it.
  */
+import { runInThisContext } from 'node:vm';
 import { ObjectId, type Collection, type Document } from 'mongodb';
 import { ContextFactory } from '../src/context/request-context';
 import type { MessageDoc } from '../src/data-model/documents';
@@ -11,7 +12,9 @@ import { DEFAULT_LIVE_OPTIONS, type LiveCaller, type LiveEvent, type LiveOptions
 import { LiveEngine } from '../src/live/live-engine';
 import type { LiveStream } from '../src/live/live-stream';
 import { messageSeen } from '../src/live/watch';
+import { verifyCredentials } from '../src/auth/identity';
 import { chatMessage } from './support/chat';
+import { faultOnReadsOf } from './support/faults';
 import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from './support/gateway';
 import { sleep, waitFor } from './support/wait';
 
@@ -223,3 +226,39 @@ it('a followed reply unreadable for a moment is followed again when it comes bac
   expect(events.filter(([key]) => key === id)).toEqual([[id, 's:Hel'], [id, 'c:Hello']]);
   expect(failures).toEqual([]);
 });
+
+it('a policy read that fails while a long tick is still slicing fails the tick, and only the tick', async () => {
+  // the admin check reads `teams`: made to fail once the subscriptions are set up
+  const fault = faultOnReadsOf('teams');
+  const contexts = new ContextFactory({ db: fault.wrap(gw.db), jwtSecret: TEST_JWT_SECRET, requestTimeoutMs: 10_000 });
+  const failures: unknown[] = [];
+  engine = new LiveEngine(contexts, { ...DEFAULT_LIVE_OPTIONS, intervalMs: 4_000, maxSubscriptions: 100_000 }, { tickFailed: (error) => failures.push(error) });
+  // a rejection no one handles at the end of its turn stops the process (Node's default); Jest gives a
+  // test a process object of its own, so the event is taken from the real one
+  const realProcess = runInThisContext('process') as NodeJS.Process;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  realProcess.on('unhandledRejection', onUnhandled);
+  try {
+    let callers = 0;
+    const caller = (authorization?: string): LiveCaller => ({
+      id: `c${callers++}`, credentials: verifyCredentials(authorization, TEST_JWT_SECRET), overflow: () => undefined, retryLater: () => undefined,
+    });
+    // first watched: a session only the admin check lets the team admin read (a read at every tick)
+    const admin = `Bearer ${gw.tokenFor('teamAdmin')}`;
+    await engine.watchSession(await contexts.forRequest({ requestId: 'admin', authorization: admin }), caller(admin), gw.fixtures.sessions.restricted);
+    // then enough subscriptions of one session that the tick's pass over them outlasts a slice, and a
+    // session after them: the pass yields to the event loop there, with the admin's answer pending
+    const anonymous = await contexts.forRequest({ requestId: 'anonymous', authorization: undefined });
+    for (let i = 0; i < 60_000; i++) await engine.watchSession(anonymous, caller(), gw.fixtures.sessions.publicChat);
+    await engine.watchSession(anonymous, caller(), gw.fixtures.sessions.globexPublic);
+    fault.failing = true;
+    await waitFor(() => failures.length > 0, 15_000, 'the tick to fail');
+    await sleep(100);
+    expect(unhandled).toEqual([]);
+    expect(String(failures[0])).toContain('a defect injected by the test into the reads of teams');
+  } finally {
+    fault.failing = false;
+    realProcess.off('unhandledRejection', onUnhandled);
+  }
+}, 60_000);

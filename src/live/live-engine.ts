@@ -309,7 +309,8 @@ export class LiveEngine {
    */
   private async accessAt(tick: number, watches: readonly Watch[], sessions: ReadonlyArray<SessionDoc | null | Error>, callers: Map<string, CheckedCaller>, slice: () => Promise<void> | undefined): Promise<{ present: WatchAtTick[]; answered: Promise<unknown> }> {
     const present: WatchAtTick[] = [];
-    const pending: Array<Promise<unknown>> = [];
+    const pending: Array<Promise<void>> = [];
+    let failure: { error: unknown } | undefined;
     for (const [i, watch] of watches.entries()) {
       await slice();
       const session = sessions[i];
@@ -330,12 +331,17 @@ export class LiveEngine {
         else {
           const answer = caller.policy.canReadSession(session);
           allowed.set(id, answer);
-          pending.push(answer.then((value) => allowed.set(id, value)));
+          // handled at once: the pass may yield to the event loop before the answer is awaited, and a
+          // rejection no one handles by the end of its turn stops the process
+          pending.push(answer.then((value) => void allowed.set(id, value), (error: unknown) => void (failure ??= { error })));
         }
       }
       present.push({ watch, session, allowed });
     }
-    return { present, answered: Promise.all(pending) };
+    const answered = Promise.all(pending).then(() => {
+      if (failure) throw failure.error; // a read the policy could not make fails the tick
+    });
+    return { present, answered };
   }
 
   /**
