@@ -105,10 +105,7 @@ class RequestSessionGraph implements SessionGraphLoader {
     if (!loads) {
       const collections = new Map<RelatedCollection, BatchedLoads<SessionDoc, Document[]>>();
       loads = { plan, collections };
-      for (const relation of plan.relations) {
-        const collection = relation.to as RelatedCollection;
-        if (!collections.has(collection)) collections.set(collection, new BatchedLoads((sessions) => this.loadCollection(loads!, collection, sessions), sessionKeyMap));
-      }
+      for (const collection of plan.collections.keys()) collections.set(collection, new BatchedLoads((sessions) => this.loadCollection(loads!, collection, sessions), sessionKeyMap));
       this.plans.set(plan.key, loads);
     }
     return loads;
@@ -116,15 +113,13 @@ class RequestSessionGraph implements SessionGraphLoader {
 
   /**
    * For each session of a batch, the documents of `collection` its plan reaches, once the collections
-   * they are reached from are loaded: one read for the batch. A relation from a collection to itself
-   * (a task's context) is not part of the plan's stage: those documents resolve as the field asks for them.
+   * they are reached from are loaded: one read for the batch.
    */
   private async loadCollection(loads: PlanLoads, collection: RelatedCollection, sessions: readonly SessionDoc[]): Promise<Array<Document[] | Error>> {
-    const incoming = loads.plan.relations.filter((relation) => relation.to === collection && relation.from !== collection);
     // the session itself, or a collection of the plan (one the plan does not load reaches nothing)
-    const sources = [...new Set(incoming.map((relation) => relation.from))].map((from) => ({
+    const sources = loads.plan.collections.get(collection)!.map(({ from, relations }) => ({
       loads: from === 'sessions' ? ('session' as const) : (loads.collections.get(from as RelatedCollection) ?? ('none' as const)),
-      relations: incoming.filter((relation) => relation.from === from),
+      relations,
     }));
     const sourcesRead = new Reads();
     for (const source of sources) if (typeof source.loads !== 'string') sourcesRead.add(source.loads.request(sessions));
