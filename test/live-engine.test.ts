@@ -5,7 +5,7 @@
  * waiting at most), and the stream read as graphql-ws reads it.
  */
 import { runInThisContext } from 'node:vm';
-import { ObjectId, type Collection, type Document } from 'mongodb';
+import { ObjectId, type Collection, type Db, type Document } from 'mongodb';
 import { ContextFactory } from '../src/context/request-context';
 import type { MessageDoc } from '../src/data-model/documents';
 import { DEFAULT_LIVE_OPTIONS, type LiveCaller, type LiveEvent, type LiveOptions } from '../src/live/live-options';
@@ -14,7 +14,7 @@ import type { LiveStream } from '../src/live/live-stream';
 import { messageSeen } from '../src/live/watch';
 import { verifyCredentials } from '../src/auth/identity';
 import { chatMessage } from './support/chat';
-import { faultOnReadsOf } from './support/faults';
+import { faultOnReadsOf, lateAnswersOf } from './support/faults';
 import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from './support/gateway';
 import { sleep, waitFor } from './support/wait';
 
@@ -41,8 +41,8 @@ afterEach(async () => {
 });
 
 /** An engine of its own on the test database, and a subscriber to the test's session (anonymous: it is public). */
-function startEngine(options: Partial<LiveOptions>) {
-  const contexts = new ContextFactory({ db: gw.db, jwtSecret: TEST_JWT_SECRET, requestTimeoutMs: 10_000, maxDocuments: 20_000 });
+function startEngine(options: Partial<LiveOptions>, db: Db = gw.db) {
+  const contexts = new ContextFactory({ db, jwtSecret: TEST_JWT_SECRET, requestTimeoutMs: 10_000, maxDocuments: 20_000 });
   const failures: string[] = [];
   engine = new LiveEngine(contexts, { ...DEFAULT_LIVE_OPTIONS, intervalMs: 200, maxQueuedEvents: 20, ...options }, { tickFailed: () => failures.push('tick'), replayFailed: () => failures.push('replay') });
   let callers = 0;
@@ -88,6 +88,40 @@ it('a reply that ends while a long replay runs reaches the client in its final v
   await waitFor(() => events.some(([id, seen]) => id === reply._id.toHexString() && seen === 'c:final'), 30_000, 'the reply’s final version');
   expect(events.filter(([id]) => id === reply._id.toHexString())).toEqual([[reply._id.toHexString(), 's:a'], [reply._id.toHexString(), 'c:final']]);
   expect(repeats(events)).toEqual([]);
+  expect(failures).toEqual([]);
+}, 60_000);
+
+it('a resume handed over while a tick’s read is on its way is not sent that read’s older versions', async () => {
+  // the tick's read of what changed is the one `chat` read without a limit (a replay's pages have one)
+  const late = lateAnswersOf('chat', 1_000, (_filter, options) => options?.limit === undefined);
+  const { failures, subscribe } = startEngine({ lateWriteMarginS: 1 }, late.wrap(gw.db));
+  const first = message('first');
+  const fillers = Array.from({ length: 30 }, (_, i) => message(`m${i}`));
+  const reply = message('', { streaming: ['a'] });
+  await chat.insertMany([first, ...fillers, reply]);
+  // a subscriber that follows the reply (the ticks read it), and a resume whose client reads nothing
+  // yet: its replay waits for room after its first page
+  read(await subscribe(), 0);
+  const resumed = await subscribe(first._id);
+  let startReading!: () => void;
+  const reading = new Promise<void>((resolve) => (startReading = resolve));
+  const events: Array<[string, string]> = [];
+  void (async () => {
+    await reading;
+    for await (const event of resumed) events.push([event.payload._id.toHexString(), messageSeen(event.payload)]);
+  })();
+  await sleep(500);
+  // a tick reads the reply as it is, and its answer is on its way while the reply ends and the client
+  // reads: the replay reads the final version and hands over before the tick's answer arrives
+  late.failing = true;
+  await waitFor(() => late.reads > 0, 5_000, 'a tick’s read under way');
+  await chat.updateOne({ _id: reply._id }, { $set: { 'message.message.text': 'final', 'message.message.overwrite': true, completed: true }, $unset: { chunks: '' } });
+  startReading();
+  await waitFor(() => events.some(([id]) => id === reply._id.toHexString()), 5_000, 'the replay’s last page');
+  await sleep(3_000); // that tick's answer, and the next ticks'
+  late.failing = false;
+  expect(events.filter(([id]) => id === reply._id.toHexString())).toEqual([[reply._id.toHexString(), 'c:final']]);
+  expect(events.map(([id]) => id)).toEqual([first, ...fillers, reply].map((doc) => doc._id.toHexString()));
   expect(failures).toEqual([]);
 }, 60_000);
 

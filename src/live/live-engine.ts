@@ -24,8 +24,9 @@
  * resumes (`after`) is first replayed, oldest first, page by page under the consumer's pace: the
  * messages at or before `after` that are not completed or were written shortly before it (the resume
  * window: a reply may have ended while the client was away), then those after it; ticks leave it alone
- * meanwhile, and when the replay ends it is reconciled with what the ticks read, so that nothing falls
- * between the replay and the live part and nothing is sent twice.
+ * meanwhile, and when the replay ends it is reconciled with what the ticks read, between two ticks, so
+ * that nothing falls between the replay and the live part, nothing is sent twice, and no tick that read
+ * before the replay's last page sends it an older version.
  *
  * Ticks never overlap: the next is planned `intervalMs` after the previous one started, and a tick
  * that runs longer delays the next (reported as the tick's delay).
@@ -109,7 +110,7 @@ export class LiveEngine {
     readonly options: LiveOptions = DEFAULT_LIVE_OPTIONS,
     private readonly observer: LiveObserver = {},
   ) {
-    this.replays = new Replays(contexts, options, observer, () => this.lookBack());
+    this.replays = new Replays(contexts, options, observer, () => this.lookBack(), () => this.running);
   }
 
   /** Active subscriptions. */

@@ -28,6 +28,8 @@ export class Replays {
     private readonly observer: LiveObserver,
     /** Where the next tick's read of new messages starts (its look-back), as an `_id` hex. */
     private readonly lookBack: () => string,
+    /** The tick under way, until it ends (it never rejects); undefined between ticks. */
+    private readonly tickUnderWay: () => Promise<void> | undefined,
   ) {
     // each batch is one budget: at most MAX_DOCUMENTS_PER_REQUEST documents, so as many pages as fit with the rounds' reads
     const pagesPerBatch = replayPagesWithin(contexts.deps.maxDocuments ?? DEFAULT_REQUEST_BUDGETS.maxDocuments, options.replayPageSize);
@@ -88,7 +90,7 @@ export class Replays {
       }
       return;
     }
-    await handOver(subscription, watch, ctx, this.options.maxQueuedEvents);
+    await handOver(subscription, watch, ctx, this.options.maxQueuedEvents, this.tickUnderWay);
   }
 
   /** A page of a replay; the subscriptions of a session that resume from the same place share its read. */
@@ -112,10 +114,15 @@ const PAST_EVERY_ID = 'f'.repeat(24);
  * once the rest fits, the next ticks go on from there. A version that is not final is left to the next
  * tick, which reads it again, fresher than both.
  */
-async function handOver(subscription: MessageSubscription, watch: Watch, ctx: RequestContext, maxQueued: number): Promise<void> {
+async function handOver(subscription: MessageSubscription, watch: Watch, ctx: RequestContext, maxQueued: number, tickUnderWay: () => Promise<void> | undefined): Promise<void> {
   // the watch keeps what the subscriber lacks while it waits for room (./watch.ts)
   subscription.cursor = PAST_EVERY_ID;
   for (;;) {
+    // A tick under way may have read before the replay's last page: handed over now, it would send
+    // the subscriber its older versions. It leaves a replaying subscription alone, so the hand-over
+    // waits for its end (and takes what it read), and the next tick reads after the hand-over.
+    for (let tick = tickUnderWay(); tick; tick = tickUnderWay()) await tick;
+    if (subscription.stream.done) return;
     const due = [...watch.known.keys()].sort().filter((key) => lacks(subscription, key, watch.known.get(key)!));
     const room = maxQueued - subscription.stream.queued;
     const now = due.length <= room ? due : due.slice(0, room);

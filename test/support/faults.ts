@@ -4,7 +4,7 @@
  * gateway's own code would. Everything else is the real database. Stored data cannot provoke a defect
  * any more (a malformed document fails only itself), so the tests inject one here.
  */
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, FindOptions } from 'mongodb';
 
 export interface Fault {
   failing: boolean;
@@ -44,6 +44,33 @@ export function slowFindsOf(collection: string, delayMs: number): Fault {
         };
       },
     }));
+  return fault;
+}
+
+/**
+ * While `failing` is set, each `find` of `collection` that `which` picks is read at once but answered
+ * `delayMs` late: a reply slow on the way back, holding what was stored when it was read. `reads`
+ * counts those finds as they start.
+ */
+export function lateAnswersOf(collection: string, delayMs: number, which: (filter: unknown, options: FindOptions | undefined) => boolean): Fault & { reads: number } {
+  const fault = Object.assign(faultOn(collection, (real) =>
+    new Proxy(real, {
+      get(target, property) {
+        if (property !== 'find' || !fault.failing) return forward(target, property);
+        return (filter: unknown, options?: FindOptions) => {
+          const cursor = (target.find as (...a: unknown[]) => { toArray(): Promise<unknown[]> })(filter, options);
+          if (!which(filter, options)) return cursor;
+          fault.reads += 1;
+          const read = cursor.toArray();
+          cursor.toArray = async () => {
+            const docs = await read;
+            await new Promise((resolve) => setTimeout(resolve, delayMs));
+            return docs;
+          };
+          return cursor;
+        };
+      },
+    })), { reads: 0 });
   return fault;
 }
 
