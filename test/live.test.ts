@@ -559,40 +559,79 @@ describe('connections and limits', () => {
     }
   }, 30_000);
 
-  it('a refused reuse of an id still held does not free the holder’s place: no second subscription under the id, none past the cap, and a complete ends it', async () => {
-    const small = await startTestGateway({ app: { live: { intervalMs: INTERVAL_MS, maxPerConnection: 1 } } });
+  it('an id completed and subscribed again in one breath serves the new subscription, and sends no complete for it', async () => {
+    const session = gw.fixtures.sessions.teamCrew;
+    const subscribe = { id: 'x', type: 'subscribe', payload: { query: SESSION_UPDATED, variables: { id: hex(session) } } };
+    const socket = new WebSocket(wsUrl(gw.url), 'graphql-transport-ws');
+    const frames: Array<{ id?: string; type: string; payload?: any }> = [];
+    socket.on('message', (data) => frames.push(JSON.parse(String(data))));
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    try {
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${gw.tokenFor('owner')}` } }));
+      await waitFor(() => frames.some((frame) => frame.type === 'connection_ack'), 5_000, 'the ack');
+      socket.send(JSON.stringify(subscribe));
+      await waitFor(() => frames.some((frame) => frame.type === 'next'), 5_000, 'the first subscription’s first event');
+      for (let round = 0; round < 3; round++) {
+        // the client's two frames arrive together, as a client that renews a subscription sends them
+        const seen = frames.length;
+        socket.send(JSON.stringify({ id: 'x', type: 'complete' }));
+        socket.send(JSON.stringify(subscribe));
+        await waitFor(() => frames.slice(seen).some((frame) => frame.type === 'next'), 5_000, 'the new subscription’s first event');
+        await sleep(2 * INTERVAL_MS);
+        expect(frames.slice(seen).map((frame) => frame.type)).toEqual(['next']);
+      }
+      // and it lives on: the next change reaches it
+      const seen = frames.length;
+      await gw.db.collection('sessions').updateOne({ _id: session }, { $set: { name: 'Renamed under a renewed id' } });
+      await waitFor(() => frames.slice(seen).some((frame) => frame.type === 'next' && frame.payload?.data?.sessionUpdated?.name === 'Renamed under a renewed id'), EVENT_BOUND_MS, 'the change');
+      expect(frames.slice(seen).map((frame) => `${frame.id} ${frame.type}`)).toEqual(['x next']);
+      expect(socket.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      socket.close();
+      await gw.db.collection('sessions').updateOne({ _id: session }, { $set: { name: 'Team crew run' } });
+    }
+  });
+
+  it('subscribes under an id completed while still set up wait for its end: the next is taken, one more under the live id closes the connection (4409), and no place stays held', async () => {
+    const small = await startTestGateway({ app: { live: { intervalMs: INTERVAL_MS, maxPerConnection: 1, maxPerCaller: 1 } } });
     try {
       const session = small.fixtures.sessions.teamCrew;
       const subscribe = { id: 'x', type: 'subscribe', payload: { query: SESSION_UPDATED, variables: { id: hex(session) } } };
-      const socket = new WebSocket(wsUrl(small.url), 'graphql-transport-ws');
-      const frames: Array<{ id?: string; type: string; payload?: any }> = [];
-      socket.on('message', (data) => frames.push(JSON.parse(String(data))));
-      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-      socket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${small.tokenFor('owner')}` } }));
-      await waitFor(() => frames.some((frame) => frame.type === 'connection_ack'), 5_000, 'the ack');
+      const connect = async () => {
+        const socket = new WebSocket(wsUrl(small.url), 'graphql-transport-ws');
+        const frames: Array<{ id?: string; type: string; payload?: any }> = [];
+        const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+        socket.on('message', (data) => frames.push(JSON.parse(String(data))));
+        await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+        socket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${small.tokenFor('owner')}` } }));
+        await waitFor(() => frames.some((frame) => frame.type === 'connection_ack'), 5_000, 'the ack');
+        return { socket, frames, closed };
+      };
+      const first = await connect();
       // subscribe, complete, and two more subscribes under the id while the first is still set up (its
       // reads held by a database that does not answer for a while)
       process.kill(small.mongo.pid, 'SIGSTOP');
       try {
         for (const frame of [subscribe, { id: 'x', type: 'complete' }, subscribe, subscribe]) {
-          socket.send(JSON.stringify(frame));
+          first.socket.send(JSON.stringify(frame));
           await sleep(150);
         }
+        expect(first.frames.map((frame) => frame.type)).toEqual(['connection_ack']);
       } finally {
         process.kill(small.mongo.pid, 'SIGCONT');
       }
-      await sleep(1_000);
-      expect(await metric('live_subscriptions', {}, small)).toBeLessThanOrEqual(1);
-      socket.send(JSON.stringify({ id: 'x', type: 'complete' }));
-      await waitFor(async () => (await metric('live_subscriptions', {}, small)) === 0, EVENT_BOUND_MS, 'no subscription left once the id is completed');
-      // nothing more under the id, whatever changes
-      const before = frames.filter((frame) => frame.type === 'next').length;
-      await small.db.collection('sessions').updateOne({ _id: session }, { $set: { name: 'Renamed while completed' } });
-      await sleep(4 * INTERVAL_MS);
-      expect(frames.filter((frame) => frame.type === 'next').length).toBe(before);
-      socket.close();
+      // the first ends unanswered (completed), the next under the id is taken, and the last, under an id
+      // now live again, closes the connection as the protocol says, before anything is sent
+      expect(await first.closed).toBe(4409);
+      expect(first.frames.map((frame) => frame.type)).toEqual(['connection_ack']);
+      await waitFor(async () => (await metric('live_subscriptions', {}, small)) === 0, EVENT_BOUND_MS, 'no subscription left');
+      // no place held: the caller's one subscription is served on a new connection
+      const second = await connect();
+      second.socket.send(JSON.stringify(subscribe));
+      await waitFor(() => second.frames.some((frame) => frame.type === 'next'), 5_000, 'a subscription on a new connection');
+      expect(second.frames.filter((frame) => frame.type === 'error')).toEqual([]);
+      second.socket.close();
     } finally {
-      await small.db.collection('sessions').updateOne({ _id: small.fixtures.sessions.teamCrew }, { $set: { name: 'Team crew run' } });
       await small.stop();
     }
   });

@@ -53,8 +53,8 @@ export function subscribeChecker(options: SubscribeCheckOptions): SubscribeCheck
       refusals.note(`subscribe: ${ErrorCode.RATE_LIMITED}`);
       return [limited];
     };
-    // graphql-ws lets a client reuse an id as soon as it completes it, while the first may still be set
-    // up; the two would then share the id, and the first would outlive both the complete and the socket
+    // an id completed while its subscription is still set up is held back by the transport until that
+    // ends (./ws-transport.ts); checked here too, so that two subscriptions never share a place's id
     if (ctx.extra.active!.has(id)) return refuse([badUserInput(`The id ${JSON.stringify(id.slice(0, 40))} is still held by a subscription that has not ended; subscribe with another id`)]);
     if (ctx.extra.active!.size >= maxPerConnection) {
       const cap = badUserInput(`At most ${maxPerConnection} subscriptions per connection (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one or open another connection`);
