@@ -1,0 +1,85 @@
+/** The order in which ./ws-transport.ts hands a connection's frames to graphql-ws. */
+import { MessageType } from 'graphql-ws';
+
+/** Frames a connection may send while one of its ids is being ended; past it, the connection is closed. */
+const MOST_HELD_FRAMES = 1_000;
+
+/** The `id` and `type` of a client's frame, when it has an id. */
+function frameOf(text: string): { id: string; type: unknown } | undefined {
+  try {
+    const { id, type } = JSON.parse(text) as { id?: unknown; type?: unknown };
+    return typeof id === 'string' ? { id, type } : undefined;
+  } catch {
+    return undefined; // graphql-ws refuses it
+  }
+}
+
+/** The id of the subscribe graphql-ws is handling, told synchronously from within its handling. */
+export const subscribingNow: { id: string | undefined } = { id: undefined };
+
+/**
+ * A connection's frames, handed to graphql-ws in order. The protocol lets a client subscribe again under
+ * an id as soon as it has completed it, but graphql-ws ends the completed operation later, and at its
+ * end sends `complete` for the id and forgets it: the new subscription under it would end at once. So
+ * from a `complete` on, a subscribe under an id whose operation is still ending waits for that end, and
+ * the frames after it wait with it. Not awaited otherwise: a subscribe's handling lasts as long as its
+ * subscription.
+ */
+export class OrderedFrames {
+  /** The handling of each subscribe, by id, while it lasts. */
+  private readonly operations = new Map<string, Promise<void>>();
+  /** Those the client has completed, until their handling ends. */
+  private readonly ending = new Map<string, Promise<void>>();
+  private held: string[] | undefined;
+
+  constructor(
+    private readonly handle: (text: string) => Promise<void>,
+    private readonly tooMany: () => void,
+    private readonly failed: (error: unknown) => void,
+  ) {}
+
+  receive(text: string): void {
+    if (this.held) {
+      if (this.held.length >= MOST_HELD_FRAMES) return this.tooMany();
+      this.held.push(text);
+      return;
+    }
+    // a complete is small and rare, a subscribe read again only while an id is being ended
+    const frame = text.includes('"complete"') || this.ending.size > 0 ? frameOf(text) : undefined;
+    const ends = frame && this.ending.get(frame.id);
+    if (ends) {
+      this.held = [text];
+      void ends.then(() => this.release());
+      return;
+    }
+    const operation = frame?.type === MessageType.Complete ? this.operations.get(frame.id) : undefined;
+    if (operation) this.ending.set(frame!.id, operation);
+    this.run(text);
+  }
+
+  private run(text: string): void {
+    subscribingNow.id = undefined;
+    const handling = this.handle(text).catch(this.failed);
+    const id = subscribingNow.id;
+    subscribingNow.id = undefined;
+    if (id === undefined) return;
+    this.operations.set(id, handling);
+    void handling.then(() => {
+      if (this.operations.get(id) === handling) this.operations.delete(id);
+      if (this.ending.get(id) === handling) this.ending.delete(id);
+    });
+  }
+
+  private release(): void {
+    const frames = this.held!;
+    this.held = undefined;
+    for (let i = 0; i < frames.length; i++) {
+      this.receive(frames[i]);
+      // held again behind another id being ended: the rest wait behind it, in order
+      if (this.held) {
+        (this.held as string[]).push(...frames.slice(i + 1));
+        return;
+      }
+    }
+  }
+}
