@@ -26,9 +26,9 @@ export const subscribingNow: { id: string | undefined } = { id: undefined };
  * subscription.
  */
 export class OrderedFrames {
-  /** The handling of each subscribe, by id, while it lasts. */
+  /** The handling of each subscribe, by id, until graphql-ws tells its end (`ended`) or the client completes it. */
   private readonly operations = new Map<string, Promise<void>>();
-  /** Those the client has completed, until their handling ends. */
+  /** The handling of those the client has completed, until it ends. */
   private readonly ending = new Map<string, Promise<void>>();
   private held: string[] | undefined;
 
@@ -53,8 +53,18 @@ export class OrderedFrames {
       return;
     }
     const operation = frame?.type === MessageType.Complete ? this.operations.get(frame.id) : undefined;
-    if (operation) this.ending.set(frame!.id, operation);
+    if (operation) {
+      const id = frame!.id;
+      this.operations.delete(id);
+      this.ending.set(id, operation);
+      void operation.then(() => this.ending.get(id) === operation && this.ending.delete(id));
+    }
     this.run(text);
+  }
+
+  /** graphql-ws is ending the operation of `id` (its complete or its error): nothing of it is left once that returns. */
+  ended(id: string): void {
+    this.operations.delete(id);
   }
 
   private run(text: string): void {
@@ -62,12 +72,7 @@ export class OrderedFrames {
     const handling = this.handle(text).catch(this.failed);
     const id = subscribingNow.id;
     subscribingNow.id = undefined;
-    if (id === undefined) return;
-    this.operations.set(id, handling);
-    void handling.then(() => {
-      if (this.operations.get(id) === handling) this.operations.delete(id);
-      if (this.ending.get(id) === handling) this.ending.delete(id);
-    });
+    if (id !== undefined) this.operations.set(id, handling);
   }
 
   private release(): void {

@@ -75,11 +75,21 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Reco
   wss: WebSocketServer,
   { keepAliveMs, logger, frameRefusals, maxEventBytes = Infinity }: WsTransportOptions,
 ): { dispose: () => Promise<void> } {
+  // each connection's frames in order (./ordered-frames.ts), told by graphql-ws's hooks what it handles
+  const framesOf = new WeakMap<WebSocket, OrderedFrames>();
   const server = makeServer({
     ...options,
     onSubscribe: (ctx, id, payload) => {
       subscribingNow.id = id;
       return options.onSubscribe?.(ctx, id, payload);
+    },
+    onComplete: (ctx, id, payload) => {
+      framesOf.get(ctx.extra.socket)?.ended(id);
+      return options.onComplete?.(ctx, id, payload);
+    },
+    onError: (ctx, id, payload, errors) => {
+      framesOf.get(ctx.extra.socket)?.ended(id);
+      return options.onError?.(ctx, id, payload, errors);
     },
   });
   wss.options.handleProtocols = handleProtocols;
@@ -124,6 +134,7 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Reco
             frameRefusals.note('more frames than are held while an id is being ended');
             socket.close(1008, 'Too many frames while an id was being ended');
           }, (error) => internalError(socket, error, 'unexpected error while handling a WebSocket message'));
+          framesOf.set(socket, frames);
           socket.on('message', (data) => frames.receive(String(data)));
         },
       },
