@@ -473,6 +473,8 @@ describe('a database outage', () => {
       Object.defineProperty(poolCleared, 'name', { value: 'PoolClearedOnNetworkError' });
       expect(toGatewayError(poolCleared).code).toBe('SERVICE_UNAVAILABLE');
       expect(toGatewayError(new MongoServerError({ code: 11600, errmsg: 'interrupted at shutdown' })).code).toBe('SERVICE_UNAVAILABLE');
+      // a long read's getMore reaching a server that restarted between its batches
+      expect(toGatewayError(new MongoServerError({ code: 43, codeName: 'CursorNotFound', errmsg: 'cursor id 42 not found' })).code).toBe('SERVICE_UNAVAILABLE');
       // FerretDB's answer to the reads in flight when it shuts down: the server's failure, so an outage
       expect(toGatewayError(new MongoServerError({ code: 1, codeName: 'InternalError', errmsg: 'context canceled after delay' })).code).toBe('SERVICE_UNAVAILABLE');
       expect(toGatewayError(new MongoServerError({ code: 2, errmsg: 'BadValue' })).code).toBe('INTERNAL_SERVER_ERROR');

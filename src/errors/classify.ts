@@ -40,6 +40,9 @@ const OUTAGE_SERVER_CODES = new Set([
   1,
   6, // HostUnreachable
   7, // HostNotFound
+  // a cursor the server no longer has: it restarted or failed over between a long read's batches
+  43, // CursorNotFound
+  237, // CursorKilled
   89, // NetworkTimeout
   91, // ShutdownInProgress
   189, // PrimarySteppedDown
