@@ -31,6 +31,7 @@ export class OrderedFrames {
   /** The handling of those the client has completed, until it ends. */
   private readonly ending = new Map<string, Promise<void>>();
   private held: string[] | undefined;
+  private closed = false;
 
   constructor(
     private readonly handle: (text: string) => Promise<void>,
@@ -39,6 +40,7 @@ export class OrderedFrames {
   ) {}
 
   receive(text: string): void {
+    if (this.closed) return;
     if (this.held) {
       if (this.held.length >= MOST_HELD_FRAMES) return this.tooMany();
       this.held.push(text);
@@ -62,6 +64,12 @@ export class OrderedFrames {
     this.run(text);
   }
 
+  /** The connection has closed: frames still held are dropped (its operations end with it). */
+  close(): void {
+    this.closed = true;
+    this.held = undefined;
+  }
+
   /** graphql-ws is ending the operation of `id` (its complete or its error): nothing of it is left once that returns. */
   ended(id: string): void {
     this.operations.delete(id);
@@ -76,7 +84,8 @@ export class OrderedFrames {
   }
 
   private release(): void {
-    const frames = this.held!;
+    const frames = this.held;
+    if (!frames) return; // closed meanwhile
     this.held = undefined;
     for (let i = 0; i < frames.length; i++) {
       this.receive(frames[i]);

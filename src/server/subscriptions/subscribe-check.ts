@@ -54,7 +54,7 @@ export function subscribeChecker(options: SubscribeCheckOptions): SubscribeCheck
       return [limited];
     };
     // an id completed while its subscription is still set up is held back by the transport until that
-    // ends (./ws-transport.ts); checked here too, so that two subscriptions never share a place's id
+    // ends (./ordered-frames.ts); checked here too, so that two subscriptions never share a place's id
     if (ctx.extra.active!.has(id)) return refuse([badUserInput(`The id ${JSON.stringify(id.slice(0, 40))} is still held by a subscription that has not ended; subscribe with another id`)]);
     if (ctx.extra.active!.size >= maxPerConnection) {
       const cap = badUserInput(`At most ${maxPerConnection} subscriptions per connection (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one or open another connection`);

@@ -141,6 +141,7 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Reco
       { socket, request } as Extra & Partial<E>,
     );
     socket.once('close', (code, reason) => {
+      framesOf.get(socket)?.close();
       clearTimeout(pongWait);
       clearInterval(pinging);
       // a connection's subscriptions end in a turn of their own: when a fleet's connections drop at
