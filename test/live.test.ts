@@ -592,6 +592,60 @@ describe('connections and limits', () => {
     }
   });
 
+  it('an id the gateway ends while its complete waits behind unread events, completed and subscribed again by the client meanwhile, serves the new subscription, ends it on its complete, and holds nothing after', async () => {
+    const f = gw.fixtures;
+    // a public session of its own with 400 messages of 20 KB: replays that fill the socket of a client that does not read
+    const filler = new ObjectId();
+    const template = (await gw.db.collection('sessions').findOne({ _id: f.sessions.publicChat }))!;
+    await gw.db.collection('sessions').insertOne({ ...template, _id: filler });
+    await gw.db.collection('chat').insertMany(Array.from({ length: 400 }, (_, i) => chatMessage(f, filler, `${i} ${'f'.repeat(20_000)}`)));
+    const target = hex(f.sessions.publicChat);
+    const messages = (id: string) => ({ id, type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { id: target } } });
+    const socket = new WebSocket(wsUrl(gw.url), 'graphql-transport-ws');
+    const frames: Array<{ id?: string; type: string; payload?: any }> = [];
+    socket.on('message', (data) => frames.push(JSON.parse(String(data))));
+    const send = (frame: object) => socket.send(JSON.stringify(frame));
+    const textsOf = (id: string, from = 0) => frames.slice(from).filter((frame) => frame.id === id && frame.type === 'next').map((frame) => frame.payload.data.messageAdded.text);
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    try {
+      send({ type: 'connection_init', payload: {} });
+      await waitFor(() => frames.some((frame) => frame.type === 'connection_ack'), 5_000, 'the ack');
+      (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+      for (let i = 0; i < 8; i++) send({ id: `F${i}`, type: 'subscribe', payload: { query: `subscription($id: ObjectId!) { messageAdded(sessionId: $id, after: "000000000000000000000000") { _id text } }`, variables: { id: hex(filler) } } });
+      await sleep(1_500);
+      // unreadable to an anonymous caller: the gateway completes it at once, its complete behind the replays
+      send({ id: 'X', type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { id: hex(f.sessions.restricted) } } });
+      await sleep(800);
+      send({ id: 'X', type: 'complete' });
+      send(messages('X'));
+      await sleep(1_000);
+      (socket as unknown as { _socket: { resume(): void } })._socket.resume();
+      await sleep(2_000);
+      await gw.db.collection('chat').insertOne(chatMessage(f, f.sessions.publicChat, 'after the reuse'));
+      await waitFor(() => textsOf('X').includes('after the reuse'), EVENT_BOUND_MS, 'the new X’s event');
+      send({ id: 'X', type: 'complete' });
+      await sleep(300);
+      await gw.db.collection('chat').insertOne(chatMessage(f, f.sessions.publicChat, 'after its complete'));
+      await sleep(EVENT_BOUND_MS);
+      expect(textsOf('X')).toEqual(['after the reuse']);
+      // the connection goes on: a reuse of the id, a ping and another subscription are all answered
+      const seen = frames.length;
+      send(messages('X'));
+      send({ type: 'ping' });
+      send(messages('Y'));
+      await waitFor(() => frames.slice(seen).some((frame) => frame.type === 'pong'), 5_000, 'the pong');
+      await sleep(1_000);
+      await gw.db.collection('chat').insertOne(chatMessage(f, f.sessions.publicChat, 'third'));
+      await waitFor(() => textsOf('X', seen).includes('third') && textsOf('Y', seen).includes('third'), EVENT_BOUND_MS, 'both subscriptions’ events');
+      expect(socket.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      socket.close();
+      await gw.db.collection('chat').deleteMany({ sessionId: { $in: [filler, f.sessions.publicChat] }, 'message.message.text': { $in: ['after the reuse', 'after its complete', 'third'] } });
+      await gw.db.collection('chat').deleteMany({ sessionId: filler });
+      await gw.db.collection('sessions').deleteOne({ _id: filler });
+    }
+  }, 60_000);
+
   it('subscribes under an id completed while still set up wait for its end: the next is taken, one more under the live id closes the connection (4409), and no place stays held', async () => {
     const small = await startTestGateway({ app: { live: { intervalMs: INTERVAL_MS, maxPerConnection: 1, maxPerCaller: 1 } } });
     try {

@@ -19,16 +19,15 @@ export const subscribingNow: { id: string | undefined } = { id: undefined };
 
 /**
  * A connection's frames, handed to graphql-ws in order. The protocol lets a client subscribe again under
- * an id as soon as it has completed it, but graphql-ws ends the completed operation later, and at its
- * end sends `complete` for the id and forgets it: the new subscription under it would end at once. So
- * from a `complete` on, a subscribe under an id whose operation is still ending waits for that end, and
- * the frames after it wait with it. Not awaited otherwise: a subscribe's handling lasts as long as its
- * subscription.
+ * an id as soon as it has completed it (or been told it is complete), but graphql-ws ends an operation
+ * later, and at its end forgets the id: a new subscription under it meanwhile would be forgotten with
+ * it. So while an operation is ending, a frame under its id waits for that end, and the frames after it
+ * wait with it. Not awaited otherwise: a subscribe's handling lasts as long as its subscription.
  */
 export class OrderedFrames {
-  /** The handling of each subscribe, by id, until graphql-ws tells its end (`ended`) or the client completes it. */
+  /** The handling of each subscribe, by id, until it is ending (`ended`). */
   private readonly operations = new Map<string, Promise<void>>();
-  /** The handling of those the client has completed, until it ends. */
+  /** The handling of those ending, until it returns. */
   private readonly ending = new Map<string, Promise<void>>();
   private held: string[] | undefined;
   private closed = false;
@@ -54,13 +53,7 @@ export class OrderedFrames {
       void ends.then(() => this.release());
       return;
     }
-    const operation = frame?.type === MessageType.Complete ? this.operations.get(frame.id) : undefined;
-    if (operation) {
-      const id = frame!.id;
-      this.operations.delete(id);
-      this.ending.set(id, operation);
-      void operation.then(() => this.ending.get(id) === operation && this.ending.delete(id));
-    }
+    if (frame?.type === MessageType.Complete) this.ended(frame.id);
     this.run(text);
   }
 
@@ -70,9 +63,17 @@ export class OrderedFrames {
     this.held = undefined;
   }
 
-  /** graphql-ws is ending the operation of `id` (its complete or its error): nothing of it is left once that returns. */
+  /**
+   * The operation of `id` is ending: the client completed it, or graphql-ws is ending it (its complete or
+   * error hook), which it finishes only once that frame is written. Until its handling returns, a
+   * subscribe under the id waits, and so does a complete (it would end the next one).
+   */
   ended(id: string): void {
+    const operation = this.operations.get(id);
+    if (!operation || this.closed) return; // closed: no frame of it will come
     this.operations.delete(id);
+    this.ending.set(id, operation);
+    void operation.then(() => this.ending.get(id) === operation && this.ending.delete(id));
   }
 
   private run(text: string): void {
