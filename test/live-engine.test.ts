@@ -53,10 +53,11 @@ function startEngine(options: Partial<LiveOptions>, db: Db = gw.db) {
 
 const message = (text: string, shape: { streaming?: string[]; id?: ObjectId } = {}): Document => chatMessage(gw.fixtures, session, text, shape);
 
-/** The events of a stream as `_id` hex and the version sent, read one every `pauseMs`. */
-function read(stream: AsyncIterableIterator<LiveEvent<MessageDoc>>, pauseMs: number): Array<[string, string]> {
+/** The events of a stream as `_id` hex and the version sent, read one every `pauseMs`, from when `from` resolves. */
+function read(stream: AsyncIterableIterator<LiveEvent<MessageDoc>>, pauseMs: number, from?: Promise<void>): Array<[string, string]> {
   const events: Array<[string, string]> = [];
   void (async () => {
+    await from;
     for await (const event of stream) {
       events.push([event.payload._id.toHexString(), messageSeen(event.payload)]);
       if (pauseMs > 0) await sleep(pauseMs);
@@ -102,14 +103,8 @@ it('a resume handed over while a tick’s read is on its way is not sent that re
   // a subscriber that follows the reply (the ticks read it), and a resume whose client reads nothing
   // yet: its replay waits for room after its first page
   read(await subscribe(), 0);
-  const resumed = await subscribe(first._id);
   let startReading!: () => void;
-  const reading = new Promise<void>((resolve) => (startReading = resolve));
-  const events: Array<[string, string]> = [];
-  void (async () => {
-    await reading;
-    for await (const event of resumed) events.push([event.payload._id.toHexString(), messageSeen(event.payload)]);
-  })();
+  const events = read(await subscribe(first._id), 0, new Promise<void>((resolve) => (startReading = resolve)));
   await sleep(500);
   // a tick reads the reply as it is, and its answer is on its way while the reply ends and the client
   // reads: the replay reads the final version and hands over before the tick's answer arrives
@@ -174,12 +169,7 @@ it('new versions of many recent messages in one tick, with little room left, are
   const stream = await subscribe();
   // the client reads nothing until the gate opens
   let open: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => (open = resolve));
-  const events: Array<[string, string]> = [];
-  void (async () => {
-    await gate;
-    for await (const event of stream) events.push([event.payload._id.toHexString(), messageSeen(event.payload)]);
-  })();
+  const events = read(stream, 0, new Promise<void>((resolve) => (open = resolve)));
   await sleep(600);
   const replies = Array.from({ length: 15 }, (_, i) => message('', { streaming: [`part ${i}`] }));
   await chat.insertMany(replies);
