@@ -592,34 +592,50 @@ describe('connections and limits', () => {
     }
   });
 
-  it('an id the gateway ends while its complete waits behind unread events, completed and subscribed again by the client meanwhile, serves the new subscription, ends it on its complete, and holds nothing after', async () => {
+  /**
+   * A connection whose client stops reading while replays fill its socket, and a subscription `X` the
+   * gateway ends at once (an anonymous caller may not read the session): its `complete` waits behind the
+   * replays, so `X` stays ending, and what the client sends under it meanwhile waits.
+   */
+  async function connectionWithXEnding() {
     const f = gw.fixtures;
-    // a public session of its own with 400 messages of 20 KB: replays that fill the socket of a client that does not read
+    // a public session of its own with 400 messages of 20 KB
     const filler = new ObjectId();
     const template = (await gw.db.collection('sessions').findOne({ _id: f.sessions.publicChat }))!;
     await gw.db.collection('sessions').insertOne({ ...template, _id: filler });
     await gw.db.collection('chat').insertMany(Array.from({ length: 400 }, (_, i) => chatMessage(f, filler, `${i} ${'f'.repeat(20_000)}`)));
-    const target = hex(f.sessions.publicChat);
-    const messages = (id: string) => ({ id, type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { id: target } } });
     const socket = new WebSocket(wsUrl(gw.url), 'graphql-transport-ws');
     const frames: Array<{ id?: string; type: string; payload?: any }> = [];
     socket.on('message', (data) => frames.push(JSON.parse(String(data))));
+    const closed = new Promise<[number, string]>((resolve) => socket.once('close', (code, reason) => resolve([code, String(reason)])));
     const send = (frame: object) => socket.send(JSON.stringify(frame));
-    const textsOf = (id: string, from = 0) => frames.slice(from).filter((frame) => frame.id === id && frame.type === 'next').map((frame) => frame.payload.data.messageAdded.text);
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const reading = (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    send({ type: 'connection_init', payload: {} });
+    await waitFor(() => frames.some((frame) => frame.type === 'connection_ack'), 5_000, 'the ack');
+    reading.pause();
+    for (let i = 0; i < 8; i++) send({ id: `F${i}`, type: 'subscribe', payload: { query: `subscription($id: ObjectId!) { messageAdded(sessionId: $id, after: "000000000000000000000000") { _id text } }`, variables: { id: hex(filler) } } });
+    await sleep(1_500);
+    send({ id: 'X', type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { id: hex(f.sessions.restricted) } } });
+    await sleep(800);
+    const cleanUp = async () => {
+      socket.close();
+      await gw.db.collection('chat').deleteMany({ sessionId: filler });
+      await gw.db.collection('sessions').deleteOne({ _id: filler });
+    };
+    return { socket, frames, closed, send, reading, cleanUp };
+  }
+
+  it('an id the gateway ends while its complete waits behind unread events, completed and subscribed again by the client meanwhile, serves the new subscription, ends it on its complete, and holds nothing after', async () => {
+    const f = gw.fixtures;
+    const { socket, frames, send, reading, cleanUp } = await connectionWithXEnding();
+    const messages = (id: string) => ({ id, type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { id: hex(f.sessions.publicChat) } } });
+    const textsOf = (id: string, from = 0) => frames.slice(from).filter((frame) => frame.id === id && frame.type === 'next').map((frame) => frame.payload.data.messageAdded.text);
     try {
-      send({ type: 'connection_init', payload: {} });
-      await waitFor(() => frames.some((frame) => frame.type === 'connection_ack'), 5_000, 'the ack');
-      (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
-      for (let i = 0; i < 8; i++) send({ id: `F${i}`, type: 'subscribe', payload: { query: `subscription($id: ObjectId!) { messageAdded(sessionId: $id, after: "000000000000000000000000") { _id text } }`, variables: { id: hex(filler) } } });
-      await sleep(1_500);
-      // unreadable to an anonymous caller: the gateway completes it at once, its complete behind the replays
-      send({ id: 'X', type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { id: hex(f.sessions.restricted) } } });
-      await sleep(800);
       send({ id: 'X', type: 'complete' });
       send(messages('X'));
       await sleep(1_000);
-      (socket as unknown as { _socket: { resume(): void } })._socket.resume();
+      reading.resume();
       await sleep(2_000);
       await gw.db.collection('chat').insertOne(chatMessage(f, f.sessions.publicChat, 'after the reuse'));
       await waitFor(() => textsOf('X').includes('after the reuse'), EVENT_BOUND_MS, 'the new X’s event');
@@ -639,10 +655,20 @@ describe('connections and limits', () => {
       await waitFor(() => textsOf('X', seen).includes('third') && textsOf('Y', seen).includes('third'), EVENT_BOUND_MS, 'both subscriptions’ events');
       expect(socket.readyState).toBe(WebSocket.OPEN);
     } finally {
-      socket.close();
-      await gw.db.collection('chat').deleteMany({ sessionId: { $in: [filler, f.sessions.publicChat] }, 'message.message.text': { $in: ['after the reuse', 'after its complete', 'third'] } });
-      await gw.db.collection('chat').deleteMany({ sessionId: filler });
-      await gw.db.collection('sessions').deleteOne({ _id: filler });
+      await cleanUp();
+      await gw.db.collection('chat').deleteMany({ sessionId: f.sessions.publicChat, 'message.message.text': { $in: ['after the reuse', 'after its complete', 'third'] } });
+    }
+  }, 60_000);
+
+  it('a connection that sends more than a megabyte while one of its ids is ending is closed (1008), not buffered', async () => {
+    const { closed, send, reading, cleanUp } = await connectionWithXEnding();
+    try {
+      send({ id: 'X', type: 'complete' }); // waits: X is ending
+      for (let i = 0; i < 12; i++) send({ type: 'ping', payload: { pad: 'x'.repeat(100_000) } });
+      reading.resume();
+      expect(await closed).toEqual([1008, 'Too many frames while an id was being ended']);
+    } finally {
+      await cleanUp();
     }
   }, 60_000);
 

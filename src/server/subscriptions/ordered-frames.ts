@@ -1,8 +1,9 @@
 /** The order in which ./ws-transport.ts hands a connection's frames to graphql-ws. */
 import { MessageType } from 'graphql-ws';
 
-/** Frames a connection may send while one of its ids is being ended; past it, the connection is closed. */
+/** What a connection may send while one of its ids is being ended (frames, and their characters); past it, the connection is closed. */
 const MOST_HELD_FRAMES = 1_000;
+const MOST_HELD_CHARACTERS = 2 ** 20;
 
 /** The `id` and `type` of a client's frame, when it has an id. */
 function frameOf(text: string): { id: string; type: unknown } | undefined {
@@ -30,6 +31,7 @@ export class OrderedFrames {
   /** The handling of those ending, until it returns. */
   private readonly ending = new Map<string, Promise<void>>();
   private held: string[] | undefined;
+  private heldCharacters = 0;
   private closed = false;
 
   constructor(
@@ -41,7 +43,12 @@ export class OrderedFrames {
   receive(text: string): void {
     if (this.closed) return;
     if (this.held) {
-      if (this.held.length >= MOST_HELD_FRAMES) return this.tooMany();
+      this.heldCharacters += text.length;
+      if (this.held.length >= MOST_HELD_FRAMES || this.heldCharacters > MOST_HELD_CHARACTERS) {
+        this.close();
+        this.tooMany();
+        return;
+      }
       this.held.push(text);
       return;
     }
@@ -50,6 +57,7 @@ export class OrderedFrames {
     const ends = frame && this.ending.get(frame.id);
     if (ends) {
       this.held = [text];
+      this.heldCharacters = text.length;
       void ends.then(() => this.release());
       return;
     }
@@ -88,10 +96,12 @@ export class OrderedFrames {
     const frames = this.held;
     if (!frames) return; // closed meanwhile
     this.held = undefined;
+    this.heldCharacters = 0;
     for (let i = 0; i < frames.length; i++) {
       this.receive(frames[i]);
       // held again behind another id being ended: the rest wait behind it, in order
       if (this.held) {
+        for (const rest of frames.slice(i + 1)) this.heldCharacters += rest.length;
         (this.held as string[]).push(...frames.slice(i + 1));
         return;
       }
