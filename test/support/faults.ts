@@ -29,22 +29,13 @@ export function faultOnReadsOf(collection: string): Fault {
 
 /** While `failing` is set, each `find` of one collection answers `delayMs` late (a slow database, deterministically). */
 export function slowFindsOf(collection: string, delayMs: number): Fault {
-  const fault = faultOn(collection, (real) =>
-    new Proxy(real, {
-      get(target, property) {
-        if (property !== 'find' || !fault.failing) return forward(target, property);
-        return (...args: unknown[]) => {
-          const cursor = (target.find as (...a: unknown[]) => { toArray(): Promise<unknown[]> }).apply(target, args);
-          const toArray = cursor.toArray.bind(cursor);
-          cursor.toArray = async () => {
-            await new Promise((resolve) => setTimeout(resolve, delayMs));
-            return toArray();
-          };
-          return cursor;
-        };
-      },
-    }));
-  return fault;
+  return findsOf(collection, (cursor) => {
+    const toArray = cursor.toArray.bind(cursor);
+    cursor.toArray = async () => {
+      await sleepFor(delayMs);
+      return toArray();
+    };
+  });
 }
 
 /**
@@ -53,26 +44,38 @@ export function slowFindsOf(collection: string, delayMs: number): Fault {
  * counts those finds as they start.
  */
 export function lateAnswersOf(collection: string, delayMs: number, which: (filter: unknown, options: FindOptions | undefined) => boolean): Fault & { reads: number } {
-  const fault = Object.assign(faultOn(collection, (real) =>
+  const fault = Object.assign(findsOf(collection, (cursor, filter, options) => {
+    if (!which(filter, options)) return;
+    fault.reads += 1;
+    const read = cursor.toArray();
+    cursor.toArray = async () => {
+      const docs = await read;
+      await sleepFor(delayMs);
+      return docs;
+    };
+  }), { reads: 0 });
+  return fault;
+}
+
+type FindCursor = { toArray(): Promise<unknown[]> };
+
+/** A fault that, while `failing` is set, hands each cursor of `collection`'s finds to `change` before the caller reads it. */
+function findsOf(collection: string, change: (cursor: FindCursor, filter: unknown, options: FindOptions | undefined) => void): Fault {
+  const fault = faultOn(collection, (real) =>
     new Proxy(real, {
       get(target, property) {
         if (property !== 'find' || !fault.failing) return forward(target, property);
         return (filter: unknown, options?: FindOptions) => {
-          const cursor = (target.find as (...a: unknown[]) => { toArray(): Promise<unknown[]> })(filter, options);
-          if (!which(filter, options)) return cursor;
-          fault.reads += 1;
-          const read = cursor.toArray();
-          cursor.toArray = async () => {
-            const docs = await read;
-            await new Promise((resolve) => setTimeout(resolve, delayMs));
-            return docs;
-          };
+          const cursor = (target.find as (...a: unknown[]) => FindCursor)(filter, options);
+          change(cursor, filter, options);
           return cursor;
         };
       },
-    })), { reads: 0 });
+    }));
   return fault;
 }
+
+const sleepFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A fault whose database gives `collection` through `faulty`, every other collection as it is. */
 function faultOn(collection: string, faulty: (real: Collection) => Collection): Fault {

@@ -15,8 +15,13 @@ function frameOf(text: string): { id: string; type: unknown } | undefined {
   }
 }
 
-/** The id of the subscribe graphql-ws is handling, told synchronously from within its handling. */
-export const subscribingNow: { id: string | undefined } = { id: undefined };
+/** The id of the subscribe graphql-ws is handling, told synchronously from within its handling (`subscribing`). */
+let subscribingNow: string | undefined;
+
+/** Called by graphql-ws's onSubscribe hook, before its first await: the subscribe being handled is `id`'s. */
+export function subscribing(id: string): void {
+  subscribingNow = id;
+}
 
 /**
  * A connection's frames, handed to graphql-ws in order. The protocol lets a client subscribe again under
@@ -85,10 +90,10 @@ export class OrderedFrames {
   }
 
   private run(text: string): void {
-    subscribingNow.id = undefined;
+    subscribingNow = undefined;
     const handling = this.handle(text).catch(this.failed);
-    const id = subscribingNow.id;
-    subscribingNow.id = undefined;
+    const id = subscribingNow;
+    subscribingNow = undefined;
     if (id !== undefined) this.operations.set(id, handling);
   }
 

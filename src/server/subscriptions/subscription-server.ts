@@ -168,10 +168,11 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
             return CONNECTION_GONE;
           }
           const result = await setUp(args, pending);
-          endTrace(pending.trace, Symbol.asyncIterator in result ? undefined : result.errors);
+          const errors = Symbol.asyncIterator in result ? undefined : result.errors;
+          endTrace(pending.trace, errors);
           // the database could not set it up now: the client reconnects and subscribes again (a resume
           // from where it was), rather than taking an answer without data for the subscription's end
-          const unavailable = Symbol.asyncIterator in result ? undefined : result.errors?.map(safeError).find((error) => error.code === ErrorCode.SERVICE_UNAVAILABLE);
+          const unavailable = errors?.map(safeError).find((error) => error.code === ErrorCode.SERVICE_UNAVAILABLE);
           if (unavailable) {
             refusals.note(`subscribe: ${unavailable.message}`); // once per interval: a fleet resuming meets it together
             retryLater(pending.connection.socket);

@@ -19,7 +19,7 @@ import { nextTurn } from '../../loaders/fair-turns';
 import type { Logger } from '../../observability/logger';
 import type { RefusalLog } from '../../observability/refusal-log';
 import { errorOnly } from '../refusal-response';
-import { OrderedFrames, subscribingNow } from './ordered-frames';
+import { OrderedFrames, subscribing } from './ordered-frames';
 
 const corked = new Set<Duplex>();
 let uncorking = false;
@@ -80,7 +80,7 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Reco
   const server = makeServer({
     ...options,
     onSubscribe: (ctx, id, payload) => {
-      subscribingNow.id = id;
+      subscribing(id);
       return options.onSubscribe?.(ctx, id, payload);
     },
     onComplete: (ctx, id, payload) => {
