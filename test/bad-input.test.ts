@@ -5,6 +5,7 @@
  * a file path or a driver message.
  */
 import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { ObjectId } from 'mongodb';
 import { faultOnReadsOf } from './support/faults';
 import { startTestGateway, type GraphQLResult, type TestGateway } from './support/gateway';
@@ -372,6 +373,44 @@ describe('malformed requests to /graphql', () => {
     const result = await postBody(JSON.stringify({ query: '{ __typename }', padding: 'x'.repeat(200_000) }));
     expect(result.status).toBe(413);
     expect(result.body).toEqual({ message: 'The request body is too large: the limit is 102400 bytes', code: 413 });
+  });
+
+  it('answers a body sent in chunks, with no length, with 413 once it passes the limit', async () => {
+    const chunk = new TextEncoder().encode(`{"query": "{ __typename }", "padding": "${'x'.repeat(30_000)}`);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 5; i++) controller.enqueue(chunk);
+        controller.enqueue(new TextEncoder().encode('"}'));
+        controller.close();
+      },
+    });
+    const result = await request('/graphql', { method: 'POST', headers: JSON_HEADERS, body: stream, duplex: 'half' } as RequestInit);
+    expect(result.status).toBe(413);
+    expect(result.body).toEqual({ message: 'The request body is too large: the limit is 102400 bytes', code: 413 });
+    const within = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"query": '));
+        controller.enqueue(new TextEncoder().encode('"{ __typename }"}'));
+        controller.close();
+      },
+    });
+    const read = await request('/graphql', { method: 'POST', headers: JSON_HEADERS, body: within, duplex: 'half' } as RequestInit);
+    expect(read.body).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('reads a body compressed, with a byte order mark, or with its charset named', async () => {
+    const query = JSON.stringify({ query: '{ __typename }' });
+    const bodies: Array<[string | Buffer, Record<string, string>]> = [
+      [gzipSync(query), { ...JSON_HEADERS, 'content-encoding': 'gzip' }],
+      [`\ufeff${query}`, JSON_HEADERS],
+      [query, { 'content-type': 'application/json; charset=UTF-8' }],
+      [query, { 'content-type': 'Application/JSON;charset="utf-8"' }],
+      [Buffer.from(query, 'utf16le'), { 'content-type': 'application/json; charset=utf-16le' }],
+    ];
+    for (const [body, headers] of bodies) {
+      const result = await request('/graphql', { method: 'POST', headers, body });
+      expect(result.body).toEqual({ data: { __typename: 'Query' } });
+    }
   });
 
   it('answers a GET without a query: CSRF-blocked without a preflight header, 400 with one', async () => {

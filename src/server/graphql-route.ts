@@ -1,11 +1,10 @@
 /**
  * POST and GET /graphql: the body read, the request admitted (its quota, its place in the queue), the
- * checks made before Apollo Server (trusted documents, a subscription sent over HTTP), the response's
- * byte budget, then Apollo Server with the request's context.
+ * checks made before Apollo Server (trusted documents, a subscription sent over HTTP), then Apollo
+ * Server with the request's context, its answer within the response's byte budget.
  */
 import type { ApolloServer } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { QueryLimits } from '../config/query-limits';
 import type { ContextFactory, RequestContext } from '../context/request-context';
 import { loggedFailure } from '../observability/failure-log';
@@ -13,7 +12,8 @@ import { failedOperation } from '../observability/graphql-metrics';
 import type { Logger } from '../observability/logger';
 import { GRAPHQL_ROUTE } from '../observability/metrics';
 import type { InFlight } from './in-flight';
-import { graphqlResponseBudget } from './request-budget';
+import { apolloHandler } from './apollo-handler';
+import { jsonBody } from './json-body';
 import { subscriptionRootCheck } from './subscription-root-check';
 import { trustedDocumentsMiddleware, type TrustedDocuments } from './trusted-documents';
 
@@ -47,7 +47,7 @@ export function graphqlRoute(options: GraphQLRouteOptions): RequestHandler[] {
       next();
     },
     // the body is read before the request's turn: a client that sends it slowly holds a socket, not a place
-    express.json({ limit: options.limits.maxBodyBytes }),
+    jsonBody(options.limits.maxBodyBytes),
     (_req: Request, res: Response, next: NextFunction) => {
       res.locals.receivedAt = Date.now(); // its time budget runs from here: a slow upload is not the database's
       next();
@@ -55,8 +55,8 @@ export function graphqlRoute(options: GraphQLRouteOptions): RequestHandler[] {
     ...options.admit,
     ...(options.trustedDocuments ? [trustedDocumentsMiddleware(options.trustedDocuments, (req, res, error) => refusedBeforeApollo(req, res, error.code))] : []),
     subscriptionRootCheck(options.limits.maxTokens, refusedBeforeApollo),
-    graphqlResponseBudget(options.maxResponseBytes),
-    options.executing.count(expressMiddleware(options.apollo, {
+    options.executing.count(apolloHandler(options.apollo, {
+      maxResponseBytes: options.maxResponseBytes,
       context: async ({ req, res }) => {
         try {
           const ctx = await contexts.forRequest({

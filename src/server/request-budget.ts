@@ -5,7 +5,7 @@
  * with no partial data.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import { errorOnly } from './refusal-response';
 import type { RequestContext } from '../context/request-context';
 import { responseTooLarge } from '../errors/budgets';
@@ -30,24 +30,14 @@ export function documentBudgetPlugin(): ApolloServerPlugin<RequestContext> {
 }
 
 /**
- * Refuses a GraphQL response body over the byte budget (Apollo hands Express the whole body as one
- * string, so measuring it costs no second serialization).
+ * An answer over the byte budget, refused: the status and the accounting set, the body to send instead
+ * (Apollo hands over the whole body as one string, so measuring it costs no second serialization).
  */
-export function graphqlResponseBudget(maxBytes: number) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const send = res.send.bind(res);
-    res.send = (body?: unknown) => {
-      // an answer, not the IDE's page
-      if (typeof body === 'string' && Buffer.byteLength(body) > maxBytes && !res.get('content-type')?.startsWith('text/html')) {
-        // counted and logged as what it now is: a failed operation, with this error alone
-        const recorded = operationsOf(res.locals.reads as RequestReads | undefined);
-        res.locals.graphqlOperations = recorded.length > 0 ? recorded.map((operation) => ({ ...operation, outcome: 'error' })) : [failedOperation(req)];
-        res.locals.refusedCode = ErrorCode.QUERY_TOO_COMPLEX;
-        res.status(400);
-        return send(JSON.stringify(errorOnly(responseTooLarge(maxBytes))));
-      }
-      return send(body);
-    };
-    next();
-  };
+export function overBudget(req: Request, res: Response, maxBytes: number): string {
+  // counted and logged as what it now is: a failed operation, with this error alone
+  const recorded = operationsOf(res.locals.reads as RequestReads | undefined);
+  res.locals.graphqlOperations = recorded.length > 0 ? recorded.map((operation) => ({ ...operation, outcome: 'error' })) : [failedOperation(req)];
+  res.locals.refusedCode = ErrorCode.QUERY_TOO_COMPLEX;
+  res.status(400);
+  return JSON.stringify(errorOnly(responseTooLarge(maxBytes)));
 }
