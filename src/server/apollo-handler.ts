@@ -51,10 +51,10 @@ function send(req: Request, res: Response, body: string, maxBytes: number): void
   res.end(body);
 }
 
-/** `?…` of a request's URL, or '' (a fragment, which no client sends, is not part of it). */
+/** `?…` of a request's URL, or '' (as url.parse reads it: a `?` after a `#` is the fragment's). */
 function searchOf(url: string): string {
-  const start = url.indexOf('?');
-  if (start === -1) return '';
-  const hash = url.indexOf('#', start);
-  return hash === -1 ? url.slice(start) : url.slice(start, hash);
+  const hash = url.indexOf('#');
+  const path = hash === -1 ? url : url.slice(0, hash);
+  const start = path.indexOf('?');
+  return start === -1 ? '' : path.slice(start);
 }

@@ -28,13 +28,15 @@ export function jsonBody(limit: number): RequestHandler {
 
 /** `application/json`, UTF-8 or no charset, not encoded, with a body: what a GraphQL client sends. */
 function isPlainJson(req: Request): boolean {
+  // a request already over (its client gone while it waited its turn) is the parser's to pass on
+  if (req.destroyed || req.readableEnded) return false;
   const { headers } = req;
   if (headers['content-encoding'] !== undefined && headers['content-encoding'].toLowerCase() !== 'identity') return false;
   if (headers['transfer-encoding'] === undefined && (headers['content-length'] === undefined || headers['content-length'] === '0')) return false;
   const type = headers['content-type'];
   if (type === undefined) return false;
   const lower = type.toLowerCase();
-  return lower === 'application/json' || /^application\/json\s*;\s*charset\s*=\s*"?utf-8"?\s*$/.test(lower);
+  return lower === 'application/json' || /^application\/json[ \t]*;[ \t]*charset[ \t]*=[ \t]*("utf-8"|utf-8)[ \t]*$/.test(lower);
 }
 
 function readPlainJson(req: Request, limit: number, next: NextFunction): void {
