@@ -19,7 +19,7 @@
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpuChart } from './chart';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -32,6 +32,7 @@ import { loadDemoData } from '../src/seed/load';
 import { measureCommandCounts, type CommandCounts } from './command-counts';
 import { crewSessions, targets, type Target } from './targets';
 import { conversationOf } from './conversation';
+import { median, processCpuMicros } from './process-stats';
 import { measureLive, type LiveResult } from './live';
 
 const settings = {
@@ -201,18 +202,6 @@ async function assertSameAnswers(chosen: Target[], serverOf: (target: Target) =>
   }
 }
 
-/** CPU time (user + system) of a process so far, in microseconds, from /proc; null where there is none. */
-function processCpuMicros(pid: number | undefined): number | null {
-  if (!pid) return null;
-  try {
-    // fields after the command's closing parenthesis: utime and stime are the 12th and 13th
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return null;
-  }
-}
-
 async function measure(url: string, target: Target, token: string, dbPid: number | undefined, duration = settings.duration): Promise<TargetResult> {
   let i = 0;
   const headers: Record<string, string> = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -322,12 +311,6 @@ interface Spread { median: number; min: number; max: number }
 
 function spread(values: number[], digits: number): Spread {
   return { median: round(median(values), digits), min: round(Math.min(...values), digits), max: round(Math.max(...values), digits) };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function round(value: number, digits: number): number {

@@ -8,13 +8,13 @@
  * BENCH_RUNS (7) rounds of BENCH_DURATION (5) seconds.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import { apolloHandler } from '../src/server/apollo-handler';
 import { jsonBody } from '../src/server/json-body';
 import { serverClasses } from '../src/server/server-classes';
+import { median, processCpuMicros } from './process-stats';
 
 const SERVERS = ['express5-integration', 'gateway-handler', 'fastify-integration', 'mercurius'] as const;
 type ServerKind = (typeof SERVERS)[number];
@@ -62,12 +62,6 @@ async function listenOne(kind: ServerKind): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-/** CPU time (user + system) of a process so far, in ms, from /proc (USER_HZ is 100 on Linux). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 async function start(kind: ServerKind): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, [__filename, kind], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
@@ -79,8 +73,6 @@ async function start(kind: ServerKind): Promise<{ child: ChildProcess; port: num
   });
   return { child, port };
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main(): Promise<void> {
   const runs = Number(process.env.BENCH_RUNS ?? 7);
@@ -103,10 +95,10 @@ async function main(): Promise<void> {
       // alternate the order, so that no server always follows the same one
       for (const kind of round % 2 === 0 ? SERVERS : [...SERVERS].reverse()) {
         const { child, port } = servers.get(kind)!;
-        const before = cpuMs(child.pid!);
+        const before = processCpuMicros(child.pid)!;
         const result = await load(port, duration);
         if (result.non2xx > 0 || result.errors > 0) throw new Error(`${kind}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-        perRequest.get(kind)!.push((cpuMs(child.pid!) - before) / result.requests.total);
+        perRequest.get(kind)!.push((processCpuMicros(child.pid)! - before) / 1000 / result.requests.total);
       }
     }
   } finally {

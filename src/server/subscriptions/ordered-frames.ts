@@ -106,8 +106,9 @@ export class OrderedFrames {
       this.receive(frames[i]);
       // held again behind another id being ended: the rest wait behind it, in order
       if (this.held) {
-        for (const rest of frames.slice(i + 1)) this.heldCharacters += rest.length;
-        (this.held as string[]).push(...frames.slice(i + 1));
+        const rest = frames.slice(i + 1);
+        for (const frame of rest) this.heldCharacters += frame.length;
+        (this.held as string[]).push(...rest);
         return;
       }
     }
