@@ -155,6 +155,20 @@ describe('cost', () => {
     }
   });
 
+  it('costs an operation again when a condition’s variable or a variable’s null changes, whatever was costed before', async () => {
+    const conditional = 'query($t: ObjectId!, $deep: Boolean!) { sessions(teamId: $t, first: 64) { edges { node { name tasks @include(if: $deep) { name } } } } }';
+    const ask = (deep: boolean) => small.graphql(conditional, { t: teamId(small), deep }, small.tokenFor('member'));
+    for (let round = 0; round < 2; round++) {
+      expectAccepted(await ask(false)); // 64
+      expectRejected(await ask(true), 'QUERY_TOO_COMPLEX', /^Query cost 704 exceeds the limit of 701$/);
+    }
+    const defaulted = `query($id: ObjectId = "${sessionId(small)}") { session(_id: $id) { name } }`;
+    const askOne = (variables?: Record<string, unknown>) => small.graphql(defaulted, variables, small.tokenFor('member'));
+    expectAccepted(await askOne());
+    expectRejected(await askOne({ id: null }), 'BAD_USER_INPUT', /"_id" of non-null type "ObjectId!" must not be null/);
+    expectAccepted(await askOne({ id: sessionId(small) }));
+  });
+
   it('rejects before any database command', async () => {
     const { result, total } = await small.countCommands(() => small.graphql(page, { t: teamId(small), n: 100 }));
     expectRejected(result, 'QUERY_TOO_COMPLEX', /^Query cost/);

@@ -8,7 +8,8 @@
  * Whatever the caller sent that cannot be computed (a variable that does not coerce, a null for a
  * non-null argument, a condition that is not a boolean, a malformed federation representation) is
  * BAD_USER_INPUT, and an operation over the limit QUERY_TOO_COMPLEX, both before any read. The check
- * is never skipped: a failure of the computation itself refuses the request.
+ * is never skipped: a failure of the computation itself refuses the request. The variables are coerced
+ * for every request; the walk is kept per operation, by the values that can change it (./known-costs.ts).
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
@@ -39,7 +40,8 @@ import {
 } from 'graphql';
 import { badUserInput, ErrorCode, GatewayError } from '../../errors/codes';
 import { representationProblem } from '../../federation/references';
-import { ARGUMENT_SIZES, DOCUMENT_TYPES, LIST_SIZES, PAGE_SIZES } from '../../schema/cost-model';
+import { ARGUMENT_SIZES, DOCUMENT_TYPES, ENTITIES, LIST_SIZES, PAGE_SIZES } from '../../schema/cost-model';
+import { knownCostsOf } from './known-costs';
 
 /** The arguments of a field that takes none. */
 const NO_ARGUMENTS: Record<string, unknown> = Object.freeze(Object.create(null) as Record<string, unknown>);
@@ -56,9 +58,15 @@ export interface CostInput {
 
 /** The operation's cost; throws BAD_USER_INPUT or QUERY_TOO_COMPLEX (node count) as above. */
 export function operationCost({ schema, document, operation, variables }: CostInput): number {
-  const walk = new CostWalk(schema, document, coerceVariables(schema, operation, variables ?? {}));
+  const values = coerceVariables(schema, operation, variables ?? {});
+  const known = knownCostsOf(schema, document, operation);
+  const key = known.keyOf(values);
+  const cost = key === undefined ? undefined : known.get(key);
+  if (cost !== undefined) return cost;
   const root = schema.getRootType(operation.operation);
-  return root ? walk.selectionCost(operation.selectionSet, root) : 0;
+  const walked = root ? new CostWalk(schema, document, values).selectionCost(operation.selectionSet, root) : 0;
+  if (key !== undefined) known.set(key, walked);
+  return walked;
 }
 
 /** One operation's walk; methods, not closures per request (see src/loaders/session-graph-loader.ts). */
@@ -158,8 +166,8 @@ function valuesOf(key: string, args: Record<string, unknown>): number {
     // out-of-range values get the resolver's own message; here they count as the most allowed
     return typeof first === 'number' ? Math.min(Math.max(first, 0), page.max) : page.max;
   }
-  if (key === 'Query._entities') {
-    const representations = args.representations as unknown[];
+  if (key === ENTITIES.field) {
+    const representations = args[ENTITIES.argument] as unknown[];
     representations.forEach((representation, i) => {
       const problem = representationProblem(representation);
       if (problem) throw badUserInput(`representations[${i}] ${problem}`);
