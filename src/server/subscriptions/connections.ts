@@ -8,6 +8,7 @@ import type { RequestContext } from '../../context/request-context';
 import type { GatewayError } from '../../errors/codes';
 import type { LiveEngine } from '../../live/live-engine';
 import type { LiveCaller } from '../../live/live-options';
+import { nextTurn } from '../../loaders/fair-turns';
 import { SubscriptionsByCaller } from './by-caller';
 
 export type ConnectionState = {
@@ -92,8 +93,13 @@ export class SubscriptionPlaces {
       this.settingUp -= connection.reserved ?? 0;
       connection.reserved = 0;
       for (const id of [...connection.active!]) this.letGo(connection, id);
-      for (const stream of connection.streams!) void stream.return?.();
+      // its streams end in a turn of their own, as graphql-ws's closing does (./ws-transport.ts): when a
+      // fleet's connections drop at once, ending them all in the pass their closes arrive in stalls it
+      const streams = [...connection.streams!];
       connection.streams!.clear();
+      void nextTurn().then(() => {
+        for (const stream of streams) void stream.return?.();
+      });
     });
   }
 
