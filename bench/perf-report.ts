@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+
 /**
  * CPU by package from `perf script` output (samples with call stacks, JS frames named by V8's
  * `--perf-basic-prof` map). A sample is charged to V8's garbage collector when any of its frames is
@@ -58,3 +60,35 @@ export function packageOf(file: string): string {
 
 /** A script's path from its package (`graphql/execution/execute.js`, `src/loaders/follow.js`). */
 export const shortPath = (file: string) => file.replace(/.*node_modules\//, '').replace(/.*\/dist\//, '');
+
+/**
+ * Rewrites a process's `/tmp/perf-<pid>.map` (V8's `--perf-basic-prof`) so that where V8 put new code
+ * at the address of code it had freed, the newer code names the samples. The map is only appended to,
+ * and `perf` names an address by the first entry that covers it: without this, code compiled under
+ * load is charged to whatever ran there at start-up (a module's top level, a decorator).
+ */
+export function latestCodeWins(mapFile: string): void {
+  const lines = readFileSync(mapFile, 'utf8').split('\n').filter(Boolean);
+  // kept entries, sorted by start address, none overlapping: [start, end, line]
+  const kept: Array<[number, number, string]> = [];
+  const firstAtOrAfter = (address: number) => {
+    let low = 0;
+    let high = kept.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (kept[middle][0] < address) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const [start, size] = lines[i].split(' ');
+    const from = parseInt(start, 16);
+    const to = from + parseInt(size, 16);
+    const at = firstAtOrAfter(from);
+    if (at < kept.length && kept[at][0] < to) continue; // newer code starts inside it
+    if (at > 0 && kept[at - 1][1] > from) continue; // newer code covers its start
+    kept.splice(at, 0, [from, to, lines[i]]);
+  }
+  writeFileSync(mapFile, kept.map(([, , line]) => line).join('\n') + '\n');
+}

@@ -26,7 +26,7 @@ import { connectDatabase } from '../src/db/connect';
 import { databaseKind, startDatabaseServer } from '../src/db/database-server';
 import { generateDemoData } from '../src/seed/generate';
 import { loadDemoData } from '../src/seed/load';
-import { packageOf, perfShares, shortPath, type PerfShares } from './perf-report';
+import { latestCodeWins, packageOf, perfShares, shortPath, type PerfShares } from './perf-report';
 import { startHeapSampling, startLiveSampling, type Allocation } from './heap-sampling';
 import { crewSessions, targets } from './targets';
 
@@ -122,6 +122,7 @@ async function main(): Promise<void> {
     return;
   }
   if (usePerf) {
+    latestCodeWins(`/tmp/perf-${child.pid}.map`);
     const out = spawnSync('perf', ['script', '-i', perfData], { maxBuffer: 2 ** 30, encoding: 'utf8' });
     console.log(`${target.title}: ${Math.round(result.requests.average)} req/s; perf data ${perfData}; server output ${path.join(dir, 'server.out')}`);
     reportPerf(perfShares(out.stdout));

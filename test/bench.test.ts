@@ -4,10 +4,11 @@
  * not asserted: speed is shown by `npm run bench`, not by tests.)
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { latestCodeWins } from '../bench/perf-report';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..');
@@ -59,3 +60,20 @@ it('runs every target once with tiny settings and writes its report', async () =
   expect(report.live.eventP99Ms).toBeLessThan(10 * LIVE_INTERVAL_MS);
   expect(report.live.cpuMsPerTick).toBeGreaterThan(0);
 }, 120_000);
+
+it('names a profile sample by the code V8 wrote last at its address, not by what ran there at start-up', () => {
+  const map = path.join(mkdtempSync(path.join(tmpdir(), 'perf-map-')), 'perf-1.map');
+  writeFileSync(map, [
+    '1000 100 JS:~ /app/startup.js:1:1', // freed, then reused by the next two
+    '1000 40 JS:*hot /app/loader.js:5:3',
+    '1040 20 JS:*other /app/loader.js:9:3',
+    '2000 10 JS:*kept /app/kept.js:1:1',
+    '1fff 2 JS:*straddles /app/new.js:1:1', // newer, across the start of `kept`
+  ].join('\n'));
+  latestCodeWins(map);
+  expect(readFileSync(map, 'utf8').trim().split('\n')).toEqual([
+    '1000 40 JS:*hot /app/loader.js:5:3',
+    '1040 20 JS:*other /app/loader.js:9:3',
+    '1fff 2 JS:*straddles /app/new.js:1:1',
+  ]);
+});
