@@ -472,6 +472,16 @@ describe('tokens that are present but not valid', () => {
     expect(jwt.decode(tokenOf('alg none'), { complete: true })).toMatchObject({ header: { alg: 'none' }, payload: { accountId: member }, signature: '' });
   });
 
+  it('refuses a token it accepted before once that token expires (a checked token is not trusted past its exp)', async () => {
+    const header = `Bearer ${jwt.sign({ accountId: hex(gw.fixtures.accounts.member), exp: nowSeconds() + 2 }, TEST_JWT_SECRET, { algorithm: 'HS256' })}`;
+    for (let i = 0; i < 2; i++) expect((await postWithAuthorization(header, '{ viewer { name } }')).body).toEqual({ data: { viewer: { name: 'Max Member' } } });
+    const exp = (jwt.decode(header.slice('Bearer '.length)) as { exp: number }).exp;
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
+    const refused = await postWithAuthorization(header, '{ viewer { name } }');
+    expectUnauthenticated(refused);
+    expect(refused.body.errors![0].message).toBe('The token has expired');
+  });
+
   it('still accepts the valid token the bad ones were made from', async () => {
     const result = await postWithAuthorization(`Bearer ${gw.tokenFor('member')}`, '{ viewer { name } }');
     expect(result.body).toEqual({ data: { viewer: { name: 'Max Member' } } });

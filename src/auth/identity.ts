@@ -13,6 +13,7 @@ import { asObjectId, idHex } from '../data-model/object-id';
 import { unauthenticated } from '../errors/codes';
 import type { Loaders } from '../loaders';
 import { hasBit, Permission } from './permission-bits';
+import { VerifiedTokens } from './verified-tokens';
 
 export interface Viewer {
   accountId: ObjectId;
@@ -55,10 +56,26 @@ export function verifyCredentials(authorization: string | undefined, secret: str
   if (authorization === undefined) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"');
-  const claims = verifyToken(match[1], secret, rules);
+  const token = match[1];
+  const verified = verifiedTokensOf(secret, rules);
+  const known = verified.get(token, Date.now());
+  if (known) return known;
+  const claims = verifyToken(token, secret, rules);
   const limits = [typeof claims.exp === 'number' ? claims.exp * 1000 : Infinity];
   if (rules.maxAgeS !== undefined && typeof claims.iat === 'number') limits.push((claims.iat + rules.maxAgeS) * 1000);
-  return { claims, validUntil: Math.min(...limits) };
+  const credentials = { claims, validUntil: Math.min(...limits) };
+  verified.set(token, credentials);
+  return credentials;
+}
+
+// by secret, then by JWT_MAX_AGE_S: a token's validity is the same only under both
+const verifiedBySecret = new Map<string, Map<number | undefined, VerifiedTokens<Credentials>>>();
+function verifiedTokensOf(secret: string, rules: TokenRules): VerifiedTokens<Credentials> {
+  let byAge = verifiedBySecret.get(secret);
+  if (!byAge) verifiedBySecret.set(secret, (byAge = new Map()));
+  let verified = byAge.get(rules.maxAgeS);
+  if (!verified) byAge.set(rules.maxAgeS, (verified = new VerifiedTokens()));
+  return verified;
 }
 
 /**
