@@ -66,9 +66,12 @@ export const shortPath = (file: string) => file.replace(/.*node_modules\//, '').
  * at the address of code it had freed, the newer code names the samples. The map is only appended to,
  * and `perf` names an address by the first entry that covers it: without this, code compiled under
  * load is charged to whatever ran there at start-up (a module's top level, a decorator).
+ * `recordedBytes`: the map's length when the recording stopped.
  */
-export function latestCodeWins(mapFile: string): void {
-  const lines = readFileSync(mapFile, 'utf8').split('\n').filter(Boolean);
+export function latestCodeWins(mapFile: string, recordedBytes = Infinity): void {
+  // code written after the recording (the shutdown's) named no sample: it must not win
+  const recorded = readFileSync(mapFile).subarray(0, recordedBytes).toString('utf8');
+  const lines = recorded.slice(0, recorded.lastIndexOf('\n') + 1).split('\n').filter(Boolean);
   // kept entries, sorted by start address, none overlapping: [start, end, line]
   const kept: Array<[number, number, string]> = [];
   const firstAtOrAfter = (address: number) => {

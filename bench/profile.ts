@@ -17,7 +17,7 @@
  */
 import 'reflect-metadata';
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -107,9 +107,12 @@ async function main(): Promise<void> {
   const sampling = inspector ? await startHeapSampling(await inspector) : undefined;
   const result = await load(Number(process.env.BENCH_DURATION ?? 8));
   const allocation = await sampling?.stop();
+  const perfMap = `/tmp/perf-${child.pid}.map`;
+  let perfMapBytes = Infinity;
   if (recorder) {
     recorder.kill('SIGINT');
     await new Promise((resolve) => recorder.once('exit', resolve));
+    perfMapBytes = statSync(perfMap).size;
   }
   child.kill('SIGINT');
   await new Promise((resolve) => child.once('exit', resolve));
@@ -122,7 +125,7 @@ async function main(): Promise<void> {
     return;
   }
   if (usePerf) {
-    latestCodeWins(`/tmp/perf-${child.pid}.map`);
+    latestCodeWins(perfMap, perfMapBytes);
     const out = spawnSync('perf', ['script', '-i', perfData], { maxBuffer: 2 ** 30, encoding: 'utf8' });
     console.log(`${target.title}: ${Math.round(result.requests.average)} req/s; perf data ${perfData}; server output ${path.join(dir, 'server.out')}`);
     reportPerf(perfShares(out.stdout));

@@ -4,7 +4,7 @@
  * not asserted: speed is shown by `npm run bench`, not by tests.)
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -70,7 +70,9 @@ it('names a profile sample by the code V8 wrote last at its address, not by what
     '2000 10 JS:*kept /app/kept.js:1:1',
     '1fff 2 JS:*straddles /app/new.js:1:1', // newer, across the start of `kept`
   ].join('\n'));
-  latestCodeWins(map);
+  const recorded = readFileSync(map).length;
+  appendFileSync(map, '\n1000 100 JS:~shutdown /app/exit.js:1:1\n'); // written after the recording stopped
+  latestCodeWins(map, recorded + 1);
   expect(readFileSync(map, 'utf8').trim().split('\n')).toEqual([
     '1000 40 JS:*hot /app/loader.js:5:3',
     '1040 20 JS:*other /app/loader.js:9:3',

@@ -9,7 +9,7 @@
  * non-null argument, a condition that is not a boolean, a malformed federation representation) is
  * BAD_USER_INPUT, and an operation over the limit QUERY_TOO_COMPLEX, both before any read. The check
  * is never skipped: a failure of the computation itself refuses the request. The variables are coerced
- * for every request; the walk is kept per operation, by the values that can change it (./known-costs.ts).
+ * for every request; the cost is kept per operation, by the values that can change it (./known-costs.ts).
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import {

@@ -49,6 +49,8 @@ export type ConnectionContext = Context<Record<string, unknown>, ConnectionExtra
 export class SubscriptionPlaces {
   private readonly byCaller: SubscriptionsByCaller;
   private settingUp = 0;
+  /** Streams of closed connections waiting for their turn to end: the engine still counts them. */
+  private ending = 0;
 
   constructor(
     maxPerCaller: number,
@@ -63,7 +65,7 @@ export class SubscriptionPlaces {
    * message), never as a failed event after its acceptance.
    */
   reserve(connection: Partial<ConnectionState>): GatewayError | null {
-    const refusal = this.engine.refusal(this.settingUp);
+    const refusal = this.engine.refusal(this.settingUp - this.ending);
     if (!refusal) {
       this.settingUp += 1;
       connection.reserved = (connection.reserved ?? 0) + 1;
@@ -93,11 +95,12 @@ export class SubscriptionPlaces {
       this.settingUp -= connection.reserved ?? 0;
       connection.reserved = 0;
       for (const id of [...connection.active!]) this.letGo(connection, id);
-      // its streams end in a turn of their own, as graphql-ws's closing does (./ws-transport.ts): when a
-      // fleet's connections drop at once, ending them all in the pass their closes arrive in stalls it
-      const streams = [...connection.streams!];
+      // ended in a turn of their own: a fleet's closes arrive in one pass, and ending them all there stalls it
+      const streams = [...connection.streams!].filter((stream) => !(stream as { done?: boolean }).done);
       connection.streams!.clear();
+      this.ending += streams.length;
       void nextTurn().then(() => {
+        this.ending -= streams.length;
         for (const stream of streams) void stream.return?.();
       });
     });
