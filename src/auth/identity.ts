@@ -57,7 +57,7 @@ export function verifyCredentials(authorization: string | undefined, secret: str
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"');
   const token = match[1];
-  const verified = verifiedTokensOf(secret, rules);
+  const verified = keysOf(secret).verifiedTokens(rules.maxAgeS);
   const known = verified.get(token, Date.now());
   if (known) return known;
   const claims = verifyToken(token, secret, rules);
@@ -68,15 +68,6 @@ export function verifyCredentials(authorization: string | undefined, secret: str
   return credentials;
 }
 
-// by secret, then by JWT_MAX_AGE_S: a token's validity is the same only under both
-const verifiedBySecret = new Map<string, Map<number | undefined, VerifiedTokens<Credentials>>>();
-function verifiedTokensOf(secret: string, rules: TokenRules): VerifiedTokens<Credentials> {
-  let byAge = verifiedBySecret.get(secret);
-  if (!byAge) verifiedBySecret.set(secret, (byAge = new Map()));
-  let verified = byAge.get(rules.maxAgeS);
-  if (!verified) byAge.set(rules.maxAgeS, (verified = new VerifiedTokens()));
-  return verified;
-}
 
 /**
  * The caller the credentials stand for, read now: the API key (deleted, rotated or expired keys fail)
@@ -92,17 +83,30 @@ export async function viewerOf(credentials: Credentials, loaders: Loaders): Prom
 }
 
 /**
- * The secret as a KeyObject, made once: given a string, jsonwebtoken first tries to parse it as a
- * public key on every call, which costs more than the HMAC itself.
+ * What is kept per secret: the secret as a KeyObject, made once (given a string, jsonwebtoken first
+ * tries to parse it as a public key on every call, which costs more than the HMAC itself), and the
+ * tokens it has passed, per JWT_MAX_AGE_S (a token's validity is the same only under both).
  */
-const secretKeys = new Map<string, KeyObject>();
-function secretKey(secret: string): KeyObject {
-  let key = secretKeys.get(secret);
-  if (!key) {
-    key = createSecretKey(Buffer.from(secret, 'utf8'));
-    secretKeys.set(secret, key);
+class SecretKeys {
+  readonly key: KeyObject;
+  private readonly verifiedByAge = new Map<number | undefined, VerifiedTokens<Credentials>>();
+
+  constructor(secret: string) {
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
-  return key;
+
+  verifiedTokens(maxAgeS: number | undefined): VerifiedTokens<Credentials> {
+    let verified = this.verifiedByAge.get(maxAgeS);
+    if (!verified) this.verifiedByAge.set(maxAgeS, (verified = new VerifiedTokens()));
+    return verified;
+  }
+}
+
+const bySecret = new Map<string, SecretKeys>();
+function keysOf(secret: string): SecretKeys {
+  let keys = bySecret.get(secret);
+  if (!keys) bySecret.set(secret, (keys = new SecretKeys(secret)));
+  return keys;
 }
 
 /** How far ahead of this clock an issuer's may run (its `iat`) under JWT_MAX_AGE_S. */
@@ -112,7 +116,7 @@ const ISSUED_AHEAD_TOLERANCE_MS = 60_000;
 // so such a token is not valid (RFC 7515 §4.1.11). `maxAge` needs an `iat`: without one, no age is known.
 function verifyToken(token: string, secret: string, rules: TokenRules): Claims {
   try {
-    const { header, payload } = jwt.verify(token, secretKey(secret), {
+    const { header, payload } = jwt.verify(token, keysOf(secret).key, {
       algorithms: ['HS256'],
       complete: true,
       ...(rules.maxAgeS === undefined ? {} : { maxAge: rules.maxAgeS }),

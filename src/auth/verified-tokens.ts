@@ -5,10 +5,12 @@
  * check found; what depends on the clock (its expiry, JWT_MAX_AGE_S) is checked again at every use.
  * Kept per secret and age bound, the oldest let go first.
  */
+import { BoundedMap } from '../bounded-map';
+
 const MAX_KEPT = 4096;
 
 export class VerifiedTokens<T extends { readonly validUntil: number }> {
-  private readonly kept = new Map<string, T>();
+  private readonly kept = new BoundedMap<string, T>(MAX_KEPT);
 
   /** What the check found for this token, unless it was never checked here or has run out (then it is let go). */
   get(token: string, now: number): T | undefined {
@@ -19,7 +21,6 @@ export class VerifiedTokens<T extends { readonly validUntil: number }> {
   }
 
   set(token: string, checked: T): void {
-    if (this.kept.size >= MAX_KEPT) this.kept.delete(this.kept.keys().next().value!);
     this.kept.set(token, checked);
   }
 }

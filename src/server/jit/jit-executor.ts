@@ -10,6 +10,7 @@
  */
 import type { ApolloServerOptionsWithGateway } from '@apollo/server';
 import { execute, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { BoundedMap } from '../../bounded-map';
 import type { ExecutionPath } from '../../observability/metrics';
 import { compileOperation, variablesOf, type CompiledOperation } from './compiled-operation';
 
@@ -31,10 +32,13 @@ const DEFAULT_JIT_OPTIONS: JitOptions = { maxCompiled: 500, maxSeen: 2000, compi
 
 /** An LRU of compiled operations; `null` marks one jit cannot compile. */
 class CompiledOperations {
-  private readonly compiled = new Map<string, CompiledOperation | null>();
-  private readonly seen = new Map<string, number>();
+  private readonly compiled: BoundedMap<string, CompiledOperation | null>;
+  private readonly seen: BoundedMap<string, number>;
 
-  constructor(private readonly schema: GraphQLSchema, private readonly options: JitOptions) {}
+  constructor(private readonly schema: GraphQLSchema, private readonly options: JitOptions) {
+    this.compiled = new BoundedMap(options.maxCompiled);
+    this.seen = new BoundedMap(options.maxSeen);
+  }
 
   /** The compiled operation, or undefined: run it on graphql-js this time. */
   get(key: string, document: DocumentNode, operationName: string | undefined): CompiledOperation | null | undefined {
@@ -46,20 +50,15 @@ class CompiledOperations {
     }
     const sightings = this.seen.get(key) ?? 0;
     if (sightings < this.options.compileAfter) {
-      remember(this.seen, key, sightings + 1, this.options.maxSeen);
+      this.seen.set(key, sightings + 1);
       return undefined;
     }
     this.seen.delete(key);
     const made = compileOperation(this.schema, document, operationName);
-    remember(this.compiled, key, made, this.options.maxCompiled);
+    this.compiled.set(key, made);
     return made;
   }
 
-}
-
-function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
-  map.set(key, value);
-  if (map.size > max) map.delete(map.keys().next().value!);
 }
 
 function jitExecutor(schema: GraphQLSchema, options: Partial<JitOptions> = {}): GatewayExecutor {

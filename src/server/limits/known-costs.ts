@@ -10,6 +10,7 @@
  * walked every time. The variables are coerced (and refused) for every request all the same.
  */
 import { Kind, visit, type ASTNode, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { BoundedMap } from '../../bounded-map';
 import { SIZING_ARGUMENTS } from '../../schema/cost-model';
 
 /** Costs kept per operation (the oldest goes first), and the longest key kept. */
@@ -17,15 +18,13 @@ const MAX_COSTS_PER_OPERATION = 64;
 const MAX_KEY_LENGTH = 1024;
 
 export class KnownCosts {
-  private readonly costs = new Map<string, number>();
+  private readonly costs = new BoundedMap<string, number>(MAX_COSTS_PER_OPERATION);
   private readonly names: readonly string[];
+  private readonly sizing: ReadonlySet<string>;
 
-  constructor(
-    document: DocumentNode,
-    operation: OperationDefinitionNode,
-    private readonly sizing = costVariables(document, operation),
-  ) {
+  constructor(document: DocumentNode, operation: OperationDefinitionNode) {
     this.names = (operation.variableDefinitions ?? []).map((definition) => definition.variable.name.value);
+    this.sizing = costVariables(document, operation);
   }
 
   /** The key of the coerced variables, or undefined when it would be too long to keep. */
@@ -52,7 +51,6 @@ export class KnownCosts {
   }
 
   set(key: string, cost: number): void {
-    if (this.costs.size >= MAX_COSTS_PER_OPERATION) this.costs.delete(this.costs.keys().next().value!);
     this.costs.set(key, cost);
   }
 }

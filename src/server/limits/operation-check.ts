@@ -4,6 +4,7 @@
  * directive limits), suggestions left out, and the cost limit, with the same errors as over HTTP.
  */
 import { getOperationAST, GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { BoundedMap } from '../../bounded-map';
 import { badUserInput, GatewayError } from '../../errors/codes';
 import { armorValidationRules } from './armor';
 import { costOrRefusal } from './cost';
@@ -33,7 +34,7 @@ export function operationChecker(schema: GraphQLSchema, limits: QueryLimits): (r
   const rules = [...GATEWAY_SPECIFIED_RULES, ...armorValidationRules(limits)];
   // Valid documents by their text: the clients of a frontend send the same few subscriptions, and
   // each subscription holds its document while it lives (one shared AST, parsed and validated once).
-  const valid = new Map<string, { document: DocumentNode; query: string }>();
+  const valid = new BoundedMap<string, { document: DocumentNode; query: string }>(MAX_CACHED_DOCUMENTS);
   return (request) => {
     let known = valid.get(request.query);
     if (!known) {
@@ -46,7 +47,6 @@ export function operationChecker(schema: GraphQLSchema, limits: QueryLimits): (r
       }
       const invalid = validate(schema, document, rules, { hideSuggestions: true });
       if (invalid.length > 0) return invalid.map(validationRefusal);
-      if (valid.size >= MAX_CACHED_DOCUMENTS) valid.delete(valid.keys().next().value!);
       known = { document, query: request.query };
       valid.set(request.query, known);
     }

@@ -96,7 +96,7 @@ export class SubscriptionPlaces {
       connection.reserved = 0;
       for (const id of [...connection.active!]) this.letGo(connection, id);
       // ended in a turn of their own: a fleet's closes arrive in one pass, and ending them all there stalls it
-      const streams = [...connection.streams!].filter((stream) => !(stream as { done?: boolean }).done);
+      const streams = [...connection.streams!].filter((stream) => !ended(stream));
       connection.streams!.clear();
       this.ending += streams.length;
       void nextTurn().then(() => {
@@ -124,7 +124,12 @@ export class SubscriptionPlaces {
       return;
     }
     const streams = connection.streams!;
-    if (streams.size >= 2 * connection.active!.size + 16) for (const held of streams) if ((held as { done?: boolean }).done) streams.delete(held);
+    if (streams.size >= 2 * connection.active!.size + 16) for (const held of streams) if (ended(held)) streams.delete(held);
     streams.add(stream);
   }
+}
+
+/** Whether a kept stream's subscription is over (its `done`, ./event-results.ts). */
+function ended(stream: AsyncIterableIterator<unknown>): boolean {
+  return (stream as { done?: boolean }).done === true;
 }
