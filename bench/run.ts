@@ -35,6 +35,9 @@ import { conversationOf } from './conversation';
 import { median, processCpuMicros } from './process-stats';
 import { measureLive, type LiveResult } from './live';
 
+/** docs/operating.md, "A copy that serves subscriptions": twice the old generation 50,000 subscriptions hold. */
+const LIVE_HEAP_FLAG = '--initial-old-space-size=384';
+
 const settings = {
   duration: Number(process.env.BENCH_DURATION ?? 10),
   // V8 still optimized the gateway's functions 20 s into a load (10 % of its CPU then, on other threads): the rounds measure the steady state
@@ -55,6 +58,12 @@ const settings = {
     connections: Number(process.env.BENCH_LIVE_CONNECTIONS ?? 500),
     seconds: Number(process.env.BENCH_LIVE_SECONDS ?? 20),
     intervalMs: Number(process.env.LIVE_POLL_INTERVAL_MS ?? 1000),
+    /**
+     * Node flags of the live target's own server process (BENCH_LIVE_NODE_FLAGS): by default the heap an
+     * operator gives a copy serving 50,000 subscriptions (docs/operating.md), so that V8 does not mark
+     * the whole heap again at every step of its growth; '' for V8's defaults.
+     */
+    nodeFlags: (process.env.BENCH_LIVE_NODE_FLAGS ?? LIVE_HEAP_FLAG).split(/\s+/).filter(Boolean),
   },
   /** Node flags and NAME=value settings of a gateway variant measured beside it (BENCH_VARIANT). */
   variant: (process.env.BENCH_VARIANT ?? '').split(/\s+/).filter(Boolean),
@@ -92,8 +101,9 @@ async function main(): Promise<void> {
   const sessionIds = crewSessions(data, teamId);
   const conversation = conversationOf(data);
   await database.client.close();
-  // BENCH_SERVER_NODE_FLAGS: node flags for the gateway's server process (`--cpu-prof`, `--trace-gc`)
-  const server = await startServer(uri, 'server.js', (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean));
+  // BENCH_SERVER_NODE_FLAGS: node flags for the gateway's server processes (`--cpu-prof`, `--trace-gc`)
+  const serverFlags = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const server = await startServer(uri, 'server.js', serverFlags);
   const peer = await startServer(uri, 'peer-server.js');
   const variant = settings.variant.length > 0 ? await startServer(uri, 'server.js', settings.variant) : undefined;
   const serverOf = (target: Target) => (target.server === 'peer' ? peer : target.server === 'variant' ? variant! : server);
@@ -124,7 +134,14 @@ async function main(): Promise<void> {
         // (0.5 s each beside the 10,000 of the long conversation): its messages go first (the targets
         // that read them are done); on MongoDB this changes nothing the live target measures.
         await writer.db.collection('chat').deleteMany({ sessionId: new ObjectId(conversation.sessionId) });
-        live = await measureLive(server.url, writer.db, token, teamSessions(data, teamId), settings.live, (collect) => stats(server.url, collect));
+        // a process of its own, as a copy that serves subscriptions is run (its heap not grown by the request targets)
+        const liveServer = await startServer(uri, 'server.js', [...serverFlags, ...settings.live.nodeFlags]);
+        try {
+          live = await measureLive(liveServer.url, writer.db, token, teamSessions(data, teamId), settings.live, (collect) => stats(liveServer.url, collect));
+          live.peakRssMb = round((await stats(liveServer.url, false)).maxRss / 2 ** 20, 1);
+        } finally {
+          liveServer.child.kill('SIGTERM');
+        }
       } finally {
         await writer.client.close();
       }
@@ -272,12 +289,12 @@ function writeReport(chosen: Target[], runs: TargetResult[][], final: Stats, pee
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...summary.map((r) => `| ${r.title} | ${show(r.cpuMsPerRequest)} | ${show(r.dbCpuMsPerRequest)} | ${r.against ? `${show(r.cpuRatio, '×')} of ${r.against}` : '–'} | ${r.dbCommandsPerRequest} | ${Math.round(r.requestsPerSecond)} | ${r.p50Ms} | ${r.p99Ms} | ${r.peakRssMb} | ${r.errors} |`),
     '',
-    `Peak RSS of the gateway's server process over the whole run${live ? ` (the live target's ${live.subscriptions} subscriptions included)` : ''}: ${round(final.maxRss / 2 ** 20, 1)} MB (the peer's: ${round(peerFinal.maxRss / 2 ** 20, 1)} MB)${sharedPeakText(sharedPeak, peerFinal)}. RSS of the gateway's process after each round (after a GC): ${runs.map((run) => `${run.filter((r) => chosen.find((t) => t.key === r.key)?.server === 'gateway').pop()?.rssAfterMb ?? '–'} MB`).join(', ')}.`,
+    `Peak RSS of the gateway's server process over the whole run: ${round(final.maxRss / 2 ** 20, 1)} MB (the peer's: ${round(peerFinal.maxRss / 2 ** 20, 1)} MB)${sharedPeakText(sharedPeak, peerFinal)}. RSS of the gateway's process after each round (after a GC): ${runs.map((run) => `${run.filter((r) => chosen.find((t) => t.key === r.key)?.server === 'gateway').pop()?.rssAfterMb ?? '–'} MB`).join(', ')}.`,
     '',
     ...(live ? [
       '## Live: subscriptions',
       '',
-      `${live.subscriptions} subscriptions (half sessionUpdated, half messageAdded) over ${live.connections} connections, on ${live.watchedSessions} sessions; each second ${live.writesPerSecond} sessions written and ${live.writesPerSecond} messages added (1 % each), ${live.ticks} ticks of ${settings.live.intervalMs} ms measured; subscribing took ${live.subscribeSeconds} s.`,
+      `${live.subscriptions} subscriptions (half sessionUpdated, half messageAdded) over ${live.connections} connections, on ${live.watchedSessions} sessions, served by a gateway process of its own (${live.nodeFlags.length ? `\`${live.nodeFlags.join(' ')}\`` : 'V8\'s default heap'}; peak RSS ${live.peakRssMb} MB); each second ${live.writesPerSecond} sessions written and ${live.writesPerSecond} messages added (1 % each), ${live.ticks} ticks of ${settings.live.intervalMs} ms measured; subscribing took ${live.subscribeSeconds} s.`,
       '',
       '| server CPU ms per tick | CPU % of one core | db commands per tick | heap per subscription KB | RSS per subscription KB: subscribed · steady | events | write → client p50 ms | p99 ms | max ms |',
       '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

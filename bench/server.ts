@@ -35,6 +35,8 @@ async function main(): Promise<void> {
   // OTEL_* in its environment (BENCH_VARIANT) turns tracing on, as in production; it logs as in
   // production too (LOG_LEVEL, info: a line per request), to standard output, a pipe the bench drains
   const gateway = await createGatewayApp({ db: database.db, jwtSecret: secret, logger: createLogger(process.env.LOG_LEVEL ?? 'info'), budgets: { maxResponseBytes: 16 * 2 ** 20 }, tracing: startTracing(process.env),
+    // MAX_CONCURRENT_REQUESTS in its environment (BENCH_VARIANT) sets the queue's bound, as in production
+    loadShedding: process.env.MAX_CONCURRENT_REQUESTS ? { maxConcurrent: Number(process.env.MAX_CONCURRENT_REQUESTS) } : undefined,
     // the live target's 50,000 subscriptions are past the default LIVE_MAX_SUBSCRIPTIONS (20,000)
     // (one caller's, over 500 connections: past LIVE_MAX_SUBSCRIPTIONS_PER_CALLER's 2,000 too)
     live: { intervalMs: Number(process.env.LIVE_POLL_INTERVAL_MS ?? 1000), maxSubscriptions: Number(process.env.LIVE_MAX_SUBSCRIPTIONS ?? 100_000), maxPerCaller: Number(process.env.LIVE_MAX_SUBSCRIPTIONS_PER_CALLER ?? 100_000) }, jit: process.env.GRAPHQL_JIT !== 'false' });

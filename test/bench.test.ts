@@ -59,6 +59,10 @@ it('runs every target once with tiny settings and writes its report', async () =
   // a few ticks, not never: the contract's bound (a tick + 500 ms) is held alone by live-latency.solo.test.ts
   expect(report.live.eventP99Ms).toBeLessThan(10 * LIVE_INTERVAL_MS);
   expect(report.live.cpuMsPerTick).toBeGreaterThan(0);
+  // served by a process of its own, with the heap a copy serving subscriptions is given (docs/operating.md)
+  expect(report.live.nodeFlags).toEqual(['--initial-old-space-size=384']);
+  expect(report.live.peakRssMb).toBeGreaterThan(0);
+  expect(readFileSync(path.join(out, 'latest.md'), 'utf8')).toContain('served by a gateway process of its own (`--initial-old-space-size=384`');
 }, 120_000);
 
 it('names a profile sample by the code V8 wrote last at its address, not by what ran there at start-up', () => {
