@@ -57,8 +57,9 @@ export class OrderedFrames {
       this.held.push(text);
       return;
     }
-    // a complete is small and rare, a subscribe read again only while an id is being ended
-    const frame = text.includes('"complete"') || this.ending.size > 0 ? frameOf(text) : undefined;
+    // a complete is small and rare, a subscribe read again only while an id is being ended; a `\u`
+    // escape can spell "complete" too
+    const frame = text.includes('"complete"') || text.includes('\\u') || this.ending.size > 0 ? frameOf(text) : undefined;
     const ends = frame && this.ending.get(frame.id);
     if (ends) {
       this.held = [text];
