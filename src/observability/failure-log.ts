@@ -10,6 +10,13 @@ import type { Logger } from './logger';
 export function loggedFailure(logger: Logger, error: unknown, requestId: string | undefined, defect: string): GatewayError {
   const safe = toGatewayError(error);
   if (safe.code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error({ err: error, requestId }, defect);
-  else if (safe.code === ErrorCode.SERVICE_UNAVAILABLE) logger.warn({ err: error, requestId }, unavailableLogLine(error));
+  else if (safe.code === ErrorCode.SERVICE_UNAVAILABLE) logger.warn({ cause: causeOf(error), requestId }, unavailableLogLine(error));
   return safe;
+}
+
+/** What an outage or a deadline says of itself, without its stack: the same few driver frames on every request it meets. */
+export function causeOf(error: unknown): { type: string; message: string; code?: unknown } {
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error) };
+  const { code } = error as { code?: unknown };
+  return { type: error.name, message: error.message, ...(code === undefined ? {} : { code }) };
 }
