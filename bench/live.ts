@@ -24,8 +24,6 @@ export interface LiveSettings {
   /** Seconds measured, after the subscriptions are up. */
   seconds: number;
   intervalMs: number;
-  /** Node flags of the server process measured (reported with the result). */
-  nodeFlags?: string[];
 }
 
 export interface LiveResult {
@@ -61,8 +59,8 @@ export interface LiveResult {
   /** The slowest `/healthz` answer in each phase, and the server's own event-loop delay (max, p99) in each. */
   healthzByPhase: Record<string, number>;
   loopDelayByPhase: Record<string, { maxMs: number; p99Ms: number }>;
-  /** The node flags of the live target's server process, and its peak RSS (given by ./run.ts). */
-  nodeFlags: string[];
+  /** The node flags its server process was started with, and its peak RSS (given by ./run.ts). */
+  nodeFlags?: string[];
   peakRssMb?: number;
 }
 
@@ -246,7 +244,6 @@ export async function measureLive(url: string, db: Db, token: string, sessionIds
     healthzProbes: health.probes,
     healthzByPhase: health.phases,
     loopDelayByPhase: loops,
-    nodeFlags: settings.nodeFlags ?? [],
   };
 }
 

@@ -35,7 +35,7 @@ import { conversationOf } from './conversation';
 import { median, processCpuMicros } from './process-stats';
 import { measureLive, type LiveResult } from './live';
 
-/** docs/operating.md, "A copy that serves subscriptions": twice the old generation 50,000 subscriptions hold. */
+/** The heap docs/operating.md gives a copy serving 50,000 subscriptions. */
 const LIVE_HEAP_FLAG = '--initial-old-space-size=384';
 
 const settings = {
@@ -58,11 +58,7 @@ const settings = {
     connections: Number(process.env.BENCH_LIVE_CONNECTIONS ?? 500),
     seconds: Number(process.env.BENCH_LIVE_SECONDS ?? 20),
     intervalMs: Number(process.env.LIVE_POLL_INTERVAL_MS ?? 1000),
-    /**
-     * Node flags of the live target's own server process (BENCH_LIVE_NODE_FLAGS): by default the heap an
-     * operator gives a copy serving 50,000 subscriptions (docs/operating.md), so that V8 does not mark
-     * the whole heap again at every step of its growth; '' for V8's defaults.
-     */
+    /** Node flags of the live target's own server process (BENCH_LIVE_NODE_FLAGS; empty: V8's default heap). */
     nodeFlags: (process.env.BENCH_LIVE_NODE_FLAGS ?? LIVE_HEAP_FLAG).split(/\s+/).filter(Boolean),
   },
   /** Node flags and NAME=value settings of a gateway variant measured beside it (BENCH_VARIANT). */
@@ -72,7 +68,7 @@ const settings = {
 };
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
 
-interface Stats { cpuMicros: number; rss: number; maxRss: number; dbCommands: number }
+interface Stats { cpuMicros: number; rss: number; maxRss: number; dbCommands: number; execArgv?: string[] }
 
 interface TargetResult {
   key: string;
@@ -102,7 +98,7 @@ async function main(): Promise<void> {
   const conversation = conversationOf(data);
   await database.client.close();
   // BENCH_SERVER_NODE_FLAGS: node flags for the gateway's server processes (`--cpu-prof`, `--trace-gc`)
-  const serverFlags = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const serverFlags = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
   const server = await startServer(uri, 'server.js', serverFlags);
   const peer = await startServer(uri, 'peer-server.js');
   const variant = settings.variant.length > 0 ? await startServer(uri, 'server.js', settings.variant) : undefined;
@@ -138,7 +134,9 @@ async function main(): Promise<void> {
         const liveServer = await startServer(uri, 'server.js', [...serverFlags, ...settings.live.nodeFlags]);
         try {
           live = await measureLive(liveServer.url, writer.db, token, teamSessions(data, teamId), settings.live, (collect) => stats(liveServer.url, collect));
-          live.peakRssMb = round((await stats(liveServer.url, false)).maxRss / 2 ** 20, 1);
+          const { maxRss, execArgv = [] } = await stats(liveServer.url, false);
+          live.peakRssMb = round(maxRss / 2 ** 20, 1);
+          live.nodeFlags = execArgv.filter((flag) => flag !== '--expose-gc'); // the bench's own, for its forced collections
         } finally {
           liveServer.child.kill('SIGTERM');
         }
@@ -294,7 +292,7 @@ function writeReport(chosen: Target[], runs: TargetResult[][], final: Stats, pee
     ...(live ? [
       '## Live: subscriptions',
       '',
-      `${live.subscriptions} subscriptions (half sessionUpdated, half messageAdded) over ${live.connections} connections, on ${live.watchedSessions} sessions, served by a gateway process of its own (${live.nodeFlags.length ? `\`${live.nodeFlags.join(' ')}\`` : 'V8\'s default heap'}; peak RSS ${live.peakRssMb} MB); each second ${live.writesPerSecond} sessions written and ${live.writesPerSecond} messages added (1 % each), ${live.ticks} ticks of ${settings.live.intervalMs} ms measured; subscribing took ${live.subscribeSeconds} s.`,
+      `${live.subscriptions} subscriptions (half sessionUpdated, half messageAdded) over ${live.connections} connections, on ${live.watchedSessions} sessions, served by a gateway process of its own (${live.nodeFlags?.length ? `node flags \`${live.nodeFlags.join(' ')}\`` : 'no node flags'}; peak RSS ${live.peakRssMb} MB); each second ${live.writesPerSecond} sessions written and ${live.writesPerSecond} messages added (1 % each), ${live.ticks} ticks of ${settings.live.intervalMs} ms measured; subscribing took ${live.subscribeSeconds} s.`,
       '',
       '| server CPU ms per tick | CPU % of one core | db commands per tick | heap per subscription KB | RSS per subscription KB: subscribed · steady | events | write → client p50 ms | p99 ms | max ms |',
       '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

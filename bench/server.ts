@@ -35,8 +35,8 @@ async function main(): Promise<void> {
   // OTEL_* in its environment (BENCH_VARIANT) turns tracing on, as in production; it logs as in
   // production too (LOG_LEVEL, info: a line per request), to standard output, a pipe the bench drains
   const gateway = await createGatewayApp({ db: database.db, jwtSecret: secret, logger: createLogger(process.env.LOG_LEVEL ?? 'info'), budgets: { maxResponseBytes: 16 * 2 ** 20 }, tracing: startTracing(process.env),
-    // MAX_CONCURRENT_REQUESTS in its environment (BENCH_VARIANT) sets the queue's bound, as in production
-    loadShedding: process.env.MAX_CONCURRENT_REQUESTS ? { maxConcurrent: Number(process.env.MAX_CONCURRENT_REQUESTS) } : undefined,
+    // MAX_CONCURRENT_REQUESTS (in BENCH_VARIANT: the variant's alone) sets the queue's bound, as in production
+    loadShedding: process.env.MAX_CONCURRENT_REQUESTS ? { maxConcurrent: positiveInteger('MAX_CONCURRENT_REQUESTS') } : undefined,
     // the live target's 50,000 subscriptions are past the default LIVE_MAX_SUBSCRIPTIONS (20,000)
     // (one caller's, over 500 connections: past LIVE_MAX_SUBSCRIPTIONS_PER_CALLER's 2,000 too)
     live: { intervalMs: Number(process.env.LIVE_POLL_INTERVAL_MS ?? 1000), maxSubscriptions: Number(process.env.LIVE_MAX_SUBSCRIPTIONS ?? 100_000), maxPerCaller: Number(process.env.LIVE_MAX_SUBSCRIPTIONS_PER_CALLER ?? 100_000) }, jit: process.env.GRAPHQL_JIT !== 'false' });
@@ -114,6 +114,7 @@ async function main(): Promise<void> {
       external: memory.external,
       maxRss: process.resourceUsage().maxRSS * 1024,
       dbCommands,
+      execArgv: process.execArgv,
     });
   });
   app.use(['/baseline', '/floor'], bearer);
@@ -129,6 +130,12 @@ async function main(): Promise<void> {
   process.stdout.write(`BENCH_SERVER_URL=${url}\n`);
   // Exit through process.exit so that `--cpu-prof` writes its profile.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
+}
+
+function positiveInteger(name: string): number {
+  const value = Number(process.env[name]);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer; got "${process.env[name]}"`);
+  return value;
 }
 
 main().catch((error: unknown) => {

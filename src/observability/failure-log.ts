@@ -10,13 +10,34 @@ import type { Logger } from './logger';
 export function loggedFailure(logger: Logger, error: unknown, requestId: string | undefined, defect: string): GatewayError {
   const safe = toGatewayError(error);
   if (safe.code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error({ err: error, requestId }, defect);
-  else if (safe.code === ErrorCode.SERVICE_UNAVAILABLE) logger.warn({ cause: causeOf(error), requestId }, unavailableLogLine(error));
+  else if (safe.code === ErrorCode.SERVICE_UNAVAILABLE) logger.warn({ failure: failureOf(error), requestId }, unavailableLogLine(error));
   return safe;
 }
 
 /** What an outage or a deadline says of itself, without its stack: the same few driver frames on every request it meets. */
-export function causeOf(error: unknown): { type: string; message: string; code?: unknown } {
-  if (!(error instanceof Error)) return { type: typeof error, message: String(error) };
-  const { code } = error as { code?: unknown };
-  return { type: error.name, message: error.message, ...(code === undefined ? {} : { code }) };
+export function failureOf(error: unknown): { type: string; message: string; code?: unknown } {
+  // by shape, not `instanceof Error`: Node's own errors come from another realm under test runners
+  if (typeof error !== 'object' || error === null) return { type: typeof error, message: describe(error) };
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return { type: typeof name === 'string' ? name : 'object', message: messageWithCauses(error), ...(code === undefined ? {} : { code }) };
+}
+
+/** The message, then those of the errors it wraps (`cause`), as pino's serializer joins them. */
+function messageWithCauses(error: object): string {
+  const messages: string[] = [];
+  const seen = new Set<object>();
+  for (let current: unknown = error; typeof current === 'object' && current !== null && !seen.has(current) && messages.length < 5; current = (current as { cause?: unknown }).cause) {
+    seen.add(current);
+    const { message } = current as { message?: unknown };
+    if (typeof message === 'string' && message !== '') messages.push(message);
+  }
+  return messages.join(': ');
+}
+
+function describe(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
