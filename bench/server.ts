@@ -11,6 +11,7 @@ import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import jwt from 'jsonwebtoken';
 import { connectDatabase } from '../src/db/connect';
+import { loadConfig } from '../src/config';
 import { createLogger } from '../src/observability/logger';
 import { createGatewayApp } from '../src/server/app';
 import { listen } from '../src/server/listen';
@@ -35,8 +36,8 @@ async function main(): Promise<void> {
   // OTEL_* in its environment (BENCH_VARIANT) turns tracing on, as in production; it logs as in
   // production too (LOG_LEVEL, info: a line per request), to standard output, a pipe the bench drains
   const gateway = await createGatewayApp({ db: database.db, jwtSecret: secret, logger: createLogger(process.env.LOG_LEVEL ?? 'info'), budgets: { maxResponseBytes: 16 * 2 ** 20 }, tracing: startTracing(process.env),
-    // MAX_CONCURRENT_REQUESTS (in BENCH_VARIANT: the variant's alone) sets the queue's bound, as in production
-    loadShedding: process.env.MAX_CONCURRENT_REQUESTS ? { maxConcurrent: positiveInteger('MAX_CONCURRENT_REQUESTS') } : undefined,
+    // MAX_CONCURRENT_REQUESTS (in BENCH_VARIANT: the variant's alone) read as in production
+    loadShedding: { maxConcurrent: loadConfig(process.env).maxConcurrentRequests },
     // the live target's 50,000 subscriptions are past the default LIVE_MAX_SUBSCRIPTIONS (20,000)
     // (one caller's, over 500 connections: past LIVE_MAX_SUBSCRIPTIONS_PER_CALLER's 2,000 too)
     live: { intervalMs: Number(process.env.LIVE_POLL_INTERVAL_MS ?? 1000), maxSubscriptions: Number(process.env.LIVE_MAX_SUBSCRIPTIONS ?? 100_000), maxPerCaller: Number(process.env.LIVE_MAX_SUBSCRIPTIONS_PER_CALLER ?? 100_000) }, jit: process.env.GRAPHQL_JIT !== 'false' });
@@ -130,12 +131,6 @@ async function main(): Promise<void> {
   process.stdout.write(`BENCH_SERVER_URL=${url}\n`);
   // Exit through process.exit so that `--cpu-prof` writes its profile.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
-}
-
-function positiveInteger(name: string): number {
-  const value = Number(process.env[name]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer; got "${process.env[name]}"`);
-  return value;
 }
 
 main().catch((error: unknown) => {

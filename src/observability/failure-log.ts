@@ -9,13 +9,18 @@ import type { Logger } from './logger';
  */
 export function loggedFailure(logger: Logger, error: unknown, requestId: string | undefined, defect: string): GatewayError {
   const safe = toGatewayError(error);
-  if (safe.code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error({ err: error, requestId }, defect);
-  else if (safe.code === ErrorCode.SERVICE_UNAVAILABLE) logger.warn({ failure: failureOf(error), requestId }, unavailableLogLine(error));
+  if (safe.code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error({ ...errorFields(safe.code, error), requestId }, defect);
+  else if (safe.code === ErrorCode.SERVICE_UNAVAILABLE) logger.warn({ ...errorFields(safe.code, error), requestId }, unavailableLogLine(error));
   return safe;
 }
 
+/** How a logged error is shown: an outage or a deadline as `failure` (no stack), anything else whole (`err`). */
+export function errorFields(code: string, error: unknown): { err: unknown } | { failure: ReturnType<typeof failureOf> } {
+  return code === ErrorCode.SERVICE_UNAVAILABLE ? { failure: failureOf(error) } : { err: error };
+}
+
 /** What an outage or a deadline says of itself, without its stack: the same few driver frames on every request it meets. */
-export function failureOf(error: unknown): { type: string; message: string; code?: unknown } {
+function failureOf(error: unknown): { type: string; message: string; code?: unknown } {
   // by shape, not `instanceof Error`: Node's own errors come from another realm under test runners
   if (typeof error !== 'object' || error === null) return { type: typeof error, message: describe(error) };
   const { name, code } = error as { name?: unknown; code?: unknown };

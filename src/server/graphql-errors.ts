@@ -9,7 +9,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { badUserInput, ErrorCode, GatewayError, subscriptionsOverWebSocketOnly } from '../errors/codes';
 import { toGatewayError, unavailableLogLine } from '../errors/classify';
-import { failureOf } from '../observability/failure-log';
+import { errorFields } from '../observability/failure-log';
 import type { Logger } from '../observability/logger';
 import type { RefusalLog } from '../observability/refusal-log';
 import type { RequestContext } from '../context/request-context';
@@ -94,8 +94,7 @@ export function errorReportingPlugin(logger: Logger): ApolloServerPlugin<Request
             const found = byCode.get(code);
             if (!found) return;
             const first = innermostError(found[0]);
-            const what = code === ErrorCode.SERVICE_UNAVAILABLE ? { failure: failureOf(first) } : { err: first };
-            logger[level]({ ...what, path: found[0].path, count: found.length, requestId: contextValue.requestId }, typeof msg === 'string' ? msg : msg(first));
+            logger[level]({ ...errorFields(code, first), path: found[0].path, count: found.length, requestId: contextValue.requestId }, typeof msg === 'string' ? msg : msg(first));
           };
           report(ErrorCode.INTERNAL_SERVER_ERROR, 'error', 'unexpected error while serving GraphQL');
           report(ErrorCode.SERVICE_UNAVAILABLE, 'warn', unavailableLogLine);
